@@ -68,3 +68,65 @@ export interface GossipEventDelegate {
 export interface GossipConflictDelegate {
   notifyConflict(existing: NodeInfo, other: NodeInfo): void;
 }
+
+/**
+ * A byte stream between two nodes (one TCP connection). Same shape as the read/write half of a
+ * `Deno.Conn`, so the real transport can pass its connections through.
+ */
+export interface StreamConn {
+  readonly remote: Address;
+  /** Reads into `buf`; resolves to the byte count, or `null` at end of stream. */
+  read(buf: Uint8Array): Promise<number | null>;
+  /** Writes all of `bytes` (looping over partial writes). */
+  writeAll(bytes: Uint8Array): Promise<void>;
+  /** Closes both directions; idempotent. */
+  close(): void;
+}
+
+/** What a {@linkcode Transport} delivers to its owner. */
+export interface TransportHandlers {
+  /** A datagram arrived. `bytes` may be a view into a reused buffer: copy before keeping it. */
+  onPacket(bytes: Uint8Array, from: Address, receivedAtMs: number): void;
+  /** A peer opened a stream to us. The owner must close it. */
+  onStream(conn: StreamConn): void;
+}
+
+/**
+ * Moves gossip bytes: unreliable datagrams and reliable streams on one port, as memberlist's
+ * `Transport`. Implemented on Deno UDP/TCP and by the simulated network in tests.
+ */
+export interface Transport {
+  /** The address actually bound (port resolved when 0 was asked for). */
+  readonly bindAddress: Address;
+  /** Starts delivering to `handlers`. Called once. */
+  start(handlers: TransportHandlers): void;
+  /** Sends one datagram; failures are counted and dropped, never thrown. */
+  sendPacket(bytes: Uint8Array, to: Address): void;
+  /** Opens a stream; rejects on refusal or after `timeoutMs`. */
+  dialStream(to: Address, timeoutMs: number): Promise<StreamConn>;
+  /** Stops receiving and releases the sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * What the serf layer needs from the memberlist node it rides on. The memberlist implementation
+ * (core + shell) provides this; serf never touches packets or sockets itself.
+ */
+export interface GossipHandle {
+  /** Our node name. */
+  readonly localName: string;
+  /** Our own node as peers see it. */
+  localNode(): NodeInfo;
+  /** Every node in the table (alive, suspect, dead and left not yet reclaimed), self included. */
+  members(): NodeInfo[];
+  /** Alive + suspect nodes, self included (serf's estimate of cluster size). */
+  numActive(): number;
+  /** Sends `[0x08][payload]` to `to` as a direct datagram (serf query responses, relays). */
+  sendUserPacket(to: Address, payload: Uint8Array): void;
+  /** Re-reads the delegate's metadata and broadcasts an alive with a higher incarnation. */
+  updateMeta(): void;
+  /** Push/pull joins `addrs` (`host:port`, `name/host:port`); resolves to the number that worked. */
+  join(addrs: readonly string[]): Promise<number>;
+  /** Broadcasts our leave and waits until it is sent or `timeoutMs` passes. */
+  leave(timeoutMs: number): Promise<void>;
+}
