@@ -1,0 +1,264 @@
+/**
+ * Turns resolved flag values into a role's frozen, cross-validated configuration.
+ *
+ * @module
+ */
+
+import type {
+  AgentConfig,
+  Endpoint,
+  GossipConfig,
+  LogConfig,
+  MembersConfig,
+  SidecarConfig,
+  TaskConfig,
+} from "../config.ts";
+import type { LogLevel } from "../log/logger.ts";
+import { parseDuration } from "./duration.ts";
+import type { FlagValue, ResolvedFlags } from "./flags.ts";
+import { UsageError } from "./usage_error.ts";
+import { DEFAULT_GOSSIP_PORT, formatHostPort, parseHostPort } from "./values.ts";
+
+/** What building a config may need from the host, injected by the composition root. */
+export interface ConfigDeps {
+  /** The machine's hostname, the default node name. */
+  hostname(): string;
+}
+
+/** HAProxy's identifier characters (backend and server names). */
+const HAPROXY_IDENT = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** serf's node-name rule, also safe to embed in HAProxy server names after sanitising. */
+const NODE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+class Flags {
+  constructor(readonly resolved: ResolvedFlags, readonly command: string) {}
+
+  #get(name: string): FlagValue {
+    if (!this.resolved.values.has(name)) throw new Error(`bug: flag --${name} is not declared`);
+    return this.resolved.values.get(name)!;
+  }
+  string(name: string): string | null {
+    const v = this.#get(name);
+    return typeof v === "string" && v !== "" ? v : null;
+  }
+  number(name: string): number | null {
+    const v = this.#get(name);
+    return typeof v === "number" ? v : null;
+  }
+  bool(name: string): boolean {
+    return this.#get(name) === true;
+  }
+  list(name: string): string[] {
+    const v = this.#get(name);
+    return Array.isArray(v) ? v : [];
+  }
+  tags(name: string): Map<string, string> {
+    const v = this.#get(name);
+    return v instanceof Map ? v : new Map();
+  }
+  endpoint(name: string): Endpoint | null {
+    const v = this.#get(name);
+    return v !== null && typeof v === "object" && "host" in v ? v : null;
+  }
+  fail(message: string): never {
+    throw new UsageError(message, this.command);
+  }
+}
+
+function logConfig(f: Flags): LogConfig {
+  return {
+    level: (f.string("log-level") ?? "info") as LogLevel,
+    format: (f.string("log-format") ?? "auto") as LogConfig["format"],
+  };
+}
+
+function encryptKey(f: Flags): string | null {
+  const key = f.string("encrypt");
+  if (key === null) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
+  } catch {
+    f.fail("invalid --encrypt: not base64 (generate a key with 'shoal keygen')");
+  }
+  if (![16, 24, 32].includes(bytes.length)) {
+    f.fail(`invalid --encrypt: key is ${bytes.length} bytes, must be 16, 24 or 32`);
+  }
+  return key;
+}
+
+function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
+  const node = f.string("node") ?? deps.hostname();
+  if (!NODE_NAME.test(node)) {
+    f.fail(`invalid --node ${JSON.stringify(node)}: use 1-128 of A-Z a-z 0-9 _ . : -`);
+  }
+  const join = f.list("join").map((addr) => {
+    try {
+      return formatHostPort(parseHostPort(addr, { defaultPort: DEFAULT_GOSSIP_PORT }));
+    } catch (err) {
+      f.fail(`invalid --join: ${(err as Error).message}`);
+    }
+  });
+  return {
+    node,
+    bind: f.endpoint("bind")!,
+    advertise: f.endpoint("advertise"),
+    join,
+    tags: f.tags("tag"),
+    encryptKey: encryptKey(f),
+    rpcAddr: f.endpoint("rpc-addr"),
+    rpcAuth: f.string("rpc-auth"),
+    snapshotDir: f.string("snapshot-dir"),
+    profile: (f.string("profile") ?? "lan") as GossipConfig["profile"],
+    reconnectTimeoutMs: f.number("reconnect-timeout")!,
+    tombstoneTimeoutMs: f.number("tombstone-timeout")!,
+    metricsAddr: f.endpoint("metrics-addr"),
+  };
+}
+
+function checkIdent(f: Flags, flag: string, value: string): string {
+  if (!HAPROXY_IDENT.test(value)) {
+    f.fail(`invalid --${flag} ${JSON.stringify(value)}: use 1-64 of A-Z a-z 0-9 _ . : -`);
+  }
+  return value;
+}
+
+/** Validates a readiness or health check spec. */
+function checkProbe(f: Flags, flag: string, spec: string, allowed: readonly string[]): string {
+  const kind = spec.includes(":") ? spec.slice(0, spec.indexOf(":")) : spec;
+  const arg = spec.includes(":") ? spec.slice(spec.indexOf(":") + 1) : "";
+  if (!allowed.includes(kind)) {
+    f.fail(`invalid --${flag} ${JSON.stringify(spec)}: use ${allowed.join(", ")}`);
+  }
+  if (kind === "http" && !arg.startsWith("/")) f.fail(`invalid --${flag}: http:PATH needs a /path`);
+  if (kind === "exec" && arg.trim() === "") f.fail(`invalid --${flag}: exec:CMD needs a command`);
+  if (kind === "notify" && arg !== "") f.fail(`invalid --${flag}: notify takes no argument`);
+  if (kind === "delay") {
+    try {
+      parseDuration(arg);
+    } catch (err) {
+      f.fail(`invalid --${flag}: ${(err as Error).message}`);
+    }
+  }
+  return spec;
+}
+
+/** Builds `shoal agent`'s config. */
+export function agentConfig(r: ResolvedFlags, deps: ConfigDeps): AgentConfig {
+  const f = new Flags(r, "agent");
+  return deepFreeze({ role: "agent", log: logConfig(f), gossip: gossipConfig(f, deps) });
+}
+
+/** Builds `shoal sidecar`'s config; `rest` is the HAProxy command after `--`. */
+export function sidecarConfig(
+  r: ResolvedFlags,
+  rest: readonly string[],
+  deps: ConfigDeps,
+): SidecarConfig {
+  const f = new Flags(r, "sidecar");
+  const defaultBackend = checkIdent(f, "haproxy-backend", f.string("haproxy-backend") ?? "");
+  const backends = [...new Set([defaultBackend, ...f.list("backends")])];
+  for (const b of backends) checkIdent(f, "backends", b);
+  const prefix = f.string("server-prefix") ?? "";
+  if (!/^[A-Za-z0-9_.-]{1,16}$/.test(prefix)) {
+    f.fail(`invalid --server-prefix ${JSON.stringify(prefix)}: use 1-16 of A-Z a-z 0-9 _ . -`);
+  }
+  return deepFreeze({
+    role: "sidecar",
+    log: logConfig(f),
+    gossip: gossipConfig(f, deps),
+    haproxySocket: f.string("haproxy-socket") ?? f.fail("--haproxy-socket must not be empty"),
+    defaultBackend,
+    backends,
+    serverPrefix: prefix,
+    solicitIntervalMs: f.number("solicit-interval")!,
+    reconcileIntervalMs: f.number("reconcile-interval")!,
+    orphanGraceMs: f.number("orphan-grace")!,
+    drainTimeoutMs: f.number("drain-timeout")!,
+    defaultWeight: f.number("weight")!,
+    slowstartMs: f.number("slowstart")!,
+    haproxyCommand: [...rest],
+  });
+}
+
+/** Builds `shoal task`'s config; `rest` is the worker command after `--`. */
+export function taskConfig(
+  r: ResolvedFlags,
+  rest: readonly string[],
+  deps: ConfigDeps,
+): TaskConfig {
+  const f = new Flags(r, "task");
+  const gossip = gossipConfig(f, deps);
+  const joinSrv = f.string("join-srv");
+  if (gossip.join.length === 0 && joinSrv === null) {
+    f.fail("missing required flag --join (or SHOAL_JOIN, or --join-srv)");
+  }
+  const workerFlags = f.list("worker");
+  if (workerFlags.length > 0 && rest.length > 0) {
+    f.fail("give the worker command either after -- or with --worker, not both");
+  }
+  const worker = rest.length > 0 ? [...rest] : workerFlags;
+  if (worker.length === 0) f.fail("missing worker command (put it after --, or use --worker)");
+  const backend = f.string("backend");
+  if (backend !== null) checkIdent(f, "backend", backend);
+  const health = f.string("health");
+  return deepFreeze({
+    role: "task",
+    log: logConfig(f),
+    gossip,
+    joinSrv,
+    listenAddr: f.endpoint("listen-addr")!,
+    backend,
+    weight: f.number("weight"),
+    ready: checkProbe(f, "ready", f.string("ready") ?? "", ["http", "notify", "exec", "delay"]),
+    readyTimeoutMs: f.number("ready-timeout")!,
+    health: health === null ? null : checkProbe(f, "health", health, ["http", "exec"]),
+    healthIntervalMs: f.number("health-interval")!,
+    healthRise: f.number("health-rise")!,
+    healthFall: f.number("health-fall")!,
+    drainTimeoutMs: f.number("drain-timeout")!,
+    killTimeoutMs: f.number("kill-timeout")!,
+    logWorker: f.bool("log-worker"),
+    worker,
+  });
+}
+
+/** Builds `shoal members`' config. */
+export function membersConfig(r: ResolvedFlags): MembersConfig {
+  const f = new Flags(r, "members");
+  for (
+    const [key, expr] of [
+      ["status", f.string("status")],
+      ["name", f.string("name")],
+      ...f.tags("tag"),
+    ] as const
+  ) {
+    if (expr === null) continue;
+    try {
+      new RegExp(expr);
+    } catch {
+      f.fail(
+        `invalid --${key === "status" || key === "name" ? key : "tag"}: bad regexp ${
+          JSON.stringify(expr)
+        }`,
+      );
+    }
+  }
+  return deepFreeze({
+    role: "members",
+    rpcAddr: f.endpoint("rpc-addr")!,
+    rpcAuth: f.string("rpc-auth"),
+    status: f.string("status"),
+    name: f.string("name"),
+    tags: f.tags("tag"),
+    format: (f.string("format") ?? "table") as MembersConfig["format"],
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !(value instanceof Map)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

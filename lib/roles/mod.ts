@@ -1,0 +1,34 @@
+/**
+ * Dispatch from a parsed {@linkcode Config} to the role that runs it. Each role is its own
+ * composition root: it builds the logger, clock, sockets and processes it needs from its config.
+ *
+ * @module
+ */
+
+import type { Config } from "../config.ts";
+import { VERSION, versionText } from "../version.ts";
+import { generateKey } from "./keygen.ts";
+
+/** Where a role writes its plain output (not logs). */
+export interface RoleIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Runs the role `config` names and resolves to the process exit status. */
+export function runRole(config: Config, io: RoleIO): Promise<number> {
+  switch (config.role) {
+    case "version":
+      io.stdout(versionText({ deno: Deno.version.deno, os: Deno.build.os, arch: Deno.build.arch }));
+      return Promise.resolve(0);
+    case "keygen":
+      io.stdout(generateKey() + "\n");
+      return Promise.resolve(0);
+    case "agent":
+    case "sidecar":
+    case "task":
+    case "members":
+      io.stderr(`shoal ${config.role}: not implemented yet in shoal ${VERSION}\n`);
+      return Promise.resolve(1);
+  }
+}
