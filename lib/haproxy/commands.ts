@@ -1,0 +1,218 @@
+/**
+ * Builders for runtime-API commands. A {@linkcode Command} can only be made here, and every
+ * builder validates its arguments first, so no unchecked text can reach the socket.
+ *
+ * @module
+ */
+
+import { HaproxyCommandError, stripSeverity } from "./errors.ts";
+import {
+  formatEndpoint,
+  parseIp,
+  validateInteger,
+  validateName,
+  validatePort,
+  validateWeight,
+} from "./validate.ts";
+
+/** What a successful reply looks like. */
+export type ReplyExpectation = "empty" | "registered" | "deleted" | "data";
+
+const BUILDER = Symbol("command builder");
+
+/** Characters a formatted command word may contain: no `;`, blanks other than space, or `\n`. */
+const SAFE_LINE = /^[A-Za-z0-9._:\[\]/ -]+$/;
+/** Longest command line; HAProxy's CLI buffer is 16 KB (`tune.bufsize`). */
+const LINE_LENGTH_MAX = 1024;
+
+/** One runtime-API command line, built and validated by this module's functions. */
+export class Command {
+  /** The line sent to HAProxy, without the trailing newline. */
+  readonly line: string;
+  /** The `;`-separated commands on the line; prompt mode answers each with its own prompt. */
+  readonly parts: readonly string[];
+  /** What a successful reply looks like. */
+  readonly expect: ReplyExpectation;
+
+  /** Internal: use the builder functions (`addServerCommand`, ...). */
+  constructor(token: symbol, parts: readonly string[], expect: ReplyExpectation) {
+    if (token !== BUILDER) throw new TypeError("Commands are made by the builder functions");
+    for (const part of parts) {
+      if (!SAFE_LINE.test(part)) throw new TypeError(`Unsafe command text ${JSON.stringify(part)}`);
+    }
+    this.parts = [...parts];
+    this.line = parts.join("; ");
+    if (this.line.length > LINE_LENGTH_MAX) throw new TypeError("Command line too long");
+    this.expect = expect;
+  }
+
+  /**
+   * Reads the replies to this command (one per part): returns the payload, or throws the
+   * classified {@linkcode HaproxyCommandError}. A connection that answered is not a command that
+   * succeeded.
+   */
+  interpret(bodies: readonly string[]): string {
+    if (bodies.length !== this.parts.length) {
+      throw new TypeError(`Expected ${this.parts.length} replies, got ${bodies.length}`);
+    }
+    return bodies.map((body, i) => interpretOne(this.parts[i]!, this.expect, body)).join("");
+  }
+}
+
+function interpretOne(line: string, expect: ReplyExpectation, body: string): string {
+  if (isErrorReply(body)) throw HaproxyCommandError.parse(line, body);
+  const text = stripSeverity(body);
+  if (expect === "data") return text;
+  const trimmed = text.trim();
+  if (expect === "empty" && trimmed === "") return "";
+  if (expect === "registered" && trimmed === "New server registered.") return "";
+  if (expect === "deleted" && trimmed === "Server deleted.") return "";
+  throw HaproxyCommandError.parse(line, body);
+}
+
+function isErrorReply(body: string): boolean {
+  return /^\[(emerg|alert|crit|err)\]: /.test(body) || /^(\[info\]: )?Unknown command/.test(body);
+}
+
+function cmd(expect: ReplyExpectation, ...parts: string[]): Command {
+  return new Command(BUILDER, parts, expect);
+}
+
+function target(backend: string, server: string): string {
+  return `${validateName("backend", backend)}/${validateName("server", server)}`;
+}
+
+/** Health-check settings for a dynamic server (the check type comes from the backend). */
+export interface CheckOptions {
+  /** Interval between checks. @default 2000 (HAProxy's default) */
+  interMs?: number;
+  /** Passing checks needed to go UP. @default 2 */
+  rise?: number;
+  /** Failing checks needed to go DOWN. @default 3 */
+  fall?: number;
+}
+
+/** What `add server` needs. */
+export interface AddServerSpec {
+  /** Backend to add the server to. */
+  readonly backend: string;
+  /** Server name (1 to 64 characters from `[A-Za-z0-9._-]`). */
+  readonly name: string;
+  /** An IPv4 or IPv6 literal; host names are refused. */
+  readonly addr: string;
+  /** Port, 1 to 65535. */
+  readonly port: number;
+  /** 0 to 256. @default 1 */
+  readonly weight?: number;
+  /** Health checks; when set the server takes traffic only after passing them. */
+  readonly check?: CheckOptions;
+  /** HAProxy `slowstart`: ramps the effective weight up over this time after it becomes ready. */
+  readonly slowstartMs?: number;
+}
+
+/**
+ * Validates a server's name, address, port, weight and options, and returns the words that
+ * follow `add server B/` (name, endpoint, keywords). Throws {@linkcode ValidationError}.
+ */
+export function serverWords(spec: Omit<AddServerSpec, "backend">): string[] {
+  const words = [
+    validateName("server", spec.name),
+    formatEndpoint(parseIp(spec.addr), validatePort(spec.port)),
+    "weight",
+    String(validateWeight(spec.weight ?? 1)),
+  ];
+  if (spec.slowstartMs !== undefined) {
+    words.push("slowstart", `${validateInteger("slowstartMs", spec.slowstartMs, 1, 3_600_000)}ms`);
+  }
+  const c = spec.check;
+  if (c) {
+    words.push("check");
+    if (c.interMs !== undefined) {
+      words.push("inter", `${validateInteger("check.interMs", c.interMs, 10, 3_600_000)}ms`);
+    }
+    if (c.rise !== undefined) {
+      words.push("rise", String(validateInteger("check.rise", c.rise, 1, 100)));
+    }
+    if (c.fall !== undefined) {
+      words.push("fall", String(validateInteger("check.fall", c.fall, 1, 100)));
+    }
+  }
+  return words;
+}
+
+/** `add server B/S addr:port weight W [slowstart T] [check inter I rise R fall F]`. */
+export function addServerCommand(spec: AddServerSpec): Command {
+  const [name, ...rest] = serverWords(spec);
+  return cmd(
+    "registered",
+    [`add server ${validateName("backend", spec.backend)}/${name}`, ...rest].join(" "),
+  );
+}
+
+/** `del server B/S`. */
+export function delServerCommand(backend: string, server: string): Command {
+  return cmd("deleted", `del server ${target(backend, server)}`);
+}
+
+/** Administrative states `set server B/S state` accepts. */
+export type AdminState = "ready" | "drain" | "maint";
+
+/** `set server B/S state ready|drain|maint`. */
+export function setStateCommand(backend: string, server: string, state: AdminState): Command {
+  if (state !== "ready" && state !== "drain" && state !== "maint") {
+    throw new TypeError(`Unknown state ${JSON.stringify(state)}`);
+  }
+  return cmd("empty", `set server ${target(backend, server)} state ${state}`);
+}
+
+/**
+ * `set server B/S state ready; set server B/S health down` on one line: the server leaves
+ * maintenance as DOWN and goes UP only after `rise` passing checks (HAProxy 2.6 otherwise
+ * starts it optimistically UP).
+ */
+export function readyAfterChecksCommand(backend: string, server: string): Command {
+  const t = target(backend, server);
+  return cmd("empty", `set server ${t} state ready`, `set server ${t} health down`);
+}
+
+/** `enable health B/S`: starts the health checks configured by `add server ... check`. */
+export function enableHealthCommand(backend: string, server: string): Command {
+  return cmd("empty", `enable health ${target(backend, server)}`);
+}
+
+/** `set server B/S weight W`. */
+export function setWeightCommand(backend: string, server: string, weight: number): Command {
+  return cmd("empty", `set server ${target(backend, server)} weight ${validateWeight(weight)}`);
+}
+
+/** `shutdown sessions server B/S`: closes every session on the server. */
+export function shutdownSessionsCommand(backend: string, server: string): Command {
+  return cmd("empty", `shutdown sessions server ${target(backend, server)}`);
+}
+
+/** `show servers state [B]`. */
+export function showServersStateCommand(backend?: string): Command {
+  const suffix = backend === undefined ? "" : ` ${validateName("backend", backend)}`;
+  return cmd("data", `show servers state${suffix}`);
+}
+
+/** `show stat [B 4 -1]`: CSV statistics, of one backend's servers when `backend` is given. */
+export function showStatCommand(backend?: string): Command {
+  const suffix = backend === undefined ? "" : ` ${validateName("backend", backend)} 4 -1`;
+  return cmd("data", `show stat${suffix}`);
+}
+
+/** `show info`. */
+export function showInfoCommand(): Command {
+  return cmd("data", "show info");
+}
+
+/** `show version`. */
+export function showVersionCommand(): Command {
+  return cmd("data", "show version");
+}
+
+/** `prompt` and `set severity-output string`: the session preamble (internal to the client). */
+export function sessionPreamble(): Command[] {
+  return [cmd("empty", "prompt"), cmd("empty", "set severity-output string")];
+}

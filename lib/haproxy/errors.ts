@@ -1,0 +1,198 @@
+/**
+ * Named errors of the HAProxy runtime-API layer.
+ *
+ * HAProxy answers every command with text. {@linkcode HaproxyCommandError.parse} turns an error
+ * reply into one of the classes below once, at the boundary, so callers classify with
+ * `instanceof` and never look at message text.
+ *
+ * @module
+ */
+
+/** Base class of every error this layer throws. */
+export class HaproxyError extends Error {
+  /** Creates the error with a message and an optional cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "HaproxyError";
+  }
+}
+
+/**
+ * A backend name, server name, address, port, weight or option was refused before any command
+ * was built. Nothing was sent to HAProxy.
+ */
+export class ValidationError extends HaproxyError {
+  /** Which argument was refused (`backend`, `server`, `addr`, `port`, `weight`, ...). */
+  readonly field: string;
+  /** The refused value, as given. */
+  readonly value: unknown;
+  /** Creates the error for `field`, quoting `value` and saying why it was refused. */
+  constructor(field: string, value: unknown, reason: string) {
+    super(`Cannot use ${field} ${quote(value)}: ${reason}`);
+    this.name = "ValidationError";
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** The admin socket could not be reached, or the connection closed before a reply. */
+export class HaproxyConnectionError extends HaproxyError {
+  /** Creates the error with a message and the underlying cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "HaproxyConnectionError";
+  }
+}
+
+/** No reply arrived within the read timeout; the connection was dropped. */
+export class HaproxyTimeoutError extends HaproxyError {
+  /** Creates the error with a message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "HaproxyTimeoutError";
+  }
+}
+
+/** HAProxy sent something this layer cannot read (format version, framing, size bound). */
+export class HaproxyProtocolError extends HaproxyError {
+  /** Creates the error with a message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "HaproxyProtocolError";
+  }
+}
+
+/** A managed backend cannot take dynamic servers, or does not exist. */
+export class BackendCheckError extends HaproxyError {
+  /** The backend that failed the check. */
+  readonly backend: string;
+  /** Why: the backend is missing or its balance algorithm is not dynamic. */
+  readonly reason: "missing" | "not-dynamic";
+  /** Creates the error for `backend` with the reason it failed. */
+  constructor(backend: string, reason: "missing" | "not-dynamic", options?: ErrorOptions) {
+    const why = reason === "missing"
+      ? "HAProxy has no such backend"
+      : "its balance algorithm is not dynamic; use roundrobin, leastconn, first, random, " +
+        "or a hash with 'hash-type consistent'";
+    super(`Cannot manage servers in backend ${quote(backend)}: ${why}`, options);
+    this.name = "BackendCheckError";
+    this.backend = backend;
+    this.reason = reason;
+  }
+}
+
+/** HAProxy is older than this layer supports (2.6, where `add server` became stable). */
+export class UnsupportedVersionError extends HaproxyError {
+  /** Creates the error for the version HAProxy reported. */
+  constructor(version: string) {
+    super(`Cannot manage HAProxy ${quote(version)}: version 2.6 or newer is required`);
+    this.name = "UnsupportedVersionError";
+  }
+}
+
+/**
+ * HAProxy refused a command. The subclass says why; {@linkcode HaproxyCommandError.parse} picks
+ * it from the reply text.
+ */
+export class HaproxyCommandError extends HaproxyError {
+  /** The command line that was refused. */
+  readonly command: string;
+  /** HAProxy's reply, without the severity prefix. */
+  readonly reply: string;
+  /** Creates the error for a refused command and HAProxy's reply. */
+  constructor(command: string, reply: string) {
+    super(`HAProxy refused ${quote(command)}: ${quote(reply)}`);
+    this.name = "HaproxyCommandError";
+    this.command = command;
+    this.reply = reply;
+  }
+
+  /**
+   * Classifies an error reply into the most specific error class.
+   *
+   * @example
+   * ```ts
+   * import { HaproxyCommandError, NoSuchServerError } from "./errors.ts";
+   * const err = HaproxyCommandError.parse("del server be/x", "[err]: No such server.\n");
+   * console.assert(err instanceof NoSuchServerError);
+   * ```
+   */
+  static parse(command: string, text: string): HaproxyCommandError {
+    const reply = stripSeverity(text).trim();
+    for (const [pattern, Ctor] of REPLY_CLASSES) {
+      if (pattern.test(reply)) return new Ctor(command, reply);
+    }
+    return new HaproxyCommandError(command, reply);
+  }
+}
+
+/** The backend does not exist (`No such backend.`, `Can't find backend.`, `No such proxy.`). */
+export class NoSuchBackendError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "NoSuchBackendError";
+}
+/** The server does not exist in that backend. */
+export class NoSuchServerError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "NoSuchServerError";
+}
+/** `add server`: a server with that name already exists in the backend. */
+export class ServerAlreadyExistsError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "ServerAlreadyExistsError";
+}
+/** `del server`: the server is not in maintenance mode. */
+export class NotInMaintenanceError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "NotInMaintenanceError";
+}
+/** `del server`: sessions, queued requests or idle connections are still attached. */
+export class StillHasConnectionsError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "StillHasConnectionsError";
+}
+/** `add server`: the backend's balance algorithm cannot take dynamic servers. */
+export class NotDynamicBackendError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "NotDynamicBackendError";
+}
+/** The command is unknown to this HAProxy (or the socket's level does not allow it). */
+export class UnknownCommandError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "UnknownCommandError";
+}
+/** The socket's level is below `admin`. */
+export class PermissionDeniedError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "PermissionDeniedError";
+}
+
+type CommandErrorClass = new (command: string, reply: string) => HaproxyCommandError;
+
+/** Reply texts of HAProxy 2.6 (and later; see the spec's tables), most specific first. */
+const REPLY_CLASSES: ReadonlyArray<readonly [RegExp, CommandErrorClass]> = [
+  [/^(No such backend\.|Can't find backend\.|No such proxy\.)/, NoSuchBackendError],
+  [/^No such server\./, NoSuchServerError],
+  [/^Already exists a server with the same name in backend\./, ServerAlreadyExistsError],
+  [/^Only servers in maintenance mode can be deleted\./, NotInMaintenanceError],
+  [/^Server still has connections attached to it/, StillHasConnectionsError],
+  [/^Backend must use a dynamic load balancing/, NotDynamicBackendError],
+  [/^Unknown command/, UnknownCommandError],
+  [/^Permission denied/, PermissionDeniedError],
+];
+
+const SEVERITY_PREFIX = /^\[(emerg|alert|crit|err|warning|notice|info|debug)\]: /;
+
+/** Removes the `[err]: ` style prefix that `set severity-output string` adds. */
+export function stripSeverity(text: string): string {
+  return text.replace(SEVERITY_PREFIX, "");
+}
+
+const QUOTE_MAX = 80;
+
+/** Quotes a value for an error message, bounded so hostile input cannot flood logs. */
+export function quote(value: unknown): string {
+  const text = typeof value === "string" ? value : String(value);
+  const cut = text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}…` : text;
+  return JSON.stringify(cut);
+}

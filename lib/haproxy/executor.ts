@@ -1,0 +1,148 @@
+/**
+ * Turns plan steps into command sequences and sends them, pipelined, through a
+ * {@linkcode RuntimeClient}. Deletes refused with "still has connections" are retried.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { CommandResult, RuntimeClient } from "./client.ts";
+import {
+  addServerCommand,
+  type Command,
+  delServerCommand,
+  enableHealthCommand,
+  readyAfterChecksCommand,
+  setStateCommand,
+  setWeightCommand,
+  shutdownSessionsCommand,
+} from "./commands.ts";
+import { type HaproxyError, NoSuchServerError, StillHasConnectionsError } from "./errors.ts";
+import type { DesiredServer, PlanStep } from "./plan.ts";
+
+/** Commands that add a server and make it ready, with traffic only after its checks pass. */
+export function addSequence(backend: string, server: DesiredServer): Command[] {
+  const spec = { backend, ...server };
+  const commands = [addServerCommand(spec)];
+  if (server.check) {
+    commands.push(enableHealthCommand(backend, server.name));
+    commands.push(readyAfterChecksCommand(backend, server.name));
+  } else {
+    commands.push(setStateCommand(backend, server.name, "ready"));
+  }
+  return commands;
+}
+
+/** Commands that take a server out: maintenance, optionally close its sessions, delete. */
+export function deleteSequence(
+  backend: string,
+  name: string,
+  shutdownSessions: boolean,
+): Command[] {
+  const commands = [setStateCommand(backend, name, "maint")];
+  if (shutdownSessions) commands.push(shutdownSessionsCommand(backend, name));
+  commands.push(delServerCommand(backend, name));
+  return commands;
+}
+
+/** The commands of one plan step. */
+export function stepCommands(step: PlanStep): Command[] {
+  switch (step.kind) {
+    case "add":
+      return addSequence(step.backend, step.server);
+    case "replace":
+      return [
+        ...deleteSequence(step.backend, step.server.name, true),
+        ...addSequence(step.backend, step.server),
+      ];
+    case "enableHealth":
+      return [enableHealthCommand(step.backend, step.name)];
+    case "ready":
+      return [
+        step.healthDown
+          ? readyAfterChecksCommand(step.backend, step.name)
+          : setStateCommand(step.backend, step.name, "ready"),
+      ];
+    case "setWeight":
+      return [setWeightCommand(step.backend, step.name, step.weight)];
+    case "drain":
+      return [setStateCommand(step.backend, step.name, "drain")];
+    case "delete":
+      return deleteSequence(step.backend, step.name, step.shutdownSessions);
+  }
+}
+
+/** The outcome of one step. */
+export interface StepOutcome {
+  /** The step that was sent. */
+  readonly step: PlanStep;
+  /** Undefined when every command of the step succeeded. */
+  readonly error?: HaproxyError;
+}
+
+/** Settings of {@linkcode executePlan}. */
+export interface ExecuteOptions {
+  /** Time source for the pauses between delete retries. */
+  clock: Clock;
+  /** Extra `del server` attempts after "still has connections". @default 3 */
+  deleteRetries?: number;
+  /** Pause before each retry. @default 100 */
+  deleteRetryDelayMs?: number;
+}
+
+/**
+ * Sends every step's commands in one pipeline and reports each step's outcome. A delete that
+ * finds the server already gone counts as done.
+ */
+export async function executePlan(
+  client: RuntimeClient,
+  steps: readonly PlanStep[],
+  options: ExecuteOptions,
+): Promise<StepOutcome[]> {
+  const sequences = steps.map(stepCommands);
+  const results = await client.executeAll(sequences.flat());
+  let at = 0;
+  const outcomes: StepOutcome[] = steps.map((step, i) => {
+    const mine = results.slice(at, at += sequences[i]!.length);
+    return { step, ...stepError(step, mine) };
+  });
+  return await retryDeletes(client, outcomes, options);
+}
+
+function stepError(step: PlanStep, results: CommandResult[]): { error?: HaproxyError } {
+  for (const result of results) {
+    if (result.ok) continue;
+    if (step.kind === "delete" && result.error instanceof NoSuchServerError) return {};
+    return { error: result.error };
+  }
+  return {};
+}
+
+async function retryDeletes(
+  client: RuntimeClient,
+  outcomes: StepOutcome[],
+  options: ExecuteOptions,
+): Promise<StepOutcome[]> {
+  const retries = options.deleteRetries ?? 3;
+  for (let attempt = 0; attempt < retries; attempt++) {
+    const busy = outcomes.flatMap((o, i) =>
+      o.step.kind === "delete" && o.error instanceof StillHasConnectionsError ? [i] : []
+    );
+    if (busy.length === 0) break;
+    await sleep(options.clock, options.deleteRetryDelayMs ?? 100);
+    const commands = busy.map((i) => {
+      const step = outcomes[i]!.step as Extract<PlanStep, { kind: "delete" }>;
+      return delServerCommand(step.backend, step.name);
+    });
+    const results = await client.executeAll(commands);
+    busy.forEach((i, k) => {
+      outcomes[i] = { step: outcomes[i]!.step, ...stepError(outcomes[i]!.step, [results[k]!]) };
+    });
+  }
+  return outcomes;
+}
+
+/** Waits `ms` on the injected clock. */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimer(ms, resolve));
+}

@@ -1,0 +1,72 @@
+/**
+ * Server names for gossip nodes: `shoal-<node-name-sanitised>`, valid for HAProxy, bounded in
+ * length, and unique per node name.
+ *
+ * @module
+ */
+
+import { ValidationError } from "./errors.ts";
+import { NAME_LENGTH_MAX, validateName } from "./validate.ts";
+
+/** Prefix of the servers shoal manages; servers without it are never touched. */
+export const DEFAULT_PREFIX = "shoal-";
+
+/** Options of {@linkcode serverNameFor}. */
+export interface ServerNameOptions {
+  /** @default "shoal-" */
+  /** Prefix of every generated name. @default "shoal-" */
+  prefix?: string;
+  /** Longest name produced. @default 64 */
+  lengthMax?: number;
+}
+
+const HASH_HEX_DIGITS = 12;
+const UNSAFE = /[^A-Za-z0-9._-]/g;
+
+/**
+ * Turns an arbitrary node name into a valid HAProxy server name. Names that are already safe and
+ * short are kept (`web-1` → `shoal-web-1`); others are sanitised, cut, and given a hash suffix of
+ * the original name so two different node names never map to the same server name by accident.
+ *
+ * @example
+ * ```ts
+ * import { serverNameFor } from "./names.ts";
+ * console.assert(serverNameFor("web-1") === "shoal-web-1");
+ * console.assert(serverNameFor("web 1;x") !== serverNameFor("web 1:x"));
+ * ```
+ */
+export function serverNameFor(nodeName: string, options: ServerNameOptions = {}): string {
+  const prefix = validateName("prefix", options.prefix ?? DEFAULT_PREFIX);
+  const lengthMax = options.lengthMax ?? NAME_LENGTH_MAX;
+  const room = lengthMax - prefix.length;
+  if (room < HASH_HEX_DIGITS + 2 || lengthMax > NAME_LENGTH_MAX) {
+    throw new ValidationError("lengthMax", lengthMax, "leaves no room for a hashed name");
+  }
+  if (nodeName.length === 0) throw new ValidationError("node name", nodeName, "empty");
+  const sanitised = nodeName.replace(UNSAFE, "-");
+  if (sanitised === nodeName && nodeName.length <= room && !looksHashed(nodeName)) {
+    return prefix + nodeName;
+  }
+  const suffix = fnv1a64Hex(nodeName).slice(0, HASH_HEX_DIGITS);
+  const head = sanitised.slice(0, room - HASH_HEX_DIGITS - 1);
+  return `${prefix}${head}-${suffix}`;
+}
+
+/**
+ * A name that ends like a hashed one (`-` and 12 hex digits) is hashed too, so a node literally
+ * named like another node's hashed form cannot take its server name.
+ */
+function looksHashed(name: string): boolean {
+  return new RegExp(`-[0-9a-f]{${HASH_HEX_DIGITS}}$`).test(name);
+}
+
+/** 64-bit FNV-1a of the UTF-8 bytes, as 16 hex digits. */
+function fnv1a64Hex(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  const prime = 0x100000001b3n;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= BigInt(byte);
+    hash = (hash * prime) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, "0");
+}

@@ -1,0 +1,294 @@
+/**
+ * Test helpers: a real `haproxy` on 127.0.0.1 ports with a temporary admin socket, and small real
+ * HTTP upstreams in Deno. Readiness is "`show info` answers", never a sleep.
+ *
+ * @module
+ */
+
+/** Waits until `condition` returns a truthy value, checking every `intervalMs`, or throws. */
+export async function waitFor<T>(
+  what: string,
+  condition: () => T | Promise<T>,
+  { timeoutMs = 5000, intervalMs = 10 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<NonNullable<T>> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A backend of the generated configuration; each gets a frontend on its own port. */
+export interface BackendConfig {
+  name: string;
+  /** @default "roundrobin" */
+  balance?: string;
+  /** Extra lines inside the backend section. @default ["option httpchk GET /health"] */
+  lines?: string[];
+}
+
+/** Options of {@linkcode HaproxyProcess.start}. */
+export interface HaproxyOptions {
+  /** @default [{ name: "be_app" }] */
+  backends?: BackendConfig[];
+}
+
+/** Fails with an install hint when the `haproxy` binary is missing. */
+export async function requireHaproxy(): Promise<void> {
+  try {
+    const out = await new Deno.Command("haproxy", { args: ["-v"], stdout: "null", stderr: "null" })
+      .output();
+    if (out.success) return;
+  } catch {
+    // fall through
+  }
+  throw new Error(
+    "The haproxy binary (2.6 or newer) is needed: install it with `apt-get install haproxy`",
+  );
+}
+
+/** A real HAProxy process with a generated configuration. */
+export class HaproxyProcess {
+  readonly dir: string;
+  readonly socketPath: string;
+  /** Frontend port per backend name. */
+  readonly ports: ReadonlyMap<string, number>;
+  #child: Deno.ChildProcess | undefined;
+  /** Processes replaced by {@linkcode reload} that may still be soft-stopping. */
+  #old: Deno.ChildProcess[] = [];
+  #stderr = "";
+  #stderrDone: Promise<void> = Promise.resolve();
+
+  private constructor(dir: string, ports: Map<string, number>) {
+    this.dir = dir;
+    this.socketPath = `${dir}/admin.sock`;
+    this.ports = ports;
+  }
+
+  /** Writes a configuration, starts HAProxy and waits until `show info` answers. */
+  static async start(options: HaproxyOptions = {}): Promise<HaproxyProcess> {
+    await requireHaproxy();
+    const dir = await Deno.makeTempDir({ prefix: "shoal-haproxy-" });
+    const backends = options.backends ?? [{ name: "be_app" }];
+    const ports = new Map<string, number>();
+    for (const b of backends) ports.set(b.name, freePort());
+    const hap = new HaproxyProcess(dir, ports);
+    await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends));
+    await hap.#spawn();
+    return hap;
+  }
+
+  /** The frontend URL that routes to `backend`. */
+  url(backend = "be_app", path = "/"): string {
+    return `http://127.0.0.1:${this.ports.get(backend)}${path}`;
+  }
+
+  /** The running process id. */
+  get pid(): number {
+    if (!this.#child) throw new Error("haproxy is not running");
+    return this.#child.pid;
+  }
+
+  /** Kills HAProxy (SIGKILL, as a crash) and starts a new process with the same configuration. */
+  async restart(): Promise<void> {
+    await this.#kill("SIGKILL");
+    await this.#spawn();
+  }
+
+  /**
+   * Reloads like `haproxy -sf <oldpid>`: a new process takes over the sockets and the old one
+   * soft-stops (it lingers while CLI connections to it stay open). Resolves when a new connection
+   * reaches the new process; the returned promise settles when the old process has exited.
+   */
+  async reload(): Promise<{ oldExited: Promise<Deno.CommandStatus> }> {
+    const old = this.#child;
+    if (!old) throw new Error("haproxy is not running");
+    this.#old.push(old);
+    await this.#spawn(["-sf", String(old.pid)]);
+    return { oldExited: old.status };
+  }
+
+  /** Stops HAProxy and removes the temporary directory. */
+  async stop(): Promise<void> {
+    for (const old of this.#old.splice(0)) {
+      try {
+        old.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await old.status;
+    }
+    await this.#kill("SIGTERM");
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #config(backends: BackendConfig[]): string {
+    const sections = backends.map((b) =>
+      [
+        `backend ${b.name}`,
+        `  balance ${b.balance ?? "roundrobin"}`,
+        ...(b.lines ?? ["option httpchk GET /health"]).map((l) => `  ${l}`),
+        `frontend fe_${b.name}`,
+        `  bind 127.0.0.1:${this.ports.get(b.name)}`,
+        `  default_backend ${b.name}`,
+      ].join("\n")
+    );
+    return [
+      "global",
+      `  stats socket ${this.socketPath} mode 600 level admin`,
+      "  stats timeout 10s",
+      "defaults",
+      "  mode http",
+      "  timeout connect 1s",
+      "  timeout client 30s",
+      "  timeout server 30s",
+      "  timeout queue 2s",
+      ...sections,
+      "",
+    ].join("\n");
+  }
+
+  async #spawn(extraArgs: string[] = []): Promise<void> {
+    const child = new Deno.Command("haproxy", {
+      args: ["-db", "-f", `${this.dir}/haproxy.cfg`, ...extraArgs],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#child = child;
+    this.#stderr = "";
+    const previousStderr = this.#stderrDone;
+    this.#stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (chunk) => void (this.#stderr += chunk) }),
+    ).catch(() => {}).then(() => previousStderr);
+    let exited = false;
+    child.status.then(() => exited = true);
+    await waitFor("haproxy to answer `show info`", async () => {
+      if (exited) throw new Error(`haproxy exited: ${this.#stderr}`);
+      return (await rawCommand(this.socketPath, "show info")).includes(`Pid: ${child.pid}`);
+    }, { timeoutMs: 10_000 });
+  }
+
+  async #kill(signal: Deno.Signal): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#child = undefined;
+    try {
+      child.kill(signal);
+    } catch {
+      // already exited
+    }
+    await child.status;
+    await this.#stderrDone;
+  }
+}
+
+/** Sends one command on a fresh non-interactive connection and returns the whole reply. */
+export async function rawCommand(socketPath: string, line: string): Promise<string> {
+  const conn = await Deno.connect({ transport: "unix", path: socketPath });
+  try {
+    await conn.write(new TextEncoder().encode(line + "\n"));
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      chunks.push(buf.slice(0, n));
+    }
+    return new TextDecoder().decode(concat(chunks));
+  } finally {
+    conn.close();
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** A real HTTP upstream on a loopback address. */
+export interface Upstream {
+  readonly id: string;
+  readonly hostname: string;
+  readonly port: number;
+  /** Non-health requests received, in order (paths). */
+  readonly requests: string[];
+  /** When false, `/health` answers 503. */
+  healthy: boolean;
+  /** Lets every held `/hold` request finish. */
+  release(): void;
+  /** Number of `/hold` requests currently held. */
+  readonly held: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an HTTP upstream. `/health` answers 200 (or 503 when unhealthy); `/hold` waits until
+ * {@linkcode Upstream.release} (used for long in-flight requests); anything else answers at once.
+ * Every answer's body is the upstream's id.
+ */
+export function startUpstream(id: string, hostname = "127.0.0.1"): Upstream {
+  const requests: string[] = [];
+  let waiters: Array<() => void> = [];
+  const server = Deno.serve({ hostname, port: 0, onListen() {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/health") {
+      return new Response(id, { status: upstream.healthy ? 200 : 503 });
+    }
+    requests.push(path);
+    if (path === "/hold") await new Promise<void>((resolve) => waiters.push(resolve));
+    return new Response(id);
+  });
+  const upstream: Upstream = {
+    id,
+    hostname,
+    port: server.addr.port,
+    requests,
+    healthy: true,
+    release() {
+      const ready = waiters;
+      waiters = [];
+      for (const resolve of ready) resolve();
+    },
+    get held() {
+      return waiters.length;
+    },
+    async close() {
+      upstream.release();
+      await server.shutdown();
+    },
+  };
+  return upstream;
+}
+
+/** One GET through HAProxy; returns the status and body (the upstream id on success). */
+export async function get(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { headers: { connection: "close" } });
+  return { status: res.status, body: await res.text() };
+}

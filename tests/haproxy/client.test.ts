@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import {
+  addServerCommand,
+  delServerCommand,
+  HaproxyConnectionError,
+  HaproxyTimeoutError,
+  NoSuchBackendError,
+  NoSuchServerError,
+  NotInMaintenanceError,
+  RuntimeClient,
+  ServerAlreadyExistsError,
+  setStateCommand,
+  unixConnector,
+} from "../../lib/haproxy/mod.ts";
+import { HaproxyProcess, waitFor } from "../_support/haproxy.ts";
+
+for (const mode of ["persistent", "per-command"] as const) {
+  Deno.test(`RuntimeClient (${mode}) turns refusals into typed errors`, async () => {
+    await using hap = await HaproxyProcess.start();
+    const client = new RuntimeClient({ socketPath: hap.socketPath, mode });
+    try {
+      const spec = { backend: "be_app", name: "shoal-a", addr: "127.0.0.2", port: 9 };
+      assert.equal(await client.execute(addServerCommand(spec)), "");
+      await assert.rejects(client.execute(addServerCommand(spec)), ServerAlreadyExistsError);
+      await assert.rejects(
+        client.execute(addServerCommand({ ...spec, backend: "be_none" })),
+        NoSuchBackendError,
+      );
+      await client.execute(setStateCommand("be_app", "shoal-a", "ready"));
+      await assert.rejects(
+        client.execute(delServerCommand("be_app", "shoal-a")),
+        NotInMaintenanceError,
+      );
+      await client.execute(setStateCommand("be_app", "shoal-a", "maint"));
+      await client.execute(delServerCommand("be_app", "shoal-a"));
+      await assert.rejects(
+        client.execute(delServerCommand("be_app", "shoal-a")),
+        NoSuchServerError,
+      );
+      assert.deepEqual((await client.serversState("be_app")).map((r) => r.name), []);
+      assert.match((await client.version()).raw, /^2\.6\./);
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+Deno.test("RuntimeClient pipelines thousands of commands and matches replies in order", async () => {
+  await using hap = await HaproxyProcess.start();
+  const client = new RuntimeClient({ socketPath: hap.socketPath, pipelineWindow: 300 });
+  try {
+    const names = Array.from({ length: 1000 }, (_, i) => `shoal-p${i}`);
+    const adds = names.map((name, i) =>
+      addServerCommand({ backend: "be_app", name, addr: "127.0.0.2", port: 1000 + i })
+    );
+    // Every 10th add is a duplicate: its own reply must be the refusal, nobody else's.
+    const mixed = adds.flatMap((cmd, i) => i % 10 === 0 ? [cmd, cmd] : [cmd]);
+    const results = await client.executeAll(mixed);
+    const refused = results.flatMap((r, i) => r.ok ? [] : [i]);
+    assert.equal(refused.length, 100);
+    for (const i of refused) {
+      assert.ok(!results[i]!.ok && results[i]!.error instanceof ServerAlreadyExistsError);
+      assert.equal(mixed[i], mixed[i - 1]);
+    }
+    const rows = await client.serversState("be_app");
+    assert.equal(rows.length, 1000);
+    assert.ok(rows.every((r) => r.port === 1000 + Number(r.name.slice(7))));
+    const dels = names.flatMap((n) => [delServerCommand("be_app", n)]);
+    assert.ok((await client.executeAll(dels)).every((r) => r.ok));
+    assert.equal((await client.serversState("be_app")).length, 0);
+  } finally {
+    await client.close();
+  }
+});
+
+Deno.test("RuntimeClient fails with HaproxyTimeoutError when HAProxy stops answering", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/silent.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) accepted.push(conn);
+  })();
+  const client = new RuntimeClient({ socketPath: path, readTimeoutMs: 150 });
+  const started = performance.now();
+  await assert.rejects(client.info(), HaproxyTimeoutError);
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 140 && elapsed < 2000, `${elapsed} ms`);
+  await client.close();
+  listener.close();
+  await accepting;
+  for (const c of accepted) c.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("RuntimeClient reports a missing socket as HaproxyConnectionError", async () => {
+  const client = new RuntimeClient({ socketPath: "/nonexistent/shoal/admin.sock" });
+  await assert.rejects(client.info(), HaproxyConnectionError);
+  const perCommand = new RuntimeClient({
+    connector: unixConnector("/nonexistent"),
+    mode: "per-command",
+  });
+  await assert.rejects(perCommand.info(), HaproxyConnectionError);
+});
+
+Deno.test("RuntimeClient notices HAProxy going away and reconnects to the new process", async () => {
+  await using hap = await HaproxyProcess.start();
+  let disconnects = 0;
+  const client = new RuntimeClient({
+    socketPath: hap.socketPath,
+    onDisconnect: () => disconnects++,
+  });
+  try {
+    const before = await client.info();
+    await hap.restart();
+    await waitFor("the disconnect notification", () => disconnects === 1);
+    const after = await client.info();
+    assert.notEqual(after.pid, before.pid);
+    assert.equal(after.pid, hap.pid);
+  } finally {
+    await client.close();
+  }
+});
