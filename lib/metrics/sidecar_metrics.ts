@@ -1,0 +1,159 @@
+/**
+ * The metrics `shoal sidecar` exports. The role creates them once with
+ * {@linkcode createSidecarMetrics} and records into the returned handles.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { Histogram } from "./histogram.ts";
+import type { Counter, Gauge } from "./instruments.ts";
+import type { Registry } from "./registry.ts";
+
+/** Metric names of the sidecar. */
+export const SIDECAR_METRIC_NAMES = {
+  /** Gauge: gossip members by `status` (alive, leaving, left, failed). */
+  members: "shoal_sidecar_members",
+  /** Gauge: managed HAProxy servers by `backend` and `state` (ready, drain, maint). */
+  servers: "shoal_sidecar_servers",
+  /** Counter: reconcile runs by `result` (ok, error). */
+  reconcileRuns: "shoal_sidecar_reconcile_runs_total",
+  /** Counter: drift repaired by reconciliation, by `backend` and `action`. */
+  driftCorrections: "shoal_sidecar_drift_corrections_total",
+  /** Counter: failed HAProxy runtime API commands by error `kind`. */
+  haproxyCommandErrors: "shoal_sidecar_haproxy_command_errors_total",
+  /** Counter: announce, depart and solicit queries handled, by `query` and `result`. */
+  queries: "shoal_sidecar_queries_total",
+  /** Histogram: seconds to handle a query (announce/depart) or run a solicit round, by `query`. */
+  queryDuration: "shoal_sidecar_query_duration_seconds",
+  /** Gauge: seconds since HAProxy last answered a command; `+Inf` before the first answer. */
+  haproxyContactAge: "shoal_sidecar_haproxy_contact_age_seconds",
+} as const;
+
+/** Values of the `status` label of `shoal_sidecar_members` (serf's member statuses). */
+export type MemberStatus = "alive" | "leaving" | "left" | "failed";
+/** Values of the `state` label of `shoal_sidecar_servers`. */
+export type ServerState = "ready" | "drain" | "maint";
+/** Values of the `action` label of `shoal_sidecar_drift_corrections_total`. */
+export type DriftAction = "add" | "remove" | "set_state" | "set_weight" | "enable_health";
+/** Values of the `query` label. */
+export type SidecarQuery = "announce" | "depart" | "solicit";
+/** Values of the `result` label of `shoal_sidecar_queries_total`. */
+export type QueryResult = "accepted" | "rejected" | "error";
+/**
+ * Values of the `kind` label of `shoal_sidecar_haproxy_command_errors_total`, one per error class
+ * of `lib/haproxy/errors.ts` (the role maps with `instanceof`).
+ */
+export type HaproxyErrorKind =
+  | "connection"
+  | "timeout"
+  | "protocol"
+  | "validation"
+  | "no_such_backend"
+  | "no_such_server"
+  | "already_exists"
+  | "not_in_maintenance"
+  | "still_has_connections"
+  | "not_dynamic_backend"
+  | "unknown_command"
+  | "permission_denied"
+  | "other";
+
+/** Buckets for query handling and solicit rounds: 1 ms to 30 s. */
+export const QUERY_DURATION_BUCKETS: readonly number[] = [
+  0.001,
+  0.005,
+  0.01,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+];
+
+/** The sidecar's metric handles. */
+export interface SidecarMetrics {
+  readonly members: Gauge<"status">;
+  readonly servers: Gauge<"backend" | "state">;
+  readonly reconcileRuns: Counter<"result">;
+  readonly driftCorrections: Counter<"backend" | "action">;
+  readonly haproxyCommandErrors: Counter<"kind">;
+  readonly queries: Counter<"query" | "result">;
+  readonly queryDuration: Histogram<"query">;
+  /** Records that HAProxy answered a command at `nowMs` (the clock's time). */
+  haproxyContacted(nowMs: number): void;
+}
+
+/**
+ * Defines the sidecar's metrics in `registry`. `clock` computes the HAProxy contact age at scrape
+ * time.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "./registry.ts";
+ * import { createSidecarMetrics } from "./sidecar_metrics.ts";
+ * const registry = new Registry();
+ * const m = createSidecarMetrics(registry, { clock: { nowMs: () => 5000 } });
+ * m.haproxyContacted(3000);
+ * m.queries.inc({ query: "announce", result: "accepted" });
+ * console.assert(registry.render().includes("shoal_sidecar_haproxy_contact_age_seconds 2\n"));
+ * ```
+ */
+export function createSidecarMetrics(
+  registry: Registry,
+  deps: { readonly clock: Pick<Clock, "nowMs"> },
+): SidecarMetrics {
+  const n = SIDECAR_METRIC_NAMES;
+  let lastContactMs: number | null = null;
+  registry.gaugeFunc({
+    name: n.haproxyContactAge,
+    help: "Seconds since HAProxy last answered a runtime API command (+Inf before the first).",
+    collect: () =>
+      lastContactMs === null ? Infinity : Math.max(0, deps.clock.nowMs() - lastContactMs) / 1000,
+  });
+  return {
+    members: registry.gauge({
+      name: n.members,
+      help: "Gossip members by status.",
+      labelNames: ["status"],
+    }),
+    servers: registry.gauge({
+      name: n.servers,
+      help: "Managed HAProxy servers by backend and state (ready, drain, maint).",
+      labelNames: ["backend", "state"],
+    }),
+    reconcileRuns: registry.counter({
+      name: n.reconcileRuns,
+      help: "Reconcile runs by result (ok, error).",
+      labelNames: ["result"],
+    }),
+    driftCorrections: registry.counter({
+      name: n.driftCorrections,
+      help: "Differences between HAProxy and the registry repaired by reconciliation.",
+      labelNames: ["backend", "action"],
+    }),
+    haproxyCommandErrors: registry.counter({
+      name: n.haproxyCommandErrors,
+      help: "HAProxy runtime API commands that failed, by error kind.",
+      labelNames: ["kind"],
+    }),
+    queries: registry.counter({
+      name: n.queries,
+      help: "Announce, depart and solicit queries by result.",
+      labelNames: ["query", "result"],
+    }),
+    queryDuration: registry.histogram({
+      name: n.queryDuration,
+      help: "Seconds to handle an announce or depart, or to run a solicit round.",
+      labelNames: ["query"],
+      buckets: QUERY_DURATION_BUCKETS,
+    }),
+    haproxyContacted(nowMs: number): void {
+      lastContactMs = lastContactMs === null ? nowMs : Math.max(lastContactMs, nowMs);
+    },
+  };
+}

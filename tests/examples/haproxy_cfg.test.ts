@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import {
+  freePort,
+  rawCommand,
+  requireHaproxy,
+  startUpstream,
+  waitFor,
+} from "../_support/haproxy.ts";
+import { EXAMPLES_DIR } from "../_support/example_files.ts";
+
+const CFG = `${EXAMPLES_DIR}haproxy/haproxy.cfg`;
+
+Deno.test("examples/haproxy/haproxy.cfg passes `haproxy -c` as shipped", async () => {
+  await requireHaproxy();
+  const out = await new Deno.Command("haproxy", { args: ["-c", "-f", CFG] }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, text);
+  assert.match(text, /Configuration file is valid/);
+  assert.doesNotMatch(text, /WARNING|ALERT/);
+});
+
+/** Replaces exactly one occurrence of `from`, so the rest of the file runs as shipped. */
+function replaceOnce(text: string, from: string, to: string): string {
+  assert.equal(text.split(from).length, 2, `expected exactly one ${JSON.stringify(from)}`);
+  return text.replace(from, to);
+}
+
+Deno.test("examples/haproxy/haproxy.cfg backend `shoal` accepts dynamic servers and routes to them", async () => {
+  await requireHaproxy();
+  const dir = await Deno.makeTempDir({ prefix: "shoal-example-haproxy-" });
+  const upstream = startUpstream("task-1");
+  const port = freePort();
+  const socket = `${dir}/admin.sock`;
+  let text = await Deno.readTextFile(CFG);
+  // Only what cannot run unprivileged in a test changes: the socket path and the port-80 bind.
+  text = replaceOnce(text, "/var/run/haproxy/admin.sock", socket);
+  text = replaceOnce(text, "bind :80", `bind 127.0.0.1:${port}`);
+  await Deno.writeTextFile(`${dir}/haproxy.cfg`, text);
+  const child = new Deno.Command("haproxy", {
+    args: ["-W", "-db", "-f", `${dir}/haproxy.cfg`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await waitFor(
+      "haproxy to answer `show info`",
+      async () => (await rawCommand(socket, "show info")).includes("Pid:"),
+      { timeoutMs: 10_000 },
+    );
+    const server = `shoal/shoal-task-1`;
+    const add = await rawCommand(
+      socket,
+      `add server ${server} 127.0.0.1:${upstream.port} check inter 200ms rise 1 fall 1`,
+    );
+    assert.match(add, /New server registered/);
+    assert.equal((await rawCommand(socket, `enable health ${server}`)).trim(), "");
+    assert.equal((await rawCommand(socket, `set server ${server} state ready`)).trim(), "");
+    const body = await waitFor("a request through the frontend to reach the task", async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/hello`);
+      const text = await res.text();
+      return res.status === 200 ? text : undefined;
+    });
+    assert.equal(body, "task-1");
+    // The configured `option httpchk GET /healthz` is what checks dynamic servers.
+    await waitFor("the health check to hit /healthz", () => upstream.requests.includes("/healthz"));
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await upstream.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
