@@ -14,7 +14,8 @@ import type {
   TaskConfig,
 } from "../config.ts";
 import type { LogLevel } from "../log/logger.ts";
-import { parseDuration } from "./duration.ts";
+import { SpecError } from "../supervisor/errors.ts";
+import { parseHealthSpec, parseReadinessSpec } from "../supervisor/probe_spec.ts";
 import type { FlagValue, ResolvedFlags } from "./flags.ts";
 import { UsageError } from "./usage_error.ts";
 import { DEFAULT_GOSSIP_PORT, formatHostPort, parseHostPort } from "./values.ts";
@@ -123,22 +124,18 @@ function checkIdent(f: Flags, flag: string, value: string): string {
   return value;
 }
 
-/** Validates a readiness or health check spec. */
-function checkProbe(f: Flags, flag: string, spec: string, allowed: readonly string[]): string {
-  const kind = spec.includes(":") ? spec.slice(0, spec.indexOf(":")) : spec;
-  const arg = spec.includes(":") ? spec.slice(spec.indexOf(":") + 1) : "";
-  if (!allowed.includes(kind)) {
-    f.fail(`invalid --${flag} ${JSON.stringify(spec)}: use ${allowed.join(", ")}`);
-  }
-  if (kind === "http" && !arg.startsWith("/")) f.fail(`invalid --${flag}: http:PATH needs a /path`);
-  if (kind === "exec" && arg.trim() === "") f.fail(`invalid --${flag}: exec:CMD needs a command`);
-  if (kind === "notify" && arg !== "") f.fail(`invalid --${flag}: notify takes no argument`);
-  if (kind === "delay") {
-    try {
-      parseDuration(arg);
-    } catch (err) {
-      f.fail(`invalid --${flag}: ${(err as Error).message}`);
-    }
+/** Validates a readiness or health check spec with the supervisor's own parser. */
+function checkProbe(
+  f: Flags,
+  flag: string,
+  spec: string,
+  parse: (text: string) => unknown,
+): string {
+  try {
+    parse(spec);
+  } catch (err) {
+    if (err instanceof SpecError) f.fail(`invalid --${flag}: ${err.message}`);
+    throw err;
   }
   return spec;
 }
@@ -210,9 +207,9 @@ export function taskConfig(
     listenAddr: f.endpoint("listen-addr")!,
     backend,
     weight: f.number("weight"),
-    ready: checkProbe(f, "ready", f.string("ready") ?? "", ["http", "notify", "exec", "delay"]),
+    ready: checkProbe(f, "ready", f.string("ready") ?? "", parseReadinessSpec),
     readyTimeoutMs: f.number("ready-timeout")!,
-    health: health === null ? null : checkProbe(f, "health", health, ["http", "exec"]),
+    health: health === null ? null : checkProbe(f, "health", health, parseHealthSpec),
     healthIntervalMs: f.number("health-interval")!,
     healthRise: f.number("health-rise")!,
     healthFall: f.number("health-fall")!,

@@ -242,10 +242,10 @@ export const TASK_FLAGS: readonly FlagSpec[] = [
   {
     name: "ready",
     kind: "string",
-    default: "http:/",
+    default: "tcp",
     placeholder: "<check>",
     help:
-      "readiness check: http:PATH (a response through the bound port), notify (sd_notify READY=1), exec:CMD, or delay:DURATION",
+      "readiness check: tcp (the worker accepted a connection on the socket), http:PATH (a 2xx/3xx response), notify (sd_notify READY=1), exec:CMD, or delay:DURATION",
   },
   {
     name: "ready-timeout",

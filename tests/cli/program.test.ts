@@ -172,7 +172,7 @@ Deno.test("parseCommandLine() reports usage errors in one line naming the flag, 
   ok(usage(["agent", "--bind", "1.2.3.4:99999"]).includes("--bind"));
   ok(usage(["agent", "--tag", "novalue"]).includes("--tag"));
   ok(usage(["sidecar", "--haproxy-backend", "web;del"]).includes("--haproxy-backend"));
-  ok(usage(["task", "--join", "h", "--ready", "tcp", "--", "w"]).includes("--ready"));
+  ok(usage(["task", "--join", "h", "--ready", "udp", "--", "w"]).includes("--ready"));
   ok(usage(["task", "--join", "h", "--ready", "delay:soon", "--", "w"]).includes("--ready"));
   ok(usage(["task", "--join", "h", "--weight", "0", "--", "w"]).includes("--weight"));
   ok(usage(["members", "--name", "("]).includes("bad regexp"));
