@@ -43,7 +43,7 @@ Deno.test("createLogger() writes text on a terminal and honours --log-level", ()
   log.warn("member.failed", { member: "task 2" });
   equal(out.chunks.length, 1);
   ok(
-    /^\S+ WARN  member\.failed node=n1 role=sidecar member="task 2"\n$/.test(out.chunks[0]!),
+    /^\S+ WARN {2}member\.failed node=n1 role=sidecar member="task 2"\n$/.test(out.chunks[0]!),
     out.chunks[0],
   );
 });
