@@ -6,7 +6,7 @@
  */
 
 import type { RuntimeClient } from "./client.ts";
-import { addServerCommand, delServerCommand, setStateCommand } from "./commands.ts";
+import { probeCommands, probeServerName } from "./commands.ts";
 import {
   BackendCheckError,
   NoSuchBackendError,
@@ -15,11 +15,6 @@ import {
   UnsupportedVersionError,
 } from "./errors.ts";
 import { type HaproxyVersion, versionAtLeast } from "./info.ts";
-
-/** Name of the short-lived server used to ask HAProxy whether a backend takes dynamic servers. */
-export function probeName(prefix: string): string {
-  return `${prefix}capability-probe`;
-}
 
 /** Throws {@linkcode UnsupportedVersionError} below 2.6, where `add server` is experimental. */
 export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersion> {
@@ -32,21 +27,22 @@ export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersio
  * Checks that `backend` exists and accepts `add server`. The balance algorithm is not visible
  * through the runtime API in a way that covers `hash-type consistent`, so the check asks HAProxy
  * itself: it adds a probe server (weight 0, in maintenance, so it never takes traffic) and deletes
- * it again. Throws {@linkcode BackendCheckError} saying why the backend cannot be managed.
+ * it again. The probe's name ({@linkcode probeServerName}) contains `:`, which no managed server
+ * name can, so the probe never deletes a real server. Throws {@linkcode BackendCheckError} saying
+ * why the backend cannot be managed.
  */
 export async function checkBackend(
   client: RuntimeClient,
   backend: string,
   prefix: string,
 ): Promise<void> {
-  const name = probeName(prefix);
+  const probe = probeCommands(backend, prefix);
   for (let attempt = 0; attempt < 2; attempt++) {
-    const [added] = await client.executeAll([
-      addServerCommand({ backend, name, addr: "127.0.0.1", port: 1, weight: 0 }),
-      setStateCommand(backend, name, "maint"),
-      delServerCommand(backend, name),
-    ]);
-    if (added!.ok) return;
+    const [added] = await client.executeAll([probe.add]);
+    if (added!.ok) {
+      await client.execute(probe.del); // a new dynamic server starts in maintenance
+      return;
+    }
     const error = added!.error;
     if (error instanceof NoSuchBackendError) {
       throw new BackendCheckError(backend, "missing", { cause: error });
@@ -54,7 +50,23 @@ export async function checkBackend(
     if (error instanceof NotDynamicBackendError) {
       throw new BackendCheckError(backend, "not-dynamic", { cause: error });
     }
-    // A probe left by a crashed run was just removed by the maint + del above; try again.
+    // A probe left by a crashed run is removed and the check tried again; a server of that name
+    // that does not look like a probe is not ours, so it is left alone.
     if (!(error instanceof ServerAlreadyExistsError)) throw error;
+    if (!await isLeftoverProbe(client, backend, prefix)) throw error;
+    for (const result of await client.executeAll([probe.maint, probe.del])) {
+      if (!result.ok) throw result.error;
+    }
   }
+}
+
+/** True when the server named like the probe is one: 127.0.0.1:1 with weight 0. */
+async function isLeftoverProbe(
+  client: RuntimeClient,
+  backend: string,
+  prefix: string,
+): Promise<boolean> {
+  const name = probeServerName(prefix);
+  const row = (await client.serversState(backend)).find((r) => r.name === name);
+  return row !== undefined && row.addr === "127.0.0.1" && row.port === 1 && row.uweight === 0;
 }

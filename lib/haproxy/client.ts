@@ -38,15 +38,13 @@ export interface RuntimeClientOptions {
    * @default "persistent"
    */
   mode?: "persistent" | "per-command";
-  /** Longest wait for the next reply while commands are outstanding. @default 5000 */
+  /** Longest wait for more reply bytes while commands are outstanding. @default 5000 */
   readTimeoutMs?: number;
   /** Most commands outstanding on the connection at once (bounds memory). @default 1000 */
   pipelineWindow?: number;
-  /** @default systemClock */
-  /** Time source for read timeouts. */
+  /** Time source for read timeouts. @default systemClock */
   clock?: Clock;
-  /** @default nullLogger */
-  /** Where connection events are logged. */
+  /** Where connection events are logged. @default nullLogger */
   logger?: Logger;
   /** Called when HAProxy closes the persistent connection (restart, reload, crash). */
   onDisconnect?: () => void;

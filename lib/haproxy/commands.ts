@@ -196,9 +196,12 @@ export function showServersStateCommand(backend?: string): Command {
   return cmd("data", `show servers state${suffix}`);
 }
 
-/** `show stat [B 4 -1]`: CSV statistics, of one backend's servers when `backend` is given. */
+/**
+ * `show stat [B 6 -1]`: CSV statistics; with `backend`, that backend's servers plus its
+ * `BACKEND` line (type 2 + 4), whose `qcur` counts requests queued at the backend.
+ */
 export function showStatCommand(backend?: string): Command {
-  const suffix = backend === undefined ? "" : ` ${validateName("backend", backend)} 4 -1`;
+  const suffix = backend === undefined ? "" : ` ${validateName("backend", backend)} 6 -1`;
   return cmd("data", `show stat${suffix}`);
 }
 
@@ -210,6 +213,31 @@ export function showInfoCommand(): Command {
 /** `show version`. */
 export function showVersionCommand(): Command {
   return cmd("data", "show version");
+}
+
+/**
+ * Name of the short-lived server that asks HAProxy whether a backend takes dynamic servers:
+ * `<prefix>probe:capability`. HAProxy accepts `:` in server names, but {@linkcode validateName}
+ * refuses it, so neither a desired server nor a name from `serverNameFor` can ever be this one.
+ */
+export function probeServerName(prefix: string): string {
+  return `${validateName("prefix", prefix)}probe:capability`;
+}
+
+/**
+ * The capability probe's commands for `backend`: `add` (weight 0 on 127.0.0.1:1; dynamic servers
+ * start in maintenance, so it never takes traffic), `maint`, and `del`.
+ */
+export function probeCommands(
+  backend: string,
+  prefix: string,
+): { readonly add: Command; readonly maint: Command; readonly del: Command } {
+  const t = `${validateName("backend", backend)}/${probeServerName(prefix)}`;
+  return {
+    add: cmd("registered", `add server ${t} 127.0.0.1:1 weight 0`),
+    maint: cmd("empty", `set server ${t} state maint`),
+    del: cmd("deleted", `del server ${t}`),
+  };
 }
 
 /** `prompt` and `set severity-output string`: the session preamble (internal to the client). */

@@ -45,16 +45,18 @@ export function deleteSequence(
   return commands;
 }
 
-/** The commands of one plan step. */
+/**
+ * The commands {@linkcode executePlan} sends first for a step. A `replace` here is only the
+ * removal of the old server (maintenance, shutdown of its sessions, `del server`); its
+ * {@linkcode addSequence} is sent only once the delete has succeeded, because sending it in the
+ * same pipeline would, after a refused delete, put the old server back in service.
+ */
 export function stepCommands(step: PlanStep): Command[] {
   switch (step.kind) {
     case "add":
       return addSequence(step.backend, step.server);
     case "replace":
-      return [
-        ...deleteSequence(step.backend, step.server.name, true),
-        ...addSequence(step.backend, step.server),
-      ];
+      return deleteSequence(step.backend, step.server.name, true);
     case "enableHealth":
       return [enableHealthCommand(step.backend, step.name)];
     case "ready":
@@ -67,6 +69,8 @@ export function stepCommands(step: PlanStep): Command[] {
       return [setWeightCommand(step.backend, step.name, step.weight)];
     case "drain":
       return [setStateCommand(step.backend, step.name, "drain")];
+    case "maint":
+      return [setStateCommand(step.backend, step.name, "maint")];
     case "delete":
       return deleteSequence(step.backend, step.name, step.shutdownSessions);
   }
@@ -92,7 +96,9 @@ export interface ExecuteOptions {
 
 /**
  * Sends every step's commands in one pipeline and reports each step's outcome. A delete that
- * finds the server already gone counts as done.
+ * finds the server already gone counts as done; a delete (or a replace's delete) refused with
+ * "still has connections" is retried. A replace then adds its new server only if the old one is
+ * gone; otherwise the step fails and the old server stays in maintenance until the next pass.
  */
 export async function executePlan(
   client: RuntimeClient,
@@ -106,13 +112,19 @@ export async function executePlan(
     const mine = results.slice(at, at += sequences[i]!.length);
     return { step, ...stepError(step, mine) };
   });
-  return await retryDeletes(client, outcomes, options);
+  await retryDeletes(client, outcomes, options);
+  await addReplacements(client, outcomes);
+  return outcomes;
+}
+
+function removes(step: PlanStep): step is Extract<PlanStep, { kind: "delete" | "replace" }> {
+  return step.kind === "delete" || step.kind === "replace";
 }
 
 function stepError(step: PlanStep, results: CommandResult[]): { error?: HaproxyError } {
   for (const result of results) {
     if (result.ok) continue;
-    if (step.kind === "delete" && result.error instanceof NoSuchServerError) return {};
+    if (removes(step) && result.error instanceof NoSuchServerError) continue;
     return { error: result.error };
   }
   return {};
@@ -122,24 +134,39 @@ async function retryDeletes(
   client: RuntimeClient,
   outcomes: StepOutcome[],
   options: ExecuteOptions,
-): Promise<StepOutcome[]> {
+): Promise<void> {
   const retries = options.deleteRetries ?? 3;
   for (let attempt = 0; attempt < retries; attempt++) {
     const busy = outcomes.flatMap((o, i) =>
-      o.step.kind === "delete" && o.error instanceof StillHasConnectionsError ? [i] : []
+      removes(o.step) && o.error instanceof StillHasConnectionsError ? [i] : []
     );
     if (busy.length === 0) break;
     await sleep(options.clock, options.deleteRetryDelayMs ?? 100);
     const commands = busy.map((i) => {
-      const step = outcomes[i]!.step as Extract<PlanStep, { kind: "delete" }>;
-      return delServerCommand(step.backend, step.name);
+      const step = outcomes[i]!.step;
+      return delServerCommand(step.backend, "server" in step ? step.server.name : step.name);
     });
     const results = await client.executeAll(commands);
     busy.forEach((i, k) => {
       outcomes[i] = { step: outcomes[i]!.step, ...stepError(outcomes[i]!.step, [results[k]!]) };
     });
   }
-  return outcomes;
+}
+
+async function addReplacements(client: RuntimeClient, outcomes: StepOutcome[]): Promise<void> {
+  const ready = outcomes.flatMap((o, i) => o.step.kind === "replace" && !o.error ? [i] : []);
+  if (ready.length === 0) return;
+  const sequences = ready.map((i) => {
+    const step = outcomes[i]!.step as Extract<PlanStep, { kind: "replace" }>;
+    return addSequence(step.backend, step.server);
+  });
+  const results = await client.executeAll(sequences.flat());
+  let at = 0;
+  ready.forEach((i, k) => {
+    const mine = results.slice(at, at += sequences[k]!.length);
+    const failed = mine.find((r) => !r.ok);
+    if (failed && !failed.ok) outcomes[i] = { step: outcomes[i]!.step, error: failed.error };
+  });
 }
 
 /** Waits `ms` on the injected clock. */

@@ -7,18 +7,32 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import type { RuntimeClient } from "./client.ts";
-import { type AddServerSpec, type Command, delServerCommand, setStateCommand } from "./commands.ts";
+import {
+  type AddServerSpec,
+  type Command,
+  delServerCommand,
+  enableHealthCommand,
+  readyAfterChecksCommand,
+  setStateCommand,
+  setWeightCommand,
+} from "./commands.ts";
 import { NoSuchServerError, ServerAlreadyExistsError, StillHasConnectionsError } from "./errors.ts";
 import { addSequence, deleteSequence, sleep } from "./executor.ts";
-import { parseIp, validateName } from "./validate.ts";
+import { REMOVE_SETTLE_MS } from "./plan.ts";
+import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerStateRow } from "./servers_state.ts";
+import { sameIp, validateName } from "./validate.ts";
 
-/** What {@linkcode addServer} did. */
-export type AddOutcome = "added" | "unchanged" | "replaced";
+/**
+ * What {@linkcode addServer} did: `updated` means the server existed with the same address and
+ * checks, and its state (maintenance or drain) or weight was brought back to the spec.
+ */
+export type AddOutcome = "added" | "unchanged" | "updated" | "replaced";
 
 /**
  * Adds a server (`add server`, `enable health` when checked, then ready so that traffic starts
- * only after its checks pass). Adding a server that exists with the same address is a no-op;
- * with another address the old one is removed at once and the new one added.
+ * only after its checks pass). A server that exists with the same address and check setting is
+ * made ready with the spec's weight if it is not (a no-op when it already is); with another
+ * address or check setting the old one is removed at once and the new one added.
  */
 export async function addServer(client: RuntimeClient, spec: AddServerSpec): Promise<AddOutcome> {
   const server = { ...spec, weight: spec.weight ?? 1, state: "ready" as const };
@@ -32,10 +46,36 @@ export async function addServer(client: RuntimeClient, spec: AddServerSpec): Pro
   }
   const rows = await client.serversState(spec.backend);
   const row = rows.find((r) => r.name === spec.name);
-  if (row && row.port === spec.port && sameIp(row.addr, spec.addr)) return "unchanged";
+  const checked = spec.check !== undefined;
+  if (
+    row && row.port === spec.port && sameIp(row.addr, spec.addr) &&
+    checked === ((row.checkState & CHECK_CONFIGURED) !== 0)
+  ) {
+    const fixes = catchUp(spec.backend, spec.name, server.weight, checked, row);
+    await runAll(client, fixes);
+    return fixes.length === 0 ? "unchanged" : "updated";
+  }
   await removeServerNow(client, spec.backend, spec.name);
   await runAll(client, sequence);
   return "replaced";
+}
+
+/** Commands that bring an existing server to ready with `weight` (none when it already is). */
+function catchUp(
+  backend: string,
+  name: string,
+  weight: number,
+  checked: boolean,
+  row: ServerStateRow,
+): Command[] {
+  const commands: Command[] = [];
+  if (checked && (row.checkState & CHECK_ENABLED) === 0) {
+    commands.push(enableHealthCommand(backend, name));
+  }
+  if (row.admin === "maint" && checked) commands.push(readyAfterChecksCommand(backend, name));
+  else if (row.admin !== "ready") commands.push(setStateCommand(backend, name, "ready"));
+  if (row.uweight !== weight) commands.push(setWeightCommand(backend, name, weight));
+  return commands;
 }
 
 /** Settings of {@linkcode drainServer}. */
@@ -44,8 +84,12 @@ export interface DrainOptions {
   timeoutMs?: number;
   /** Interval between `show stat` polls. @default 100 */
   pollMs?: number;
-  /** @default systemClock */
-  /** Time source for the deadline and polls. */
+  /**
+   * Pause between maintenance and `del server`, after which sessions are checked again.
+   * @default 100
+   */
+  settleMs?: number;
+  /** Time source for the deadline and polls. @default systemClock */
   clock?: Clock;
 }
 
@@ -56,10 +100,11 @@ export interface DrainOutcome {
 }
 
 /**
- * Drains a server gracefully: `state drain`, waits until its current and queued sessions are
- * zero (or the deadline), then `maint`, `shutdown sessions` if the deadline passed, and
- * `del server` (retried while HAProxy says it still has connections). Throws
- * {@linkcode NoSuchServerError} if the server does not exist when the drain starts.
+ * Drains a server gracefully, as the spec's removal sequence says: `state drain`; wait until its
+ * current and queued sessions, and the requests queued at the backend, are zero; `state maint`;
+ * pause `settleMs` and check again (2.6.12's `del server` races); then `del server`, retried while
+ * HAProxy says it still has connections. At the deadline, remaining sessions are shut down
+ * first. Throws {@linkcode NoSuchServerError} if the server does not exist when the drain starts.
  */
 export async function drainServer(
   client: RuntimeClient,
@@ -70,19 +115,38 @@ export async function drainServer(
   const backend = validateName("backend", target.backend);
   const name = validateName("server", target.name);
   const deadlineMs = clock.nowMs() + (options.timeoutMs ?? 30_000);
+  const wait = { clock, deadlineMs, pollMs: options.pollMs ?? 100 };
   await client.execute(setStateCommand(backend, name, "drain"));
-  let forced = true;
-  while (clock.nowMs() < deadlineMs) {
-    const row = (await client.stat(backend)).find((r) => r.service === name);
-    if (!row) return { forced: false }; // deleted by someone else meanwhile
-    if (row.scur === 0 && row.qcur === 0) {
-      forced = false;
-      break;
-    }
-    await sleep(clock, Math.min(options.pollMs ?? 100, Math.max(1, deadlineMs - clock.nowMs())));
+  let idle = await waitIdle(client, backend, name, wait);
+  if (idle === "gone") return { forced: false }; // deleted by someone else meanwhile
+  if (idle === "idle") {
+    await client.execute(setStateCommand(backend, name, "maint"));
+    await sleep(clock, options.settleMs ?? REMOVE_SETTLE_MS);
+    idle = await waitIdle(client, backend, name, wait);
+    if (idle === "gone") return { forced: false };
   }
+  const forced = idle !== "idle";
   await removeWithRetries(client, backend, name, forced, clock);
   return { forced };
+}
+
+/** Polls `show stat` until the server and its backend's queue are idle, or the deadline. */
+async function waitIdle(
+  client: RuntimeClient,
+  backend: string,
+  name: string,
+  { clock, deadlineMs, pollMs }: { clock: Clock; deadlineMs: number; pollMs: number },
+): Promise<"idle" | "gone" | "deadline"> {
+  for (;;) {
+    const rows = await client.stat(backend);
+    const row = rows.find((r) => r.kind === "server" && r.service === name);
+    if (!row) return "gone";
+    const backendQcur = rows.find((r) => r.kind === "backend")?.qcur ?? 0;
+    if (row.scur === 0 && row.qcur === 0 && backendQcur === 0) return "idle";
+    const leftMs = deadlineMs - clock.nowMs();
+    if (leftMs <= 0) return "deadline";
+    await sleep(clock, Math.min(pollMs, leftMs));
+  }
 }
 
 /** Removes a server at once: `maint`, `shutdown sessions`, `del server`. Gone already is fine. */
@@ -120,13 +184,5 @@ async function removeWithRetries(
 async function runAll(client: RuntimeClient, commands: readonly Command[]): Promise<void> {
   for (const result of await client.executeAll(commands)) {
     if (!result.ok) throw result.error;
-  }
-}
-
-function sameIp(a: string, b: string): boolean {
-  try {
-    return parseIp(a).text === parseIp(b).text;
-  } catch {
-    return false;
   }
 }

@@ -25,6 +25,8 @@
  *   check: { interMs: 500, rise: 2, fall: 2 },
  * }]);
  *
+ * // Servers from before a sidecar restart are untouched until setDesired is called for "app".
+ * console.log(reconciler.foundAtStart("app").map((s) => s.name));
  * for (const s of reconciler.observed("app")) console.log(s.name, s.admin, s.sessions?.scur);
  * await reconciler.stop();
  * await client.close();
@@ -68,6 +70,7 @@ export {
   Command,
   delServerCommand,
   enableHealthCommand,
+  probeServerName,
   readyAfterChecksCommand,
   type ReplyExpectation,
   serverWords,
@@ -85,7 +88,7 @@ export { type CommandResult, RuntimeClient, type RuntimeClientOptions } from "./
 export { type Connector, type RuntimeConn, unixConnector } from "./transport.ts";
 export { PromptFramer } from "./framing.ts";
 export { type AdminView, parseServersState, type ServerStateRow } from "./servers_state.ts";
-export { parseStat, type StatRow } from "./stat.ts";
+export { parseStat, type StatKind, type StatRow } from "./stat.ts";
 export {
   type HaproxyVersion,
   parseInfo,
@@ -101,10 +104,11 @@ export {
   type PlanInput,
   planReconcile,
   type PlanStep,
-  rampedWeight,
-  type RampOptions,
+  REMOVE_SETTLE_MS,
+  serverOptionsKey,
   type WaitingDrain,
 } from "./plan.ts";
+export { rampedWeight, type RampOptions } from "./ramp.ts";
 export {
   addSequence,
   deleteSequence,
@@ -123,4 +127,5 @@ export {
   removeServerNow,
 } from "./lifecycle.ts";
 export { checkBackend, checkVersion } from "./backend_check.ts";
-export { type PassReport, Reconciler, type ReconcilerOptions } from "./reconciler.ts";
+export type { PassReport } from "./pass.ts";
+export { DESIRED_SERVERS_MAX, Reconciler, type ReconcilerOptions } from "./reconciler.ts";

@@ -6,14 +6,13 @@
  */
 
 import { ValidationError } from "./errors.ts";
-import { NAME_LENGTH_MAX, validateName } from "./validate.ts";
+import { NAME_LENGTH_MAX, NAME_PATTERN, validateName } from "./validate.ts";
 
 /** Prefix of the servers shoal manages; servers without it are never touched. */
 export const DEFAULT_PREFIX = "shoal-";
 
 /** Options of {@linkcode serverNameFor}. */
 export interface ServerNameOptions {
-  /** @default "shoal-" */
   /** Prefix of every generated name. @default "shoal-" */
   prefix?: string;
   /** Longest name produced. @default 64 */
@@ -69,4 +68,12 @@ function fnv1a64Hex(text: string): string {
     hash = (hash * prime) & 0xffffffffffffffffn;
   }
   return hash.toString(16).padStart(16, "0");
+}
+
+/**
+ * True when `name` is a server shoal manages: it starts with `prefix` and is a name a desired
+ * server can have (so not the capability probe, whose name contains `:`).
+ */
+export function isManagedName(name: string, prefix: string): boolean {
+  return name.startsWith(prefix) && name.length <= NAME_LENGTH_MAX && NAME_PATTERN.test(name);
 }

@@ -10,11 +10,12 @@ import type { DesiredServer, ObservedServer } from "./plan.ts";
 import { CHECK_CONFIGURED, CHECK_ENABLED } from "./servers_state.ts";
 import { serverWords } from "./commands.ts";
 import { validateWeight } from "./validate.ts";
+import { isManagedName } from "./names.ts";
 
 /**
  * Reads `show servers state` for each backend, and `show stat` for backends where a managed
- * server is draining or in maintenance (its sessions decide when it can be deleted), or for all
- * backends when `allSessions` is set.
+ * server is draining or in maintenance (its sessions, and the requests queued at the backend,
+ * decide when it can be deleted), or for all backends when `allSessions` is set.
  */
 export async function observeBackends(
   client: RuntimeClient,
@@ -34,12 +35,19 @@ export async function observeBackends(
       checkEnabled: (r.checkState & CHECK_ENABLED) !== 0,
     }));
     const needSessions = allSessions ||
-      servers.some((s) => s.name.startsWith(prefix) && s.admin !== "ready");
+      servers.some((s) => isManagedName(s.name, prefix) && s.admin !== "ready");
     if (needSessions) {
-      const stats = new Map((await client.stat(backend)).map((row) => [row.service, row]));
+      const rows = await client.stat(backend);
+      const backendQcur = rows.find((row) => row.kind === "backend")?.qcur;
+      const stats = new Map(rows.filter((r) => r.kind === "server").map((r) => [r.service, r]));
       for (let i = 0; i < servers.length; i++) {
         const stat = stats.get(servers[i]!.name);
-        if (stat) servers[i] = { ...servers[i]!, sessions: { scur: stat.scur, qcur: stat.qcur } };
+        if (!stat) continue;
+        const sessions = { scur: stat.scur, qcur: stat.qcur };
+        servers[i] = {
+          ...servers[i]!,
+          sessions: backendQcur === undefined ? sessions : { ...sessions, backendQcur },
+        };
       }
     }
     observed.set(backend, servers);

@@ -6,8 +6,10 @@
  */
 
 import type { CheckOptions } from "./commands.ts";
+import { isManagedName } from "./names.ts";
+import { type RampOptions, rampTargetWeight } from "./ramp.ts";
 import type { AdminView } from "./servers_state.ts";
-import { parseIp } from "./validate.ts";
+import { sameIp } from "./validate.ts";
 
 /** A server shoal wants in a backend. */
 export interface DesiredServer {
@@ -44,17 +46,12 @@ export interface ObservedServer {
   /** `enable health` was run (or the check comes from the configuration). */
   readonly checkEnabled: boolean;
   /** Current and queued sessions; known when `show stat` was read for this backend. */
-  readonly sessions?: { readonly scur: number; readonly qcur: number };
-}
-
-/** Stepped weight ramp for new servers (HSDO style), as an alternative to `slowstart`. */
-export interface RampOptions {
-  /** Time from the first to the full weight. */
-  readonly durationMs: number;
-  /** Time between weight steps. */
-  readonly stepMs: number;
-  /** Weight at the start of the ramp. @default 1 */
-  readonly weightMin?: number;
+  readonly sessions?: {
+    readonly scur: number;
+    readonly qcur: number;
+    /** Requests queued at the backend (its `BACKEND` line); undefined when not read. */
+    readonly backendQcur?: number;
+  };
 }
 
 /** Everything {@linkcode planReconcile} looks at. */
@@ -71,6 +68,19 @@ export interface PlanInput {
   readonly drainTimeoutMs: number;
   /** `backend/name` → when its drain started; missing means "now". */
   readonly drainStartedMs: ReadonlyMap<string, number>;
+  /** `backend/name` → when a drained server was put in maintenance; missing means "now". */
+  readonly maintStartedMs?: ReadonlyMap<string, number>;
+  /**
+   * Pause between a drained server's maintenance and its `del server`, after which its sessions
+   * are checked again (the spec's safety note for 2.6.12's `del server` races). @default 100
+   */
+  readonly removeSettleMs?: number;
+  /**
+   * `backend/name` → {@linkcode serverOptionsKey} of the options the server was added with. A
+   * server listed here whose desired check or slowstart options differ is replaced; servers not
+   * listed (for example found at start-up) are assumed to have the desired options.
+   */
+  readonly appliedOptions?: ReadonlyMap<string, string>;
   /** Stepped ramp, with `backend/name` → when the server became ready. */
   readonly ramp?: RampOptions & { readonly startedMs: ReadonlyMap<string, number> };
 }
@@ -82,7 +92,7 @@ export type PlanStep =
     readonly kind: "replace";
     readonly backend: string;
     readonly server: DesiredServer;
-    readonly reason: "addr" | "check";
+    readonly reason: "addr" | "check" | "options";
   }
   | { readonly kind: "enableHealth"; readonly backend: string; readonly name: string }
   | {
@@ -99,6 +109,8 @@ export type PlanStep =
     readonly weight: number;
   }
   | { readonly kind: "drain"; readonly backend: string; readonly name: string }
+  /** A drained server goes to maintenance; it is deleted on a later pass if still idle. */
+  | { readonly kind: "maint"; readonly backend: string; readonly name: string }
   | {
     readonly kind: "delete";
     readonly backend: string;
@@ -134,8 +146,12 @@ const STEP_ORDER: Record<PlanStep["kind"], number> = {
   ready: 2,
   setWeight: 3,
   drain: 4,
-  delete: 5,
+  maint: 5,
+  delete: 6,
 };
+
+/** Default of {@linkcode PlanInput.removeSettleMs}. */
+export const REMOVE_SETTLE_MS = 100;
 
 /** Key of a server in the bookkeeping maps. */
 export function serverKey(backend: string, name: string): string {
@@ -143,8 +159,28 @@ export function serverKey(backend: string, name: string): string {
 }
 
 /**
+ * The identity of a server's `add server` options that cannot be changed at runtime on 2.6
+ * (check `inter`/`rise`/`fall`, `slowstart`): equal keys mean nothing needs replacing.
+ */
+export function serverOptionsKey(server: DesiredServer): string {
+  const c = server.check;
+  return JSON.stringify([
+    c ? [c.interMs ?? null, c.rise ?? null, c.fall ?? null] : null,
+    server.slowstartMs ?? null,
+  ]);
+}
+
+/**
  * Computes the ordered plan. New capacity first (add, replace), then health, ready and weight
- * changes, then drains, then deletes; within a kind, by backend and server name.
+ * changes, then drains, then maintenance of drained servers, then deletes; within a kind, by
+ * backend and server name.
+ *
+ * Only backends present in `desired` are looked at. A graceful removal takes three passes:
+ * `drain`; once the server, and the backend's queue, have no sessions, `maint`; and after
+ * `removeSettleMs`, if still idle, `delete`. A drain not finished by its deadline is deleted with
+ * its sessions shut down. Options HAProxy 2.6 cannot change at runtime (check `inter`, `rise`,
+ * `fall`, `slowstart`) are compared only through `appliedOptions`; a change replaces the server,
+ * which shuts its sessions down.
  *
  * @example
  * ```ts
@@ -164,7 +200,7 @@ export function planReconcile(input: PlanInput): Plan {
   for (const [backend, wanted] of input.desired) {
     const observed = new Map<string, ObservedServer>();
     for (const s of input.observed.get(backend) ?? []) {
-      if (s.name.startsWith(input.prefix)) observed.set(s.name, s);
+      if (isManagedName(s.name, input.prefix)) observed.set(s.name, s);
     }
     const wantedNames = new Set<string>();
     for (const server of wanted) {
@@ -174,9 +210,15 @@ export function planReconcile(input: PlanInput): Plan {
       wantedNames.add(server.name);
       const actual = observed.get(server.name);
       if (server.state === "ready") {
-        const weight = targetWeight(input, backend, server, actual !== undefined);
+        const key = serverKey(backend, server.name);
+        const weight = rampTargetWeight(server.weight, input.ramp, {
+          startedMs: input.ramp?.startedMs.get(key),
+          exists: actual !== undefined,
+          nowMs: input.nowMs,
+        });
         if (weight < server.weight) ramping++;
-        steps.push(...planReady(backend, { ...server, weight }, actual));
+        const applied = input.appliedOptions?.get(key);
+        steps.push(...planReady(backend, { ...server, weight }, actual, applied));
       } else if (actual) {
         const step = planDrain(input, backend, actual);
         if ("kind" in step) steps.push(step);
@@ -198,12 +240,18 @@ function planReady(
   backend: string,
   server: DesiredServer,
   actual: ObservedServer | undefined,
+  appliedOptions: string | undefined,
 ): PlanStep[] {
   if (!actual) return [{ kind: "add", backend, server }];
-  if (!sameEndpoint(server, actual)) return [{ kind: "replace", backend, server, reason: "addr" }];
+  if (server.port !== actual.port || !sameIp(server.addr, actual.addr)) {
+    return [{ kind: "replace", backend, server, reason: "addr" }];
+  }
   const wantsCheck = server.check !== undefined;
   if (wantsCheck !== actual.checkConfigured) {
     return [{ kind: "replace", backend, server, reason: "check" }];
+  }
+  if (appliedOptions !== undefined && appliedOptions !== serverOptionsKey(server)) {
+    return [{ kind: "replace", backend, server, reason: "options" }];
   }
   const steps: PlanStep[] = [];
   const name = server.name;
@@ -232,49 +280,17 @@ function planDrain(
   const deadlineMs = startedMs + input.drainTimeoutMs;
   if (actual.admin === "ready") return { kind: "drain", backend, name };
   const s = actual.sessions;
-  if (s !== undefined && s.scur === 0 && s.qcur === 0) {
-    return { kind: "delete", backend, name, shutdownSessions: false, reason: "drained" };
+  if (s !== undefined && s.scur === 0 && s.qcur === 0 && (s.backendQcur ?? 0) === 0) {
+    if (actual.admin === "drain") return { kind: "maint", backend, name };
+    const maintMs = input.maintStartedMs?.get(serverKey(backend, name)) ?? input.nowMs;
+    if (input.nowMs - maintMs >= (input.removeSettleMs ?? REMOVE_SETTLE_MS)) {
+      return { kind: "delete", backend, name, shutdownSessions: false, reason: "drained" };
+    }
   }
   if (input.nowMs >= deadlineMs) {
     return { kind: "delete", backend, name, shutdownSessions: true, reason: "drain-timeout" };
   }
   return { backend, name, deadlineMs };
-}
-
-function targetWeight(
-  input: PlanInput,
-  backend: string,
-  server: DesiredServer,
-  exists: boolean,
-): number {
-  const ramp = input.ramp;
-  if (!ramp || server.weight === 0) return server.weight;
-  const started = ramp.startedMs.get(serverKey(backend, server.name)) ??
-    (exists ? undefined : input.nowMs);
-  if (started === undefined) return server.weight;
-  return rampedWeight(server.weight, input.nowMs - started, ramp);
-}
-
-/**
- * The weight of a ramping server `elapsedMs` after it became ready: from `weightMin` up to
- * `weight` in steps of `stepMs` over `durationMs`.
- */
-export function rampedWeight(weight: number, elapsedMs: number, ramp: RampOptions): number {
-  const weightMin = Math.min(weight, Math.max(1, ramp.weightMin ?? 1));
-  if (elapsedMs >= ramp.durationMs || ramp.durationMs <= 0) return weight;
-  const stepsTotal = Math.max(1, Math.ceil(ramp.durationMs / Math.max(1, ramp.stepMs)));
-  const stepsDone = Math.floor(Math.max(0, elapsedMs) / Math.max(1, ramp.stepMs));
-  const ramped = weightMin + Math.floor(((weight - weightMin) * stepsDone) / stepsTotal);
-  return Math.min(weight, ramped);
-}
-
-function sameEndpoint(server: DesiredServer, actual: ObservedServer): boolean {
-  if (server.port !== actual.port) return false;
-  try {
-    return parseIp(server.addr).text === parseIp(actual.addr).text;
-  } catch {
-    return false;
-  }
 }
 
 function compareSteps(a: PlanStep, b: PlanStep): number {

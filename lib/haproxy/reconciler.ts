@@ -11,13 +11,13 @@ import { type Logger, nullLogger } from "../log/logger.ts";
 import { checkBackend, checkVersion } from "./backend_check.ts";
 import type { RuntimeClient } from "./client.ts";
 import { ValidationError } from "./errors.ts";
-import { executePlan, type StepOutcome } from "./executor.ts";
-import { DEFAULT_PREFIX } from "./names.ts";
-import type { DesiredServer, ObservedServer, Plan, RampOptions } from "./plan.ts";
-import { planReconcile } from "./plan.ts";
+import { DEFAULT_PREFIX, isManagedName } from "./names.ts";
+import { type PassContext, type PassReport, runPass } from "./pass.ts";
+import { type DesiredServer, type ObservedServer, REMOVE_SETTLE_MS } from "./plan.ts";
+import type { RampOptions } from "./ramp.ts";
 import { ReconcileMemory } from "./memory.ts";
 import { nextPassDelayMs } from "./schedule.ts";
-import { observeBackends, validateDesired } from "./observe.ts";
+import { validateDesired } from "./observe.ts";
 import { validateName } from "./validate.ts";
 
 /** Settings of a {@linkcode Reconciler}. */
@@ -26,11 +26,9 @@ export interface ReconcilerOptions {
   backends: readonly string[];
   /** Only servers with this name prefix are touched. @default "shoal-" */
   prefix?: string;
-  /** @default systemClock */
-  /** Time source for timers and deadlines. */
+  /** Time source for timers and deadlines. @default systemClock */
   clock?: Clock;
-  /** @default nullLogger */
-  /** Where `haproxy.*` events are logged. */
+  /** Where `haproxy.*` events are logged. @default nullLogger */
   logger?: Logger;
   /** Interval of the periodic pass (catches reloads, restarts and drift). @default 2000 */
   periodMs?: number;
@@ -42,6 +40,8 @@ export interface ReconcilerOptions {
   drainTimeoutMs?: number;
   /** Interval between passes while a drain is waiting for sessions to end. @default 200 */
   drainPollMs?: number;
+  /** Pause between a drained server's maintenance and its `del server`. @default 100 */
+  removeSettleMs?: number;
   /**
    * Read `show stat` every pass so {@linkcode Reconciler.observed} has every server's sessions
    * (for metrics); otherwise only backends with draining servers are read.
@@ -52,16 +52,6 @@ export interface ReconcilerOptions {
   ramp?: RampOptions;
 }
 
-/** What one pass did. */
-export interface PassReport {
-  /** The plan computed by the pass. */
-  readonly plan: Plan;
-  /** What happened to each step. */
-  readonly outcomes: readonly StepOutcome[];
-  /** True when HAProxy's process identity changed since the previous pass. */
-  readonly restartDetected: boolean;
-}
-
 const SETTLE_ROUNDS_MAX = 3;
 
 /** Most servers accepted for one backend (desired state comes from gossip, so it is bounded). */
@@ -70,12 +60,17 @@ export const DESIRED_SERVERS_MAX = 10_000;
 /**
  * Reconciles desired servers with HAProxy.
  *
+ * A backend is left exactly as it is until {@linkcode Reconciler.setDesired} has been called for
+ * it: a restarted sidecar does not delete the servers that are serving traffic. Read them with
+ * {@linkcode Reconciler.foundAtStart}, adopt the ones that should stay, then call `setDesired`.
+ *
  * @example
  * ```ts ignore
  * import { Reconciler, RuntimeClient } from "./mod.ts";
  * const client = new RuntimeClient({ socketPath: "/run/haproxy/admin.sock" });
  * const reconciler = new Reconciler(client, { backends: ["app"] });
  * await reconciler.start();
+ * const running = reconciler.foundAtStart("app"); // managed servers HAProxy already had
  * reconciler.setDesired("app", [
  *   { name: "shoal-web-1", addr: "10.0.0.5", port: 8080, weight: 10, state: "ready", check: { interMs: 500 } },
  * ]);
@@ -89,9 +84,11 @@ export class Reconciler {
   readonly #log: Logger;
   readonly #opts: Required<Omit<ReconcilerOptions, "ramp" | "logger" | "clock">>;
   readonly #ramp: RampOptions | undefined;
+  /** Only backends `setDesired` was called for; the plan never touches the others. */
   readonly #desired = new Map<string, readonly DesiredServer[]>();
   readonly #memory = new ReconcileMemory();
   #observed = new Map<string, readonly ObservedServer[]>();
+  #foundAtStart: Map<string, readonly ObservedServer[]> | undefined;
   #running: Promise<void> | undefined;
   #dirty = false;
   #timer: TimerId | undefined;
@@ -117,24 +114,25 @@ export class Reconciler {
       retryMs: options.retryMs ?? 250,
       drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
       drainPollMs: options.drainPollMs ?? 200,
+      removeSettleMs: options.removeSettleMs ?? REMOVE_SETTLE_MS,
       observeSessions: options.observeSessions ?? false,
     };
-    for (const backend of this.#backends) this.#desired.set(backend, []);
   }
 
   /**
    * Replaces the desired servers of a managed backend and schedules a pass. Every name, address,
    * port and weight is validated here; a {@linkcode ValidationError} leaves the old set in place.
+   * Until the first call for a backend, its servers are never added, changed or deleted.
    */
   setDesired(backend: string, servers: readonly DesiredServer[]): void {
-    if (!this.#desired.has(backend)) {
+    if (!this.#backends.includes(backend)) {
       throw new ValidationError("backend", backend, "not one of the managed backends");
     }
     this.#desired.set(backend, validateDesired(servers, this.#prefix, DESIRED_SERVERS_MAX));
     this.trigger();
   }
 
-  /** The desired servers of a backend. */
+  /** The desired servers of a backend (empty before {@linkcode Reconciler.setDesired}). */
   desired(backend: string): readonly DesiredServer[] {
     return this.#desired.get(backend) ?? [];
   }
@@ -142,6 +140,15 @@ export class Reconciler {
   /** What HAProxy reported for a backend in the last pass (state, weight, sessions when read). */
   observed(backend: string): readonly ObservedServer[] {
     return this.#observed.get(backend) ?? [];
+  }
+
+  /**
+   * The managed servers (name with the prefix) HAProxy had in `backend` at the first pass that
+   * succeeded; empty before it. The caller decides which to keep (for example for a grace
+   * period) and passes them to `setDesired`.
+   */
+  foundAtStart(backend: string): readonly ObservedServer[] {
+    return this.#foundAtStart?.get(backend) ?? [];
   }
 
   /** Passes completed so far. */
@@ -167,7 +174,8 @@ export class Reconciler {
     this.#unsubscribe = this.#client.addDisconnectListener(() => this.trigger());
     this.#log.info("haproxy.reconciler.started", { backends: this.#backends.join(",") });
     this.#dirty = true;
-    this.#runNow();
+    while (this.#running) await this.#running;
+    this.#launch().catch(() => {});
     await this.#running;
   }
 
@@ -177,7 +185,7 @@ export class Reconciler {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#clearTimer();
-    await this.#running;
+    while (this.#running) await this.#running;
   }
 
   /** Schedules a pass soon; bursts of triggers coalesce into one. */
@@ -192,81 +200,27 @@ export class Reconciler {
    */
   async settled(): Promise<void> {
     for (let round = 0; round < SETTLE_ROUNDS_MAX; round++) {
-      if (!this.#running && this.#dirty && this.#started) this.#runNow();
+      if (!this.#running && this.#dirty && this.#started) this.#launch().catch(() => {});
       if (!this.#running) return;
       await this.#running;
     }
   }
 
-  /** Runs one pass now, after any pass in progress, and reports it (errors propagate). */
+  /**
+   * Runs one pass after any pass in progress and reports it (errors propagate). Passes never
+   * overlap: this one counts as running for the timers and for other callers.
+   */
   async reconcileOnce(): Promise<PassReport> {
     while (this.#running) await this.#running;
-    return await this.#pass();
+    return await this.#launch();
   }
 
-  async #pass(): Promise<PassReport> {
-    this.#dirty = false;
-    const restartDetected = await this.#checkIdentity();
-    this.#observed = await observeBackends(this.#client, this.#backends, {
-      prefix: this.#prefix,
-      allSessions: this.#opts.observeSessions,
-    });
-    const nowMs = this.#clock.nowMs();
-    this.#memory.noteObserved(this.#observed, nowMs);
-    const plan = planReconcile({
-      desired: this.#desired,
-      observed: this.#observed,
-      prefix: this.#prefix,
-      nowMs,
-      drainTimeoutMs: this.#opts.drainTimeoutMs,
-      drainStartedMs: this.#memory.drainStartedMs,
-      ...(this.#ramp ? { ramp: { ...this.#ramp, startedMs: this.#memory.rampStartedMs } } : {}),
-    });
-    const outcomes = plan.steps.length === 0
-      ? []
-      : await executePlan(this.#client, plan.steps, { clock: this.#clock });
-    this.#memory.noteOutcomes(outcomes, this.#clock.nowMs(), this.#ramp !== undefined);
-    this.#logOutcomes(outcomes);
-    const report = { plan, outcomes, restartDetected };
-    this.#lastPass = report;
-    this.#passes++;
-    this.#log.debug("haproxy.reconcile.pass", {
-      steps: plan.steps.length,
-      waiting: plan.waiting.length,
-      failed: outcomes.filter((o) => o.error).length,
-    });
-    return report;
-  }
-
-  async #checkIdentity(): Promise<boolean> {
-    let info = await this.#client.info();
-    if (info.stopping) {
-      this.#log.info("haproxy.connection.stale", { pid: info.pid });
-      await this.#client.reset();
-      info = await this.#client.info();
-    }
-    const changed = this.#memory.noteProcess(info.pid, info.startTimeSec);
-    if (changed) {
-      this.#log.warn("haproxy.restart.detected", {
-        pid: info.pid,
-        startTimeSec: info.startTimeSec,
-      });
-    }
-    return changed;
-  }
-
-  #logOutcomes(outcomes: readonly StepOutcome[]): void {
-    for (const { step, error } of outcomes) {
-      const server = "server" in step ? step.server.name : step.name;
-      const fields = { backend: step.backend, server, step: step.kind };
-      if (error) this.#log.warn("haproxy.step.failed", { ...fields, error: error.message });
-      else this.#log.info(`haproxy.server.${step.kind}`, fields);
-    }
-  }
-
-  #runNow(): void {
+  /** Starts a pass now; the caller has checked that none is running. */
+  #launch(): Promise<PassReport> {
     this.#clearTimer();
-    const run = this.#pass().then(
+    this.#dirty = false;
+    const pass = this.#pass();
+    this.#running = pass.then(
       (report) => this.#afterPass(report),
       (error: unknown) => {
         this.#log.warn("haproxy.reconcile.failed", {
@@ -281,7 +235,38 @@ export class Reconciler {
         this.#schedule(this.#dirty ? Math.min(delayMs, this.#opts.coalesceMs) : delayMs);
       }
     });
-    this.#running = run;
+    return pass;
+  }
+
+  async #pass(): Promise<PassReport> {
+    const { report, observed } = await runPass(this.#context());
+    this.#observed = observed;
+    if (this.#foundAtStart === undefined) {
+      this.#foundAtStart = new Map(
+        [...observed].map((
+          [b, servers],
+        ) => [b, servers.filter((s) => isManagedName(s.name, this.#prefix))]),
+      );
+    }
+    this.#lastPass = report;
+    this.#passes++;
+    return report;
+  }
+
+  #context(): PassContext {
+    return {
+      client: this.#client,
+      backends: this.#backends,
+      prefix: this.#prefix,
+      desired: this.#desired,
+      memory: this.#memory,
+      clock: this.#clock,
+      log: this.#log,
+      observeSessions: this.#opts.observeSessions,
+      drainTimeoutMs: this.#opts.drainTimeoutMs,
+      removeSettleMs: this.#opts.removeSettleMs,
+      ramp: this.#ramp,
+    };
   }
 
   #afterPass(report: PassReport): number {
@@ -300,7 +285,7 @@ export class Reconciler {
     this.#timer = this.#clock.setTimer(delayMs, () => {
       this.#timer = undefined;
       this.#timerDueMs = Infinity;
-      if (this.#started && !this.#running) this.#runNow();
+      if (this.#started && !this.#running) this.#launch().catch(() => {});
     });
   }
 

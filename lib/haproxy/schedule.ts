@@ -12,7 +12,7 @@ export interface PassDelays {
   readonly periodMs: number;
   /** Something changed or failed: confirm or retry soon. */
   readonly retryMs: number;
-  /** A drain is waiting for sessions to end. */
+  /** A drain is waiting for sessions to end, or a drained server for its delete. */
   readonly drainPollMs: number;
   /** A stepped ramp is in progress. */
   readonly rampStepMs?: number;
@@ -31,7 +31,8 @@ export interface PassDelays {
 export function nextPassDelayMs(plan: Plan, failed: boolean, delays: PassDelays): number {
   let delayMs = delays.periodMs;
   if (failed || plan.steps.length > 0) delayMs = Math.min(delayMs, delays.retryMs);
-  const draining = plan.waiting.length > 0 || plan.steps.some((s) => s.kind === "drain");
+  const draining = plan.waiting.length > 0 ||
+    plan.steps.some((s) => s.kind === "drain" || s.kind === "maint");
   if (draining) delayMs = Math.min(delayMs, delays.drainPollMs);
   if (plan.ramping > 0 && delays.rampStepMs !== undefined) {
     delayMs = Math.min(delayMs, delays.rampStepMs);

@@ -22,8 +22,9 @@ interface Pending {
 
 /** Settings of a {@linkcode PromptSession}. */
 export interface PromptSessionOptions {
+  /** Time source for the read timeout. */
   clock: Clock;
-  /** Longest wait for the next reply while commands are outstanding. */
+  /** Longest wait for more reply bytes while commands are outstanding. */
   readTimeoutMs: number;
   /** Called once when the session fails or HAProxy closes it (not after {@linkcode PromptSession.close}). */
   onClose?: (error: Error) => void;
@@ -118,6 +119,8 @@ export class PromptSession {
         this.#fail(new HaproxyConnectionError("HAProxy closed the admin connection"));
         return;
       }
+      // Any bytes are progress: a large reply that keeps streaming is not cut by the timeout.
+      this.#lastProgressMs = this.#opts.clock.nowMs();
       try {
         for (const body of this.#framer.push(buffer.subarray(0, n))) this.#deliver(body);
       } catch (error) {

@@ -13,6 +13,8 @@ export interface StatRow {
   readonly proxy: string;
   /** `svname`: the server, or `FRONTEND` / `BACKEND`. */
   readonly service: string;
+  /** `type`: what the line describes (a server may be named `BACKEND`, so use this). */
+  readonly kind: StatKind;
   /** `status`: `UP`, `DOWN`, `MAINT`, `DRAIN`, `no check`, `UP 1/3`, ... */
   readonly status: string;
   /** Current sessions. */
@@ -26,6 +28,16 @@ export interface StatRow {
   /** Every column by header name, as text. */
   readonly fields: ReadonlyMap<string, string>;
 }
+
+/** What a `show stat` line describes, from its `type` column. */
+export type StatKind = "frontend" | "backend" | "server" | "listener" | "unknown";
+
+const KINDS: Record<string, StatKind> = {
+  "0": "frontend",
+  "1": "backend",
+  "2": "server",
+  "3": "listener",
+};
 
 /** Most CSV lines accepted from one reply. */
 export const STAT_ROWS_MAX = 100_000;
@@ -67,6 +79,7 @@ export function parseStat(text: string): StatRow[] {
     rows.push({
       proxy: fields.get("pxname")!,
       service: fields.get("svname")!,
+      kind: KINDS[fields.get("type") ?? ""] ?? "unknown",
       status: fields.get("status") ?? "",
       scur: count(fields.get("scur")),
       qcur: count(fields.get("qcur")),

@@ -14,7 +14,8 @@ import { ValidationError } from "./errors.ts";
 /** Longest backend or server name accepted (HAProxy has no limit; long names break `show stat`). */
 export const NAME_LENGTH_MAX = 64;
 
-const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+/** Characters of a safe backend or server name (HAProxy also allows `:`, which is left out). */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 /** Highest weight HAProxy accepts. */
 export const WEIGHT_MAX = 256;
@@ -154,4 +155,13 @@ function formatIpv6(groups: number[]): string {
   const left = hex.slice(0, bestStart).join(":");
   const right = hex.slice(bestStart + bestLen).join(":");
   return `${left}::${right}`;
+}
+
+/** True when `a` and `b` are IP literals for the same address (`::1` and `[::1]` are equal). */
+export function sameIp(a: string, b: string): boolean {
+  try {
+    return parseIp(a).text === parseIp(b).text;
+  } catch {
+    return false;
+  }
 }

@@ -36,10 +36,34 @@ export interface BackendConfig {
   lines?: string[];
 }
 
+/** Resolves like `promise`, or rejects once `timeoutMs` has passed without it settling. */
+export async function withDeadline<T>(
+  what: string,
+  promise: Promise<T>,
+  timeoutMs: number,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Options of {@linkcode HaproxyProcess.start}. */
 export interface HaproxyOptions {
-  /** @default [{ name: "be_app" }] */
+  /** Backends of the generated configuration. @default [{ name: "be_app" }] */
   backends?: BackendConfig[];
+  /** Longest wait for the new process to answer `show info`. @default 10000 */
+  readyTimeoutMs?: number;
+  /** Prefix of the temporary directory's name. @default "shoal-haproxy-" */
+  dirPrefix?: string;
 }
 
 /** Fails with an install hint when the `haproxy` binary is missing. */
@@ -68,22 +92,30 @@ export class HaproxyProcess {
   #stderr = "";
   #stderrDone: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, ports: Map<string, number>) {
+  readonly #readyTimeoutMs: number;
+
+  private constructor(dir: string, ports: Map<string, number>, readyTimeoutMs: number) {
     this.dir = dir;
     this.socketPath = `${dir}/admin.sock`;
     this.ports = ports;
+    this.#readyTimeoutMs = readyTimeoutMs;
   }
 
   /** Writes a configuration, starts HAProxy and waits until `show info` answers. */
   static async start(options: HaproxyOptions = {}): Promise<HaproxyProcess> {
     await requireHaproxy();
-    const dir = await Deno.makeTempDir({ prefix: "shoal-haproxy-" });
+    const dir = await Deno.makeTempDir({ prefix: options.dirPrefix ?? "shoal-haproxy-" });
     const backends = options.backends ?? [{ name: "be_app" }];
     const ports = new Map<string, number>();
     for (const b of backends) ports.set(b.name, freePort());
-    const hap = new HaproxyProcess(dir, ports);
-    await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends));
-    await hap.#spawn();
+    const hap = new HaproxyProcess(dir, ports, options.readyTimeoutMs ?? 10_000);
+    try {
+      await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends));
+      await hap.#spawn();
+    } catch (error) {
+      await hap.stop(); // kills a process that never became ready and removes the directory
+      throw error;
+    }
     return hap;
   }
 
@@ -176,10 +208,15 @@ export class HaproxyProcess {
     ).catch(() => {}).then(() => previousStderr);
     let exited = false;
     child.status.then(() => exited = true);
-    await waitFor("haproxy to answer `show info`", async () => {
-      if (exited) throw new Error(`haproxy exited: ${this.#stderr}`);
-      return (await rawCommand(this.socketPath, "show info")).includes(`Pid: ${child.pid}`);
-    }, { timeoutMs: 10_000 });
+    try {
+      await waitFor("haproxy to answer `show info`", async () => {
+        if (exited) throw new Error(`haproxy exited: ${this.#stderr}`);
+        return (await rawCommand(this.socketPath, "show info")).includes(`Pid: ${child.pid}`);
+      }, { timeoutMs: this.#readyTimeoutMs });
+    } catch (error) {
+      await this.#kill("SIGKILL"); // never leave a process that did not become ready
+      throw error;
+    }
   }
 
   async #kill(signal: Deno.Signal): Promise<void> {

@@ -30,6 +30,20 @@ Deno.test("parseServersState() reads the captured reply by header names", async 
   assert.equal(maint.port, ready.port);
 });
 
+Deno.test("parseServersState() reads every backend of the captured multi-backend reply", async () => {
+  const rows = parseServersState(await read("show_servers_state_all.txt"));
+  assert.deepEqual(rows.map((r) => `${r.backend}/${r.name}:${r.admin}`), [
+    "be_app/shoal-ready:ready",
+    "be_app/shoal-drain:drain",
+    "be_app/shoal-maint:maint",
+    "be_static/static1:maint",
+    "be_other/shoal-other:ready",
+  ]);
+  const statik = rows.find((r) => r.name === "static1")!;
+  assert.equal(statik.adminState, 5, "configured `disabled` is FMAINT|CMAINT");
+  assert.equal(rows.find((r) => r.name === "shoal-other")!.uweight, 2);
+});
+
 Deno.test("parseServersState() finds columns by name when their order changes", () => {
   const text = "1\n# srv_port srv_name be_name srv_addr srv_op_state srv_admin_state srv_uweight " +
     "srv_iweight srv_check_state srv_id extra\n8080 s1 be 10.0.0.1 2 5 7 7 0 4 zz\n\n";
@@ -49,6 +63,10 @@ Deno.test("parseStat() maps CSV columns by header name", async () => {
   const rows = parseStat(await read("show_stat_backend.txt"));
   const ready = rows.find((r) => r.service === "shoal-ready")!;
   assert.equal(ready.proxy, "be_app");
+  assert.equal(ready.kind, "server");
+  const backend = rows.find((r) => r.service === "BACKEND")!;
+  assert.equal(backend.kind, "backend", "`show stat B 6 -1` includes the backend line");
+  assert.equal(backend.qcur, 0);
   assert.equal(ready.status, "UP");
   assert.equal(ready.scur, 0);
   assert.equal(ready.fields.get("uweight"), "10");

@@ -1,48 +1,12 @@
 import assert from "node:assert/strict";
 import {
-  type DesiredServer,
   type ObservedServer,
-  type PlanInput,
   planReconcile,
   type PlanStep,
   rampedWeight,
 } from "../../lib/haproxy/mod.ts";
 import { nextPassDelayMs } from "../../lib/haproxy/schedule.ts";
-
-const BE = "be_app";
-
-function want(name: string, over: Partial<DesiredServer> = {}): DesiredServer {
-  return { name, addr: "10.0.0.1", port: 8080, weight: 10, state: "ready", ...over };
-}
-
-function seen(name: string, over: Partial<ObservedServer> = {}): ObservedServer {
-  return {
-    name,
-    addr: "10.0.0.1",
-    port: 8080,
-    admin: "ready",
-    uweight: 10,
-    checkConfigured: false,
-    checkEnabled: false,
-    ...over,
-  };
-}
-
-function input(
-  desired: DesiredServer[],
-  observed: ObservedServer[],
-  over: Partial<PlanInput> = {},
-): PlanInput {
-  return {
-    desired: new Map([[BE, desired]]),
-    observed: new Map([[BE, observed]]),
-    prefix: "shoal-",
-    nowMs: 1000,
-    drainTimeoutMs: 500,
-    drainStartedMs: new Map(),
-    ...over,
-  };
-}
+import { BE, input, seen, want } from "./_plan_fixtures.ts";
 
 type DesiredCase = "absent" | "ready" | "drain";
 type ObservedCase = "absent" | "ready" | "drain" | "maint";
@@ -60,7 +24,7 @@ function expected(
   if (d === "absent") return `delete:undesired:${sessions !== "idle"}`;
   if (d === "ready") return moved ? "replace" : o === "ready" ? "none" : "ready";
   if (o === "ready") return "drain";
-  if (sessions === "idle") return "delete:drained:false";
+  if (sessions === "idle") return o === "drain" ? "maint" : "delete:drained:false";
   return late ? "delete:drain-timeout:true" : "wait";
 }
 
@@ -88,6 +52,7 @@ Deno.test("planReconcile() decides every desired × observed × sessions × dead
             })];
             const plan = planReconcile(input(desired, observed, {
               drainStartedMs: new Map([[`${BE}/shoal-a`, late ? 0 : 900]]),
+              maintStartedMs: new Map([[`${BE}/shoal-a`, 0]]),
             }));
             const label = JSON.stringify({ d, o, moved, sessions, late });
             assert.equal(
@@ -180,16 +145,6 @@ Deno.test("planReconcile() leaves a drained-from-ready server's health alone whe
   }]);
 });
 
-Deno.test("planReconcile() reports waiting drains with their deadline", () => {
-  const plan = planReconcile(input(
-    [want("shoal-a", { state: "drain" })],
-    [seen("shoal-a", { admin: "drain", sessions: { scur: 0, qcur: 3 } })],
-    { drainStartedMs: new Map([[`${BE}/shoal-a`, 800]]) },
-  ));
-  assert.deepEqual(plan.waiting, [{ backend: BE, name: "shoal-a", deadlineMs: 1300 }]);
-  assert.deepEqual(plan.steps, []);
-});
-
 Deno.test("planReconcile() ramps new servers' weights in steps (HSDO style)", () => {
   const ramp = { durationMs: 1000, stepMs: 250, weightMin: 1 };
   const fresh = planReconcile(input([want("shoal-a", { weight: 9 })], [], {
@@ -239,12 +194,13 @@ Deno.test("planReconcile() converges: applying its plan to a model leaves nothin
     seen("shoal-e"),
     seen("static"),
   ];
-  for (let round = 0; round < 4; round++) {
-    const plan = planReconcile(input(desired, observed));
+  const settled = { removeSettleMs: 0 };
+  for (let round = 0; round < 5; round++) {
+    const plan = planReconcile(input(desired, observed, settled));
     if (plan.steps.length === 0) break;
     observed = applyToModel(observed, plan.steps);
   }
-  assert.deepEqual(planReconcile(input(desired, observed)).steps, []);
+  assert.deepEqual(planReconcile(input(desired, observed, settled)).steps, []);
   assert.deepEqual(observed.map((s) => s.name).sort(), ["shoal-a", "shoal-b", "shoal-d", "static"]);
 });
 
@@ -271,6 +227,7 @@ function applyToModel(observed: ObservedServer[], steps: readonly PlanStep[]): O
     if (step.kind === "drain") {
       byName.set(step.name, { ...cur, admin: "drain", sessions: { scur: 0, qcur: 0 } });
     }
+    if (step.kind === "maint") byName.set(step.name, { ...cur, admin: "maint" });
     if (step.kind === "ready") byName.set(step.name, { ...cur, admin: "ready" });
     if (step.kind === "setWeight") byName.set(step.name, { ...cur, uweight: step.weight });
     if (step.kind === "enableHealth") byName.set(step.name, { ...cur, checkEnabled: true });
@@ -290,6 +247,8 @@ Deno.test("nextPassDelayMs() picks the shortest delay that applies", () => {
   assert.equal(nextPassDelayMs(added, false, delays), 250);
   const draining = { ...idle, steps: [{ kind: "drain", backend: BE, name: "shoal-a" }] as const };
   assert.equal(nextPassDelayMs(draining, false, delays), 100);
+  const settling = { ...idle, steps: [{ kind: "maint", backend: BE, name: "shoal-a" }] as const };
+  assert.equal(nextPassDelayMs(settling, false, delays), 100);
   const waiting = { ...idle, waiting: [{ backend: BE, name: "shoal-a", deadlineMs: 9 }] };
   assert.equal(nextPassDelayMs(waiting, false, delays), 100);
   assert.equal(nextPassDelayMs({ ...idle, ramping: 1 }, false, delays), 50);

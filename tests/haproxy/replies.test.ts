@@ -17,6 +17,10 @@ import {
 
 const fixtures = new URL("../fixtures/haproxy/", import.meta.url);
 const stream = await Deno.readTextFile(new URL("prompt_session.txt", fixtures));
+/** A real `del server` reply while a request was in flight (captured by capture.ts). */
+const stillHasConnections = await Deno.readTextFile(
+  new URL("del_still_has_connections.txt", fixtures),
+);
 const script: string[] = JSON.parse(
   await Deno.readTextFile(new URL("prompt_session.commands.json", fixtures)),
 );
@@ -64,6 +68,14 @@ Deno.test("PromptFramer refuses a reply larger than its bound", () => {
   assert.throws(() => framer.push(new TextEncoder().encode("x".repeat(32))), /larger than 16/);
 });
 
+Deno.test("PromptFramer counts its bound in bytes, not UTF-16 units", () => {
+  // 10 characters, 20 bytes: over a 16-byte bound although the string is 10 units long.
+  assert.throws(() => new PromptFramer(16).push(new TextEncoder().encode("é".repeat(10))), /16/);
+  const framer = new PromptFramer(16);
+  assert.deepEqual(framer.push(new TextEncoder().encode("é".repeat(8) + "\n> ")), ["é".repeat(8)]);
+  assert.equal(framer.pending, "");
+});
+
 Deno.test("HaproxyCommandError.parse() classifies HAProxy 2.6 replies", () => {
   const cases: Array<[string, new (...a: never[]) => HaproxyCommandError]> = [
     ["add server be_app/shoal-ready 127.0.0.2", ServerAlreadyExistsError],
@@ -85,11 +97,9 @@ Deno.test("HaproxyCommandError.parse() classifies HAProxy 2.6 replies", () => {
   const other = HaproxyCommandError.parse("x", replyTo("add server be_app/bad 127.0.0.1:70000"));
   assert.equal(other.constructor, HaproxyCommandError);
   assert.equal(other.reply, "invalid port '70000'");
-  const busy = HaproxyCommandError.parse(
-    "del server b/s",
-    "[err]: Server still has connections attached to it, cannot remove it.\n",
-  );
+  const busy = HaproxyCommandError.parse("del server be_app/shoal-busy", stillHasConnections);
   assert.ok(busy instanceof StillHasConnectionsError);
+  assert.equal(busy.reply, "Server still has connections attached to it, cannot remove it.");
 });
 
 Deno.test("Command.interpret() tells success from failure by the reply, not the connection", () => {
@@ -106,6 +116,7 @@ Deno.test("Command.interpret() tells success from failure by the reply, not the 
   );
   const del = delServerCommand("be_app", "s");
   assert.equal(del.interpret(["[info]: Server deleted."]), "");
+  assert.throws(() => del.interpret([stillHasConnections]), StillHasConnectionsError);
   assert.throws(() => del.interpret(["[err]: No such server.\n"]), NoSuchServerError);
   const set = setStateCommand("be_app", "s", "ready");
   assert.equal(set.interpret([""]), "");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { type DesiredServer, Reconciler, RuntimeClient } from "../../lib/haproxy/mod.ts";
-import { get, HaproxyProcess, startUpstream, waitFor } from "../_support/haproxy.ts";
+import { get, HaproxyProcess, startUpstream, waitFor, withDeadline } from "../_support/haproxy.ts";
 
 function server(name: string, addr: string, port: number, over: Partial<DesiredServer> = {}) {
   return { name, addr, port, weight: 1, state: "ready" as const, ...over };
@@ -62,7 +62,8 @@ Deno.test("Reconciler leaves a soft-stopping process after a reload and re-adds 
       return res.status === 200 && res.body === "a";
     }, { timeoutMs: 2000 });
     assert.ok(performance.now() - reloaded < 2000);
-    await oldExited; // our persistent connection no longer pins the old process
+    // Our persistent connection no longer pins the old process.
+    await withDeadline("the old process to exit", oldExited, 5000);
     assert.ok(log.named("haproxy.connection.stale").length >= 1);
     assert.ok(log.named("haproxy.restart.detected").length >= 1);
   } finally {

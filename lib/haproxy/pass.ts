@@ -1,0 +1,111 @@
+/**
+ * One reconciliation pass, the body of the {@linkcode Reconciler}'s loop: check the process
+ * identity, read what HAProxy has, plan, send the plan, remember its effects, log.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import type { RuntimeClient } from "./client.ts";
+import { executePlan, type StepOutcome } from "./executor.ts";
+import type { ReconcileMemory } from "./memory.ts";
+import { observeBackends } from "./observe.ts";
+import { type DesiredServer, type ObservedServer, type Plan, planReconcile } from "./plan.ts";
+import type { RampOptions } from "./ramp.ts";
+
+/** What one pass did. */
+export interface PassReport {
+  /** The plan computed by the pass. */
+  readonly plan: Plan;
+  /** What happened to each step. */
+  readonly outcomes: readonly StepOutcome[];
+  /** True when HAProxy's process identity changed since the previous pass. */
+  readonly restartDetected: boolean;
+}
+
+/** Everything a pass reads and writes; the reconciler owns it. */
+export interface PassContext {
+  /** The admin connection. */
+  readonly client: RuntimeClient;
+  /** Every managed backend (all are observed). */
+  readonly backends: readonly string[];
+  /** Only servers with this name prefix are touched. */
+  readonly prefix: string;
+  /** Backends whose desired set was given; the others are observed but never changed. */
+  readonly desired: ReadonlyMap<string, readonly DesiredServer[]>;
+  /** Start times and options remembered between passes. */
+  readonly memory: ReconcileMemory;
+  /** Time source. */
+  readonly clock: Clock;
+  /** Where `haproxy.*` events go. */
+  readonly log: Logger;
+  /** Read every backend's sessions, not only where a drain needs them. */
+  readonly observeSessions: boolean;
+  /** Longest graceful drain. */
+  readonly drainTimeoutMs: number;
+  /** Pause between a drained server's maintenance and its delete. */
+  readonly removeSettleMs: number;
+  /** Stepped weight ramp, if any. */
+  readonly ramp: RampOptions | undefined;
+}
+
+/** Runs one pass; returns its report and what HAProxy reported. Errors propagate. */
+export async function runPass(
+  ctx: PassContext,
+): Promise<{ report: PassReport; observed: Map<string, ObservedServer[]> }> {
+  const restartDetected = await checkIdentity(ctx);
+  const observed = await observeBackends(ctx.client, ctx.backends, {
+    prefix: ctx.prefix,
+    allSessions: ctx.observeSessions,
+  });
+  const nowMs = ctx.clock.nowMs();
+  const memory = ctx.memory;
+  memory.noteObserved(observed, nowMs);
+  const plan = planReconcile({
+    desired: ctx.desired,
+    observed,
+    prefix: ctx.prefix,
+    nowMs,
+    drainTimeoutMs: ctx.drainTimeoutMs,
+    drainStartedMs: memory.drainStartedMs,
+    maintStartedMs: memory.maintStartedMs,
+    removeSettleMs: ctx.removeSettleMs,
+    appliedOptions: memory.appliedOptions,
+    ...(ctx.ramp ? { ramp: { ...ctx.ramp, startedMs: memory.rampStartedMs } } : {}),
+  });
+  const outcomes = plan.steps.length === 0
+    ? []
+    : await executePlan(ctx.client, plan.steps, { clock: ctx.clock });
+  memory.noteOutcomes(outcomes, ctx.clock.nowMs(), ctx.ramp !== undefined);
+  logOutcomes(ctx.log, outcomes);
+  ctx.log.debug("haproxy.reconcile.pass", {
+    steps: plan.steps.length,
+    waiting: plan.waiting.length,
+    failed: outcomes.filter((o) => o.error).length,
+  });
+  return { report: { plan, outcomes, restartDetected }, observed };
+}
+
+async function checkIdentity(ctx: PassContext): Promise<boolean> {
+  let info = await ctx.client.info();
+  if (info.stopping) {
+    ctx.log.info("haproxy.connection.stale", { pid: info.pid });
+    await ctx.client.reset();
+    info = await ctx.client.info();
+  }
+  const changed = ctx.memory.noteProcess(info.pid, info.startTimeSec);
+  if (changed) {
+    ctx.log.warn("haproxy.restart.detected", { pid: info.pid, startTimeSec: info.startTimeSec });
+  }
+  return changed;
+}
+
+function logOutcomes(log: Logger, outcomes: readonly StepOutcome[]): void {
+  for (const { step, error } of outcomes) {
+    const server = "server" in step ? step.server.name : step.name;
+    const fields = { backend: step.backend, server, step: step.kind };
+    if (error) log.warn("haproxy.step.failed", { ...fields, error: error.message });
+    else log.info(`haproxy.server.${step.kind}`, fields);
+  }
+}
