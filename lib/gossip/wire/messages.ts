@@ -17,129 +17,19 @@
  */
 
 import { asMap, boolField, bytesField, intField, stringField, uintField } from "./fields.ts";
+import { DecodeError } from "./errors.ts";
+import {
+  type Message,
+  MessageType,
+  NodeState,
+  type PushNodeState,
+  type PushPullHeader,
+  type SourceFields,
+} from "./message_types.ts";
 import { encode, type EncValue, MsgpackError, Reader, type Writer } from "./msgpack.ts";
 
-/** memberlist message type bytes; the numbers are the protocol. */
-export enum MessageType {
-  Ping = 0,
-  IndirectPing = 1,
-  Ack = 2,
-  Suspect = 3,
-  Alive = 4,
-  Dead = 5,
-  PushPull = 6,
-  Compound = 7,
-  User = 8,
-  Compress = 9,
-  Encrypt = 10,
-  Nack = 11,
-  HasCrc = 12,
-  Err = 13,
-  HasLabel = 244,
-}
-
-/** memberlist node states as numbered in push/pull. */
-export enum NodeState {
-  Alive = 0,
-  Suspect = 1,
-  Dead = 2,
-  Left = 3,
-}
-
-/** The version vector every shoal node sends: pmin, pmax, pcur, dmin, dmax, dcur. */
-export const SHOAL_VSN: readonly number[] = [1, 5, 2, 2, 5, 5];
-
-/** Fields naming the sender of a ping or indirect ping; all omitted when empty. */
-export interface SourceFields {
-  sourceAddr?: Uint8Array;
-  sourcePort?: number;
-  sourceNode?: string;
-}
-
-export interface Ping extends SourceFields {
-  type: MessageType.Ping;
-  seqNo: number;
-  /** Name of the intended target; "" for any. */
-  node: string;
-}
-export interface IndirectPing extends SourceFields {
-  type: MessageType.IndirectPing;
-  seqNo: number;
-  target: Uint8Array;
-  port: number;
-  node: string;
-  nack: boolean;
-}
-export interface Ack {
-  type: MessageType.Ack;
-  seqNo: number;
-  /** `null` encodes as msgpack nil (Go's nil slice). */
-  payload: Uint8Array | null;
-}
-export interface Nack {
-  type: MessageType.Nack;
-  seqNo: number;
-}
-export interface Suspect {
-  type: MessageType.Suspect;
-  incarnation: number;
-  node: string;
-  from: string;
-}
-export interface Alive {
-  type: MessageType.Alive;
-  incarnation: number;
-  node: string;
-  addr: Uint8Array;
-  port: number;
-  meta: Uint8Array;
-  vsn: Uint8Array;
-}
-export interface Dead {
-  type: MessageType.Dead;
-  incarnation: number;
-  node: string;
-  /** `from === node` marks a graceful leave. */
-  from: string;
-}
-export interface User {
-  type: MessageType.User;
-  /** Opaque delegate payload (for serf: `[serf type][msgpack]`). */
-  payload: Uint8Array;
-}
-export interface ErrResp {
-  type: MessageType.Err;
-  error: string;
-}
-
-/** Every message that travels as `[type][body]` and is not a wrapper layer. */
-export type Message = Ping | IndirectPing | Ack | Nack | Suspect | Alive | Dead | User | ErrResp;
-
-/** One entry of a push/pull node table. */
-export interface PushNodeState {
-  name: string;
-  addr: Uint8Array;
-  port: number;
-  meta: Uint8Array;
-  incarnation: number;
-  state: NodeState;
-  vsn: Uint8Array;
-}
-
-/** The header that follows a push/pull type byte. */
-export interface PushPullHeader {
-  nodes: number;
-  userStateLen: number;
-  join: boolean;
-}
-
-/** Thrown when bytes are not a valid memberlist message. */
-export class DecodeError extends Error {
-  override name = "DecodeError";
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
+export { DecodeError, type DecodeReason } from "./errors.ts";
+export * from "./message_types.ts";
 
 const U16 = 0xffff;
 
@@ -219,6 +109,18 @@ function source(m: Map<string, unknown>): SourceFields {
   return out;
 }
 
+/** Types that {@linkcode decodeMessage} understands (user has no msgpack body). */
+const BODY_TYPES: ReadonlySet<number> = new Set([
+  MessageType.Ping,
+  MessageType.IndirectPing,
+  MessageType.Ack,
+  MessageType.Nack,
+  MessageType.Suspect,
+  MessageType.Alive,
+  MessageType.Dead,
+  MessageType.Err,
+]);
+
 function decodeBody(type: number, body: Uint8Array): Message {
   const reader = new Reader(body);
   const m = asMap(reader.read(), `message type ${type}`);
@@ -271,7 +173,7 @@ function decodeBody(type: number, body: Uint8Array): Message {
     case MessageType.Err:
       return { type, error: stringField(m, "Error") };
   }
-  throw new DecodeError(`Unknown message type ${type}`);
+  throw new DecodeError(`Unknown message type ${type}`, { reason: "unknown-type" });
 }
 
 /**
@@ -282,12 +184,17 @@ export function decodeMessage(bytes: Uint8Array): Message {
   if (bytes.length === 0) throw new DecodeError("Empty message");
   const type = bytes[0]!;
   if (type === MessageType.User) return { type, payload: bytes.slice(1) };
+  if (!BODY_TYPES.has(type)) {
+    throw new DecodeError(`Unknown message type ${type}`, { reason: "unknown-type" });
+  }
   try {
     return decodeBody(type, bytes.subarray(1));
   } catch (err) {
-    if (err instanceof DecodeError) throw err;
     if (err instanceof MsgpackError) {
-      throw new DecodeError(`Malformed message type ${type}: ${err.message}`, { cause: err });
+      throw new DecodeError(`Malformed message type ${type}: ${err.message}`, {
+        cause: err,
+        reason: err.reason,
+      });
     }
     throw err;
   }
@@ -311,39 +218,32 @@ export function writePushNodeState(w: Writer, s: PushNodeState): void {
   });
 }
 
-/** Reads a push/pull header map. */
+/**
+ * Reads a push/pull header map. Throws {@linkcode DecodeError}; a `MsgpackTruncatedError` (reason
+ * "truncated") means the input ended early, which a stream parser can treat as "need more bytes".
+ */
 export function readPushPullHeader(r: Reader): PushPullHeader {
-  try {
-    const m = asMap(r.read(), "push/pull header");
-    const nodes = intField(m, "Nodes");
-    const userStateLen = intField(m, "UserStateLen");
-    if (nodes < 0 || userStateLen < 0) throw new DecodeError("Negative push/pull counts");
-    return { nodes, userStateLen, join: boolField(m, "Join") };
-  } catch (err) {
-    if (err instanceof MsgpackError) throw new DecodeError(err.message, { cause: err });
-    throw err;
-  }
+  const m = asMap(r.read(), "push/pull header");
+  const nodes = intField(m, "Nodes");
+  const userStateLen = intField(m, "UserStateLen");
+  if (nodes < 0 || userStateLen < 0) throw new DecodeError("Negative push/pull counts");
+  return { nodes, userStateLen, join: boolField(m, "Join") };
 }
 
-/** Reads one push/pull node state map. */
+/** Reads one push/pull node state map. Throws {@linkcode DecodeError} as readPushPullHeader. */
 export function readPushNodeState(r: Reader): PushNodeState {
-  try {
-    const m = asMap(r.read(), "push/pull node state");
-    const state = intField(m, "State");
-    if (state < NodeState.Alive || state > NodeState.Left) {
-      throw new DecodeError(`Unknown node state ${state}`);
-    }
-    return {
-      name: stringField(m, "Name"),
-      addr: bytesField(m, "Addr"),
-      port: uintField(m, "Port", U16),
-      meta: bytesField(m, "Meta"),
-      incarnation: uintField(m, "Incarnation"),
-      state,
-      vsn: bytesField(m, "Vsn"),
-    };
-  } catch (err) {
-    if (err instanceof MsgpackError) throw new DecodeError(err.message, { cause: err });
-    throw err;
+  const m = asMap(r.read(), "push/pull node state");
+  const state = intField(m, "State");
+  if (state < NodeState.Alive || state > NodeState.Left) {
+    throw new DecodeError(`Unknown node state ${state}`);
   }
+  return {
+    name: stringField(m, "Name"),
+    addr: bytesField(m, "Addr"),
+    port: uintField(m, "Port", U16),
+    meta: bytesField(m, "Meta"),
+    incarnation: uintField(m, "Incarnation"),
+    state,
+    vsn: bytesField(m, "Vsn"),
+  };
 }

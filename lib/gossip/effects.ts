@@ -1,0 +1,90 @@
+/**
+ * What the sans-IO SWIM core asks its shell to do, and the counters it keeps.
+ *
+ * @module
+ */
+
+import type { Address, NodeInfo } from "./types.ts";
+
+/** Send one UDP packet made of `parts` (encoded messages; one part goes bare, more as compound). */
+export interface PacketEffect {
+  readonly kind: "packet";
+  readonly to: Address;
+  readonly parts: Uint8Array[];
+  /** Add the CRC layer (the recipient is a known node with pmax ≥ 5, §1.5). */
+  readonly crc: boolean;
+}
+
+/** Run a periodic (non-join) push/pull with `to` and merge the reply with `mergeRemote`. */
+export interface PushPullEffect {
+  readonly kind: "push-pull";
+  readonly to: Address;
+}
+
+/**
+ * The UDP probe of `node` failed: try a TCP ping (§5.5) and report with `onTcpPingResult(seqNo,
+ * ok)` before `deadlineMs`.
+ */
+export interface TcpPingEffect {
+  readonly kind: "tcp-ping";
+  readonly to: Address;
+  readonly seqNo: number;
+  readonly node: string;
+  readonly deadlineMs: number;
+}
+
+/** A membership change for the event delegate. */
+export interface MemberEffect {
+  readonly kind: "member-join" | "member-leave" | "member-update";
+  readonly node: NodeInfo;
+}
+
+/** An alive message claimed a known name at another address (§6.9). */
+export interface ConflictEffect {
+  readonly kind: "conflict";
+  readonly existing: NodeInfo;
+  readonly other: NodeInfo;
+}
+
+/** Everything the core can ask for. */
+export type GossipEffect =
+  | PacketEffect
+  | PushPullEffect
+  | TcpPingEffect
+  | MemberEffect
+  | ConflictEffect;
+
+/** Receives effects as the core produces them; the shell executes them. */
+export type EffectSink = (effect: GossipEffect) => void;
+
+/** Counters the core keeps for metrics. All only ever increase. */
+export interface CoreCounters {
+  probes: number;
+  probeFailures: number;
+  indirectProbes: number;
+  tcpPings: number;
+  suspicionsStarted: number;
+  deathsDeclared: number;
+  refutations: number;
+  conflicts: number;
+  pendingAcksRefused: number;
+  nodeTableFull: number;
+  messagesIgnored: number;
+}
+
+/** Fresh zeroed counters. */
+export function newCoreCounters(): CoreCounters {
+  return {
+    probes: 0,
+    probeFailures: 0,
+    indirectProbes: 0,
+    tcpPings: 0,
+    suspicionsStarted: 0,
+    deathsDeclared: 0,
+    refutations: 0,
+    conflicts: 0,
+    pendingAcksRefused: 0,
+    nodeTableFull: 0,
+    messagesIgnored: 0,
+  };
+}

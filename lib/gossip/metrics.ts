@@ -1,0 +1,58 @@
+/**
+ * Counters the gossip shell exposes for metrics: traffic, drops by reason, streams, and the core's
+ * counters and queue depths.
+ *
+ * @module
+ */
+
+import type { CoreCounters } from "./effects.ts";
+
+/** Traffic and stream counters kept by the shell. All only ever increase. */
+export interface ShellCounters {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Packets (or single compound parts) dropped, by decode reason. */
+  dropped: Record<string, number>;
+  streamsIn: number;
+  streamsOut: number;
+  /** Incoming streams closed at once because `streamsMax` were already open. */
+  streamsRefused: number;
+  /** Stream exchanges that failed (dial, timeout, malformed, version mismatch). */
+  streamErrors: number;
+  pushPulls: number;
+  pushPullFailures: number;
+}
+
+/** A point-in-time view of everything countable about one gossip node. */
+export interface GossipMetrics extends ShellCounters, CoreCounters {
+  readonly queueBroadcasts: number;
+  readonly pendingAcks: number;
+  readonly suspicions: number;
+  readonly nodes: number;
+  readonly activeStreams: number;
+  readonly healthScore: number;
+}
+
+/** Fresh zeroed shell counters. */
+export function newShellCounters(): ShellCounters {
+  return {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    dropped: {},
+    streamsIn: 0,
+    streamsOut: 0,
+    streamsRefused: 0,
+    streamErrors: 0,
+    pushPulls: 0,
+    pushPullFailures: 0,
+  };
+}
+
+/** Adds one to `dropped[reason]`. */
+export function countDrop(c: ShellCounters, reason: string): void {
+  c.dropped[reason] = (c.dropped[reason] ?? 0) + 1;
+}

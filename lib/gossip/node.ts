@@ -1,0 +1,351 @@
+/**
+ * The gossip shell: runs a {@linkcode SwimCore} over a {@linkcode Transport} and a
+ * {@linkcode Clock}, encodes and decodes with the wire codec, serves and dials streams, counts and
+ * drops malformed input, and implements the serf layer's {@linkcode GossipHandle}.
+ *
+ * Transport-agnostic: the same code runs over Deno UDP/TCP and over the simulated network.
+ *
+ * @example
+ * ```ts ignore
+ * const node = createGossipNode({ name: "a", transport, config: gossipConfig("lan"), delegate,
+ *   clock: systemClock, prng: Math.random });
+ * node.start();
+ * await node.join(["127.0.0.1:7946"]);
+ * ```
+ *
+ * @module
+ */
+
+import type { Clock, Prng } from "../clock.ts";
+import { type Logger, nullLogger } from "../log/logger.ts";
+import { AddressParseError, formatAddress, isIpLiteral, parseJoinTarget } from "./address.ts";
+import type { GossipConfig } from "./config.ts";
+import type { GossipEffect } from "./effects.ts";
+import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
+import { dialPushPull, dialTcpPing, serveStream, type StreamContext } from "./streams.ts";
+import type { MemberObserver } from "./membership.ts";
+import { SwimCore } from "./swim_core.ts";
+import type {
+  Address,
+  GossipConflictDelegate,
+  GossipDelegate,
+  GossipEventDelegate,
+  GossipHandle,
+  NodeInfo,
+  StreamConn,
+  Transport,
+} from "./types.ts";
+import {
+  COMPOUND_PARTS_MAX,
+  DecodeError,
+  decodeMessage,
+  decodePacket,
+  encodePacket,
+  ENCRYPTION_OVERHEAD,
+  type Keyring,
+  labelOverhead,
+} from "./wire/mod.ts";
+
+/** Options of {@linkcode createGossipNode}. */
+export interface GossipNodeOptions {
+  readonly name: string;
+  readonly transport: Transport;
+  /** Where peers reach us. @default transport.bindAddress */
+  readonly advertise?: Address;
+  readonly config: GossipConfig;
+  readonly delegate: GossipDelegate;
+  readonly events?: GossipEventDelegate;
+  readonly conflict?: GossipConflictDelegate;
+  /** Encrypt everything and refuse plaintext. */
+  readonly keyring?: Keyring;
+  /** memberlist label; "" for none. @default "" */
+  readonly label?: string;
+  readonly clock: Clock;
+  readonly prng: Prng;
+  /** @default nullLogger */
+  readonly logger?: Logger;
+  /**
+   * Resolves a DNS name given to {@linkcode GossipNode.join} to IP literals (the composition root
+   * passes one on `Deno.resolveDns`). Without it, join targets must be IP literals.
+   */
+  readonly resolveHost?: (name: string) => Promise<string[]>;
+  /** Sees every member state change; for simulation invariants. */
+  readonly observer?: MemberObserver;
+}
+
+/** A memberlist node; see the module documentation. */
+export class GossipNode implements GossipHandle {
+  readonly localName: string;
+  readonly core: SwimCore;
+  readonly counters: ShellCounters = newShellCounters();
+  readonly #o: GossipNodeOptions;
+  readonly #log: Logger;
+  readonly #streams = new Set<StreamConn>();
+  readonly #ctx: StreamContext;
+  #started = false;
+  #stopped = false;
+  #warnedPlaintext = false;
+
+  constructor(opts: GossipNodeOptions) {
+    this.#o = opts;
+    this.localName = opts.name;
+    this.#log = (opts.logger ?? nullLogger).with({ node: opts.name });
+    const label = opts.label ?? "";
+    this.core = new SwimCore({
+      name: opts.name,
+      advertise: opts.advertise ?? opts.transport.bindAddress,
+      config: opts.config,
+      delegate: opts.delegate,
+      clock: opts.clock,
+      prng: opts.prng,
+      logger: this.#log,
+      emit: (e) => this.#execute(e),
+      packetOverheadBytes: labelOverhead(label) + (opts.keyring ? ENCRYPTION_OVERHEAD : 0),
+      ...(opts.observer ? { observer: opts.observer } : {}),
+    });
+    this.#ctx = {
+      core: this.core,
+      delegate: opts.delegate,
+      clock: opts.clock,
+      keyring: opts.keyring,
+      label,
+      timeoutMs: opts.config.tcpTimeoutMs,
+    };
+  }
+
+  /** Starts receiving and the SWIM loops. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#o.transport.start({
+      onPacket: (bytes, from) => this.#onPacket(bytes, from),
+      onStream: (conn) => this.#onStream(conn),
+    });
+    this.core.start();
+  }
+
+  /** Stops the loops, closes open streams and the transport. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.core.stop();
+    for (const c of this.#streams) c.close();
+    this.#streams.clear();
+    await this.#o.transport.close();
+  }
+
+  localNode(): NodeInfo {
+    return this.core.localNode();
+  }
+
+  members(): NodeInfo[] {
+    return this.core.members();
+  }
+
+  numActive(): number {
+    return this.core.numActive();
+  }
+
+  sendUserPacket(to: Address, payload: Uint8Array): void {
+    this.core.sendUser(to, payload);
+  }
+
+  updateMeta(): void {
+    this.core.updateMeta();
+  }
+
+  /** Push/pull joins each address in turn; resolves to how many succeeded. */
+  async join(addrs: readonly string[]): Promise<number> {
+    let ok = 0;
+    for (const text of addrs) {
+      try {
+        const { address } = parseJoinTarget(text, this.#bindPort());
+        for (const host of await this.#resolve(address.host)) {
+          try {
+            await this.#pushPull({ host, port: address.port }, true);
+            ok++;
+            break;
+          } catch (err) {
+            this.#log.warn("join.failed", { addr: text, host, error: String(err) });
+          }
+        }
+      } catch (err) {
+        this.#log.warn("join.failed", { addr: text, error: String(err) });
+      }
+    }
+    return ok;
+  }
+
+  async #resolve(host: string): Promise<string[]> {
+    if (isIpLiteral(host)) return [host];
+    if (!this.#o.resolveHost) {
+      throw new AddressParseError(`Cannot join "${host}": not an IP address and no resolver`);
+    }
+    return (await this.#o.resolveHost(host)).filter(isIpLiteral);
+  }
+
+  /** Broadcasts our leave; resolves once it is fully sent or after `timeoutMs`. */
+  leave(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer = 0;
+      const done = () => {
+        this.#o.clock.clearTimer(timer);
+        resolve();
+      };
+      const othersAlive = this.core.leave(done);
+      if (!othersAlive) return resolve();
+      timer = this.#o.clock.setTimer(timeoutMs, () => {
+        this.#log.warn("leave.timeout", { timeoutMs });
+        resolve();
+      });
+    });
+  }
+
+  /** Everything countable, for metrics. */
+  metrics(): GossipMetrics {
+    const q = this.core.queueDepths();
+    return {
+      ...this.counters,
+      dropped: { ...this.counters.dropped },
+      ...this.core.counters,
+      queueBroadcasts: q.broadcasts,
+      pendingAcks: q.pendingAcks,
+      suspicions: q.suspicions,
+      nodes: q.nodes,
+      activeStreams: this.#streams.size,
+      healthScore: this.core.membership.awareness.score,
+    };
+  }
+
+  #bindPort(): number {
+    return (this.#o.advertise ?? this.#o.transport.bindAddress).port;
+  }
+
+  #onPacket(bytes: Uint8Array, from: Address): void {
+    if (this.#stopped) return;
+    const c = this.counters;
+    c.packetsIn++;
+    c.bytesIn += bytes.length;
+    let messages: Uint8Array[];
+    try {
+      const decoded = decodePacket(bytes, this.#decodeOptions());
+      for (const err of decoded.errors) this.#drop(err, from);
+      messages = decoded.messages;
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return this.#drop(err, from);
+    }
+    for (const raw of messages) {
+      try {
+        this.core.onMessage(decodeMessage(raw), from);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        this.#drop(err, from);
+      }
+    }
+  }
+
+  #decodeOptions() {
+    const label = this.#o.label ?? "";
+    return this.#o.keyring ? { label, keyring: this.#o.keyring } : { label };
+  }
+
+  #drop(err: DecodeError, from: Address): void {
+    countDrop(this.counters, err.reason);
+    if (this.#o.keyring && err.reason === "decrypt" && !this.#warnedPlaintext) {
+      this.#warnedPlaintext = true;
+      this.#log.warn("packet.unencrypted_refused", { from: formatAddress(from) });
+    }
+    this.#log.debug("packet.dropped", {
+      reason: err.reason,
+      from: formatAddress(from),
+      error: err.message,
+    });
+  }
+
+  #execute(e: GossipEffect): void {
+    if (this.#stopped) return;
+    switch (e.kind) {
+      case "packet":
+        return this.#sendPacket(e.to, e.parts, e.crc);
+      case "push-pull":
+        this.#pushPull(e.to, false).catch((err) => {
+          this.#log.debug("push_pull.failed", { addr: formatAddress(e.to), error: String(err) });
+        });
+        return;
+      case "tcp-ping":
+        this.#tcpPing(e);
+        return;
+      case "member-join":
+        return this.#o.events?.notifyJoin(e.node);
+      case "member-leave":
+        return this.#o.events?.notifyLeave(e.node);
+      case "member-update":
+        return this.#o.events?.notifyUpdate(e.node);
+      case "conflict":
+        return this.#o.conflict?.notifyConflict(e.existing, e.other);
+    }
+  }
+
+  #sendPacket(to: Address, parts: Uint8Array[], crc: boolean): void {
+    const o = this.#o;
+    for (let i = 0; i < parts.length; i += COMPOUND_PARTS_MAX) {
+      const bytes = encodePacket(parts.slice(i, i + COMPOUND_PARTS_MAX), {
+        compress: o.config.enableCompression,
+        crc,
+        label: o.label ?? "",
+        ...(o.keyring ? { keyring: o.keyring } : {}),
+      });
+      this.counters.packetsOut++;
+      this.counters.bytesOut += bytes.length;
+      o.transport.sendPacket(bytes, to);
+    }
+  }
+
+  async #pushPull(to: Address, join: boolean): Promise<void> {
+    this.counters.pushPulls++;
+    this.counters.streamsOut++;
+    try {
+      await dialPushPull(this.#ctx, (a, t) => this.#o.transport.dialStream(a, t), to, join);
+    } catch (err) {
+      this.counters.pushPullFailures++;
+      this.counters.streamErrors++;
+      throw err;
+    }
+  }
+
+  #tcpPing(e: GossipEffect & { kind: "tcp-ping" }): void {
+    this.counters.streamsOut++;
+    dialTcpPing(this.#ctx, (a, t) => this.#o.transport.dialStream(a, t), e).then(
+      (ok) => this.core.onTcpPingResult(e.seqNo, ok),
+      (err) => {
+        this.counters.streamErrors++;
+        this.#log.debug("tcp_ping.failed", { node: e.node, error: String(err) });
+        this.core.onTcpPingResult(e.seqNo, false);
+      },
+    );
+  }
+
+  #onStream(conn: StreamConn): void {
+    if (this.#stopped || this.#streams.size >= this.#o.config.streamsMax) {
+      this.counters.streamsRefused++;
+      conn.close();
+      return;
+    }
+    this.counters.streamsIn++;
+    this.#streams.add(conn);
+    serveStream(this.#ctx, conn).catch((err) => {
+      this.counters.streamErrors++;
+      if (err instanceof DecodeError) countDrop(this.counters, err.reason);
+      this.#log.debug("stream.failed", { from: formatAddress(conn.remote), error: String(err) });
+    }).finally(() => {
+      this.#streams.delete(conn);
+      conn.close();
+    });
+  }
+}
+
+/** Builds a {@linkcode GossipNode}; call `start()` to run it. */
+export function createGossipNode(opts: GossipNodeOptions): GossipNode {
+  return new GossipNode(opts);
+}

@@ -1,0 +1,270 @@
+/**
+ * The SWIM failure detector (wire spec §6.2): one probe per ProbeInterval, round-robin over the
+ * node table; direct ping, then indirect pings through helpers (with nacks) and a TCP-ping
+ * request to the shell; Lifeguard awareness adjusts the deadline; failure raises a suspicion.
+ * Also answers indirect-probe requests on behalf of other nodes.
+ *
+ * @module
+ */
+
+import type { Clock, TimerId } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import { AckRegistry } from "./ack_registry.ts";
+import { hostFromIp } from "./address.ts";
+import type { GossipConfig } from "./config.ts";
+import type { CoreCounters, EffectSink } from "./effects.ts";
+import { type Member, nodeInfo } from "./member_table.ts";
+import type { Membership } from "./membership.ts";
+import type { Address, GossipDelegate } from "./types.ts";
+import {
+  encodeMessage,
+  type IndirectPing,
+  type Message,
+  MessageType,
+  NodeState,
+  type Ping,
+} from "./wire/messages.ts";
+
+/** How the prober sends; implemented by the core. */
+export interface ProbeSender {
+  /** Sends `msg` with broadcasts piggybacked, no CRC (memberlist's sendMsg). */
+  sendMessage(to: Address, msg: Message): void;
+  /** Sends exactly `parts`. */
+  sendParts(to: Address, parts: Uint8Array[], crc: boolean): void;
+}
+
+/** What the prober needs. */
+export interface ProberDeps {
+  readonly name: string;
+  readonly advertise: { readonly addr: Uint8Array; readonly port: number };
+  readonly config: GossipConfig;
+  readonly clock: Clock;
+  readonly membership: Membership;
+  readonly sender: ProbeSender;
+  readonly emit: EffectSink;
+  readonly delegate: GossipDelegate;
+  readonly logger: Logger;
+  readonly counters: CoreCounters;
+}
+
+interface ActiveProbe {
+  readonly target: Member;
+  readonly incarnation: number;
+  readonly seqNo: number;
+  readonly sentMs: number;
+  direct: boolean;
+  done: boolean;
+  expectedNacks: number;
+  nacks: number;
+  tcpOk: boolean;
+  indirectTimer: TimerId | null;
+}
+
+/** memberlist's protocol-version gates on the recipient's pmax (§4). */
+export function pmaxOf(m: Member): number {
+  return m.vsn.length >= 2 ? m.vsn[1]! : 0;
+}
+
+/** Runs probes and answers indirect probes. */
+export class Prober {
+  readonly acks: AckRegistry;
+  readonly #d: ProberDeps;
+  #seqNo = 0;
+  #active: ActiveProbe | null = null;
+
+  constructor(deps: ProberDeps) {
+    this.#d = deps;
+    this.acks = new AckRegistry(deps.clock, deps.config.pendingAcksMax);
+  }
+
+  /** A fresh u32 sequence number. */
+  nextSeqNo(): number {
+    this.#seqNo = (this.#seqNo + 1) >>> 0;
+    return this.#seqNo;
+  }
+
+  /** The ProbeInterval tick: starts a probe unless one is still running. */
+  tick(): void {
+    if (this.#active) return;
+    const d = this.#d;
+    const target = d.membership.table.nextProbeTarget(
+      d.name,
+      d.clock.nowMs(),
+      d.config.gossipToTheDeadTimeMs,
+      (gone) => d.membership.reaped(gone),
+    );
+    if (target) this.#probe(target);
+  }
+
+  /** A TCP ping the shell ran for probe `seqNo` ended. */
+  onTcpPingResult(seqNo: number, ok: boolean): void {
+    const p = this.#active;
+    if (p && p.seqNo === seqNo && ok) p.tcpOk = true;
+  }
+
+  /** Someone asks us to ping a target for them (§6.2). */
+  onIndirectPing(req: IndirectPing, from: Address): void {
+    const d = this.#d;
+    const seqNo = this.nextSeqNo();
+    const replyTo = replyAddress(req, from);
+    const ok = this.acks.register(seqNo, d.config.probeTimeoutMs, {
+      onAck: () => {
+        d.sender.sendMessage(replyTo, { type: MessageType.Ack, seqNo: req.seqNo, payload: null });
+      },
+      onTimeout: () => {
+        if (req.nack) d.sender.sendMessage(replyTo, { type: MessageType.Nack, seqNo: req.seqNo });
+      },
+    });
+    if (!ok) {
+      d.counters.pendingAcksRefused++;
+      return;
+    }
+    const port = req.port === 0 ? d.advertise.port : req.port;
+    d.sender.sendMessage({ host: hostFromIp(req.target), port }, this.#ping(seqNo, req.node));
+  }
+
+  /** Stops the running probe and forgets every handler. */
+  stop(): void {
+    if (this.#active?.indirectTimer != null) this.#d.clock.clearTimer(this.#active.indirectTimer);
+    this.#active = null;
+    this.acks.clear();
+  }
+
+  #ping(seqNo: number, node: string): Ping {
+    const a = this.#d.advertise;
+    return {
+      type: MessageType.Ping,
+      seqNo,
+      node,
+      sourceAddr: a.addr,
+      sourcePort: a.port,
+      sourceNode: this.#d.name,
+    };
+  }
+
+  #probe(target: Member): void {
+    const d = this.#d;
+    const seqNo = this.nextSeqNo();
+    const deadlineMs = d.membership.awareness.scaleTimeoutMs(d.config.probeIntervalMs);
+    const p: ActiveProbe = {
+      target,
+      incarnation: target.incarnation,
+      seqNo,
+      sentMs: d.clock.nowMs(),
+      direct: true,
+      done: false,
+      expectedNacks: 0,
+      nacks: 0,
+      tcpOk: false,
+      indirectTimer: null,
+    };
+    const registered = this.acks.register(seqNo, deadlineMs, {
+      onAck: (payload, nowMs) => this.#acked(p, payload, nowMs),
+      onNack: () => p.nacks++,
+      onTimeout: () => this.#failed(p),
+    });
+    if (!registered) {
+      d.counters.pendingAcksRefused++;
+      return;
+    }
+    d.counters.probes++;
+    this.#active = p;
+    const to = { host: hostFromIp(target.addr), port: target.port };
+    const ping = this.#ping(seqNo, target.name);
+    if (target.state === NodeState.Alive) {
+      d.sender.sendMessage(to, ping);
+    } else {
+      const suspect: Message = {
+        type: MessageType.Suspect,
+        incarnation: target.incarnation,
+        node: target.name,
+        from: d.name,
+      };
+      d.sender.sendParts(to, [encodeMessage(ping), encodeMessage(suspect)], pmaxOf(target) >= 5);
+    }
+    p.indirectTimer = d.clock.setTimer(
+      d.config.probeTimeoutMs,
+      () => this.#indirect(p, deadlineMs),
+    );
+  }
+
+  #indirect(p: ActiveProbe, deadlineMs: number): void {
+    p.indirectTimer = null;
+    if (p.done) return;
+    p.direct = false;
+    const d = this.#d;
+    const t = p.target;
+    const helpers = d.membership.table.randomMembers(
+      d.config.indirectChecks,
+      (m) => m.name === d.name || m.name === t.name || m.state !== NodeState.Alive,
+    );
+    for (const h of helpers) {
+      const nack = pmaxOf(h) >= 4;
+      if (nack) p.expectedNacks++;
+      d.counters.indirectProbes++;
+      d.sender.sendMessage({ host: hostFromIp(h.addr), port: h.port }, {
+        ...this.#ping(p.seqNo, t.name),
+        type: MessageType.IndirectPing,
+        target: t.addr,
+        port: t.port,
+        nack,
+      });
+    }
+    if (!d.config.disableTcpPings && pmaxOf(t) >= 3) {
+      d.counters.tcpPings++;
+      d.emit({
+        kind: "tcp-ping",
+        to: { host: hostFromIp(t.addr), port: t.port },
+        seqNo: p.seqNo,
+        node: t.name,
+        deadlineMs: p.sentMs + deadlineMs,
+      });
+    }
+  }
+
+  #acked(p: ActiveProbe, payload: Uint8Array | null, nowMs: number): void {
+    if (p.done) return;
+    this.#finish(p);
+    // Any success (direct, relayed or TCP) improves our health, as in memberlist.
+    this.#d.membership.awareness.applyDelta(-1);
+    if (!p.direct) return;
+    this.#d.delegate.notifyPingComplete?.(nodeInfo(p.target), nowMs - p.sentMs, payload);
+  }
+
+  #failed(p: ActiveProbe): void {
+    if (p.done) return;
+    this.#finish(p);
+    const d = this.#d;
+    if (p.tcpOk) {
+      d.membership.awareness.applyDelta(-1);
+      d.logger.warn("probe.udp_failed_tcp_ok", { node: p.target.name });
+      return;
+    }
+    const missed = p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
+    d.membership.awareness.applyDelta(missed);
+    d.counters.probeFailures++;
+    d.logger.info("probe.failed", { node: p.target.name, nacks: p.nacks });
+    d.membership.onSuspect({
+      type: MessageType.Suspect,
+      incarnation: p.incarnation,
+      node: p.target.name,
+      from: d.name,
+    });
+  }
+
+  #finish(p: ActiveProbe): void {
+    p.done = true;
+    if (p.indirectTimer !== null) this.#d.clock.clearTimer(p.indirectTimer);
+    p.indirectTimer = null;
+    if (this.#active === p) this.#active = null;
+  }
+}
+
+/** Where to answer a ping or indirect ping: its source fields when both are set, else the sender. */
+export function replyAddress(m: Ping | IndirectPing, from: Address): Address {
+  if (m.sourceAddr && m.sourceAddr.length > 0 && m.sourcePort) {
+    const host = hostFromIp(m.sourceAddr);
+    if (host !== "") return { host, port: m.sourcePort };
+  }
+  return from;
+}

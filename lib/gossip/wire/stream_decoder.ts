@@ -1,0 +1,286 @@
+/**
+ * The incremental, sans-IO decoder for TCP stream frames (see `stream.ts` for the framing).
+ *
+ * @example
+ * ```ts
+ * import { StreamDecoder } from "./stream_decoder.ts";
+ * const dec = new StreamDecoder();
+ * console.assert(dec.feed(new Uint8Array([9])) === null);
+ * ```
+ *
+ * @module
+ */
+
+import {
+  type BodyLimits,
+  type BodyParser,
+  bodyParser,
+  parseWhole,
+  type StreamMessage,
+} from "./_stream_body.ts";
+import { decompressMap } from "./compress.ts";
+import { DecodeError } from "./errors.ts";
+import type { Keyring } from "./keyring.ts";
+import { checkLabel } from "./label.ts";
+import { MessageType } from "./messages.ts";
+import { MsgpackTruncatedError, Reader, utf8 } from "./msgpack.ts";
+import { PUSH_PULL_NODES_MAX, USER_STATE_MAX_BYTES } from "./push_pull.ts";
+
+export type { PushPullMessage, StreamMessage } from "./_stream_body.ts";
+
+/**
+ * Bytes one frame may occupy on the wire. Go refuses encrypted frames above 20 MiB; shoal's
+ * largest legitimate frame (a push/pull of a few thousand members) is a few MiB compressed, so
+ * 16 MiB bounds per-connection memory with ample headroom.
+ */
+export const STREAM_FRAME_MAX_BYTES = 16 * 1024 * 1024;
+/** Decompressed bytes one frame may expand to (Go allows 40 MiB; see STREAM_FRAME_MAX_BYTES). */
+export const STREAM_DECOMPRESSED_MAX_BYTES = 16 * 1024 * 1024;
+/** Bytes the encrypt header adds before the blob: type byte and u32 length. */
+export const STREAM_ENCRYPT_HEADER_BYTES = 5;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Options for {@linkcode StreamDecoder}. */
+export interface StreamDecoderOptions {
+  /**
+   * "acceptor" reads an optional label header at the start of the connection; "dialer" (reading
+   * the reply on a connection it opened) expects none.
+   * @default {"acceptor"}
+   */
+  role?: "acceptor" | "dialer" | undefined;
+  /** Our label. @default {""} */
+  label?: string | undefined;
+  /** Go's SkipInboundLabelCheck. @default {false} */
+  skipInboundLabelCheck?: boolean | undefined;
+  /** Decrypt with this keyring; without one, encrypted frames are refused. */
+  keyring?: Keyring | undefined;
+  /** With a keyring, refuse plaintext frames (Go's GossipVerifyIncoming). @default {true} */
+  verifyIncoming?: boolean | undefined;
+  /** @default {STREAM_FRAME_MAX_BYTES} */
+  frameMaxBytes?: number | undefined;
+  /** @default {STREAM_DECOMPRESSED_MAX_BYTES} */
+  decompressedMaxBytes?: number | undefined;
+  /** @default {PUSH_PULL_NODES_MAX} */
+  nodesMax?: number | undefined;
+  /** Also bounds TCP user message payloads. @default {USER_STATE_MAX_BYTES} */
+  userStateMaxBytes?: number | undefined;
+}
+
+/** One decoded stream frame. */
+export interface StreamFrame {
+  message: StreamMessage;
+  /** The connection's label (our label under skipInboundLabelCheck). */
+  label: string;
+  encrypted: boolean;
+  compressed: boolean;
+}
+
+type Phase = "label" | "type" | "encrypted" | "compressed" | "body";
+
+/**
+ * Incremental, sans-IO decoder for one TCP connection's incoming frames.
+ *
+ * @example
+ * ```ts
+ * import { StreamDecoder } from "./stream.ts";
+ * const dec = new StreamDecoder({ role: "dialer" });
+ * console.assert(dec.feed(new Uint8Array([2])) === null);
+ * ```
+ */
+export class StreamDecoder {
+  readonly #o: StreamDecoderOptions;
+  readonly #limits: BodyLimits;
+  readonly #frameMax: number;
+  #buf = new Uint8Array(0);
+  #head = 0;
+  #tail = 0;
+  #phase: Phase;
+  #label: string;
+  #body: BodyParser | null = null;
+  #failed: DecodeError | null = null;
+
+  constructor(options: StreamDecoderOptions = {}) {
+    this.#o = options;
+    this.#frameMax = options.frameMaxBytes ?? STREAM_FRAME_MAX_BYTES;
+    this.#limits = {
+      nodesMax: options.nodesMax ?? PUSH_PULL_NODES_MAX,
+      userStateMaxBytes: options.userStateMaxBytes ?? USER_STATE_MAX_BYTES,
+      userMsgMaxBytes: options.userStateMaxBytes ?? USER_STATE_MAX_BYTES,
+    };
+    this.#phase = (options.role ?? "acceptor") === "acceptor" ? "label" : "type";
+    this.#label = options.label ?? "";
+  }
+
+  /** Bytes received and not yet part of a returned frame. */
+  get bufferedBytes(): number {
+    return this.#tail - this.#head;
+  }
+
+  /**
+   * Adds received bytes; returns the next complete frame, or `null` until one is complete. If a
+   * chunk holds more than one frame, call `feed(new Uint8Array())` for the next. Throws
+   * {@linkcode DecodeError}; after an error the decoder keeps throwing it.
+   */
+  feed(chunk: Uint8Array): StreamFrame | null {
+    if (this.#failed) throw this.#failed;
+    try {
+      this.#append(chunk);
+      return this.#advance();
+    } catch (err) {
+      if (err instanceof DecodeError) this.#failed = err;
+      throw err;
+    }
+  }
+
+  /** Call at end of input: throws {@linkcode DecodeError} ("truncated") if a frame was cut off. */
+  end(): void {
+    if (this.#failed) throw this.#failed;
+    if (this.bufferedBytes > 0) {
+      this.#failed = new DecodeError(`Stream ended inside a frame (${this.bufferedBytes} bytes)`, {
+        reason: "truncated",
+      });
+      throw this.#failed;
+    }
+  }
+
+  #append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.bufferedBytes + chunk.length > this.#frameMax) throw tooLarge(this.#frameMax);
+    if (this.#tail + chunk.length > this.#buf.length) {
+      const live = this.#buf.subarray(this.#head, this.#tail);
+      const size = Math.min(Math.max(2 * (live.length + chunk.length), 4096), this.#frameMax);
+      const next = size > this.#buf.length ? new Uint8Array(size) : this.#buf;
+      next.set(live, 0);
+      this.#buf = next;
+      this.#tail = live.length;
+      this.#head = 0;
+    }
+    this.#buf.set(chunk, this.#tail);
+    this.#tail += chunk.length;
+  }
+
+  #avail(): Uint8Array {
+    return this.#buf.subarray(this.#head, this.#tail);
+  }
+
+  #advance(): StreamFrame | null {
+    if (this.#phase === "label" && !this.#readLabel()) return null;
+    if (this.#phase === "type") {
+      const avail = this.#avail();
+      if (avail.length === 0) return null;
+      this.#startFrame(avail[0]!);
+      this.#head += 1;
+    }
+    switch (this.#phase) {
+      case "encrypted":
+        return this.#readEncrypted();
+      case "compressed":
+        return this.#readCompressed();
+      default:
+        return this.#readBody();
+    }
+  }
+
+  #readLabel(): boolean {
+    const avail = this.#avail();
+    if (avail.length === 0) return false;
+    let n = 0;
+    if (avail[0] === MessageType.HasLabel) {
+      if (avail.length < 2) return false;
+      n = 2 + avail[1]!;
+      if (avail.length < n) return false;
+    }
+    this.#label = checkLabel(avail.subarray(0, n), this.#o).label;
+    this.#head += n;
+    this.#phase = "type";
+    return true;
+  }
+
+  #startFrame(type: number): void {
+    const keyring = this.#o.keyring;
+    if (type === MessageType.Encrypt) {
+      if (!keyring) {
+        throw new DecodeError("Stream is encrypted but no keyring is configured", {
+          reason: "decrypt",
+        });
+      }
+      this.#phase = "encrypted";
+      return;
+    }
+    if (keyring && (this.#o.verifyIncoming ?? true)) {
+      throw new DecodeError("Encryption is configured but the stream is not encrypted", {
+        reason: "unencrypted",
+      });
+    }
+    if (type === MessageType.Compress) {
+      this.#phase = "compressed";
+      return;
+    }
+    this.#body = bodyParser(type, this.#limits);
+    this.#phase = "body";
+  }
+
+  #readEncrypted(): StreamFrame | null {
+    const avail = this.#avail();
+    if (avail.length < 4) return null;
+    const n = new DataView(avail.buffer, avail.byteOffset, 4).getUint32(0);
+    if (n > this.#frameMax) throw tooLarge(this.#frameMax);
+    if (avail.length < 4 + n) return null;
+    const header = new Uint8Array(STREAM_ENCRYPT_HEADER_BYTES);
+    header[0] = MessageType.Encrypt;
+    header.set(avail.subarray(0, 4), 1);
+    const plain = this.#o.keyring!.decrypt(
+      avail.subarray(4, 4 + n),
+      concat(header, utf8(this.#label)),
+    );
+    this.#head += 4 + n;
+    const inner = plain[0] === MessageType.Compress
+      ? this.#decompress(new Reader(plain, 1).read())
+      : plain;
+    return this.#complete(parseWhole(inner, this.#limits), true, plain[0] === MessageType.Compress);
+  }
+
+  #readCompressed(): StreamFrame | null {
+    const avail = this.#avail();
+    const r = new Reader(avail);
+    let value;
+    try {
+      value = r.read();
+    } catch (err) {
+      if (!(err instanceof MsgpackTruncatedError)) throw err;
+      if (err.neededBytes > this.#frameMax) throw tooLarge(this.#frameMax);
+      return null;
+    }
+    this.#head += r.offset;
+    return this.#complete(parseWhole(this.#decompress(value), this.#limits), false, true);
+  }
+
+  #decompress(value: ReturnType<Reader["read"]>): Uint8Array {
+    return decompressMap(value, {
+      outputMaxBytes: this.#o.decompressedMaxBytes ?? STREAM_DECOMPRESSED_MAX_BYTES,
+    });
+  }
+
+  #readBody(): StreamFrame | null {
+    const m = this.#body!.step(this.#avail());
+    if (m === null) return null;
+    this.#head += this.#body!.consumedBytes;
+    return this.#complete(m, false, false);
+  }
+
+  #complete(message: StreamMessage, encrypted: boolean, compressed: boolean): StreamFrame {
+    this.#phase = "type";
+    this.#body = null;
+    return { message, label: this.#label, encrypted, compressed };
+  }
+}
+
+function tooLarge(max: number): DecodeError {
+  return new DecodeError(`Stream frame exceeds ${max} bytes`, { reason: "too-large" });
+}

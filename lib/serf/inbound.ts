@@ -1,0 +1,108 @@
+/**
+ * What serf does with bytes memberlist hands it: user messages (intents, events, queries,
+ * responses, relays) and push/pull user state. Every decode failure is counted, logged at debug
+ * and dropped.
+ *
+ * @module
+ */
+
+import type { Address } from "../gossip/types.ts";
+import { ipToString } from "./addr.ts";
+import { SerfDecodeError } from "./errors.ts";
+import { MemberStatus } from "./members.ts";
+import {
+  decodeRelay,
+  decodeSerfMessage,
+  encodeSerfMessage,
+  type PushPullSerfMessage,
+  type SerfMessage,
+  SerfMessageType,
+} from "./messages.ts";
+import type { Serf } from "./serf.ts";
+import { userEventIn } from "./user_events.ts";
+
+function decodeOrCount(s: Serf, bytes: Uint8Array, what: string): SerfMessage | null {
+  try {
+    return decodeSerfMessage(bytes);
+  } catch (e) {
+    if (!(e instanceof SerfDecodeError)) throw e;
+    s.counters.decodeErrors++;
+    s.deps.log.debug(`serf.${what}.invalid`, { error: e.message });
+    return null;
+  }
+}
+
+/** A user message from `from`: handled, and re-broadcast when new. */
+export function handleInbound(s: Serf, payload: Uint8Array, from: Address): void {
+  if (payload[0] === SerfMessageType.Relay) return relay(s, payload);
+  const m = decodeOrCount(s, payload, "message");
+  if (m === null) return;
+  switch (m.type) {
+    case SerfMessageType.Join:
+      s.memberClock.witness(m.lTime);
+      if (s.table.joinIntent(m.node, m.lTime)) {
+        s.counters.intentsAccepted++;
+        s.queueIntent(payload);
+      }
+      return;
+    case SerfMessageType.Leave:
+      if (s.lifecycle.leaveIntent(m)) {
+        s.counters.intentsAccepted++;
+        s.queueIntent(payload);
+      }
+      return;
+    case SerfMessageType.UserEvent:
+      if (userEventIn(s, m)) s.queueEvent(payload);
+      return;
+    case SerfMessageType.Query:
+      if (s.queries.receive(m, payload)) s.queueQuery(payload);
+      return;
+    case SerfMessageType.QueryResponse:
+      return s.queries.onResponse(m);
+    default:
+      s.counters.unknownMessages++;
+      s.deps.log.debug("serf.message.unexpected", { type: m.type, from: from.host });
+  }
+}
+
+/** Forwards the inner query response of a relay message to its destination. */
+function relay(s: Serf, payload: Uint8Array): void {
+  try {
+    const { header, inner } = decodeRelay(payload);
+    if (inner[0] !== SerfMessageType.QueryResponse) {
+      s.counters.relaysRefused++;
+      return;
+    }
+    const host = ipToString(header.destIp);
+    s.counters.relaysForwarded++;
+    s.handle.sendUserPacket({ host, port: header.destPort }, inner);
+  } catch (e) {
+    if (!(e instanceof SerfDecodeError)) throw e;
+    s.counters.decodeErrors++;
+  }
+}
+
+/** `[0x02]` + messagePushPull with our clocks, status times, left members and event ring. */
+export function encodeLocalState(s: Serf): Uint8Array {
+  const m: PushPullSerfMessage = {
+    type: SerfMessageType.PushPull,
+    lTime: s.memberClock.time(),
+    statusLTimes: s.table.statusLTimes(),
+    leftMembers: s.table.withStatus(MemberStatus.Left).map((m) => m.name),
+    eventLTime: s.eventClock.time(),
+    events: s.eventRing.slots(),
+    queryLTime: s.queryClock.time(),
+  };
+  return encodeSerfMessage(m);
+}
+
+/** Decodes and merges a peer's push/pull user state. */
+export function mergeRemoteState(s: Serf, state: Uint8Array, join: boolean): void {
+  const m = decodeOrCount(s, state, "push_pull");
+  if (m === null) return;
+  if (m.type !== SerfMessageType.PushPull) {
+    s.counters.unknownMessages++;
+    return;
+  }
+  s.lifecycle.mergePushPull(m, join);
+}

@@ -1,0 +1,190 @@
+/**
+ * The agent-RPC TCP shell: listens (default 127.0.0.1:7373), runs one {@linkcode RpcSession} per
+ * client, bounds the number of clients and each client's queued output, and closes only the
+ * client whose request was malformed.
+ *
+ * @example
+ * ```ts ignore
+ * import { RpcServer } from "./server.ts";
+ * const server = RpcServer.listen({ serf, log, port: 7373 });
+ * // serf members -rpc-addr=127.0.0.1:7373
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { Logger } from "../../log/logger.ts";
+import type { Serf } from "../serf.ts";
+import { RpcSession } from "./session.ts";
+
+/** Options of {@linkcode RpcServer.listen}. */
+export interface RpcServerOptions {
+  /** The serf the commands act on. */
+  readonly serf: Serf;
+  /** Where sessions log. */
+  readonly log: Logger;
+  /** @default "127.0.0.1" */
+  readonly hostname?: string;
+  /** @default 7373; 0 picks a free port */
+  readonly port?: number;
+  /** Clients must `auth` with this key after the handshake. */
+  readonly authKey?: string;
+  /** Concurrent clients; more are closed at once. @default 16 */
+  readonly clientsMax?: number;
+  /** Replies queued per client before further ones are dropped. @default 1024 */
+  readonly outputQueueMax?: number;
+  /** Called after a client's `leave` succeeded. */
+  readonly onLeave?: () => void;
+}
+
+interface Client {
+  readonly conn: Deno.Conn;
+  readonly session: RpcSession;
+  readonly out: Uint8Array[];
+  wake: (() => void) | null;
+  closed: boolean;
+  done: Promise<void>;
+}
+
+/** A running RPC server. */
+export class RpcServer {
+  readonly #listener: Deno.Listener<Deno.TcpConn, Deno.NetAddr>;
+  readonly #opts: RpcServerOptions;
+  readonly #clients = new Set<Client>();
+  readonly #accepting: Promise<void>;
+  /** Replies dropped because a client did not read fast enough. */
+  outputDropped = 0;
+  /** Connections refused because `clientsMax` was reached. */
+  clientsRefused = 0;
+
+  private constructor(opts: RpcServerOptions) {
+    this.#opts = opts;
+    this.#listener = Deno.listen({
+      hostname: opts.hostname ?? "127.0.0.1",
+      port: opts.port ?? 7373,
+    });
+    this.#accepting = this.#accept();
+  }
+
+  /** Starts listening. */
+  static listen(opts: RpcServerOptions): RpcServer {
+    return new RpcServer(opts);
+  }
+
+  /** The bound address. */
+  get addr(): Deno.NetAddr {
+    return this.#listener.addr;
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.#listener) {
+        if (this.#clients.size >= (this.#opts.clientsMax ?? 16)) {
+          this.clientsRefused++;
+          this.#opts.log.warn("serf.rpc.client_refused", { clients: this.#clients.size });
+          conn.close();
+          continue;
+        }
+        this.#serve(conn);
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BadResource)) throw e;
+    }
+  }
+
+  #serve(conn: Deno.Conn): void {
+    const c: Client = {
+      conn,
+      out: [],
+      wake: null,
+      closed: false,
+      done: Promise.resolve(),
+      session: null!,
+    };
+    const closeClient = () => {
+      if (c.closed) return;
+      c.closed = true;
+      c.wake?.();
+    };
+    (c as { session: RpcSession }).session = new RpcSession({
+      serf: this.#opts.serf,
+      log: this.#opts.log,
+      ...(this.#opts.authKey === undefined ? {} : { authKey: this.#opts.authKey }),
+      ...(this.#opts.onLeave ? { onLeave: this.#opts.onLeave } : {}),
+      runtime: { os: Deno.build.os, arch: Deno.build.arch, version: `deno ${Deno.version.deno}` },
+      send: (bytes) => {
+        if (c.out.length >= (this.#opts.outputQueueMax ?? 1024)) return void this.outputDropped++;
+        c.out.push(bytes);
+        c.wake?.();
+      },
+      close: closeClient,
+    });
+    this.#clients.add(c);
+    c.done = Promise.all([this.#read(c), this.#write(c)]).then(() => {
+      c.session.close();
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+      this.#clients.delete(c);
+    });
+  }
+
+  async #read(c: Client): Promise<void> {
+    const buf = new Uint8Array(16 * 1024);
+    try {
+      while (!c.closed) {
+        const n = await c.conn.read(buf);
+        if (n === null) break;
+        c.session.feed(buf.subarray(0, n));
+      }
+    } catch {
+      // reset by peer or closed by us
+    }
+    c.closed = true;
+    c.wake?.();
+  }
+
+  async #write(c: Client): Promise<void> {
+    try {
+      while (true) {
+        const chunk = c.out.shift();
+        if (chunk !== undefined) {
+          let off = 0;
+          while (off < chunk.length) off += await c.conn.write(chunk.subarray(off));
+          continue;
+        }
+        if (c.closed) break;
+        await new Promise<void>((r) => (c.wake = r));
+        c.wake = null;
+      }
+    } catch {
+      // peer went away
+    }
+    c.closed = true;
+    try {
+      c.conn.closeWrite();
+    } catch {
+      // already closed
+    }
+    // Unblock the reader: closing the socket ends its pending read.
+    try {
+      c.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Stops listening and closes every client. */
+  async close(): Promise<void> {
+    this.#listener.close();
+    await this.#accepting;
+    for (const c of this.#clients) {
+      c.closed = true;
+      c.wake?.();
+    }
+    await Promise.all([...this.#clients].map((c) => c.done));
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * The serf instance: tags in node metadata, intents, user events, queries, push/pull user state
+ * and the member table, riding on memberlist through the delegate interfaces of
+ * `lib/gossip/types.ts` (wire spec §7).
+ *
+ * The protocol work is synchronous: memberlist calls the delegate methods and serf answers with
+ * bytes or calls {@linkcode GossipHandle}. Only `join` and `leave` are asynchronous, because
+ * memberlist's are.
+ *
+ * @module
+ */
+
+import type { Clock, Prng } from "../clock.ts";
+import { TransmitLimitedQueue } from "../gossip/broadcast_queue.ts";
+import type {
+  Address,
+  GossipConflictDelegate,
+  GossipDelegate,
+  GossipEventDelegate,
+  GossipHandle,
+  NodeInfo,
+} from "../gossip/types.ts";
+import type { Logger } from "../log/logger.ts";
+import { DEFAULT_SERF_CONFIG, RING_SLOTS, type SerfConfig } from "./config.ts";
+import { newCounters, type SerfCounters } from "./counters.ts";
+import { SerfStateError } from "./errors.ts";
+import { EventQueue, type SerfEvent } from "./events.ts";
+import { encodeCoordinateAck, initialCoordinate } from "./internal_messages.ts";
+import {
+  handleInternalQuery,
+  INTERNAL_QUERY_PREFIX,
+  type SerfKeyring,
+} from "./internal_queries.ts";
+import { LamportClock } from "./lamport.ts";
+import { type Member, type MemberEvent, MemberTable } from "./members.ts";
+import { encodeSerfMessage, SerfMessageType } from "./messages.ts";
+import { QueryEngine, type QueryParams } from "./queries.ts";
+import type { QueryCollector } from "./query_collector.ts";
+import { QueryRing, UserEventRing } from "./rings.ts";
+import { encodeTags, META_SIZE_MAX_BYTES } from "./tags.ts";
+import { SerfLifecycle } from "./lifecycle.ts";
+import { userEventOut } from "./user_events.ts";
+import { encodeLocalState, handleInbound, mergeRemoteState } from "./inbound.ts";
+
+/** Serf's own state. */
+export type SerfState = "alive" | "leaving" | "left" | "shutdown";
+
+/** Receives what a snapshot file records (see `snapshot.ts`). */
+export interface SnapshotSink {
+  /** A member joined, left, failed, was updated or reaped. */
+  memberEvent(e: MemberEvent): void;
+  /** A user event at `lTime` was delivered. */
+  userEventClock(lTime: number): void;
+  /** A query at `lTime` was delivered. */
+  queryClock(lTime: number): void;
+  /** We are leaving gracefully (fsync now). */
+  leave(): void;
+}
+
+/** Options of {@linkcode Serf}. */
+export interface SerfOptions {
+  /** Our node name; must equal the memberlist node's name. */
+  readonly nodeName: string;
+  /** @default no tags */
+  readonly tags?: ReadonlyMap<string, string>;
+  /** Overrides of {@linkcode DEFAULT_SERF_CONFIG}. */
+  readonly config?: Partial<SerfConfig>;
+  /** The gossip keyring when encryption is on; key queries fail politely without it. */
+  readonly keyring?: SerfKeyring;
+  /** Where membership and clock changes are recorded. */
+  readonly snapshot?: SnapshotSink;
+  /** Called once when serf shuts itself down (lost a name conflict). */
+  readonly onShutdown?: (reason: string) => void;
+}
+
+/** Injected time, randomness and logging. */
+export interface SerfDeps {
+  /** Time and timers. */
+  readonly clock: Clock;
+  /** Randomness (query IDs, relay and reconnect choices). */
+  readonly prng: Prng;
+  /** Where serf logs. */
+  readonly log: Logger;
+}
+
+/** Receives every event, synchronously. */
+export type SerfListener = (e: SerfEvent) => void;
+
+/** The serf layer; see the module documentation and `mod.ts` for an example. */
+export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflictDelegate {
+  /** The effective configuration. */
+  readonly cfg: SerfConfig;
+  /** Injected clock, PRNG and logger. */
+  readonly deps: SerfDeps;
+  /** Our node name. */
+  readonly localName: string;
+  /** What arrived and what was dropped. */
+  readonly counters: SerfCounters = newCounters();
+  /** The member (intent) Lamport clock. */
+  readonly memberClock = new LamportClock();
+  /** The user event Lamport clock. */
+  readonly eventClock = new LamportClock();
+  /** The query Lamport clock. */
+  readonly queryClock = new LamportClock();
+  /** Deduplication ring of user events. */
+  readonly eventRing: UserEventRing;
+  /** Deduplication ring of queries. */
+  readonly queryRing: QueryRing;
+  /** The member table. */
+  readonly table: MemberTable;
+  /** Queries sent and received. */
+  readonly queries: QueryEngine;
+  /** Join, leave, reap, reconnect, conflicts. */
+  readonly lifecycle: SerfLifecycle;
+  /** Join/leave intents waiting to be gossiped. */
+  readonly intentQueue: TransmitLimitedQueue;
+  /** Queries waiting to be gossiped. */
+  readonly queryQueue: TransmitLimitedQueue;
+  /** User events waiting to be gossiped. */
+  readonly eventQueue: TransmitLimitedQueue;
+  /** The options given at construction. */
+  readonly opts: SerfOptions;
+  #tags: ReadonlyMap<string, string>;
+  #handle: GossipHandle | null = null;
+  #listeners = new Set<SerfListener>();
+  /** alive, leaving, left or shutdown. */
+  state: SerfState = "alive";
+  /** Set while a join that ignores old events runs. */
+  eventJoinIgnore = false;
+
+  /** A serf instance; attach it to memberlist with {@linkcode Serf.attach}. */
+  constructor(opts: SerfOptions, deps: SerfDeps) {
+    this.opts = opts;
+    this.cfg = { ...DEFAULT_SERF_CONFIG, ...opts.config };
+    this.deps = { ...deps, log: deps.log.with({ node: opts.nodeName }) };
+    this.localName = opts.nodeName;
+    this.#tags = opts.tags ?? new Map();
+    encodeTags(this.#tags); // refuse oversized tags at construction
+    this.memberClock.increment(), this.eventClock.increment(), this.queryClock.increment();
+    this.eventRing = new UserEventRing(RING_SLOTS, this.cfg.slotEntriesMax);
+    this.queryRing = new QueryRing(RING_SLOTS, this.cfg.slotEntriesMax);
+    const queueOpts = { retransmitMult: this.cfg.retransmitMult, numNodes: () => this.table.size };
+    this.intentQueue = new TransmitLimitedQueue(queueOpts);
+    this.queryQueue = new TransmitLimitedQueue(queueOpts);
+    this.eventQueue = new TransmitLimitedQueue(queueOpts);
+    this.table = new MemberTable({
+      recentIntentsMax: this.cfg.recentIntentsMax,
+      nowMs: () => deps.clock.nowMs(),
+      emit: (e) => this.emit(e),
+    });
+    this.queries = new QueryEngine(this.#queryContext());
+    this.lifecycle = new SerfLifecycle(this);
+  }
+
+  #queryContext() {
+    return {
+      cfg: this.cfg,
+      clock: this.deps.clock,
+      prng: this.deps.prng,
+      log: this.deps.log,
+      counters: this.counters,
+      queryClock: this.queryClock,
+      ring: this.queryRing,
+      localName: this.localName,
+      handle: () => this.handle,
+      localTags: () => this.#tags,
+      members: () => this.table.all(),
+      queueBroadcast: (raw: Uint8Array) => this.queueQuery(raw),
+      deliver: (e: SerfEvent) => {
+        if (e.type === "query" && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
+          handleInternalQuery(e, {
+            localName: this.localName,
+            log: this.deps.log,
+            keyring: this.opts.keyring,
+            responseLimitBytes: this.cfg.queryResponseSizeLimitBytes,
+            member: (n) => this.table.get(n),
+          });
+        } else {
+          if (e.type === "query") this.opts.snapshot?.queryClock(e.lTime);
+          this.emit(e);
+        }
+      },
+    };
+  }
+
+  /** The memberlist node below; throws before {@linkcode attach}. */
+  get handle(): GossipHandle {
+    if (this.#handle === null) throw new SerfStateError("Serf is not attached to memberlist yet");
+    return this.#handle;
+  }
+
+  /**
+   * Connects serf to its memberlist node (after the node started, so it knows itself) and starts
+   * the reaper and reconnect timers.
+   */
+  attach(handle: GossipHandle): void {
+    this.#handle = handle;
+    if (this.table.get(this.localName) === undefined) this.table.onJoin(handle.localNode());
+    this.lifecycle.start();
+  }
+
+  /** Our tags. */
+  get tags(): ReadonlyMap<string, string> {
+    return this.#tags;
+  }
+
+  /** Replaces our tags and re-announces them. Throws `SizeLimitError` when too large. */
+  setTags(tags: ReadonlyMap<string, string>): void {
+    encodeTags(tags);
+    this.#tags = new Map(tags);
+    this.handle.updateMeta();
+  }
+
+  /** Every known member, self included. */
+  members(): Member[] {
+    return this.table.all();
+  }
+
+  /**
+   * A bounded queue fed with every event; overflow is dropped and counted in
+   * `counters.eventsDropped`. Closing the queue unsubscribes it at the next event.
+   */
+  events(capacity?: number): EventQueue {
+    const q = new EventQueue(capacity);
+    const off = this.subscribe((e) => {
+      if (q.closed) return void off();
+      const before = q.dropped;
+      q.push(e);
+      if (q.dropped > before) this.counters.eventsDropped++;
+    });
+    return q;
+  }
+
+  /** Adds a listener for every event; returns the function that removes it. */
+  subscribe(listener: SerfListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Sends an event to listeners and to the snapshot. */
+  emit(e: SerfEvent): void {
+    if (e.type !== "user" && e.type !== "query") this.opts.snapshot?.memberEvent(e);
+    for (const l of this.#listeners) l(e);
+  }
+
+  #queue(q: TransmitLimitedQueue, raw: Uint8Array, finished?: () => void): void {
+    q.queue(finished ? { message: raw, finished } : { message: raw });
+    if (q.length > this.cfg.queueDepthMax) {
+      this.counters.broadcastsPruned += q.length - this.cfg.queueDepthMax;
+      q.prune(this.cfg.queueDepthMax);
+    }
+  }
+
+  /** Queues an intent broadcast; `finished` runs once it was sent enough times or pruned. */
+  queueIntent(raw: Uint8Array, finished?: () => void): void {
+    this.#queue(this.intentQueue, raw, finished);
+  }
+
+  /** Queues a query broadcast. */
+  queueQuery(raw: Uint8Array): void {
+    this.#queue(this.queryQueue, raw);
+  }
+
+  /** Queues a user event broadcast. */
+  queueEvent(raw: Uint8Array): void {
+    this.#queue(this.eventQueue, raw);
+  }
+
+  /** Broadcasts a join intent about us at Lamport time `lTime`. */
+  broadcastJoin(lTime: number): void {
+    const msg = { type: SerfMessageType.Join, lTime, node: this.localName } as const;
+    this.memberClock.witness(lTime);
+    this.table.joinIntent(msg.node, lTime);
+    this.queueIntent(encodeSerfMessage(msg));
+  }
+
+  /** Sends a user event. Throws `SizeLimitError` when too large. */
+  userEvent(name: string, payload: Uint8Array, coalesce = false): void {
+    userEventOut(this, name, payload, coalesce);
+  }
+
+  /** Sends a query; the collector reports acks, responses and the end. */
+  query(name: string, payload: Uint8Array, params: QueryParams = {}): QueryCollector {
+    if (this.state === "shutdown") throw new SerfStateError(`Cannot query "${name}": shut down`);
+    return this.queries.originate(name, payload, params);
+  }
+
+  /** Joins `addrs` (`host:port` or `name/host:port`); see {@linkcode SerfLifecycle.join}. */
+  join(addrs: readonly string[], ignoreOld = true): Promise<number> {
+    return this.lifecycle.join(addrs, ignoreOld);
+  }
+
+  /** Leaves gracefully; see {@linkcode SerfLifecycle.leave}. */
+  leave(): Promise<void> {
+    return this.lifecycle.leave();
+  }
+
+  /** Broadcasts a leave intent about `node` (a failed node becomes left; `prune` erases it). */
+  forceLeave(node: string, prune = false): void {
+    this.lifecycle.forceLeave(node, prune);
+  }
+
+  /** Stops timers and pending queries. Idempotent. */
+  shutdown(): void {
+    if (this.state === "shutdown") return;
+    this.state = "shutdown";
+    this.lifecycle.stop();
+    this.queries.closeAll();
+  }
+
+  // ---- GossipDelegate ----
+
+  /** Our tags as metadata. */
+  nodeMeta(limitBytes: number): Uint8Array {
+    const meta = encodeTags(this.#tags);
+    if (meta.length > Math.min(limitBytes, META_SIZE_MAX_BYTES)) return new Uint8Array(0);
+    return meta;
+  }
+
+  /** A serf message from the network. */
+  notifyMsg(payload: Uint8Array, from: Address): void {
+    handleInbound(this, payload, from);
+  }
+
+  /** Intents first, then queries, then events, all within `limitBytes`. */
+  getBroadcasts(overheadBytes: number, limitBytes: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let used = 0;
+    for (const q of [this.intentQueue, this.queryQueue, this.eventQueue]) {
+      const got = q.getBroadcasts(overheadBytes, limitBytes - used);
+      for (const b of got) used += b.length + overheadBytes;
+      out.push(...got);
+    }
+    return out;
+  }
+
+  /** Our push/pull user state: `[0x02]` + messagePushPull. */
+  localState(_join: boolean): Uint8Array {
+    return encodeLocalState(this);
+  }
+
+  /** Merges a peer's push/pull user state (§7.7). */
+  mergeRemoteState(state: Uint8Array, join: boolean): void {
+    mergeRemoteState(this, state, join);
+  }
+
+  /** The coordinate ack payload (the initial coordinate; shoal runs no Vivaldi updates). */
+  ackPayload(): Uint8Array | null {
+    return this.cfg.enableCoordinates ? encodeCoordinateAck(initialCoordinate()) : null;
+  }
+
+  // ---- GossipEventDelegate ----
+
+  /** memberlist: a node joined (or came back). */
+  notifyJoin(node: NodeInfo): void {
+    this.table.onJoin(node);
+  }
+  /** memberlist: a node died or left. */
+  notifyLeave(node: NodeInfo): void {
+    this.table.onLeave(node);
+  }
+  /** memberlist: a node changed its metadata or address. */
+  notifyUpdate(node: NodeInfo): void {
+    this.table.onUpdate(node);
+  }
+
+  // ---- GossipConflictDelegate ----
+
+  /** memberlist: another node claims a known name (§7.11). */
+  notifyConflict(existing: NodeInfo, other: NodeInfo): void {
+    this.lifecycle.conflict(existing, other);
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * A cluster scenario builder for simulation tests: N gossip nodes on one {@linkcode SimNetwork}
+ * and {@linkcode VirtualClock}, a seed that reproduces everything (`SHOAL_SEED` overrides it),
+ * and invariants checked after every clock step: incarnations never decrease and no member ever
+ * makes an illegal state transition in anyone's table.
+ *
+ * @example
+ * ```ts ignore
+ * const c = await SimCluster.create({ size: 5, seed: 7 });
+ * await c.clock.advance(10_000);
+ * c.assertNoViolations();
+ * await c.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+import { seededPrng } from "../../lib/clock.ts";
+import { type GossipConfig, gossipConfig } from "../../lib/gossip/config.ts";
+import type { Member } from "../../lib/gossip/member_table.ts";
+import { createGossipNode, type GossipNode } from "../../lib/gossip/node.ts";
+import type { Address, GossipDelegate, NodeInfo } from "../../lib/gossip/types.ts";
+import type { GossipEffect } from "../../lib/gossip/effects.ts";
+import { SwimCore } from "../../lib/gossip/swim_core.ts";
+import {
+  type Alive,
+  decodeMessage,
+  type Message,
+  MessageType,
+  NodeState,
+} from "../../lib/gossip/wire/messages.ts";
+import { SimNetwork, type SimNetworkOptions } from "./sim_network.ts";
+import { VirtualClock } from "./virtual_clock.ts";
+
+/** The seed a test should use: `SHOAL_SEED` when set, else `fallback`. */
+export function testSeed(fallback: number): number {
+  const env = Deno.env.get("SHOAL_SEED");
+  return env ? Number(env) : fallback;
+}
+
+/**
+ * Runs a simulation with `SHOAL_SEED` or `fallbackSeed`; any failure is rethrown naming the seed
+ * and how to replay it.
+ */
+export async function withSeed(
+  fallbackSeed: number,
+  run: (seed: number) => Promise<void>,
+): Promise<void> {
+  const seed = testSeed(fallbackSeed);
+  try {
+    await run(seed);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `Simulation failed with seed ${seed} (replay with SHOAL_SEED=${seed}): ${why}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Options of {@linkcode SimCluster.create}. */
+export interface SimClusterOptions {
+  readonly size: number;
+  readonly seed: number;
+  /** @default gossipConfig("lan") */
+  readonly config?: GossipConfig;
+  readonly network?: Omit<SimNetworkOptions, "seed">;
+  /** Virtual ms between successive nodes starting and joining node 0. @default 20 */
+  readonly joinSpacingMs?: number;
+}
+
+/** One simulated member. */
+export interface SimMember {
+  readonly index: number;
+  readonly name: string;
+  readonly address: Address;
+  readonly node: GossipNode;
+  /** False once killed or shut down. */
+  running: boolean;
+  /** Names this node got a leave (dead or left) event for, with the virtual time. */
+  readonly leaves: { name: string; atMs: number; state: NodeState }[];
+}
+
+const STATE_NAMES = ["alive", "suspect", "dead", "left"];
+
+/** A delegate with no user data: memberlist on its own. */
+export function emptyDelegate(): GossipDelegate {
+  return {
+    nodeMeta: () => new Uint8Array(),
+    notifyMsg: () => {},
+    getBroadcasts: () => [],
+    localState: () => new Uint8Array(),
+    mergeRemoteState: () => {},
+    ackPayload: () => null,
+  };
+}
+
+/** N nodes on a simulated network; see the module documentation. */
+export class SimCluster {
+  readonly seed: number;
+  readonly clock: VirtualClock;
+  readonly net: SimNetwork;
+  readonly members: SimMember[] = [];
+  readonly violations: string[] = [];
+  /** Last seen (state, incarnation) per observer → member. */
+  readonly #seen = new Map<string, Map<string, { state: NodeState; incarnation: number }>>();
+
+  private constructor(seed: number, net: SimNetwork, clock: VirtualClock) {
+    this.seed = seed;
+    this.net = net;
+    this.clock = clock;
+    clock.afterEach = () => {
+      if (this.violations.length > 0) {
+        throw new Error(`Invariant violated (seed ${seed}): ${this.violations[0]}`);
+      }
+    };
+  }
+
+  /** Builds, starts and joins the cluster: node i > 0 joins node 0. */
+  static async create(o: SimClusterOptions): Promise<SimCluster> {
+    const clock = new VirtualClock();
+    const net = new SimNetwork(clock, { seed: o.seed, ...o.network });
+    const c = new SimCluster(o.seed, net, clock);
+    const config = o.config ?? gossipConfig("lan");
+    const joins: Promise<number>[] = [];
+    for (let i = 0; i < o.size; i++) {
+      const m = c.#spawn(i, config);
+      m.node.start();
+      if (i > 0) joins.push(m.node.join([`${c.members[0]!.address.host}:7946`]));
+      await clock.advance(o.joinSpacingMs ?? 20);
+    }
+    await clock.advance(1000);
+    const joined = await Promise.all(joins);
+    if (joined.some((n) => n !== 1)) throw new Error(`Join failed (seed ${o.seed})`);
+    return c;
+  }
+
+  #spawn(i: number, config: GossipConfig): SimMember {
+    const name = `node-${i}`;
+    const address = { host: `10.0.${i >> 8}.${(i & 0xff) + 1}`, port: 7946 };
+    const transport = this.net.transport(address);
+    const leaves: SimMember["leaves"] = [];
+    const seen = new Map<string, { state: NodeState; incarnation: number }>();
+    this.#seen.set(name, seen);
+    const node = createGossipNode({
+      name,
+      transport,
+      config,
+      delegate: emptyDelegate(),
+      clock: this.clock,
+      prng: seededPrng(this.seed * 1000 + i),
+      events: {
+        notifyJoin: () => {},
+        notifyUpdate: () => {},
+        notifyLeave: (n: NodeInfo) =>
+          leaves.push({ name: n.name, atMs: this.clock.nowMs(), state: n.state }),
+      },
+      observer: (m, _prev, removed) => this.#check(name, seen, m, removed ?? false),
+    });
+    const member: SimMember = { index: i, name, address, node, running: true, leaves };
+    this.members.push(member);
+    return member;
+  }
+
+  #check(
+    observer: string,
+    seen: Map<string, { state: NodeState; incarnation: number }>,
+    m: Member,
+    removed: boolean,
+  ): void {
+    if (removed) return void seen.delete(m.name);
+    const prev = seen.get(m.name);
+    seen.set(m.name, { state: m.state, incarnation: m.incarnation });
+    const where = `${observer} sees ${m.name}`;
+    const placeholder = !prev && m.incarnation === 0;
+    if (
+      m.name === observer && !placeholder && m.state !== NodeState.Alive &&
+      m.state !== NodeState.Left
+    ) {
+      this.violations.push(`${where} as ${STATE_NAMES[m.state]}`);
+    }
+    if (!prev) return;
+    if (m.incarnation < prev.incarnation) {
+      this.violations.push(`${where}: incarnation ${prev.incarnation} → ${m.incarnation}`);
+    }
+    const illegal = legalTransition(prev.state, m.state, m.incarnation > prev.incarnation);
+    if (illegal) this.violations.push(`${where}: ${illegal}`);
+  }
+
+  /** Live members. */
+  running(): SimMember[] {
+    return this.members.filter((m) => m.running);
+  }
+
+  /** Kills a member: no leave, its transport vanishes. */
+  async kill(i: number): Promise<void> {
+    const m = this.members[i]!;
+    m.running = false;
+    await m.node.shutdown();
+  }
+
+  /** `observer`'s view: member name → state. */
+  view(observer: SimMember): Map<string, NodeState> {
+    return new Map(observer.node.members().map((n) => [n.name, n.state]));
+  }
+
+  /**
+   * True when every running node sees every running node alive, and sees each stopped node as
+   * dead, left or not at all.
+   */
+  converged(): boolean {
+    const live = this.running();
+    for (const o of live) {
+      const v = this.view(o);
+      for (const m of this.members) {
+        const s = v.get(m.name);
+        if (m.running ? s !== NodeState.Alive : s === NodeState.Alive || s === NodeState.Suspect) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Throws with the seed when an invariant was violated. */
+  assertNoViolations(): void {
+    if (this.violations.length > 0) {
+      throw new Error(
+        `${this.violations.length} invariant violations (seed ${this.seed}): ${
+          this.violations.slice(0, 5).join("; ")
+        }`,
+      );
+    }
+  }
+
+  /** Shuts every node down and runs the clock until no timer is left. */
+  async shutdown(): Promise<void> {
+    this.clock.afterEach = null;
+    for (const m of this.members) {
+      m.running = false;
+      await m.node.shutdown();
+    }
+    await this.clock.advance(60_000);
+  }
+}
+
+/** Why `from → to` is illegal for a member in someone's table, or null when it is legal. */
+export function legalTransition(from: NodeState, to: NodeState, incRose: boolean): string | null {
+  const name = `${STATE_NAMES[from]} → ${STATE_NAMES[to]}`;
+  if (from === to) return null;
+  switch (to) {
+    case NodeState.Alive:
+      // Left → Alive at the same incarnation is a permitted address change (§6.7).
+      return from !== NodeState.Left && !incRose ? `${name} without a higher incarnation` : null;
+    case NodeState.Suspect:
+      return from === NodeState.Alive ? null : `${name}`;
+    case NodeState.Dead:
+    case NodeState.Left:
+      return from === NodeState.Alive || from === NodeState.Suspect ? null : `${name}`;
+  }
+  return null;
+}
+
+/** A single {@linkcode SwimCore} on a virtual clock with its effects collected, for unit tests. */
+export interface CoreHarness {
+  readonly clock: VirtualClock;
+  readonly core: SwimCore;
+  readonly effects: GossipEffect[];
+  /** An alive message for peer `i` (address 10.1.0.i:7946). */
+  alive(i: number, incarnation: number, extra?: Partial<Alive>): Alive;
+  /** Makes peers 1..count known and alive. */
+  addPeers(count: number): void;
+  /** Removes and returns the collected effects (optionally of one kind). */
+  take<K extends GossipEffect["kind"]>(kind?: K): (GossipEffect & { kind: K })[];
+  /** The decoded messages of every packet effect collected (removing them). */
+  sentMessages(): { to: Address; msg: Message; crc: boolean }[];
+}
+
+/** Options of {@linkcode coreHarness}. */
+export interface CoreHarnessOptions {
+  readonly name?: string;
+  readonly config?: GossipConfig;
+  readonly delegate?: GossipDelegate;
+  readonly seed?: number;
+  /** Run the probe, gossip and push/pull loops. @default false */
+  readonly loops?: boolean;
+}
+
+/** Builds and starts a {@linkcode CoreHarness} for node "self" at 10.1.0.100:7946. */
+export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
+  const clock = new VirtualClock();
+  const effects: GossipEffect[] = [];
+  const core = new SwimCore({
+    name: o.name ?? "self",
+    advertise: { host: "10.1.0.100", port: 7946 },
+    config: o.config ?? gossipConfig("lan"),
+    delegate: o.delegate ?? emptyDelegate(),
+    clock,
+    prng: seededPrng(o.seed ?? 1),
+    emit: (e) => effects.push(e),
+  });
+  if (o.loops) core.start();
+  else core.announce();
+  const alive = (i: number, incarnation: number, extra: Partial<Alive> = {}): Alive => ({
+    type: MessageType.Alive,
+    incarnation,
+    node: `peer-${i}`,
+    addr: Uint8Array.of(10, 1, 0, i),
+    port: 7946,
+    meta: new Uint8Array(),
+    vsn: Uint8Array.from([1, 5, 2, 2, 5, 5]),
+    ...extra,
+  });
+  const from = { host: "10.1.0.250", port: 7946 };
+  return {
+    clock,
+    core,
+    effects,
+    alive,
+    addPeers(count) {
+      for (let i = 1; i <= count; i++) core.onMessage(alive(i, 1), from);
+    },
+    take<K extends GossipEffect["kind"]>(kind?: K) {
+      const out: GossipEffect[] = [];
+      for (let i = effects.length - 1; i >= 0; i--) {
+        if (kind === undefined || effects[i]!.kind === kind) out.unshift(...effects.splice(i, 1));
+      }
+      return out as (GossipEffect & { kind: K })[];
+    },
+    sentMessages() {
+      return this.take("packet").flatMap((p) =>
+        p.parts.map((part) => ({ to: p.to, msg: decodeMessage(part), crc: p.crc }))
+      );
+    },
+  };
+}

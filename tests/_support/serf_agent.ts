@@ -1,0 +1,95 @@
+/**
+ * Launches a real `serf agent` on 127.0.0.1 for gossip-level interop tests, waiting for its RPC
+ * to answer (never a sleep), and stops it by its own process id.
+ *
+ * @module
+ */
+
+import { requireSerfBinary, serfCli } from "./serf_cli.ts";
+
+/** A running agent. */
+export interface SerfAgent {
+  readonly name: string;
+  readonly bindPort: number;
+  readonly rpcAddr: string;
+  /** Output collected so far (stdout + stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (UDP is checked too). */
+export function freePort(): number {
+  for (let i = 0; i < 32; i++) {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    try {
+      const u = Deno.listenDatagram({ hostname: "127.0.0.1", port, transport: "udp" });
+      u.close();
+      return port;
+    } catch {
+      // UDP side taken; try another
+    }
+  }
+  throw new Error("No free port on 127.0.0.1");
+}
+
+/** Awaits `cond` every `stepMs` until `deadlineMs` of wall time; throws with `what` on timeout. */
+export async function waitFor(
+  what: string,
+  cond: () => Promise<boolean> | boolean,
+  deadlineMs = 10_000,
+  stepMs = 50,
+): Promise<void> {
+  const end = performance.now() + deadlineMs;
+  while (performance.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`Timed out after ${deadlineMs} ms waiting for ${what}`);
+}
+
+/** Starts `serf agent -node=<name>` with tags and event handlers, ready when its RPC answers. */
+export async function startSerfAgent(
+  name: string,
+  opts: { tags?: Record<string, string>; handlers?: string[] } = {},
+): Promise<SerfAgent> {
+  await requireSerfBinary();
+  const bindPort = freePort();
+  const rpcAddr = `127.0.0.1:${freePort()}`;
+  const args = ["agent", `-node=${name}`, `-bind=127.0.0.1:${bindPort}`, `-rpc-addr=${rpcAddr}`];
+  for (const [k, v] of Object.entries(opts.tags ?? {})) args.push("-tag", `${k}=${v}`);
+  for (const h of opts.handlers ?? []) args.push("-event-handler", h);
+  const child = new Deno.Command("serf", { args, stdout: "piped", stderr: "piped" }).spawn();
+  let text = "";
+  const td = new TextDecoder();
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) text += td.decode(chunk);
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const agent: SerfAgent = {
+    name,
+    bindPort,
+    rpcAddr,
+    output: () => text,
+    stop: async () => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await child.status;
+      await pumps;
+    },
+  };
+  try {
+    await waitFor(
+      `serf agent ${name} RPC`,
+      async () => (await serfCli("members", rpcAddr, [], 2000)).code === 0,
+    );
+  } catch (e) {
+    await agent.stop();
+    throw new Error(`serf agent did not start:\n${text}`, { cause: e });
+  }
+  return agent;
+}

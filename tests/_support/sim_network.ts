@@ -1,0 +1,324 @@
+/**
+ * A seeded, simulated network implementing the gossip {@linkcode Transport} for many nodes over
+ * a {@linkcode VirtualClock}: datagrams with loss, delay (hence reordering) and duplication;
+ * streams delivered in order with the same delays; partitions that drop datagrams, refuse dials
+ * (after the dial timeout) and break open streams; killed hosts that refuse dials.
+ *
+ * One seed reproduces every drop and delay.
+ *
+ * @example
+ * ```ts
+ * import { SimNetwork } from "./sim_network.ts";
+ * import { VirtualClock } from "./virtual_clock.ts";
+ * const clock = new VirtualClock();
+ * const net = new SimNetwork(clock, { seed: 1 });
+ * const a = net.transport({ host: "10.0.0.1", port: 7946 });
+ * const b = net.transport({ host: "10.0.0.2", port: 7946 });
+ * let got = 0;
+ * b.start({ onPacket: () => got++, onStream: (c) => c.close() });
+ * a.start({ onPacket: () => {}, onStream: (c) => c.close() });
+ * a.sendPacket(new Uint8Array([1]), b.bindAddress);
+ * await clock.advance(100);
+ * console.assert(got === 1);
+ * ```
+ *
+ * @module
+ */
+
+import { type Prng, seededPrng } from "../../lib/clock.ts";
+import type { Address, StreamConn, Transport, TransportHandlers } from "../../lib/gossip/types.ts";
+import type { VirtualClock } from "./virtual_clock.ts";
+
+/** Network behaviour. */
+export interface SimNetworkOptions {
+  readonly seed: number;
+  /** Probability a datagram is lost. @default 0 */
+  readonly lossRate?: number;
+  /** Probability a delivered datagram arrives twice. @default 0 */
+  readonly duplicateRate?: number;
+  /** One-way delay range; datagrams sampled independently, so they reorder. @default 1..5 */
+  readonly delayMinMs?: number;
+  readonly delayMaxMs?: number;
+}
+
+/** Counters of what the network did. */
+export interface SimNetworkStats {
+  packetsSent: number;
+  packetsDelivered: number;
+  packetsLost: number;
+  packetsBlocked: number;
+  packetsDuplicated: number;
+  streamsOpened: number;
+  streamsRefused: number;
+  bytesSent: number;
+}
+
+/** Thrown by a simulated dial that is refused or times out. */
+export class SimDialError extends Error {
+  override name = "SimDialError";
+}
+
+const key = (a: Address) => `${a.host}:${a.port}`;
+
+/** The network: create one transport per node with {@linkcode SimNetwork.transport}. */
+export class SimNetwork {
+  readonly clock: VirtualClock;
+  readonly stats: SimNetworkStats = {
+    packetsSent: 0,
+    packetsDelivered: 0,
+    packetsLost: 0,
+    packetsBlocked: 0,
+    packetsDuplicated: 0,
+    streamsOpened: 0,
+    streamsRefused: 0,
+    bytesSent: 0,
+  };
+  readonly #prng: Prng;
+  readonly #o: { -readonly [K in keyof SimNetworkOptions]-?: SimNetworkOptions[K] };
+  readonly #hosts = new Map<string, SimTransport>();
+  #groupOf = new Map<string, number>();
+  readonly #conns = new Set<SimConn>();
+
+  constructor(clock: VirtualClock, opts: SimNetworkOptions) {
+    this.clock = clock;
+    this.#prng = seededPrng(opts.seed ^ 0x5eed);
+    this.#o = { lossRate: 0, duplicateRate: 0, delayMinMs: 1, delayMaxMs: 5, ...opts };
+  }
+
+  /** Changes the loss rate from now on. */
+  set lossRate(rate: number) {
+    this.#o.lossRate = rate;
+  }
+
+  /** A transport bound at `address`. */
+  transport(address: Address): SimTransport {
+    const t = new SimTransport(this, address);
+    this.#hosts.set(key(address), t);
+    return t;
+  }
+
+  /** Splits the network: nodes in different groups cannot reach each other; unlisted nodes reach all. */
+  partition(groups: readonly (readonly Address[])[]): void {
+    this.#groupOf = new Map();
+    groups.forEach((g, i) => g.forEach((a) => this.#groupOf.set(key(a), i)));
+    for (const c of [...this.#conns]) if (this.blocked(c.local, c.remote)) c.breakBoth();
+  }
+
+  /** Removes every partition. */
+  heal(): void {
+    this.#groupOf = new Map();
+  }
+
+  /** Whether traffic between `a` and `b` is cut. */
+  blocked(a: Address, b: Address): boolean {
+    const ga = this.#groupOf.get(key(a));
+    const gb = this.#groupOf.get(key(b));
+    return ga !== undefined && gb !== undefined && ga !== gb;
+  }
+
+  /** A sampled one-way delay. */
+  delayMs(): number {
+    const { delayMinMs, delayMaxMs } = this.#o;
+    return delayMinMs + Math.floor(this.#prng() * (delayMaxMs - delayMinMs + 1));
+  }
+
+  /** @internal */
+  route(bytes: Uint8Array, from: Address, to: Address): void {
+    this.stats.packetsSent++;
+    this.stats.bytesSent += bytes.length;
+    if (this.blocked(from, to)) return void this.stats.packetsBlocked++;
+    if (this.#prng() < this.#o.lossRate) return void this.stats.packetsLost++;
+    const copies = this.#prng() < this.#o.duplicateRate ? 2 : 1;
+    if (copies === 2) this.stats.packetsDuplicated++;
+    const data = bytes.slice();
+    for (let i = 0; i < copies; i++) {
+      this.clock.setTimer(this.delayMs(), () => {
+        const dst = this.#hosts.get(key(to));
+        if (!dst || !dst.handlers || this.blocked(from, to)) return;
+        this.stats.packetsDelivered++;
+        dst.handlers.onPacket(data, from, this.clock.nowMs());
+      });
+    }
+  }
+
+  /** @internal */
+  dial(from: Address, to: Address, timeoutMs: number): Promise<StreamConn> {
+    const release = this.clock.holdAsync();
+    return new Promise<StreamConn>((resolve, reject) => {
+      const fail = (why: string, afterMs: number) => {
+        this.stats.streamsRefused++;
+        this.clock.setTimer(afterMs, () => {
+          release();
+          reject(new SimDialError(`Dial ${key(to)} ${why}`));
+        });
+      };
+      if (this.blocked(from, to)) return fail("timed out", timeoutMs);
+      const rtt = this.delayMs() + this.delayMs();
+      const dst = this.#hosts.get(key(to));
+      if (!dst || !dst.handlers) return fail("refused", rtt);
+      this.clock.setTimer(rtt, () => {
+        release();
+        if (!dst.handlers || this.blocked(from, to)) {
+          this.stats.streamsRefused++;
+          return reject(new SimDialError(`Dial ${key(to)} refused`));
+        }
+        this.stats.streamsOpened++;
+        const [mine, theirs] = SimConn.pair(this, from, to);
+        dst.handlers.onStream(theirs);
+        resolve(mine);
+      });
+    });
+  }
+
+  /** @internal */
+  track(c: SimConn, open: boolean): void {
+    if (open) this.#conns.add(c);
+    else this.#conns.delete(c);
+  }
+
+  /** @internal */
+  unbind(t: SimTransport): void {
+    if (this.#hosts.get(key(t.bindAddress)) === t) this.#hosts.delete(key(t.bindAddress));
+    for (const c of [...this.#conns]) {
+      if (key(c.local) === key(t.bindAddress) || key(c.remote) === key(t.bindAddress)) {
+        c.breakBoth();
+      }
+    }
+  }
+}
+
+/** One node's simulated UDP+TCP endpoint. */
+export class SimTransport implements Transport {
+  readonly bindAddress: Address;
+  handlers: TransportHandlers | null = null;
+  readonly #net: SimNetwork;
+
+  constructor(net: SimNetwork, address: Address) {
+    this.#net = net;
+    this.bindAddress = address;
+  }
+
+  start(handlers: TransportHandlers): void {
+    if (this.handlers) throw new Error("SimTransport started twice");
+    this.handlers = handlers;
+  }
+
+  sendPacket(bytes: Uint8Array, to: Address): void {
+    if (!this.handlers) return;
+    this.#net.route(bytes, this.bindAddress, to);
+  }
+
+  dialStream(to: Address, timeoutMs: number): Promise<StreamConn> {
+    return this.#net.dial(this.bindAddress, to, timeoutMs);
+  }
+
+  /** Stops receiving: packets to us vanish, dials are refused, our streams break. */
+  close(): Promise<void> {
+    this.handlers = null;
+    this.#net.unbind(this);
+    return Promise.resolve();
+  }
+}
+
+/** One end of a simulated stream. */
+class SimConn implements StreamConn {
+  readonly local: Address;
+  readonly remote: Address;
+  peer!: SimConn;
+  readonly #net: SimNetwork;
+  readonly #chunks: Uint8Array[] = [];
+  #eof = false;
+  #closed = false;
+  #waiter: ((n: number | null) => void) | null = null;
+  #waitBuf: Uint8Array | null = null;
+  /** Delivery time of our last write, so the peer receives in order. */
+  #lastDeliveryMs = 0;
+  #release: () => void;
+
+  private constructor(net: SimNetwork, local: Address, remote: Address) {
+    this.#net = net;
+    this.local = local;
+    this.remote = remote;
+    this.#release = net.clock.holdAsync();
+    net.track(this, true);
+  }
+
+  static pair(net: SimNetwork, a: Address, b: Address): [SimConn, SimConn] {
+    const x = new SimConn(net, a, b);
+    const y = new SimConn(net, b, a);
+    x.peer = y;
+    y.peer = x;
+    return [x, y];
+  }
+
+  read(buf: Uint8Array): Promise<number | null> {
+    if (this.#closed) return Promise.resolve(null);
+    if (this.#chunks.length > 0) return Promise.resolve(this.#take(buf));
+    if (this.#eof) return Promise.resolve(null);
+    if (this.#waiter) return Promise.reject(new Error("Concurrent reads on a SimConn"));
+    return new Promise((resolve) => {
+      this.#waiter = resolve;
+      this.#waitBuf = buf;
+    });
+  }
+
+  writeAll(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("Write on a closed stream"));
+    if (this.#net.blocked(this.local, this.remote)) {
+      this.breakBoth();
+      return Promise.reject(new Error("Stream broken by a partition"));
+    }
+    const data = bytes.slice();
+    this.#schedule(() => this.peer.#deliver(data));
+    return Promise.resolve();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake(null);
+    this.#net.track(this, false);
+    this.#release();
+    this.#schedule(() => this.peer.#deliverEof());
+  }
+
+  /** Both ends see end-of-stream now (partition, host gone). */
+  breakBoth(): void {
+    this.#deliverEof();
+    this.peer.#deliverEof();
+  }
+
+  #schedule(fn: () => void): void {
+    const clock = this.#net.clock;
+    const at = Math.max(clock.nowMs() + this.#net.delayMs(), this.#lastDeliveryMs);
+    this.#lastDeliveryMs = at;
+    clock.setTimer(at - clock.nowMs(), fn);
+  }
+
+  #deliver(data: Uint8Array): void {
+    if (this.#closed || this.#eof) return;
+    this.#chunks.push(data);
+    if (this.#waiter) this.#wake(this.#take(this.#waitBuf!));
+  }
+
+  #deliverEof(): void {
+    this.#eof = true;
+    if (this.#waiter && this.#chunks.length === 0) this.#wake(null);
+  }
+
+  #wake(n: number | null): void {
+    const w = this.#waiter;
+    this.#waiter = null;
+    this.#waitBuf = null;
+    w?.(n);
+  }
+
+  #take(buf: Uint8Array): number {
+    const head = this.#chunks[0]!;
+    const n = Math.min(buf.length, head.length);
+    buf.set(head.subarray(0, n));
+    if (n === head.length) this.#chunks.shift();
+    else this.#chunks[0] = head.subarray(n);
+    return n;
+  }
+}
