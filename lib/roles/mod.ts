@@ -7,6 +7,7 @@
 
 import type { Config } from "../config.ts";
 import { VERSION, versionText } from "../version.ts";
+import { runAgent } from "./agent.ts";
 import { generateKey } from "./keygen.ts";
 
 /** Where a role writes its plain output (not logs). */
@@ -25,6 +26,7 @@ export function runRole(config: Config, io: RoleIO): Promise<number> {
       io.stdout(generateKey() + "\n");
       return Promise.resolve(0);
     case "agent":
+      return runAgent(config);
     case "sidecar":
     case "task":
     case "members":

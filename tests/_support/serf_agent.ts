@@ -12,6 +12,8 @@ export interface SerfAgent {
   readonly name: string;
   readonly bindPort: number;
   readonly rpcAddr: string;
+  /** The agent's process id. */
+  readonly pid: number;
   /** Output collected so far (stdout + stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -52,7 +54,7 @@ export async function waitFor(
 /** Starts `serf agent -node=<name>` with tags and event handlers, ready when its RPC answers. */
 export async function startSerfAgent(
   name: string,
-  opts: { tags?: Record<string, string>; handlers?: string[] } = {},
+  opts: { tags?: Record<string, string>; handlers?: string[]; extraArgs?: string[] } = {},
 ): Promise<SerfAgent> {
   await requireSerfBinary();
   const bindPort = freePort();
@@ -60,6 +62,7 @@ export async function startSerfAgent(
   const args = ["agent", `-node=${name}`, `-bind=127.0.0.1:${bindPort}`, `-rpc-addr=${rpcAddr}`];
   for (const [k, v] of Object.entries(opts.tags ?? {})) args.push("-tag", `${k}=${v}`);
   for (const h of opts.handlers ?? []) args.push("-event-handler", h);
+  args.push(...(opts.extraArgs ?? []));
   const child = new Deno.Command("serf", { args, stdout: "piped", stderr: "piped" }).spawn();
   let text = "";
   const td = new TextDecoder();
@@ -71,6 +74,7 @@ export async function startSerfAgent(
     name,
     bindPort,
     rpcAddr,
+    pid: child.pid,
     output: () => text,
     stop: async () => {
       try {

@@ -1,0 +1,51 @@
+/**
+ * `shoal agent`: a plain gossip member, wire-compatible with `serf agent`, for debugging and interop.
+ * Joins, serves the agent RPC, logs every user event and query, and leaves gracefully on
+ * SIGTERM/SIGINT (peers then list it as `left`, not `failed`).
+ *
+ * @module
+ */
+
+import type { AgentConfig } from "../config.ts";
+import { createLogger } from "../log/logtape.ts";
+import { GossipRuntime } from "./gossip_runtime.ts";
+import { stopSignals } from "./signals.ts";
+
+/** Runs the agent until a stop signal, an RPC `leave`, or a lost name conflict. */
+export async function runAgent(config: AgentConfig): Promise<number> {
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    fields: { node: config.gossip.node, role: "agent" },
+  });
+  const stop = stopSignals(log);
+  let wake!: (why: string) => void;
+  const stopped = new Promise<string>((r) => (wake = r));
+  let runtime: GossipRuntime;
+  try {
+    runtime = await GossipRuntime.start(config.gossip, {
+      logger: log,
+      onShutdown: (reason) => wake(`shutdown: ${reason}`),
+      onRpcLeave: () => wake("rpc leave"),
+    });
+  } catch (err) {
+    stop.dispose();
+    log.error("agent.start_failed", { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  }
+  const rejoined = await runtime.rejoinFromSnapshot();
+  if (config.gossip.join.length > 0 && !rejoined) {
+    if ((await runtime.join(config.gossip.join)) === 0) {
+      log.error("agent.join_failed", { join: config.gossip.join.join(",") });
+      await runtime.close();
+      stop.dispose();
+      return 1;
+    }
+  }
+  log.info("agent.running", { members: runtime.serf.members().length });
+  const why = await Promise.race([stop.signal, stopped]);
+  log.info("agent.stopping", { reason: why });
+  await runtime.leave();
+  stop.dispose();
+  return why.startsWith("shutdown") ? 1 : 0;
+}

@@ -1,0 +1,210 @@
+/**
+ * The gossip half of every role: binds the transport, builds memberlist and serf on it, restores
+ * the snapshot, serves the agent RPC, and tears all of it down in order. `agent`, `sidecar` and
+ * `task` each start one of these from their {@linkcode GossipConfig}.
+ *
+ * @module
+ */
+
+import { type Clock, type Prng, systemClock } from "../clock.ts";
+import type { GossipConfig } from "../config.ts";
+import { DenoTransport } from "../gossip/deno_transport.ts";
+import { gossipConfig } from "../gossip/config.ts";
+import { createGossipNode, type GossipNode } from "../gossip/node.ts";
+import { Keyring } from "../gossip/wire/keyring.ts";
+import type { Logger } from "../log/logger.ts";
+import {
+  rejoinFromSnapshot,
+  restoreClocks,
+  RpcServer,
+  Serf,
+  serfKeyring,
+  SnapshotFile,
+} from "../serf/mod.ts";
+import { chooseAdvertise } from "./task/advertise.ts";
+
+/** Name of the snapshot file inside `--snapshot-dir`. */
+export const SNAPSHOT_FILE = "serf.snapshot";
+
+/** What a role adds to its gossip settings. */
+export interface GossipRuntimeOptions {
+  /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
+  readonly roleTags?: ReadonlyMap<string, string>;
+  readonly logger: Logger;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default Math.random */
+  readonly prng?: Prng;
+  /** Called when serf shuts itself down (it lost a name conflict). */
+  readonly onShutdown?: (reason: string) => void;
+  /** Called when an RPC client asked us to leave. */
+  readonly onRpcLeave?: () => void;
+}
+
+/** A running gossip member. */
+export class GossipRuntime {
+  readonly serf: Serf;
+  readonly node: GossipNode;
+  readonly transport: DenoTransport;
+  readonly rpc: RpcServer | null;
+  readonly snapshot: SnapshotFile | null;
+  readonly #log: Logger;
+  readonly #prng: Prng;
+  #closed = false;
+
+  private constructor(parts: {
+    serf: Serf;
+    node: GossipNode;
+    transport: DenoTransport;
+    rpc: RpcServer | null;
+    snapshot: SnapshotFile | null;
+    log: Logger;
+    prng: Prng;
+  }) {
+    this.serf = parts.serf;
+    this.node = parts.node;
+    this.transport = parts.transport;
+    this.rpc = parts.rpc;
+    this.snapshot = parts.snapshot;
+    this.#log = parts.log;
+    this.#prng = parts.prng;
+  }
+
+  /** Binds, starts memberlist and serf, restores the snapshot and serves RPC. */
+  static async start(cfg: GossipConfig, opts: GossipRuntimeOptions): Promise<GossipRuntime> {
+    const clock = opts.clock ?? systemClock;
+    const prng = opts.prng ?? Math.random;
+    const log = opts.logger;
+    const advertise = await chooseAdvertise(cfg, {
+      env: (n) => Deno.env.get(n),
+      fetch,
+      interfaces: () => Deno.networkInterfaces(),
+    });
+    const transport = DenoTransport.listen({ bind: cfg.bind, logger: log });
+    const advertisePort = cfg.advertise?.port ?? transport.bindAddress.port;
+    const keyring = cfg.encryptKey ? Keyring.fromBase64([cfg.encryptKey]) : undefined;
+    let snapshot: SnapshotFile | null = null;
+    try {
+      if (cfg.snapshotDir) {
+        await Deno.mkdir(cfg.snapshotDir, { recursive: true });
+        snapshot = await SnapshotFile.open(`${cfg.snapshotDir}/${SNAPSHOT_FILE}`, { clock, log });
+      }
+      const serf = new Serf({
+        nodeName: cfg.node,
+        tags: new Map([...(opts.roleTags ?? []), ...cfg.tags]),
+        config: {
+          reconnectTimeoutMs: cfg.reconnectTimeoutMs,
+          tombstoneTimeoutMs: cfg.tombstoneTimeoutMs,
+          gossipIntervalMs: gossipConfig(cfg.profile).gossipIntervalMs,
+        },
+        ...(keyring ? { keyring: serfKeyring(keyring) } : {}),
+        ...(snapshot ? { snapshot } : {}),
+        ...(opts.onShutdown ? { onShutdown: opts.onShutdown } : {}),
+      }, { clock, prng, log });
+      if (snapshot) restoreClocks(serf, snapshot.replay);
+      const node = createGossipNode({
+        name: cfg.node,
+        transport,
+        advertise: { host: advertise.host, port: advertisePort },
+        config: gossipConfig(cfg.profile),
+        delegate: serf,
+        events: serf,
+        conflict: serf,
+        ...(keyring ? { keyring } : {}),
+        clock,
+        prng,
+        logger: log,
+        resolveHost: resolveHost,
+      });
+      node.start();
+      serf.attach(node);
+      if (snapshot) {
+        const snap = snapshot;
+        snap.watchClock(() => serf.memberClock.time());
+      }
+      const rpc = cfg.rpcAddr
+        ? RpcServer.listen({
+          serf,
+          log,
+          hostname: cfg.rpcAddr.host,
+          port: cfg.rpcAddr.port,
+          ...(cfg.rpcAuth ? { authKey: cfg.rpcAuth } : {}),
+          ...(opts.onRpcLeave ? { onLeave: opts.onRpcLeave } : {}),
+        })
+        : null;
+      log.info("gossip.started", {
+        bind: `${transport.bindAddress.host}:${transport.bindAddress.port}`,
+        advertise: `${advertise.host}:${advertisePort}`,
+        advertise_source: advertise.source,
+        encrypted: keyring !== undefined,
+        rpc: rpc ? `${rpc.addr.hostname}:${rpc.addr.port}` : "off",
+        profile: cfg.profile,
+      });
+      return new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+    } catch (err) {
+      await snapshot?.close();
+      await transport.close();
+      throw err;
+    }
+  }
+
+  /** Rejoins the members remembered in the snapshot; resolves to the address joined, if any. */
+  async rejoinFromSnapshot(): Promise<string | null> {
+    if (!this.snapshot) return null;
+    const joined = await rejoinFromSnapshot(this.serf, this.snapshot.replay, this.#prng);
+    if (joined) this.#log.info("gossip.rejoined", { via: joined });
+    return joined;
+  }
+
+  /** Joins `addrs`; resolves to how many answered (0 when none did). */
+  async join(addrs: readonly string[]): Promise<number> {
+    if (addrs.length === 0) return 0;
+    try {
+      const n = await this.serf.join(addrs);
+      this.#log.info("gossip.joined", { addrs: addrs.join(","), contacted: n });
+      return n;
+    } catch (err) {
+      this.#log.warn("gossip.join_failed", {
+        addrs: addrs.join(","),
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return 0;
+    }
+  }
+
+  /** Leaves gracefully (peers see `left`), then closes everything. */
+  async leave(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.serf.leave();
+      this.#log.info("gossip.left");
+    } catch (err) {
+      this.#log.warn("gossip.leave_failed", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    await this.close();
+  }
+
+  /** Closes without leaving (peers will see a failure). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.serf.shutdown();
+    await this.rpc?.close();
+    await this.node.shutdown();
+    await this.transport.close();
+    await this.snapshot?.close();
+  }
+}
+
+async function resolveHost(name: string): Promise<string[]> {
+  const [a, aaaa] = await Promise.allSettled([
+    Deno.resolveDns(name, "A"),
+    Deno.resolveDns(name, "AAAA"),
+  ]);
+  return [
+    ...(a.status === "fulfilled" ? a.value : []),
+    ...(aaaa.status === "fulfilled" ? aaaa.value : []),
+  ];
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs `shoal` (main.ts) as a real child process for end-to-end tests, collecting its JSON log
+ * lines so tests can wait for a logged event instead of sleeping.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** A running shoal process. */
+export interface ShoalProcess {
+  readonly pid: number;
+  /** Every JSON log line so far. */
+  logs(): Record<string, unknown>[];
+  /** Raw stderr + stdout so far. */
+  output(): string;
+  /** Resolves with the first log line whose event is `event` (and matches `where`), or throws. */
+  waitForLog(
+    event: string,
+    where?: (line: Record<string, unknown>) => boolean,
+    deadlineMs?: number,
+  ): Promise<Record<string, unknown>>;
+  kill(signal: Deno.Signal): void;
+  /** Exit status (code, or 128 + signal). */
+  readonly status: Promise<Deno.CommandStatus>;
+  /** SIGKILLs if still running and waits; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts `deno run -A main.ts <args>` with JSON logs at debug level. */
+export function startShoal(args: string[], env: Record<string, string> = {}): ShoalProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env: { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", ...env },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let text = "";
+  const lines: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  const td = new TextDecoder();
+  let partial = "";
+  const pump = async (s: ReadableStream<Uint8Array>, parse: boolean) => {
+    for await (const chunk of s) {
+      const t = td.decode(chunk, { stream: true });
+      text += t;
+      if (!parse) continue;
+      partial += t;
+      const parts = partial.split("\n");
+      partial = parts.pop()!;
+      for (const line of parts) {
+        try {
+          lines.push(JSON.parse(line));
+        } catch {
+          // not a log line
+        }
+      }
+      for (const w of waiters) w();
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout, false), pump(child.stderr, true)]);
+  let exited = false;
+  const status = child.status.then(async (s) => {
+    exited = true;
+    await pumps;
+    for (const w of waiters) w();
+    return s;
+  });
+  const proc: ShoalProcess = {
+    pid: child.pid,
+    logs: () => lines,
+    output: () => text,
+    waitForLog(event, where = () => true, deadlineMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = lines.find((l) => l.event === event && where(l));
+          if (hit) return done(() => resolve(hit));
+          if (exited) {
+            return done(() => reject(new Error(`shoal exited before logging ${event}:\n${text}`)));
+          }
+        };
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`no ${event} within ${deadlineMs} ms:\n${text}`))),
+          deadlineMs,
+        );
+        const done = (f: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          f();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    kill(signal) {
+      try {
+        child.kill(signal);
+      } catch {
+        // already gone
+      }
+    },
+    status,
+    async stop() {
+      if (!exited) proc.kill("SIGKILL");
+      await status;
+    },
+  };
+  return proc;
+}
