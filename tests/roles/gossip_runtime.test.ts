@@ -1,0 +1,80 @@
+/**
+ * GossipRuntime embedded in the test process, with a real serf agent as the peer: what a Go shoal
+ * task does (`serf query -tag role=sidecar announce <protobuf bytes>`) must reach us byte for byte.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { systemClock } from "../../lib/clock.ts";
+import type { GossipConfig } from "../../lib/config.ts";
+import { MemoryLogger } from "../../lib/log/logger.ts";
+import {
+  AnnounceRequestSchema,
+  AnnounceResponseSchema,
+  decodePayload,
+  encodePayload,
+} from "../../lib/proto.ts";
+import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
+import type { QueryEvent } from "../../lib/serf/mod.ts";
+import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
+
+function gossipConfig(node: string, host: string, port: number): GossipConfig {
+  return {
+    node,
+    bind: { host, port },
+    advertise: null,
+    join: [],
+    tags: new Map([["role", "sidecar"]]),
+    encryptKey: null,
+    rpcAddr: null,
+    rpcAuth: null,
+    snapshotDir: null,
+    profile: "lan",
+    reconnectTimeoutMs: 600_000,
+    tombstoneTimeoutMs: 600_000,
+    metricsAddr: null,
+  };
+}
+
+Deno.test("a serf CLI query with raw protobuf bytes reaches shoal intact and gets a protobuf answer", async () => {
+  const runtime = await GossipRuntime.start(gossipConfig("embedded", "127.0.0.7", freePort()), {
+    logger: new MemoryLogger(),
+    clock: systemClock,
+  });
+  const agent = await startSerfAgent("go-task", { tags: { role: "task" } });
+  const seen: QueryEvent[] = [];
+  const unsubscribe = runtime.serf.subscribe((e) => {
+    if (e.type !== "query" || e.name !== "announce") return;
+    seen.push(e);
+    e.respond(encodePayload(AnnounceResponseSchema, { accepted: true, reason: "", server: "s" }));
+  });
+  try {
+    equal(await runtime.join([`127.0.0.1:${agent.bindPort}`]), 1);
+    // AnnounceRequest{port: 8080, backend: "web", state: "ready"}: bytes 0x90 and 0x3f are not UTF-8
+    // text on their own, so printf (octal escapes) puts the raw bytes in argv as a Go program would.
+    const expected = encodePayload(AnnounceRequestSchema, {
+      port: 8080,
+      backend: "web",
+      state: "ready",
+    });
+    const printf = [...expected].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join("");
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `serf query -rpc-addr=${agent.rpcAddr} -tag role=sidecar -format=json announce "$(printf '${printf}')"`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    await waitFor("query delivered", () => seen.length > 0);
+    deepStrictEqual(seen[0]!.payload, expected);
+    equal(seen[0]!.sourceNode, "go-task");
+    const answer = JSON.parse(new TextDecoder().decode(out.stdout));
+    const body = answer.Responses?.embedded ?? answer.responses?.embedded;
+    ok(body !== undefined, JSON.stringify(answer));
+    ok(decodePayload(AnnounceResponseSchema, new TextEncoder().encode(body)).accepted);
+  } finally {
+    unsubscribe();
+    await runtime.close();
+    await agent.stop();
+  }
+});
