@@ -9,6 +9,7 @@ import type { Config } from "../config.ts";
 import { VERSION, versionText } from "../version.ts";
 import { runAgent } from "./agent.ts";
 import { generateKey } from "./keygen.ts";
+import { runMembers } from "./members.ts";
 
 /** Where a role writes its plain output (not logs). */
 export interface RoleIO {
@@ -27,9 +28,10 @@ export function runRole(config: Config, io: RoleIO): Promise<number> {
       return Promise.resolve(0);
     case "agent":
       return runAgent(config);
+    case "members":
+      return runMembers(config, io);
     case "sidecar":
     case "task":
-    case "members":
       io.stderr(`shoal ${config.role}: not implemented yet in shoal ${VERSION}\n`);
       return Promise.resolve(1);
   }
