@@ -97,11 +97,11 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   /** What arrived and what was dropped. */
   readonly counters: SerfCounters = newCounters();
   /** The member (intent) Lamport clock. */
-  readonly memberClock = new LamportClock();
+  readonly memberClock: LamportClock = new LamportClock();
   /** The user event Lamport clock. */
-  readonly eventClock = new LamportClock();
+  readonly eventClock: LamportClock = new LamportClock();
   /** The query Lamport clock. */
-  readonly queryClock = new LamportClock();
+  readonly queryClock: LamportClock = new LamportClock();
   /** Deduplication ring of user events. */
   readonly eventRing: UserEventRing;
   /** Deduplication ring of queries. */
