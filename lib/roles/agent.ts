@@ -33,6 +33,14 @@ export async function runAgent(config: AgentConfig): Promise<number> {
     log.error("agent.start_failed", { error: err instanceof Error ? err.message : String(err) });
     return 1;
   }
+  try {
+    runtime.serveMetrics(config.gossip.metricsAddr);
+  } catch (err) {
+    log.error("agent.metrics_failed", { error: err instanceof Error ? err.message : String(err) });
+    await runtime.close();
+    stop.dispose();
+    return 1;
+  }
   const rejoined = await runtime.rejoinFromSnapshot();
   if (config.gossip.join.length > 0 && !rejoined) {
     if ((await runtime.join(config.gossip.join)) === 0) {

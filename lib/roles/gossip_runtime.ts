@@ -14,6 +14,7 @@ import { createGossipNode, type GossipNode } from "../gossip/node.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
 import {
+  MEMBER_STATUS_NAMES,
   rejoinFromSnapshot,
   restoreClocks,
   RpcServer,
@@ -21,6 +22,13 @@ import {
   serfKeyring,
   SnapshotFile,
 } from "../serf/mod.ts";
+import {
+  type HealthStatus,
+  type MetricsServer,
+  registerGossipMetrics,
+  Registry,
+  serveMetrics,
+} from "../metrics/mod.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
@@ -48,6 +56,9 @@ export class GossipRuntime {
   readonly transport: DenoTransport;
   readonly rpc: RpcServer | null;
   readonly snapshot: SnapshotFile | null;
+  /** Prometheus metrics of this process; roles add theirs before {@linkcode serveMetrics}. */
+  readonly registry: Registry = new Registry();
+  #metrics: MetricsServer | null = null;
   readonly #log: Logger;
   readonly #prng: Prng;
   #closed = false;
@@ -68,6 +79,45 @@ export class GossipRuntime {
     this.snapshot = parts.snapshot;
     this.#log = parts.log;
     this.#prng = parts.prng;
+    const node = parts.node;
+    registerGossipMetrics(this.registry, () => node.metrics());
+  }
+
+  /**
+   * True while this node is a live cluster member: started, not left, and alive in its own view.
+   * The reason says why not.
+   */
+  memberHealth(): HealthStatus {
+    if (this.#closed) return { ok: false, reason: "gossip stopped" };
+    const self = this.serf.members().find((m) => m.name === this.node.localName);
+    if (!self) return { ok: false, reason: "not a member yet" };
+    const status = MEMBER_STATUS_NAMES[self.status] ?? String(self.status);
+    return status === "alive"
+      ? { ok: true, reason: "" }
+      : { ok: false, reason: `member is ${status}` };
+  }
+
+  /**
+   * Serves `/metrics` and `/healthz` on `addr` (nothing when null). `health` adds the role's own
+   * conditions to {@linkcode memberHealth}.
+   */
+  serveMetrics(
+    addr: { host: string; port: number } | null,
+    health: () => HealthStatus = () => ({ ok: true, reason: "" }),
+  ): MetricsServer | null {
+    if (!addr || this.#metrics) return this.#metrics;
+    this.#metrics = serveMetrics({
+      addr,
+      registry: this.registry,
+      health: () => {
+        const member = this.memberHealth();
+        return member.ok ? health() : member;
+      },
+    });
+    this.#log.info("metrics.serving", {
+      addr: `${this.#metrics.addr.host}:${this.#metrics.addr.port}`,
+    });
+    return this.#metrics;
   }
 
   /** Binds, starts memberlist and serf, restores the snapshot and serves RPC. */
@@ -190,6 +240,7 @@ export class GossipRuntime {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#metrics?.close();
     this.serf.shutdown();
     await this.rpc?.close();
     await this.node.shutdown();
