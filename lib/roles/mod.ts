@@ -10,6 +10,7 @@ import { VERSION, versionText } from "../version.ts";
 import { runAgent } from "./agent.ts";
 import { generateKey } from "./keygen.ts";
 import { runMembers } from "./members.ts";
+import { runTask } from "./task.ts";
 
 /** Where a role writes its plain output (not logs). */
 export interface RoleIO {
@@ -30,8 +31,9 @@ export function runRole(config: Config, io: RoleIO): Promise<number> {
       return runAgent(config);
     case "members":
       return runMembers(config, io);
-    case "sidecar":
     case "task":
+      return runTask(config);
+    case "sidecar":
       io.stderr(`shoal ${config.role}: not implemented yet in shoal ${VERSION}\n`);
       return Promise.resolve(1);
   }

@@ -116,7 +116,10 @@ export class QueryEngine {
     if (name === "_serf_conflict") {
       expected = new Set([...expected].filter((n) => n !== c.localName));
     }
-    const collector = new QueryCollector({
+    // onDone may run inside the constructor (nobody is expected to answer), before the
+    // assignment below: compare against the variable, which is still undefined then.
+    let collector: QueryCollector | undefined = undefined;
+    collector = new QueryCollector({
       id: q.id,
       lTime: q.lTime,
       deadlineMs: c.clock.nowMs() + timeoutMs,

@@ -229,3 +229,20 @@ Deno.test("Serf forwards a relayed response to its destination and refuses other
   assert.equal(handle.sent.length, 1);
   assert.equal(serf.counters.relaysRefused, 1);
 });
+
+Deno.test("Serf.query() with nobody to answer finishes at once instead of throwing", async () => {
+  const { serf } = makeSerf("task-1", 7950, { tags: new Map([["role", "task"]]) });
+  const done: QueryResult[] = [];
+  const collector = serf.query("announce", te.encode("x"), {
+    filterTags: new Map([["role", "^sidecar$"]]),
+    onDone: (r) => done.push(r),
+  });
+  const result = await collector.done();
+  assert.deepEqual(result.responses, []);
+  assert.equal(done.length, 1);
+  // a second query at the same time works too: the first left nothing pending behind
+  const again = await serf.query("announce", te.encode("y"), {
+    filterTags: new Map([["role", "^sidecar$"]]),
+  }).done();
+  assert.deepEqual(again.responses, []);
+});

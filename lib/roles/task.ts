@@ -1,0 +1,131 @@
+/**
+ * `shoal task`: supervises one worker on a socket handed over as fd 3, and once the worker is
+ * ready joins the cluster (`role=task`) and announces it to the sidecars; on SIGTERM it departs
+ * (the sidecars drain it from HAProxy) before the worker is stopped, then leaves and exits with
+ * the worker's status.
+ *
+ * The composition root: builds the logger, the gossip member, the supervisor and the
+ * {@linkcode TaskRunner} from the config. The lifecycle lives in `task/lifecycle.ts`.
+ *
+ * @module
+ */
+
+import { systemClock } from "../clock.ts";
+import type { TaskConfig } from "../config.ts";
+import type { Logger } from "../log/logger.ts";
+import { createLogger } from "../log/logtape.ts";
+import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
+import { GossipRuntime } from "./gossip_runtime.ts";
+import { stopSignals } from "./signals.ts";
+import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
+import { FAILURE_EXIT_CODE, KILL_GRACE_MS, stopBudgetMs } from "./task/lifecycle.ts";
+import { TaskRunner, taskTags } from "./task/runner.ts";
+
+/**
+ * Runs the task until the worker has exited and the task has left; resolves to the exit status
+ * (the worker's, 128+N when a signal killed it; 1 when it never became ready).
+ *
+ * @example
+ * ```ts ignore
+ * import { runTask } from "./task.ts";
+ * import { parseCommandLine } from "../cli/program.ts";
+ * const parsed = parseCommandLine(["task", "--join", "10.0.0.2", "--", "python3", "app.py"], {
+ *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(), version: "dev",
+ * });
+ * if (parsed.kind === "run" && parsed.config.role === "task") {
+ *   Deno.exit(await runTask(parsed.config));
+ * }
+ * ```
+ */
+export async function runTask(config: TaskConfig): Promise<number> {
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    fields: { node: config.gossip.node, role: "task" },
+  });
+  const stop = stopSignals(log);
+  // The gossip callbacks and the supervisor's events exist before the runner that handles them.
+  const late: { runner?: TaskRunner } = {};
+  const requestStop = (reason: string) => late.runner?.requestStop(reason);
+  let runtime: GossipRuntime | undefined;
+  let worker: Supervisor;
+  try {
+    runtime = await GossipRuntime.start(
+      // role and state are ours: a user --tag cannot override them.
+      { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
+      {
+        logger: log,
+        onShutdown: (reason) => requestStop(`shutdown: ${reason}`),
+        onRpcLeave: () => requestStop("rpc leave"),
+      },
+    );
+    worker = newSupervisor(config, log, (e) => late.runner?.onWorkerEvent(e));
+  } catch (err) {
+    log.error("task.start_failed", { error: err instanceof Error ? err.message : String(err) });
+    await runtime?.close();
+    stop.dispose();
+    return FAILURE_EXIT_CODE;
+  }
+  const gossip = runtime;
+  const local = gossip.node.localNode();
+  log.info("task.advertise", {
+    addr: local.host,
+    gossipPort: local.port,
+    listen: formatHostPort(config.listenAddr.host, config.listenAddr.port),
+    stopBudgetMs: stopBudgetMs(config),
+  });
+  const runner = new TaskRunner({
+    gossip: {
+      serf: gossip.serf,
+      advertiseHost: local.host,
+      join: (addrs) => gossip.join(addrs),
+      leave: () => gossip.leave(),
+      close: () => gossip.close(),
+    },
+    worker,
+    tags: config.gossip.tags,
+    backend: config.backend,
+    weight: config.weight,
+    drainTimeoutMs: config.drainTimeoutMs,
+    joinTargets: () =>
+      resolveJoinTargets({
+        join: config.gossip.join,
+        joinSrv: config.joinSrv,
+        resolveSrv: denoSrvResolver,
+        log,
+      }),
+    clock: systemClock,
+    prng: Math.random,
+    log,
+  });
+  late.runner = runner;
+  stop.signal.then((sig) => requestStop(sig));
+  const code = await runner.run();
+  stop.dispose();
+  return code;
+}
+
+/** The worker's supervisor, configured from the task's flags. */
+function newSupervisor(
+  config: TaskConfig,
+  log: Logger,
+  onEvent: (e: SupervisorEvent) => void,
+): Supervisor {
+  return new Supervisor({
+    command: config.worker,
+    listen: formatHostPort(config.listenAddr.host, config.listenAddr.port),
+    readiness: config.ready,
+    readyTimeoutMs: config.readyTimeoutMs,
+    ...(config.health === null ? {} : { health: config.health }),
+    healthIntervalMs: config.healthIntervalMs,
+    rise: config.healthRise,
+    fall: config.healthFall,
+    // The supervisor's drain is the time between SIGTERM and SIGKILL: our --kill-timeout.
+    drainTimeoutMs: config.killTimeoutMs,
+    killGraceMs: KILL_GRACE_MS,
+    logWorker: config.logWorker,
+    // The worker learns which task it is (the demo worker prints it).
+    env: { ...Deno.env.toObject(), SHOAL_NODE: config.gossip.node },
+    onEvent,
+  }, { logger: log });
+}

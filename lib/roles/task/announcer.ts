@@ -1,0 +1,127 @@
+/**
+ * The announce loop: runs one `announce` round, and while no sidecar accepted (none in the
+ * cluster yet, or all refused) retries with backoff until one accepts or the loop is stopped.
+ * A {@linkcode Announcer.kick} (state change, a sidecar joined) coalesces into one fresh round.
+ *
+ * @example
+ * ```ts
+ * import { Announcer } from "./announcer.ts";
+ * import { systemClock } from "../../clock.ts";
+ * import { nullLogger } from "../../log/logger.ts";
+ * let rounds = 0;
+ * const a = new Announcer({
+ *   announce: () => (rounds++, Promise.resolve({ answered: 1, accepted: 1 })),
+ *   clock: systemClock, prng: Math.random, log: nullLogger,
+ * });
+ * a.kick();
+ * await a.idle();
+ * console.assert(rounds === 1);
+ * ```
+ *
+ * @module
+ */
+
+import type { Clock, Prng } from "../../clock.ts";
+import type { Logger } from "../../log/logger.ts";
+import { Backoff } from "./backoff.ts";
+import { Sleeper } from "./_sleep.ts";
+
+/** The outcome of one announce round. */
+export interface AnnounceRound {
+  /** Sidecars that answered. */
+  readonly answered: number;
+  /** Sidecars that accepted. */
+  readonly accepted: number;
+}
+
+/** Options of {@linkcode Announcer}. */
+export interface AnnouncerOptions {
+  /** One round: send the query with the current state, log each answer, count them. */
+  announce(): Promise<AnnounceRound>;
+  readonly clock: Clock;
+  readonly prng: Prng;
+  readonly log: Logger;
+  /** @default 250 */
+  readonly initialMs?: number;
+  /** @default 5000 */
+  readonly maxMs?: number;
+}
+
+/** Runs announce rounds on demand; see the module documentation. */
+export class Announcer {
+  readonly #o: AnnouncerOptions;
+  readonly #backoff: Backoff;
+  readonly #sleeper: Sleeper;
+  #pending = false;
+  #stopped = false;
+  #active = false;
+  #running: Promise<void> = Promise.resolve();
+  /** Rounds run so far. */
+  rounds = 0;
+
+  constructor(options: AnnouncerOptions) {
+    this.#o = options;
+    this.#backoff = new Backoff({
+      prng: options.prng,
+      ...(options.initialMs === undefined ? {} : { initialMs: options.initialMs }),
+      ...(options.maxMs === undefined ? {} : { maxMs: options.maxMs }),
+    });
+    this.#sleeper = new Sleeper(options.clock);
+  }
+
+  /** Announces now (or right after the round in flight), restarting the backoff. */
+  kick(): void {
+    if (this.#stopped) return;
+    this.#pending = true;
+    this.#backoff.reset();
+    this.#sleeper.wake();
+    if (this.#active) return;
+    this.#active = true;
+    this.#running = this.#loop();
+  }
+
+  /** Stops retrying; a round in flight finishes on its own. */
+  stop(): void {
+    this.#stopped = true;
+    this.#sleeper.wake();
+  }
+
+  /** Resolves when no round is running or scheduled. */
+  idle(): Promise<void> {
+    return this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (this.#pending && !this.#stopped) {
+        this.#pending = false;
+        const round = await this.#round();
+        if (this.#stopped || this.#pending) continue;
+        if (round.accepted > 0) return;
+        const delayMs = this.#backoff.next();
+        this.#o.log.info("task.announce.retry", {
+          attempt: this.#backoff.attempts,
+          answered: round.answered,
+          delayMs,
+        });
+        this.#pending = true;
+        await this.#sleeper.sleep(delayMs);
+      }
+    } finally {
+      // Cleared in the same step as the last look at #pending, so no kick is lost.
+      this.#active = false;
+    }
+  }
+
+  async #round(): Promise<AnnounceRound> {
+    this.rounds++;
+    try {
+      return await this.#o.announce();
+    } catch (err) {
+      this.#o.log.warn("task.announce.failed", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return { answered: 0, accepted: 0 };
+    }
+  }
+}

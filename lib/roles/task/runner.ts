@@ -1,0 +1,261 @@
+/**
+ * The task's shell: feeds the worker's and the cluster's events into {@linkcode TaskLifecycle}
+ * and performs the effects it returns (tags, join loop, announce loop, depart, stopping the
+ * worker, leaving). Built by `runTask` (lib/roles/task.ts) from real parts; every collaborator
+ * is an interface so the wiring can be driven by fakes too.
+ *
+ * @module
+ */
+
+import type { Clock, Prng } from "../../clock.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
+import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
+import { WorkerExitedError } from "../../supervisor/mod.ts";
+import { Announcer } from "./announcer.ts";
+import { joinWithRetry } from "./joiner.ts";
+import { LEAVE_BUDGET_MS, type TaskEffect, TaskLifecycle, type TaskState } from "./lifecycle.ts";
+import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
+import { announceRound, departRound } from "./rounds.ts";
+
+/** The gossip member the task runs (a `GossipRuntime` in production). */
+export interface TaskGossip {
+  readonly serf: {
+    subscribe(listener: (e: SerfEvent) => void): () => void;
+    setTags(tags: ReadonlyMap<string, string>): void;
+    query(name: string, payload: Uint8Array, params?: QueryParams): QueryCollector;
+    members(): Member[];
+  };
+  /** The address peers (and HAProxy) reach this task at. */
+  readonly advertiseHost: string;
+  join(addrs: readonly string[]): Promise<number>;
+  leave(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The supervised worker (a `Supervisor` in production). */
+export interface TaskWorker {
+  start(): Promise<void>;
+  stop(): Promise<ExitStatus>;
+  readonly exited: Promise<ExitStatus>;
+  readonly address: { readonly port: number } | undefined;
+  readonly pid: number | undefined;
+}
+
+/** Everything {@linkcode TaskRunner} is built from. */
+export interface TaskRunnerOptions {
+  readonly gossip: TaskGossip;
+  readonly worker: TaskWorker;
+  /** The tags besides `state` (user tags with `role=task` forced). */
+  readonly tags: ReadonlyMap<string, string>;
+  readonly backend: string | null;
+  readonly weight: number | null;
+  readonly drainTimeoutMs: number;
+  /** Join targets for this attempt (static `--join` plus `--join-srv`). */
+  joinTargets(): Promise<string[]>;
+  readonly clock: Clock;
+  readonly prng: Prng;
+  readonly log: Logger;
+}
+
+/**
+ * The tags a task sets: the user's, then `role=task` and `state` (which users cannot override).
+ *
+ * @example
+ * ```ts
+ * import { taskTags } from "./runner.ts";
+ * const t = taskTags(new Map([["role", "x"], ["az", "a"]]), "ready");
+ * console.assert(t.get("role") === "task" && t.get("az") === "a" && t.get("state") === "ready");
+ * ```
+ */
+export function taskTags(user: ReadonlyMap<string, string>, state: TaskState): Map<string, string> {
+  return new Map([...user, ["role", "task"], ["state", state]]);
+}
+
+/** Runs one task from start to exit; see the module documentation. */
+export class TaskRunner {
+  readonly #o: TaskRunnerOptions;
+  readonly #lc: TaskLifecycle;
+  readonly #announcer: Announcer;
+  readonly #joinAbort = new AbortController();
+  #exit!: (code: number) => void;
+  readonly #exitCode = new Promise<number>((r) => (this.#exit = r));
+
+  constructor(options: TaskRunnerOptions) {
+    this.#o = options;
+    this.#lc = new TaskLifecycle({ drainTimeoutMs: options.drainTimeoutMs });
+    this.#announcer = new Announcer({
+      announce: () => {
+        const state = this.#lc.state;
+        return announceRound(this.#o.gossip.serf, {
+          payload: announcePayload(this.#served(), state),
+          state,
+          log: this.#o.log,
+        });
+      },
+      clock: options.clock,
+      prng: options.prng,
+      log: options.log,
+    });
+  }
+
+  /** Starts the worker and runs until the task finishes; resolves to the exit status. */
+  async run(): Promise<number> {
+    const unsubscribe = this.#o.gossip.serf.subscribe((e) => this.#onSerfEvent(e));
+    try {
+      await this.#o.worker.start();
+      this.#o.log.info("task.ready", {
+        port: this.#o.worker.address?.port,
+        pid: this.#o.worker.pid,
+      });
+      this.#o.worker.exited.then((s) => this.#onWorkerExited(s));
+      this.#apply(this.#lc.onWorkerReady());
+    } catch (err) {
+      if (err instanceof WorkerExitedError) {
+        const cancelled = this.#lc.phase === "departing"; // stopped by us while starting
+        this.#o.log[cancelled ? "info" : "error"](
+          cancelled ? "task.start_cancelled" : "task.start_failed",
+          { error: err.message, code: err.status.code },
+        );
+        this.#onWorkerExited(err.status);
+      } else {
+        this.#o.log.error("task.start_failed", {
+          error: err instanceof Error ? err.message : String(err),
+          kind: err instanceof Error ? err.name : typeof err,
+        });
+        this.#apply(this.#lc.onStartFailed());
+      }
+    }
+    const code = await this.#exitCode;
+    unsubscribe();
+    return code;
+  }
+
+  /** A stop signal (or an RPC leave): depart, then stop the worker. */
+  requestStop(reason: string): void {
+    this.#o.log.info("task.stopping", { reason, phase: this.#lc.phase });
+    this.#apply(this.#lc.onStopRequested());
+  }
+
+  /** The supervisor's events (health changes matter here; exit comes through `exited`). */
+  onWorkerEvent(e: SupervisorEvent): void {
+    if (e.type === "unhealthy") this.#apply(this.#lc.onWorkerUnhealthy());
+    if (e.type === "healthy") this.#apply(this.#lc.onWorkerHealthy());
+  }
+
+  #onWorkerExited(status: ExitStatus): void {
+    this.#o.log.info("task.worker.exited", { code: status.code, status: status.description });
+    this.#apply(this.#lc.onWorkerExited(status));
+  }
+
+  #onSerfEvent(e: SerfEvent): void {
+    if (e.type === "member-join" && e.members.some(isSidecar)) {
+      this.#apply(this.#lc.onSidecarJoined());
+    } else if (e.type === "query" && e.name === "solicit") {
+      const port = this.#o.worker.address?.port;
+      if (port === undefined) return;
+      try {
+        e.respond(announcePayload(this.#served(), this.#lc.state));
+        this.#o.log.debug("task.solicit.answered", { from: e.sourceNode, state: this.#lc.state });
+      } catch (err) {
+        this.#o.log.debug("task.solicit.failed", {
+          from: e.sourceNode,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+  }
+
+  #served(): ServedPort {
+    return {
+      port: this.#o.worker.address?.port ?? 0,
+      backend: this.#o.backend,
+      weight: this.#o.weight,
+    };
+  }
+
+  #apply(effects: readonly TaskEffect[]): void {
+    for (const e of effects) this.#perform(e);
+  }
+
+  #perform(e: TaskEffect): void {
+    const o = this.#o;
+    switch (e.type) {
+      case "set-state":
+        o.log.info("task.state", { state: e.state });
+        try {
+          o.gossip.serf.setTags(taskTags(o.tags, e.state));
+        } catch (err) {
+          o.log.warn("task.tags_failed", { error: String(err) });
+        }
+        return;
+      case "join":
+        this.#join();
+        return;
+      case "announce":
+        this.#announcer.kick();
+        return;
+      case "depart":
+        this.#depart(e.timeoutMs, e.timeoutSeconds);
+        return;
+      case "stop-worker":
+        o.worker.stop().catch((err) => {
+          o.log.error("task.stop_failed", { error: String(err) });
+          this.#apply(this.#lc.onStopFailed());
+        });
+        return;
+      case "finish":
+        this.#finish(e.code, e.leave);
+        return;
+    }
+  }
+
+  #join(): void {
+    const o = this.#o;
+    joinWithRetry({
+      targets: () => o.joinTargets(),
+      join: (addrs) => o.gossip.join(addrs),
+      clock: o.clock,
+      prng: o.prng,
+      log: o.log,
+      signal: this.#joinAbort.signal,
+    }).catch((err) => o.log.error("task.join.failed", { error: String(err) }));
+  }
+
+  async #depart(timeoutMs: number, timeoutSeconds: number): Promise<void> {
+    this.#announcer.stop();
+    this.#joinAbort.abort();
+    const o = this.#o;
+    const payload = departPayload(this.#served(), { addr: o.gossip.advertiseHost, timeoutSeconds });
+    await departRound(o.gossip.serf, { payload, timeoutMs, clock: o.clock, log: o.log });
+    this.#apply(this.#lc.onDepartFinished());
+  }
+
+  async #finish(code: number, leave: boolean): Promise<void> {
+    this.#announcer.stop();
+    this.#joinAbort.abort();
+    const o = this.#o;
+    if (leave) {
+      const left = await withinMs(o.clock, LEAVE_BUDGET_MS, o.gossip.leave());
+      if (!left) o.log.warn("task.leave.timeout", { budgetMs: LEAVE_BUDGET_MS });
+    }
+    await o.gossip.close().catch(() => {});
+    o.log.info("task.exit", { code });
+    this.#exit(code);
+  }
+}
+
+function isSidecar(m: Member): boolean {
+  return m.tags.get("role") === "sidecar";
+}
+
+/** True when `p` settled within `ms`. */
+function withinMs(clock: Clock, ms: number, p: Promise<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimer(ms, () => resolve(false));
+    p.then(
+      () => (clock.clearTimer(timer), resolve(true)),
+      () => (clock.clearTimer(timer), resolve(true)),
+    );
+  });
+}
