@@ -15,6 +15,7 @@ import type { TaskConfig } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/logtape.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
+import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
 import { stopSignals } from "./signals.ts";
 import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
@@ -49,6 +50,7 @@ export async function runTask(config: TaskConfig): Promise<number> {
   const requestStop = (reason: string) => late.runner?.requestStop(reason);
   let runtime: GossipRuntime | undefined;
   let worker: Supervisor;
+  let metrics: TaskMetrics;
   try {
     runtime = await GossipRuntime.start(
       // role and state are ours: a user --tag cannot override them.
@@ -59,7 +61,13 @@ export async function runTask(config: TaskConfig): Promise<number> {
         onRpcLeave: () => requestStop("rpc leave"),
       },
     );
-    worker = newSupervisor(config, log, (e) => late.runner?.onWorkerEvent(e));
+    metrics = createTaskMetrics(runtime.registry);
+    const m = metrics;
+    worker = newSupervisor(config, log, (e) => {
+      observeWorker(m, e);
+      late.runner?.onWorkerEvent(e);
+    });
+    runtime.serveMetrics(config.gossip.metricsAddr, () => workerHealth(m));
   } catch (err) {
     log.error("task.start_failed", { error: err instanceof Error ? err.message : String(err) });
     await runtime?.close();
@@ -97,12 +105,48 @@ export async function runTask(config: TaskConfig): Promise<number> {
     clock: systemClock,
     prng: Math.random,
     log,
+    onAnnounceAnswer: (accepted, seconds) => {
+      metrics.announces.inc({ result: accepted ? "accepted" : "rejected" });
+      if (accepted) metrics.announceDuration.observe(seconds);
+    },
   });
   late.runner = runner;
   stop.signal.then((sig) => requestStop(sig));
   const code = await runner.run();
   stop.dispose();
   return code;
+}
+
+/** Mirrors the supervisor's events into the task metrics. */
+function observeWorker(m: TaskMetrics, e: SupervisorEvent): void {
+  switch (e.type) {
+    case "ready":
+      m.setWorkerState("ready");
+      m.readySeconds.set(e.elapsedMs / 1000);
+      m.healthy.set(1);
+      return;
+    case "healthy":
+      m.healthy.set(1);
+      return;
+    case "unhealthy":
+      m.healthy.set(0);
+      return;
+    case "stopping":
+      m.setWorkerState(e.signal === "SIGTERM" ? "draining" : "stopping");
+      return;
+    case "exited":
+      m.setWorkerState("exited");
+      m.healthy.set(0);
+      return;
+  }
+}
+
+/** `/healthz` for a task: its worker must be running and healthy. */
+function workerHealth(m: TaskMetrics): { ok: boolean; reason: string } {
+  const healthy = m.healthy.value() === 1;
+  return healthy
+    ? { ok: true, reason: "" }
+    : { ok: false, reason: "worker is not ready or not healthy" };
 }
 
 /** The worker's supervisor, configured from the task's flags. */

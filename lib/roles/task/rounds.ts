@@ -42,17 +42,26 @@ export function aliveSidecars(serf: QuerySender): number {
  */
 export async function announceRound(
   serf: QuerySender,
-  o: { payload: Uint8Array; state: string; log: Logger },
+  o: {
+    payload: Uint8Array;
+    state: string;
+    log: Logger;
+    /** Each sidecar's answer, for metrics: accepted or rejected, seconds since the query. */
+    onAnswer?: ((accepted: boolean, seconds: number) => void) | undefined;
+    nowMs?: (() => number) | undefined;
+  },
 ): Promise<AnnounceRound> {
   if (aliveSidecars(serf) === 0) {
     o.log.info("task.announce", { state: o.state, sidecars: 0 });
     return { answered: 0, accepted: 0 };
   }
   let accepted = 0;
+  const sentMs = o.nowMs?.() ?? 0;
   const q = serf.query(QUERY.announce, o.payload, {
     filterTags: SIDECAR_FILTER,
     onResponse: (r) => {
       const a = readAnnounceAnswer(r.payload);
+      o.onAnswer?.(a.accepted, ((o.nowMs?.() ?? 0) - sentMs) / 1000);
       if (a.accepted) {
         accepted++;
         o.log.info("task.announce.accepted", {

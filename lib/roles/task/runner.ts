@@ -56,6 +56,8 @@ export interface TaskRunnerOptions {
   readonly clock: Clock;
   readonly prng: Prng;
   readonly log: Logger;
+  /** Each sidecar's answer to an announce (for metrics). */
+  readonly onAnnounceAnswer?: (accepted: boolean, seconds: number) => void;
 }
 
 /**
@@ -91,6 +93,8 @@ export class TaskRunner {
           payload: announcePayload(this.#served(), state),
           state,
           log: this.#o.log,
+          onAnswer: this.#o.onAnnounceAnswer,
+          nowMs: () => this.#o.clock.nowMs(),
         });
       },
       clock: options.clock,
