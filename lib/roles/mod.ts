@@ -6,10 +6,11 @@
  */
 
 import type { Config } from "../config.ts";
-import { VERSION, versionText } from "../version.ts";
+import { versionText } from "../version.ts";
 import { runAgent } from "./agent.ts";
 import { generateKey } from "./keygen.ts";
 import { runMembers } from "./members.ts";
+import { runSidecar } from "./sidecar.ts";
 import { runTask } from "./task.ts";
 
 /** Where a role writes its plain output (not logs). */
@@ -34,7 +35,6 @@ export function runRole(config: Config, io: RoleIO): Promise<number> {
     case "task":
       return runTask(config);
     case "sidecar":
-      io.stderr(`shoal ${config.role}: not implemented yet in shoal ${VERSION}\n`);
-      return Promise.resolve(1);
+      return runSidecar(config);
   }
 }

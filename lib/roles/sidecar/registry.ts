@@ -15,6 +15,7 @@
 import type { CheckOptions } from "../../haproxy/commands.ts";
 import type { DesiredServer } from "../../haproxy/plan.ts";
 import { serverNameFor } from "../../haproxy/names.ts";
+import { parseIp } from "../../haproxy/validate.ts";
 
 /** Settings of a {@linkcode Registry}. */
 export interface RegistryOptions {
@@ -55,6 +56,8 @@ interface Claim {
   readonly server: DesiredServer;
   /** Set for adopted servers nobody has claimed yet: when they are dropped. */
   readonly orphanDeadlineMs?: number;
+  /** When the server was asked to drain (set while `server.state` is `drain`). */
+  readonly drainSinceMs?: number;
 }
 
 /** Most claims kept; announces come from the network, so the registry is bounded. */
@@ -88,11 +91,14 @@ export class Registry {
   announce(
     member: AnnouncingMember | undefined,
     req: AnnounceFields,
-    _nowMs: number,
+    nowMs: number,
   ): AnnounceVerdict {
     if (member === undefined) return refuse("the announcing node is not a known cluster member");
     if (member.status !== "alive") {
       return refuse(`member ${member.name} is ${member.status}, not alive`);
+    }
+    if (!isIpLiteral(member.host)) {
+      return refuse(`gossip address ${JSON.stringify(member.host)} is not an IP literal`);
     }
     if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) {
       return refuse(`port ${req.port} is outside 1-65535`);
@@ -116,40 +122,97 @@ export class Registry {
     }
     // A task that moves to another backend drains out of the old one.
     for (const [k, c] of this.#claims) {
-      if (c.node === member.name && c.backend !== backend) this.#setState(k, c, "drain");
+      if (c.node === member.name && c.backend !== backend) this.#setState(k, c, "drain", nowMs);
     }
+    const state = req.state === "ready" ? "ready" : "drain";
+    const previous = this.#claims.get(key);
     const server: DesiredServer = {
       name,
       addr: member.host,
       port: req.port,
       weight,
-      state: req.state === "ready" ? "ready" : "drain",
+      state,
       check: this.#opts.check,
       ...(this.#opts.slowstartMs > 0 ? { slowstartMs: this.#opts.slowstartMs } : {}),
     };
-    this.#claims.set(key, { node: member.name, backend, server });
+    const drainSinceMs = state === "ready"
+      ? undefined
+      : previous?.server.state === "drain"
+      ? previous.drainSinceMs
+      : nowMs;
+    this.#claims.set(key, {
+      node: member.name,
+      backend,
+      server,
+      ...(drainSinceMs === undefined ? {} : { drainSinceMs }),
+    });
     return { accepted: true, server: name, backend };
   }
 
   /** The task is stopping: drain its servers. Returns the `backend/server` keys being drained. */
-  depart(node: string): string[] {
+  depart(node: string, nowMs = 0): string[] {
     const keys: string[] = [];
     for (const [k, c] of this.#claims) {
       if (c.node !== node) continue;
-      this.#setState(k, c, "drain");
+      this.#setState(k, c, "drain", nowMs);
       keys.push(k);
     }
     return keys;
   }
 
-  /** Gossip says the member left gracefully: drain. */
-  memberLeft(node: string): void {
-    this.depart(node);
+  /** Gossip says the member left gracefully: drain. Returns the keys being drained. */
+  memberLeft(node: string, nowMs = 0): string[] {
+    return this.depart(node, nowMs);
   }
 
-  /** Gossip says the member failed: its servers go at once. */
-  memberFailed(node: string): void {
-    for (const [k, c] of this.#claims) if (c.node === node) this.#claims.delete(k);
+  /** Gossip says the member failed: its servers go at once. Returns the keys removed. */
+  memberFailed(node: string): string[] {
+    return this.remove(node);
+  }
+
+  /**
+   * Drops every claim of `node` (a failure, a reap, or a depart asking for removal at once): the
+   * servers leave the desired set, so the reconciler deletes them without draining.
+   */
+  remove(node: string): string[] {
+    const keys: string[] = [];
+    for (const [k, c] of this.#claims) {
+      if (c.node !== node) continue;
+      this.#claims.delete(k);
+      keys.push(k);
+    }
+    return keys;
+  }
+
+  /** The `backend/server` keys claimed by `node`. */
+  keysOf(node: string): string[] {
+    return [...this.#claims].filter(([, c]) => c.node === node).map(([k]) => k);
+  }
+
+  /** The node claiming `backend/server` (`""` for an adopted server), if any. */
+  nodeOf(key: string): string | undefined {
+    return this.#claims.get(key)?.node;
+  }
+
+  /** True while some claim is draining (someone must watch HAProxy to forget it when gone). */
+  hasDraining(): boolean {
+    for (const c of this.#claims.values()) if (c.server.state === "drain") return true;
+    return false;
+  }
+
+  /** The earliest grace deadline of adopted, unclaimed servers; undefined when there is none. */
+  nextOrphanDeadlineMs(): number | undefined {
+    let next: number | undefined;
+    for (const c of this.#claims.values()) {
+      const d = c.orphanDeadlineMs;
+      if (d !== undefined && (next === undefined || d < next)) next = d;
+    }
+    return next;
+  }
+
+  /** Number of claims held. */
+  get size(): number {
+    return this.#claims.size;
   }
 
   /**
@@ -165,6 +228,7 @@ export class Registry {
         backend,
         server,
         orphanDeadlineMs: nowMs + this.#opts.orphanGraceMs,
+        ...(server.state === "drain" ? { drainSinceMs: nowMs } : {}),
       });
     }
   }
@@ -181,13 +245,27 @@ export class Registry {
     return gone;
   }
 
-  /** Forgets drained servers HAProxy no longer has (`present` = names it still reports). */
-  forgetDrained(backend: string, present: ReadonlySet<string>): void {
+  /**
+   * Forgets drained servers HAProxy no longer has (`present` = names it still reports). Only
+   * drains that began before `observedAfterMs` are forgotten: an observation taken earlier may
+   * predate the server's `add server`, and forgetting it then would delete it without a drain.
+   * Returns the keys forgotten.
+   */
+  forgetDrained(
+    backend: string,
+    present: ReadonlySet<string>,
+    observedAfterMs = Infinity,
+  ): string[] {
+    const gone: string[] = [];
     for (const [k, c] of this.#claims) {
-      if (c.backend === backend && c.server.state === "drain" && !present.has(c.server.name)) {
-        this.#claims.delete(k);
+      if (c.backend !== backend || c.server.state !== "drain" || present.has(c.server.name)) {
+        continue;
       }
+      if ((c.drainSinceMs ?? -Infinity) >= observedAfterMs) continue;
+      this.#claims.delete(k);
+      gone.push(k);
     }
+    return gone;
   }
 
   /** True while `backend/server` is still desired (ready or draining). */
@@ -202,12 +280,26 @@ export class Registry {
     return out;
   }
 
-  #setState(key: string, claim: Claim, state: "ready" | "drain"): void {
+  #setState(key: string, claim: Claim, state: "ready" | "drain", nowMs: number): void {
     if (claim.server.state === state) return;
-    this.#claims.set(key, { ...claim, server: { ...claim.server, state } });
+    const { drainSinceMs: _, ...rest } = claim;
+    this.#claims.set(key, {
+      ...rest,
+      server: { ...claim.server, state },
+      ...(state === "drain" ? { drainSinceMs: nowMs } : {}),
+    });
   }
 }
 
 function refuse(reason: string): AnnounceVerdict {
   return { accepted: false, reason };
+}
+
+function isIpLiteral(host: string): boolean {
+  try {
+    parseIp(host);
+    return true;
+  } catch {
+    return false;
+  }
 }

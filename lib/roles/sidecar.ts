@@ -1,0 +1,267 @@
+/**
+ * `shoal sidecar`: registers the tasks that announce themselves over gossip as HAProxy servers.
+ *
+ * The composition root: builds the logger, the gossip member (`role=sidecar`), the HAProxy
+ * runtime client and reconciler, the registry, and — with `-- haproxy ...` — HAProxy itself as a
+ * supervised child. Start order: gossip first (so tasks can announce at once; announces are
+ * recorded and applied later), join (re-tried in the background when unreachable), then wait for
+ * HAProxy, adopt the servers it already has, apply, and solicit every task.
+ *
+ * Stop order on SIGTERM/SIGINT: answer departs in progress, leave the cluster, stop the
+ * reconciler (servers stay in HAProxy), then stop a supervised HAProxy. Exit status 0; 1 when
+ * HAProxy cannot be managed, a supervised HAProxy exits, or gossip shuts down.
+ *
+ * @module
+ */
+
+import { type Clock, type Prng, systemClock } from "../clock.ts";
+import type { SidecarConfig } from "../config.ts";
+import type { CheckOptions } from "../haproxy/commands.ts";
+import { BackendCheckError } from "../haproxy/errors.ts";
+import type { RuntimeClient } from "../haproxy/client.ts";
+import { Reconciler } from "../haproxy/reconciler.ts";
+import type { Logger } from "../log/logger.ts";
+import { createLogger } from "../log/logtape.ts";
+import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
+import { Spawner } from "../supervisor/spawn.ts";
+import { GossipRuntime } from "./gossip_runtime.ts";
+import { HaproxyChild } from "./sidecar/haproxy_child.ts";
+import { MeteredRuntimeClient, SidecarMeter } from "./sidecar/metrics.ts";
+import { Registry } from "./sidecar/registry.ts";
+import { SidecarService } from "./sidecar/service.ts";
+import { joinWithRetry, startReconciler, type WaitDeps } from "./sidecar/wait.ts";
+import { stopSignals } from "./signals.ts";
+
+/**
+ * Health checks of the servers the sidecar adds: a check every second, UP after one passing
+ * check (a task announces `ready` only once its own readiness check passed, so one more is
+ * enough), DOWN after two failures (one lost packet does not take a healthy task out). The check
+ * itself is the backend's (`option httpchk ...`, or a TCP connect).
+ */
+export const SERVER_CHECK: CheckOptions = { interMs: 1000, rise: 1, fall: 2 };
+/** Longest wait for a supervised HAProxy to exit after SIGTERM, before SIGKILL. */
+export const HAPROXY_STOP_TIMEOUT_MS = 10_000;
+
+interface Ending {
+  readonly why: string;
+  readonly code: number;
+}
+
+/** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
+export async function runSidecar(config: SidecarConfig): Promise<number> {
+  const name = config.gossip.node;
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    fields: { node: name, role: "sidecar", sidecar: name },
+  });
+  const clock: Clock = systemClock;
+  const prng: Prng = Math.random;
+  const stop = stopSignals(log);
+  const abort = new AbortController();
+  let end!: (e: Ending) => void;
+  const ended = new Promise<Ending>((resolve) => (end = resolve)).then((e) => {
+    abort.abort();
+    return e;
+  });
+  stop.signal.then((signal) => end({ why: `signal ${signal}`, code: 0 }));
+  const deps: WaitDeps = { clock, prng, log, signal: abort.signal };
+  const ref: { service?: SidecarService } = {};
+  const spawner = config.haproxyCommand.length > 0 || Deno.pid === 1
+    ? new Spawner({ clock, logger: log })
+    : undefined;
+  const started = await startProcesses(config, { ...deps, spawner, end, ref });
+  const { child, runtime } = started;
+  if (runtime === undefined) {
+    end({ why: "start failed", code: 1 });
+    await ended; // aborts the waits, so stopping a supervised HAProxy is not taken for a crash
+    await shutdown({ log, child, spawner, runtime, stopSignals: stop });
+    return 1;
+  }
+  const { client, reconciler, service, meter } = buildManager(config, runtime, deps);
+  ref.service = service;
+  try {
+    runtime.serveMetrics(config.gossip.metricsAddr, () => meter.health(staleAfterMs(config)));
+  } catch (err) {
+    log.error("sidecar.metrics_failed", { error: errorText(err) });
+    end({ why: "metrics failed", code: 1 });
+    await ended;
+    await shutdown({ log, child, spawner, runtime, client, stopSignals: stop });
+    return 1;
+  }
+  service.start();
+  void joinCluster(runtime, config, { ...deps, onJoined: () => void service.solicit("joined") });
+  void startManaging(reconciler, service, { ...deps, end, config });
+  const ending = await ended;
+  log.info("sidecar.stopping", { reason: ending.why });
+  await service.stop();
+  await shutdown({ log, child, spawner, runtime, reconciler, client, stopSignals: stop });
+  log.info("sidecar.stopped", { code: ending.code });
+  return ending.code;
+}
+
+/**
+ * Starts a supervised HAProxy (with `-- haproxy ...`) and the gossip member; `runtime` is
+ * undefined when something failed (logged).
+ */
+async function startProcesses(
+  config: SidecarConfig,
+  deps: WaitDeps & {
+    spawner: Spawner | undefined;
+    end: (e: Ending) => void;
+    ref: { service?: SidecarService };
+  },
+): Promise<{ child: HaproxyChild | undefined; runtime: GossipRuntime | undefined }> {
+  const { log, clock, prng, end } = deps;
+  let child: HaproxyChild | undefined;
+  try {
+    if (deps.spawner && config.haproxyCommand.length > 0) {
+      child = HaproxyChild.start(deps.spawner, config.haproxyCommand, {
+        log,
+        clock,
+        onReload: () => deps.ref.service?.afterReload(),
+      });
+      watchChild(child, deps, end);
+    }
+    const runtime = await GossipRuntime.start(config.gossip, {
+      roleTags: new Map([["role", "sidecar"]]),
+      logger: log,
+      clock,
+      prng,
+      onShutdown: (reason) => end({ why: `gossip shutdown: ${reason}`, code: 1 }),
+      onRpcLeave: () => end({ why: "rpc leave", code: 0 }),
+    });
+    return { child, runtime };
+  } catch (err) {
+    log.error("sidecar.start_failed", { error: errorText(err) });
+    return { child, runtime: undefined };
+  }
+}
+
+/** The HAProxy client, the reconciler, the service that feeds it from gossip, and the meter. */
+function buildManager(
+  config: SidecarConfig,
+  runtime: GossipRuntime,
+  { clock, log }: WaitDeps,
+): { client: RuntimeClient; reconciler: Reconciler; service: SidecarService; meter: SidecarMeter } {
+  const meter = new SidecarMeter(createSidecarMetrics(runtime.registry, { clock }), { clock });
+  const client = new MeteredRuntimeClient(
+    { socketPath: config.haproxySocket, clock, logger: log },
+    (results) => meter.commandResults(results),
+  );
+  const reconciler: Reconciler = new Reconciler(client, {
+    backends: config.backends,
+    prefix: config.serverPrefix,
+    clock,
+    logger: meter.reconcilerLogger(log, () => {
+      for (const b of config.backends) {
+        meter.servers(b, reconciler.observed(b), config.serverPrefix);
+      }
+    }),
+    periodMs: config.reconcileIntervalMs,
+    drainTimeoutMs: config.drainTimeoutMs,
+  });
+  const service = new SidecarService({
+    serf: runtime.serf,
+    reconciler,
+    registry: newRegistry(config),
+    backends: config.backends,
+    check: SERVER_CHECK,
+    solicitIntervalMs: config.solicitIntervalMs,
+    clock,
+    log,
+    meter,
+  });
+  return { client, reconciler, service, meter };
+}
+
+/** `/healthz` turns unhealthy when HAProxy has not answered for three periodic passes (30 s at least). */
+function staleAfterMs(config: SidecarConfig): number {
+  return Math.max(3 * config.reconcileIntervalMs, 30_000);
+}
+
+function newRegistry(config: SidecarConfig): Registry {
+  return new Registry({
+    prefix: config.serverPrefix,
+    defaultBackend: config.defaultBackend,
+    backends: config.backends,
+    defaultWeight: config.defaultWeight,
+    slowstartMs: config.slowstartMs,
+    check: SERVER_CHECK,
+    orphanGraceMs: config.orphanGraceMs,
+  });
+}
+
+/** Rejoins from the snapshot, else joins `--join` (re-tried in the background until it works). */
+async function joinCluster(
+  runtime: GossipRuntime,
+  config: SidecarConfig,
+  deps: WaitDeps & { onJoined: () => void },
+): Promise<void> {
+  if (await runtime.rejoinFromSnapshot()) return deps.onJoined();
+  if (config.gossip.join.length === 0) {
+    deps.log.info("sidecar.cluster.started", { reason: "no --join: first member" });
+    return;
+  }
+  await joinWithRetry(runtime, config.gossip.join, deps);
+}
+
+/** Waits for HAProxy, adopts its servers, applies the registry and starts soliciting. */
+async function startManaging(
+  reconciler: Reconciler,
+  service: SidecarService,
+  deps: WaitDeps & { end: (e: Ending) => void; config: SidecarConfig },
+): Promise<void> {
+  try {
+    if (!(await startReconciler(reconciler, deps))) return;
+  } catch (err) {
+    deps.log.error("sidecar.haproxy.unusable", {
+      socket: deps.config.haproxySocket,
+      error: errorText(err),
+      ...(err instanceof BackendCheckError ? { backend: err.backend, reason: err.reason } : {}),
+    });
+    deps.end({ why: "HAProxy cannot be managed", code: 1 });
+    return;
+  }
+  if (deps.signal.aborted) return;
+  service.adoptAndApply();
+  service.startSoliciting();
+  deps.log.info("sidecar.running", {
+    backends: deps.config.backends.join(","),
+    socket: deps.config.haproxySocket,
+  });
+}
+
+/** A supervised HAProxy that exits on its own ends the sidecar with an error status. */
+function watchChild(child: HaproxyChild, deps: WaitDeps, end: (e: Ending) => void): void {
+  const { log, signal } = deps;
+  child.exited.then((status) => {
+    if (signal.aborted) return; // we are stopping it
+    log.error("haproxy.process.exited", { pid: child.pid, status: status.description });
+    end({ why: "haproxy exited", code: 1 });
+  }, (err) => log.warn("haproxy.process.lost", { pid: child.pid, error: errorText(err) }));
+}
+
+async function shutdown(parts: {
+  log: Logger;
+  child: HaproxyChild | undefined;
+  spawner: Spawner | undefined;
+  runtime: GossipRuntime | undefined;
+  reconciler?: Reconciler;
+  client?: RuntimeClient;
+  stopSignals: { dispose(): void };
+}): Promise<void> {
+  await parts.runtime?.leave();
+  await parts.reconciler?.stop();
+  await parts.client?.close();
+  if (parts.child) {
+    const status = await parts.child.stop(HAPROXY_STOP_TIMEOUT_MS);
+    parts.log.info("haproxy.process.stopped", { status: status?.description ?? "unknown" });
+  }
+  parts.spawner?.close();
+  parts.stopSignals.dispose();
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

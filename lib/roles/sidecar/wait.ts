@@ -1,0 +1,93 @@
+/**
+ * Retrying with backoff until a step succeeds or the sidecar stops: waiting for HAProxy to answer
+ * and for the reconciler's first observation, and re-trying `--join` in the background.
+ *
+ * @module
+ */
+
+import type { Clock, Prng } from "../../clock.ts";
+import { HaproxyConnectionError, HaproxyTimeoutError } from "../../haproxy/errors.ts";
+import type { Reconciler } from "../../haproxy/reconciler.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { GossipRuntime } from "../gossip_runtime.ts";
+import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
+
+/** Waiting for HAProxy: quick at first (it may be starting next to us), then every 2 s at most. */
+export const HAPROXY_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 2000 };
+/** Re-trying `--join`: every second at first, then every 30 s at most. */
+export const JOIN_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30_000 };
+
+/** What the retry loops need. */
+export interface WaitDeps {
+  readonly clock: Clock;
+  readonly prng: Prng;
+  readonly log: Logger;
+  /** Aborted when the sidecar stops; the loops then return false. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Starts the reconciler once HAProxy answers and has been observed once. Connection failures and
+ * timeouts are retried with backoff (HAProxy is not up yet); any other error, such as a
+ * `BackendCheckError`, is thrown. Resolves false when stopped first.
+ */
+export async function startReconciler(reconciler: Reconciler, deps: WaitDeps): Promise<boolean> {
+  for (let attempt = 0; !deps.signal.aborted; attempt++) {
+    try {
+      await reconciler.start();
+      // start() runs a first pass but does not fail when it does; adoption needs one that worked.
+      if (reconciler.passCount === 0) await reconciler.reconcileOnce();
+      return true;
+    } catch (err) {
+      if (!(err instanceof HaproxyConnectionError || err instanceof HaproxyTimeoutError)) throw err;
+      const delayMs = backoffDelayMs(attempt, HAPROXY_BACKOFF, deps.prng);
+      deps.log.info("haproxy.waiting", {
+        attempt: attempt + 1,
+        delay_ms: delayMs,
+        error: err.message,
+      });
+      await sleep(deps, delayMs);
+    }
+  }
+  return false;
+}
+
+/**
+ * Joins `addrs`, re-trying with backoff until one answers; calls `onJoined` then. Resolves false
+ * when stopped first.
+ */
+export async function joinWithRetry(
+  runtime: GossipRuntime,
+  addrs: readonly string[],
+  deps: WaitDeps & { onJoined: () => void },
+): Promise<boolean> {
+  for (let attempt = 0; !deps.signal.aborted; attempt++) {
+    if ((await runtime.join(addrs)) > 0) {
+      deps.onJoined();
+      return true;
+    }
+    if (deps.signal.aborted) break;
+    const delayMs = backoffDelayMs(attempt, JOIN_BACKOFF, deps.prng);
+    deps.log.warn("sidecar.join.retrying", {
+      join: addrs.join(","),
+      attempt: attempt + 1,
+      delay_ms: delayMs,
+    });
+    await sleep(deps, delayMs);
+  }
+  return false;
+}
+
+/** Resolves after `ms`, or at once when `deps.signal` aborts. */
+export function sleep(deps: Pick<WaitDeps, "clock" | "signal">, ms: number): Promise<void> {
+  if (deps.signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      deps.clock.clearTimer(timer);
+      deps.signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = deps.clock.setTimer(ms, done);
+    deps.signal.addEventListener("abort", done, { once: true });
+  });
+}
