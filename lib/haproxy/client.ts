@@ -53,6 +53,9 @@ export interface RuntimeClientOptions {
 /** Commands written per write when pipelining. */
 const CHUNK_COMMANDS = 100;
 
+/** Idle time after which the persistent connection is replaced rather than reused. */
+export const IDLE_REOPEN_MS = 5000;
+
 /**
  * A client for HAProxy's runtime API.
  *
@@ -75,6 +78,7 @@ export class RuntimeClient {
   readonly #disconnectListeners = new Set<() => void>();
   #session: Promise<PromptSession> | undefined;
   #commandsSent = 0;
+  #lastUsedMs = -Infinity;
 
   /** Creates a client; no connection is opened until the first command. */
   constructor(options: RuntimeClientOptions) {
@@ -179,6 +183,16 @@ export class RuntimeClient {
   }
 
   #persistent(): Promise<PromptSession> {
+    const nowMs = this.#clock.nowMs();
+    const idleMs = nowMs - this.#lastUsedMs;
+    this.#lastUsedMs = nowMs;
+    if (this.#session && idleMs > IDLE_REOPEN_MS) {
+      // HAProxy closes idle CLI connections after `stats timeout` (10 s by default); a command
+      // written as it does so is lost. A connection idle this long is replaced instead.
+      const idle = this.#session;
+      this.#session = undefined;
+      idle.then((s) => s.close(), () => {});
+    }
     const current = this.#session;
     if (current) {
       return current.then((s) => s.alive ? s : this.#reopen(current), () => this.#reopen(current));

@@ -84,7 +84,12 @@ export {
 } from "./commands.ts";
 export type { Clock, TimerId } from "../clock.ts";
 export type { LogFields, Logger } from "../log/logger.ts";
-export { type CommandResult, RuntimeClient, type RuntimeClientOptions } from "./client.ts";
+export {
+  type CommandResult,
+  IDLE_REOPEN_MS,
+  RuntimeClient,
+  type RuntimeClientOptions,
+} from "./client.ts";
 export { type Connector, type RuntimeConn, unixConnector } from "./transport.ts";
 export { PromptFramer } from "./framing.ts";
 export { type AdminView, parseServersState, type ServerStateRow } from "./servers_state.ts";
@@ -128,4 +133,9 @@ export {
 } from "./lifecycle.ts";
 export { checkBackend, checkVersion } from "./backend_check.ts";
 export type { PassReport } from "./pass.ts";
-export { DESIRED_SERVERS_MAX, Reconciler, type ReconcilerOptions } from "./reconciler.ts";
+export {
+  DESIRED_SERVERS_MAX,
+  Reconciler,
+  type ReconcilerOptions,
+  RETRY_DELAY_MAX_MS,
+} from "./reconciler.ts";

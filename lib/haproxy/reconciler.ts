@@ -54,6 +54,9 @@ export interface ReconcilerOptions {
 
 const SETTLE_ROUNDS_MAX = 3;
 
+/** Longest wait between passes while HAProxy keeps failing (the retry delay doubles up to it). */
+export const RETRY_DELAY_MAX_MS = 5000;
+
 /** Most servers accepted for one backend (desired state comes from gossip, so it is bounded). */
 export const DESIRED_SERVERS_MAX = 10_000;
 
@@ -97,6 +100,7 @@ export class Reconciler {
   #unsubscribe: (() => void) | undefined;
   #lastPass: PassReport | undefined;
   #passes = 0;
+  #failures = 0;
 
   /** Creates a reconciler for `options.backends`; call {@linkcode Reconciler.start} to run it. */
   constructor(client: RuntimeClient, options: ReconcilerOptions) {
@@ -221,19 +225,29 @@ export class Reconciler {
     this.#dirty = false;
     const pass = this.#pass();
     this.#running = pass.then(
-      (report) => this.#afterPass(report),
+      (report) => {
+        this.#failures = 0;
+        const delayMs = this.#afterPass(report);
+        return this.#dirty ? Math.min(delayMs, this.#opts.coalesceMs) : delayMs;
+      },
       (error: unknown) => {
+        this.#failures++;
+        // HAProxy down or restarting: retry with backoff, not at the coalescing pace.
+        const delayMs = Math.min(
+          this.#opts.retryMs * 2 ** Math.min(this.#failures - 1, 16),
+          RETRY_DELAY_MAX_MS,
+        );
         this.#log.warn("haproxy.reconcile.failed", {
           error: error instanceof Error ? error.message : String(error),
+          failures: this.#failures,
+          retryMs: delayMs,
         });
         this.#dirty = true;
-        return this.#opts.retryMs;
+        return delayMs;
       },
     ).then((delayMs) => {
       this.#running = undefined;
-      if (this.#started) {
-        this.#schedule(this.#dirty ? Math.min(delayMs, this.#opts.coalesceMs) : delayMs);
-      }
+      if (this.#started) this.#schedule(delayMs);
     });
     return pass;
   }

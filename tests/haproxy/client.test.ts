@@ -4,6 +4,7 @@ import {
   delServerCommand,
   HaproxyConnectionError,
   HaproxyTimeoutError,
+  IDLE_REOPEN_MS,
   NoSuchBackendError,
   NoSuchServerError,
   NotInMaintenanceError,
@@ -12,6 +13,7 @@ import {
   setStateCommand,
   unixConnector,
 } from "../../lib/haproxy/mod.ts";
+import { systemClock } from "../../lib/clock.ts";
 import { HaproxyProcess, waitFor } from "../_support/haproxy.ts";
 
 for (const mode of ["persistent", "per-command"] as const) {
@@ -117,6 +119,29 @@ Deno.test("RuntimeClient notices HAProxy going away and reconnects to the new pr
     const after = await client.info();
     assert.notEqual(after.pid, before.pid);
     assert.equal(after.pid, hap.pid);
+  } finally {
+    await client.close();
+  }
+});
+
+Deno.test("RuntimeClient replaces a connection left idle past IDLE_REOPEN_MS instead of reusing it", async () => {
+  await using hap = await HaproxyProcess.start();
+  let nowMs = 0;
+  const clock = { ...systemClock, nowMs: () => nowMs };
+  let connects = 0;
+  const connect = unixConnector(hap.socketPath);
+  const client = new RuntimeClient({
+    connector: () => (connects++, connect()),
+    clock,
+  });
+  try {
+    await client.info();
+    nowMs += IDLE_REOPEN_MS - 1;
+    await client.info();
+    assert.equal(connects, 1, "reused within the idle limit");
+    nowMs += IDLE_REOPEN_MS + 1;
+    await client.info();
+    assert.equal(connects, 2, "replaced after idling longer than HAProxy may keep it");
   } finally {
     await client.close();
   }
