@@ -1,7 +1,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { handleAnnounce, memberView, REASON_LENGTH_MAX } from "../../lib/roles/sidecar/announce.ts";
 import { adoptedServers } from "../../lib/roles/sidecar/adopt.ts";
-import { backoffDelayMs } from "../../lib/roles/sidecar/backoff.ts";
+import { backoffDelayMs } from "../../lib/roles/backoff.ts";
 import { applyMemberEvent } from "../../lib/roles/sidecar/member_events.ts";
 import { Registry } from "../../lib/roles/sidecar/registry.ts";
 import {
@@ -210,16 +210,16 @@ Deno.test("Registry adopts servers, orphans expire at the grace deadline, claims
   deepStrictEqual(registry.desired().get("web"), [found[0]]);
 });
 
-Deno.test("backoffDelayMs() doubles up to the cap with jitter in [0.5, 1)", () => {
+Deno.test("backoffDelayMs() doubles up to the cap with jitter in [step/2, step)", () => {
   const opts = { baseMs: 100, maxMs: 2000 };
   deepStrictEqual([0, 1, 2, 3, 4, 5, 9].map((a) => backoffDelayMs(a, opts, () => 0.999999)), [
-    100,
-    200,
-    400,
-    800,
-    1600,
-    2000,
-    2000,
+    99,
+    199,
+    399,
+    799,
+    1599,
+    1999,
+    1999,
   ]);
   equal(backoffDelayMs(3, opts, () => 0), 400);
 });

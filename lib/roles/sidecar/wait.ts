@@ -10,7 +10,7 @@ import { HaproxyConnectionError, HaproxyTimeoutError } from "../../haproxy/error
 import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { GossipRuntime } from "../gossip_runtime.ts";
-import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
+import { backoffDelayMs, type BackoffOptions } from "../backoff.ts";
 
 /** Waiting for HAProxy: quick at first (it may be starting next to us), then every 2 s at most. */
 export const HAPROXY_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 2000 };

@@ -13,6 +13,7 @@
  */
 
 import type { Prng } from "../../clock.ts";
+import { backoffDelayMs } from "../backoff.ts";
 
 /** Options of {@linkcode Backoff}. */
 export interface BackoffOptions {
@@ -40,7 +41,6 @@ export class Backoff {
   readonly #initialMs: number;
   readonly #maxMs: number;
   readonly #factor: number;
-  #stepMs: number;
   #attempts = 0;
 
   constructor(options: BackoffOptions) {
@@ -53,7 +53,6 @@ export class Backoff {
         `Invalid backoff: initialMs ${this.#initialMs}, maxMs ${this.#maxMs}, factor ${this.#factor}`,
       );
     }
-    this.#stepMs = this.#initialMs;
   }
 
   /** Delays handed out since the last reset. */
@@ -63,15 +62,16 @@ export class Backoff {
 
   /** The next delay, in [step/2, step); the step then grows. */
   next(): number {
-    const step = this.#stepMs;
-    this.#stepMs = Math.min(this.#maxMs, step * this.#factor);
-    this.#attempts++;
+    const attempt = this.#attempts++;
+    if (this.#factor === 2) {
+      return backoffDelayMs(attempt, { baseMs: this.#initialMs, maxMs: this.#maxMs }, this.#prng);
+    }
+    const step = Math.min(this.#maxMs, this.#initialMs * this.#factor ** Math.min(attempt, 64));
     return Math.floor(step / 2 + (step / 2) * this.#prng());
   }
 
   /** Back to the first step (after a success). */
   reset(): void {
-    this.#stepMs = this.#initialMs;
     this.#attempts = 0;
   }
 }

@@ -1,11 +1,12 @@
 /**
- * Retry delays: exponential backoff with jitter, for waiting on HAProxy and re-trying `--join`.
+ * Retry delays shared by the roles: exponential backoff with "equal jitter" (each delay drawn from
+ * the upper half of its step), so many nodes restarted together do not retry in step.
  * Pure: the random source is passed in.
  *
  * @module
  */
 
-import type { Prng } from "../../clock.ts";
+import type { Prng } from "../clock.ts";
 
 /** Settings of {@linkcode backoffDelayMs}. */
 export interface BackoffOptions {
@@ -29,5 +30,5 @@ export interface BackoffOptions {
 export function backoffDelayMs(attempt: number, options: BackoffOptions, prng: Prng): number {
   const exp = options.baseMs * 2 ** Math.min(Math.max(0, attempt), 30);
   const capped = Math.min(options.maxMs, exp);
-  return Math.round(capped * (0.5 + prng() / 2));
+  return Math.floor(capped * (0.5 + prng() / 2));
 }
