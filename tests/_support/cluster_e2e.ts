@@ -1,0 +1,379 @@
+/**
+ * End-to-end cluster helpers: real `shoal sidecar` and `shoal task` processes (through
+ * {@linkcode startShoal}), a real HAProxy (under the sidecar or started by the test), the demo's
+ * HTTP worker, a fixed-rate load loop through HAProxy, and cleanup that kills every process a test
+ * started — by process id, descendants included (a SIGKILLed sidecar leaves its HAProxy behind,
+ * a SIGKILLed task its worker).
+ *
+ * Addresses: every test file picks its own `127.90.<file>.<node>` range, so files running in
+ * parallel never share an address.
+ *
+ * @module
+ */
+
+import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mod.ts";
+import { type ShoalProcess, startShoal } from "./shoal_process.ts";
+
+/** The demo worker: answers every request with `hello from $DEMO_TASK`, drains on SIGTERM. */
+export const DEMO_WORKER = new URL("../../examples/demo_worker.ts", import.meta.url).pathname;
+/** The backend every e2e configuration routes to. */
+export const BACKEND = "shoal";
+
+/** A TCP port that was free a moment ago on `host` (its UDP side too, for gossip). */
+export function freePortOn(host: string): number {
+  for (let i = 0; i < 32; i++) {
+    const l = Deno.listen({ hostname: host, port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    try {
+      Deno.listenDatagram({ hostname: host, port, transport: "udp" }).close();
+      return port;
+    } catch {
+      // the UDP side is taken; try another
+    }
+  }
+  throw new Error(`No free port on ${host}`);
+}
+
+/** Options of {@linkcode writeHaproxyConfig}. */
+export interface HaproxyConfigOptions {
+  /** Frontend address, `host:port`. */
+  readonly web: string;
+  /** Extra lines of every backend section (after `balance` and `option httpchk`). */
+  readonly backendLines?: readonly string[];
+  /** More backends, each with its own frontend address (`host:port`). */
+  readonly more?: readonly { readonly backend: string; readonly web: string }[];
+}
+
+/** A generated HAProxy configuration in a temporary directory. */
+export interface HaproxyFiles {
+  readonly dir: string;
+  readonly cfg: string;
+  readonly socket: string;
+  /** The frontend URL. */
+  readonly url: string;
+}
+
+/** Writes a configuration with an admin socket, one frontend and the `shoal` backend. */
+export async function writeHaproxyConfig(o: HaproxyConfigOptions): Promise<HaproxyFiles> {
+  const dir = await Deno.makeTempDir({ prefix: "shoal-e2e-" });
+  const socket = `${dir}/admin.sock`;
+  const cfg = `${dir}/haproxy.cfg`;
+  const pairs = [{ backend: BACKEND, web: o.web }, ...(o.more ?? [])];
+  const sections = pairs.flatMap(({ backend, web }) => [
+    `frontend fe_${backend}`,
+    `  bind ${web}`,
+    `  default_backend ${backend}`,
+    `backend ${backend}`,
+    "  balance roundrobin",
+    "  option httpchk GET /",
+    ...(o.backendLines ?? []).map((l) => `  ${l}`),
+  ]);
+  await Deno.writeTextFile(
+    cfg,
+    [
+      "global",
+      `  stats socket ${socket} mode 600 level admin`,
+      "  stats timeout 10s",
+      "defaults",
+      "  mode http",
+      "  timeout connect 1s",
+      "  timeout client 10s",
+      "  timeout server 10s",
+      ...sections,
+      "",
+    ].join("\n"),
+  );
+  return { dir, cfg, socket, url: `http://${o.web}/` };
+}
+
+/** Options of {@linkcode Cluster.sidecar}. */
+export interface SidecarOptions {
+  readonly name: string;
+  readonly host: string;
+  readonly files: HaproxyFiles;
+  /** Run HAProxy under the sidecar (`-- haproxy -W -db -f cfg`). @default true */
+  readonly supervise?: boolean;
+  /** Gossip port. @default 0 (ephemeral; read it from {@linkcode gossipAddr}) */
+  readonly port?: number;
+  readonly join?: readonly string[];
+  readonly extra?: readonly string[];
+}
+
+/** Options of {@linkcode Cluster.task}. */
+export interface TaskOptions {
+  readonly name: string;
+  readonly host: string;
+  /** Gossip addresses to join. */
+  readonly join: readonly string[];
+  /** @default "5s" */
+  readonly drainTimeout?: string;
+  readonly extra?: readonly string[];
+}
+
+/** The processes of one test; {@linkcode Cluster.stop} kills all of them. */
+export class Cluster {
+  readonly #procs: ShoalProcess[] = [];
+  readonly #dirs: string[] = [];
+
+  /** Starts `shoal sidecar`; resolves once it manages HAProxy (`sidecar.running`). */
+  async sidecar(o: SidecarOptions): Promise<ShoalProcess> {
+    this.#dirs.push(o.files.dir);
+    const args = [
+      "sidecar",
+      `--node=${o.name}`,
+      `--bind=${o.host}:${o.port ?? 0}`,
+      "--rpc-addr=",
+      `--metrics-addr=${o.host}:0`,
+      `--haproxy-socket=${o.files.socket}`,
+      `--haproxy-backend=${BACKEND}`,
+      ...(o.join ?? []).map((j) => `--join=${j}`),
+      ...(o.extra ?? []),
+    ];
+    if (o.supervise ?? true) args.push("--", "haproxy", "-W", "-db", "-f", o.files.cfg);
+    const proc = this.track(startShoal(args));
+    await proc.waitForLog("sidecar.running", undefined, 30_000);
+    return proc;
+  }
+
+  /** Starts `shoal task` with the demo worker; resolves once it is announced (`task.announce.accepted`). */
+  async task(o: TaskOptions): Promise<ShoalProcess> {
+    const proc = this.track(startShoal([
+      "task",
+      `--node=${o.name}`,
+      `--bind=${o.host}:0`,
+      "--rpc-addr=",
+      `--metrics-addr=${o.host}:0`,
+      `--listen-addr=${o.host}:0`,
+      `--drain-timeout=${o.drainTimeout ?? "5s"}`,
+      ...o.join.map((j) => `--join=${j}`),
+      ...(o.extra ?? []),
+      "--",
+      Deno.execPath(),
+      "run",
+      "-A",
+      DEMO_WORKER,
+    ], { DEMO_TASK: o.name }));
+    await proc.waitForLog("task.announce.accepted", undefined, 30_000);
+    return proc;
+  }
+
+  /** Adds a process to the ones {@linkcode stop} kills. */
+  track(proc: ShoalProcess): ShoalProcess {
+    this.#procs.push(proc);
+    return proc;
+  }
+
+  /** SIGKILLs every process and its descendants, waits for them, removes the temporary dirs. */
+  async stop(): Promise<void> {
+    for (const p of this.#procs) killTree(p.pid, "SIGKILL");
+    await Promise.all(this.#procs.map((p) => p.stop()));
+    for (const dir of this.#dirs) await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The address a shoal process gossips on, from its `gossip.started` line. */
+export async function gossipAddr(proc: ShoalProcess): Promise<string> {
+  return String((await proc.waitForLog("gossip.started")).bind);
+}
+
+/** The `host:port` of a process's `/metrics` server, from its `metrics.serving` line. */
+export async function metricsAddr(proc: ShoalProcess): Promise<string> {
+  return String((await proc.waitForLog("metrics.serving")).addr);
+}
+
+/** The pid of a task's worker, from its `task.ready` line. */
+export async function workerPid(task: ShoalProcess): Promise<number> {
+  return Number((await task.waitForLog("task.ready")).pid);
+}
+
+/** Every descendant of `pid` (children first-level first), read from `/proc`. */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0 && out.length < 1024) {
+    const p = queue.shift()!;
+    let tids: string[] = [];
+    try {
+      tids = [...Deno.readDirSync(`/proc/${p}/task`)].map((e) => e.name);
+    } catch {
+      continue; // gone
+    }
+    for (const tid of tids) {
+      let text = "";
+      try {
+        text = Deno.readTextFileSync(`/proc/${p}/task/${tid}/children`);
+      } catch {
+        continue;
+      }
+      for (const c of text.trim().split(/\s+/).filter((s) => s !== "")) {
+        out.push(Number(c));
+        queue.push(Number(c));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Signals `pid` and all its descendants at once (collected before the first signal), as a
+ * process-group kill would: a task crash takes its worker with it.
+ */
+export function killTree(pid: number, signal: Deno.Signal): void {
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      Deno.kill(p, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A reader of HAProxy's state, one connection per command (it survives HAProxy restarts). */
+export function haproxyReader(socketPath: string): RuntimeClient {
+  return new RuntimeClient({ socketPath, mode: "per-command" });
+}
+
+/** The managed servers of the backend as HAProxy reports them (`show stat`). */
+export async function servers(client: RuntimeClient): Promise<StatRow[]> {
+  return (await client.stat(BACKEND)).filter((r) => r.kind === "server");
+}
+
+/** The HAProxy server name of a task node. */
+export function serverOf(node: string): string {
+  return serverNameFor(node);
+}
+
+/**
+ * Polls HAProxy every 20 ms until the status of `node`'s server (undefined when absent)
+ * satisfies `cond`; resolves to the time it did (`performance.now()`), or throws after
+ * `deadlineMs`.
+ */
+export async function whenServer(
+  client: RuntimeClient,
+  node: string,
+  cond: (status: string | undefined) => boolean,
+  deadlineMs: number,
+): Promise<number> {
+  const end = performance.now() + deadlineMs;
+  for (;;) {
+    const row = (await servers(client)).find((s) => s.service === serverOf(node));
+    if (cond(row?.status)) return performance.now();
+    if (performance.now() > end) {
+      throw new Error(`Timed out after ${deadlineMs} ms: ${node}'s server is ${row?.status}`);
+    }
+    await new Promise((r) => setTimeout(r, 20)); // the poll's pace
+  }
+}
+
+/** True when every node in `nodes` has an UP server (and nothing else is UP when `only`). */
+export async function upExactly(client: RuntimeClient, nodes: readonly string[]): Promise<boolean> {
+  const up = (await servers(client)).filter((r) => r.status.startsWith("UP")).map((r) => r.service);
+  const want = nodes.map(serverOf);
+  return up.length === want.length && want.every((n) => up.includes(n));
+}
+
+/** One request of a {@linkcode Load} run. */
+export interface LoadResult {
+  /** When it was sent, `performance.now()` ms. */
+  readonly sentMs: number;
+  readonly latencyMs: number;
+  /** HTTP status, or 0 when the request itself failed. */
+  readonly status: number;
+  /** The body (`hello from <task>`) or the error text. */
+  readonly body: string;
+}
+
+/** Options of {@linkcode Load}. */
+export interface LoadOptions {
+  /** Requests per second, sent at a fixed pace whatever the answers take. */
+  readonly ratePerS: number;
+  /** Stops by itself after this long, if {@linkcode Load.stop} was not called. */
+  readonly maxMs: number;
+  /** Per-request timeout. @default 3000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Fixed-rate GETs to `url` (each on a new connection), bounded by `maxMs`; every answer is kept.
+ * Pacing is by deadline, not by sleeping after each answer, so slow answers do not lower the rate.
+ */
+export class Load {
+  readonly results: LoadResult[] = [];
+  readonly #inflight = new Set<Promise<void>>();
+  readonly #done: Promise<void>;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+
+  constructor(url: string, o: LoadOptions) {
+    this.#done = this.#run(url, o);
+  }
+
+  /** Resolves once the run ended by itself (after `maxMs`) and every answer arrived. */
+  async finished(): Promise<LoadResult[]> {
+    await this.#done;
+    return this.results;
+  }
+
+  /** Stops sending and waits for the requests in flight. */
+  async stop(): Promise<LoadResult[]> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#done;
+    return this.results;
+  }
+
+  /** The requests that did not get a 200. */
+  failures(): LoadResult[] {
+    return this.results.filter((r) => r.status !== 200);
+  }
+
+  /** Requests answered by each task (from the body), successful ones only. */
+  byTask(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of this.results) {
+      if (r.status !== 200) continue;
+      const who = r.body.replace(/^hello from /, "").trim();
+      counts.set(who, (counts.get(who) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async #run(url: string, o: LoadOptions): Promise<void> {
+    const startMs = performance.now();
+    const periodMs = 1000 / o.ratePerS;
+    for (let i = 0; !this.#stopped; i++) {
+      const dueMs = startMs + i * periodMs;
+      if (dueMs - startMs > o.maxMs) break;
+      const waitMs = dueMs - performance.now();
+      if (waitMs > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, waitMs);
+          this.#wake = () => (clearTimeout(t), resolve());
+        });
+        this.#wake = undefined;
+        if (this.#stopped) break;
+      }
+      const p = this.#one(url, o.timeoutMs ?? 3000).finally(() => this.#inflight.delete(p));
+      this.#inflight.add(p);
+    }
+    await Promise.all(this.#inflight);
+  }
+
+  async #one(url: string, timeoutMs: number): Promise<void> {
+    const sentMs = performance.now();
+    let status = 0;
+    let body = "";
+    try {
+      const res = await fetch(url, {
+        headers: { connection: "close" },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.status;
+      body = await res.text();
+    } catch (err) {
+      body = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    }
+    this.results.push({ sentMs, latencyMs: performance.now() - sentMs, status, body });
+  }
+}
