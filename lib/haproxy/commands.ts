@@ -90,6 +90,12 @@ export interface CheckOptions {
   rise?: number;
   /** Failing checks needed to go DOWN. @default 3 */
   fall?: number;
+  /**
+   * Interval while the server is DOWN, which is how a new server starts: a short one makes it
+   * routable soon after its worker is ready instead of one `interMs` later.
+   * @default interMs (HAProxy's default)
+   */
+  downinterMs?: number;
 }
 
 /** What `add server` needs. */
@@ -135,6 +141,12 @@ export function serverWords(spec: Omit<AddServerSpec, "backend">): string[] {
     }
     if (c.fall !== undefined) {
       words.push("fall", String(validateInteger("check.fall", c.fall, 1, 100)));
+    }
+    if (c.downinterMs !== undefined) {
+      words.push(
+        "downinter",
+        `${validateInteger("check.downinterMs", c.downinterMs, 10, 3_600_000)}ms`,
+      );
     }
   }
   return words;

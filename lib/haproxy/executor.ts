@@ -70,7 +70,12 @@ export function stepCommands(step: PlanStep): Command[] {
     case "drain":
       return [setStateCommand(step.backend, step.name, "drain")];
     case "maint":
-      return [setStateCommand(step.backend, step.name, "maint")];
+      return step.shutdownSessions
+        ? [
+          setStateCommand(step.backend, step.name, "maint"),
+          shutdownSessionsCommand(step.backend, step.name),
+        ]
+        : [setStateCommand(step.backend, step.name, "maint")];
     case "delete":
       return deleteSequence(step.backend, step.name, step.shutdownSessions);
   }

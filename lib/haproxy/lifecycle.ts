@@ -15,10 +15,11 @@ import {
   readyAfterChecksCommand,
   setStateCommand,
   setWeightCommand,
+  shutdownSessionsCommand,
 } from "./commands.ts";
 import { NoSuchServerError, ServerAlreadyExistsError, StillHasConnectionsError } from "./errors.ts";
 import { addSequence, deleteSequence, sleep } from "./executor.ts";
-import { REMOVE_SETTLE_MS } from "./plan.ts";
+import { REMOVE_DELAY_MS, REMOVE_SETTLE_MS } from "./plan.ts";
 import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerStateRow } from "./servers_state.ts";
 import { sameIp, validateName } from "./validate.ts";
 
@@ -149,13 +150,28 @@ async function waitIdle(
   }
 }
 
-/** Removes a server at once: `maint`, `shutdown sessions`, `del server`. Gone already is fine. */
+/**
+ * Removes a server at once: `maint` and `shutdown sessions` now, `del server` after `delayMs` in
+ * maintenance (see {@linkcode REMOVE_DELAY_MS}: HAProxy 2.6 can crash when a server is deleted
+ * under streams waiting to retry it). Gone already is fine.
+ */
 export async function removeServerNow(
   client: RuntimeClient,
   backend: string,
   name: string,
   clock: Clock = systemClock,
+  delayMs: number = REMOVE_DELAY_MS,
 ): Promise<void> {
+  const results = await client.executeAll([
+    setStateCommand(backend, name, "maint"),
+    shutdownSessionsCommand(backend, name),
+  ]);
+  const failed = results.find((r) => !r.ok);
+  if (failed && !failed.ok) {
+    if (failed.error instanceof NoSuchServerError) return;
+    throw failed.error;
+  }
+  if (delayMs > 0) await sleep(clock, delayMs);
   await removeWithRetries(client, backend, name, true, clock);
 }
 

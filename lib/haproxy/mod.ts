@@ -109,6 +109,7 @@ export {
   type PlanInput,
   planReconcile,
   type PlanStep,
+  REMOVE_DELAY_MS,
   REMOVE_SETTLE_MS,
   serverOptionsKey,
   type WaitingDrain,

@@ -46,6 +46,7 @@ export interface PassContext {
   readonly drainTimeoutMs: number;
   /** Pause between a drained server's maintenance and its delete. */
   readonly removeSettleMs: number;
+  readonly removeDelayMs: number;
   /** Stepped weight ramp, if any. */
   readonly ramp: RampOptions | undefined;
 }
@@ -71,6 +72,7 @@ export async function runPass(
     drainStartedMs: memory.drainStartedMs,
     maintStartedMs: memory.maintStartedMs,
     removeSettleMs: ctx.removeSettleMs,
+    removeDelayMs: ctx.removeDelayMs,
     appliedOptions: memory.appliedOptions,
     ...(ctx.ramp ? { ramp: { ...ctx.ramp, startedMs: memory.rampStartedMs } } : {}),
   });

@@ -75,6 +75,8 @@ export interface PlanInput {
    * are checked again (the spec's safety note for 2.6.12's `del server` races). @default 100
    */
   readonly removeSettleMs?: number;
+  /** How long a server removed at once stays in maintenance before its delete. @default 5000 */
+  readonly removeDelayMs?: number;
   /**
    * `backend/name` → {@linkcode serverOptionsKey} of the options the server was added with. A
    * server listed here whose desired check or slowstart options differ is replaced; servers not
@@ -110,7 +112,13 @@ export type PlanStep =
   }
   | { readonly kind: "drain"; readonly backend: string; readonly name: string }
   /** A drained server goes to maintenance; it is deleted on a later pass if still idle. */
-  | { readonly kind: "maint"; readonly backend: string; readonly name: string }
+  | {
+    readonly kind: "maint";
+    readonly backend: string;
+    readonly name: string;
+    /** Also `shutdown sessions server` (a server removed at once, not drained). */
+    readonly shutdownSessions?: boolean;
+  }
   | {
     readonly kind: "delete";
     readonly backend: string;
@@ -153,6 +161,17 @@ const STEP_ORDER: Record<PlanStep["kind"], number> = {
 /** Default of {@linkcode PlanInput.removeSettleMs}. */
 export const REMOVE_SETTLE_MS = 100;
 
+/**
+ * Default of {@linkcode PlanInput.removeDelayMs}: how long a server removed at once stays in
+ * maintenance before `del server`. HAProxy 2.6 lets `del server` through while streams still wait
+ * to retry a connection to that server (retries are spaced by min(`timeout connect`, 1 s)), and
+ * then crashes when they wake up (fixed upstream in 2.9, "don't delete a dynamic server that has
+ * streams"). A dead server's streams retry up to `retries` (3) times, each after up to
+ * min(`timeout connect`, 1 s); 5 s in maintenance outlasts that. The server takes no traffic
+ * meanwhile, so waiting costs nothing.
+ */
+export const REMOVE_DELAY_MS = 5000;
+
 /** Key of a server in the bookkeeping maps. */
 export function serverKey(backend: string, name: string): string {
   return `${backend}/${name}`;
@@ -165,7 +184,7 @@ export function serverKey(backend: string, name: string): string {
 export function serverOptionsKey(server: DesiredServer): string {
   const c = server.check;
   return JSON.stringify([
-    c ? [c.interMs ?? null, c.rise ?? null, c.fall ?? null] : null,
+    c ? [c.interMs ?? null, c.rise ?? null, c.fall ?? null, c.downinterMs ?? null] : null,
     server.slowstartMs ?? null,
   ]);
 }
@@ -227,9 +246,9 @@ export function planReconcile(input: PlanInput): Plan {
     }
     for (const [name, actual] of observed) {
       if (wantedNames.has(name)) continue;
-      const shutdownSessions = actual.sessions === undefined || actual.sessions.scur > 0 ||
-        actual.sessions.qcur > 0;
-      steps.push({ kind: "delete", backend, name, shutdownSessions, reason: "undesired" });
+      const step = planRemoval(input, backend, actual);
+      if ("kind" in step) steps.push(step);
+      else waiting.push(step);
     }
   }
   steps.sort(compareSteps);
@@ -279,18 +298,55 @@ function planDrain(
   const startedMs = input.drainStartedMs.get(serverKey(backend, name)) ?? input.nowMs;
   const deadlineMs = startedMs + input.drainTimeoutMs;
   if (actual.admin === "ready") return { kind: "drain", backend, name };
+  const key = serverKey(backend, name);
+  const maintMs = input.maintStartedMs?.get(key) ?? input.nowMs;
+  const inMaintMs = actual.admin === "maint" ? input.nowMs - maintMs : 0;
+  const delayMs = input.removeDelayMs ?? REMOVE_DELAY_MS;
   const s = actual.sessions;
   if (s !== undefined && s.scur === 0 && s.qcur === 0 && (s.backendQcur ?? 0) === 0) {
     if (actual.admin === "drain") return { kind: "maint", backend, name };
-    const maintMs = input.maintStartedMs?.get(serverKey(backend, name)) ?? input.nowMs;
-    if (input.nowMs - maintMs >= (input.removeSettleMs ?? REMOVE_SETTLE_MS)) {
+    // Drained while its worker still answered: nothing waits to retry it, so the short settle
+    // pause of spec §2 is enough.
+    const settleMs = input.removeSettleMs ?? REMOVE_SETTLE_MS;
+    if (inMaintMs >= settleMs) {
       return { kind: "delete", backend, name, shutdownSessions: false, reason: "drained" };
     }
+    return { backend, name, deadlineMs: maintMs + settleMs };
   }
   if (input.nowMs >= deadlineMs) {
-    return { kind: "delete", backend, name, shutdownSessions: true, reason: "drain-timeout" };
+    // Past the deadline: sessions are shut down now, the delete follows removeDelayMs later.
+    if (actual.admin !== "maint" && delayMs > 0) {
+      return { kind: "maint", backend, name, shutdownSessions: true };
+    }
+    if (inMaintMs >= delayMs) {
+      return { kind: "delete", backend, name, shutdownSessions: true, reason: "drain-timeout" };
+    }
+    return { backend, name, deadlineMs: maintMs + delayMs };
   }
   return { backend, name, deadlineMs };
+}
+
+/**
+ * A server nobody wants any more goes at once, in two steps: maintenance with its sessions shut
+ * down now, and the delete once it has been in maintenance for `removeDelayMs`.
+ */
+function planRemoval(
+  input: PlanInput,
+  backend: string,
+  actual: ObservedServer,
+): PlanStep | WaitingDrain {
+  const name = actual.name;
+  const busy = actual.sessions === undefined || actual.sessions.scur > 0 ||
+    actual.sessions.qcur > 0;
+  const delayMs = input.removeDelayMs ?? REMOVE_DELAY_MS;
+  if (actual.admin !== "maint" && delayMs > 0) {
+    return { kind: "maint", backend, name, shutdownSessions: true };
+  }
+  const maintMs = input.maintStartedMs?.get(serverKey(backend, name)) ?? input.nowMs;
+  if (input.nowMs - maintMs >= delayMs) {
+    return { kind: "delete", backend, name, shutdownSessions: busy, reason: "undesired" };
+  }
+  return { backend, name, deadlineMs: maintMs + delayMs };
 }
 
 function compareSteps(a: PlanStep, b: PlanStep): number {

@@ -13,7 +13,12 @@ import type { RuntimeClient } from "./client.ts";
 import { ValidationError } from "./errors.ts";
 import { DEFAULT_PREFIX, isManagedName } from "./names.ts";
 import { type PassContext, type PassReport, runPass } from "./pass.ts";
-import { type DesiredServer, type ObservedServer, REMOVE_SETTLE_MS } from "./plan.ts";
+import {
+  type DesiredServer,
+  type ObservedServer,
+  REMOVE_DELAY_MS,
+  REMOVE_SETTLE_MS,
+} from "./plan.ts";
 import type { RampOptions } from "./ramp.ts";
 import { ReconcileMemory } from "./memory.ts";
 import { nextPassDelayMs } from "./schedule.ts";
@@ -42,6 +47,8 @@ export interface ReconcilerOptions {
   drainPollMs?: number;
   /** Pause between a drained server's maintenance and its `del server`. @default 100 */
   removeSettleMs?: number;
+  /** How long a server removed at once stays in maintenance before `del server`. @default 5000 */
+  removeDelayMs?: number;
   /**
    * Read `show stat` every pass so {@linkcode Reconciler.observed} has every server's sessions
    * (for metrics); otherwise only backends with draining servers are read.
@@ -119,6 +126,7 @@ export class Reconciler {
       drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
       drainPollMs: options.drainPollMs ?? 200,
       removeSettleMs: options.removeSettleMs ?? REMOVE_SETTLE_MS,
+      removeDelayMs: options.removeDelayMs ?? REMOVE_DELAY_MS,
       observeSessions: options.observeSessions ?? false,
     };
   }
@@ -279,6 +287,7 @@ export class Reconciler {
       observeSessions: this.#opts.observeSessions,
       drainTimeoutMs: this.#opts.drainTimeoutMs,
       removeSettleMs: this.#opts.removeSettleMs,
+      removeDelayMs: this.#opts.removeDelayMs,
       ramp: this.#ramp,
     };
   }

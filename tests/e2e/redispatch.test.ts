@@ -51,7 +51,7 @@ Deno.test("e2e: with option redispatch, crashes under load fail only requests in
     await waitFor("load under way", () => load!.results.length >= 25, 5_000);
 
     Deno.kill(await workerPid(crash!), "SIGKILL");
-    await whenServer(hap, "crash", (s) => s === undefined, 5_000);
+    await whenServer(hap, "crash", (s) => s === undefined, 10_000);
     await waitFor("1.5 s more load", () => load!.results.length >= 100, 10_000);
     const afterCrash = load.failures().length;
     ok(afterCrash <= IN_FLIGHT_MAX, `${afterCrash} requests failed around the worker crash`);

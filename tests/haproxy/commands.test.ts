@@ -19,11 +19,22 @@ Deno.test("addServerCommand() formats validated arguments with check options", (
     port: 8080,
     weight: 20,
     slowstartMs: 5000,
-    check: { interMs: 500, rise: 2, fall: 1 },
+    check: { interMs: 500, rise: 2, fall: 1, downinterMs: 100 },
   });
   assert.equal(
     cmd.line,
-    "add server be_app/shoal-a [2001:db8::10]:8080 weight 20 slowstart 5000ms check inter 500ms rise 2 fall 1",
+    "add server be_app/shoal-a [2001:db8::10]:8080 weight 20 slowstart 5000ms check inter 500ms rise 2 fall 1 downinter 100ms",
+  );
+  assert.throws(
+    () =>
+      addServerCommand({
+        backend: "b",
+        name: "s",
+        addr: "10.0.0.1",
+        port: 80,
+        check: { downinterMs: 1 },
+      }),
+    ValidationError,
   );
   assert.equal(
     addServerCommand({ backend: "b", name: "s", addr: "10.0.0.1", port: 80 }).line,

@@ -4,6 +4,7 @@ import {
   planReconcile,
   type PlanStep,
   rampedWeight,
+  REMOVE_DELAY_MS,
 } from "../../lib/haproxy/mod.ts";
 import { nextPassDelayMs } from "../../lib/haproxy/schedule.ts";
 import { BE, input, seen, want } from "./_plan_fixtures.ts";
@@ -21,11 +22,14 @@ function expected(
   late: boolean,
 ): string {
   if (o === "absent") return d === "ready" ? "add" : "none";
-  if (d === "absent") return `delete:undesired:${sessions !== "idle"}`;
+  // removed at once: maintenance (sessions shut down) first, the delete after removeDelayMs
+  if (d === "absent") return o === "maint" ? `delete:undesired:${sessions !== "idle"}` : "maint";
   if (d === "ready") return moved ? "replace" : o === "ready" ? "none" : "ready";
   if (o === "ready") return "drain";
   if (sessions === "idle") return o === "drain" ? "maint" : "delete:drained:false";
-  return late ? "delete:drain-timeout:true" : "wait";
+  if (!late) return "wait";
+  // past the deadline: sessions shut down in maintenance first, the delete after removeDelayMs
+  return o === "maint" ? "delete:drain-timeout:true" : "maint";
 }
 
 function describe(steps: readonly PlanStep[], waiting: number): string {
@@ -53,6 +57,7 @@ Deno.test("planReconcile() decides every desired × observed × sessions × dead
             const plan = planReconcile(input(desired, observed, {
               drainStartedMs: new Map([[`${BE}/shoal-a`, late ? 0 : 900]]),
               maintStartedMs: new Map([[`${BE}/shoal-a`, 0]]),
+              removeDelayMs: 1000,
             }));
             const label = JSON.stringify({ d, o, moved, sessions, late });
             assert.equal(
@@ -88,7 +93,7 @@ Deno.test("planReconcile() refuses a desired server outside the prefix", () => {
   assert.throws(() => planReconcile(input([want("static1")], [])), TypeError);
 });
 
-Deno.test("planReconcile() orders adds first, then health, ready, weight, drain, delete", () => {
+Deno.test("planReconcile() orders adds first, then health, ready, weight, drain, maint, delete", () => {
   const plan = planReconcile(input(
     [
       want("shoal-z-new"),
@@ -116,7 +121,7 @@ Deno.test("planReconcile() orders adds first, then health, ready, weight, drain,
     "ready:shoal-back",
     "setWeight:shoal-heavier",
     "drain:shoal-leaving",
-    "delete:shoal-dead",
+    "maint:shoal-dead",
   ]);
   const ready = plan.steps.find((s) => s.kind === "ready");
   assert.deepEqual(ready, { kind: "ready", backend: BE, name: "shoal-back", healthDown: true });
@@ -194,7 +199,7 @@ Deno.test("planReconcile() converges: applying its plan to a model leaves nothin
     seen("shoal-e"),
     seen("static"),
   ];
-  const settled = { removeSettleMs: 0 };
+  const settled = { removeSettleMs: 0, removeDelayMs: 0 };
   for (let round = 0; round < 5; round++) {
     const plan = planReconcile(input(desired, observed, settled));
     if (plan.steps.length === 0) break;
@@ -254,4 +259,34 @@ Deno.test("nextPassDelayMs() picks the shortest delay that applies", () => {
   assert.equal(nextPassDelayMs({ ...idle, ramping: 1 }, false, delays), 50);
   const noRamp = { periodMs: 2000, retryMs: 250, drainPollMs: 100 };
   assert.equal(nextPassDelayMs({ ...idle, ramping: 1 }, false, noRamp), 2000);
+});
+
+Deno.test("planReconcile() removes an unwanted server in two steps: maint now, delete after removeDelayMs", () => {
+  const key = `${BE}/shoal-gone`;
+  const first = planReconcile(input([], [seen("shoal-gone", { sessions: { scur: 3, qcur: 0 } })]));
+  assert.deepEqual(first.steps, [
+    { kind: "maint", backend: BE, name: "shoal-gone", shutdownSessions: true },
+  ]);
+  const inMaint = seen("shoal-gone", { admin: "maint", sessions: { scur: 0, qcur: 0 } });
+  const early = planReconcile(
+    input([], [inMaint], { maintStartedMs: new Map([[key, 0]]), nowMs: REMOVE_DELAY_MS - 1 }),
+  );
+  assert.deepEqual(early.steps, []);
+  assert.deepEqual(early.waiting, [{
+    backend: BE,
+    name: "shoal-gone",
+    deadlineMs: REMOVE_DELAY_MS,
+  }]);
+  const due = planReconcile(
+    input([], [inMaint], { maintStartedMs: new Map([[key, 0]]), nowMs: REMOVE_DELAY_MS }),
+  );
+  assert.deepEqual(due.steps, [
+    {
+      kind: "delete",
+      backend: BE,
+      name: "shoal-gone",
+      shutdownSessions: false,
+      reason: "undesired",
+    },
+  ]);
 });

@@ -14,14 +14,18 @@ Deno.test("planReconcile() puts a drained server in maintenance, then deletes it
   const early = planReconcile(input([want("shoal-a", { state: "drain" })], inMaint, {
     maintStartedMs: new Map([[key, 950]]),
     removeSettleMs: 100,
+    removeDelayMs: 0,
   }));
   assert.deepEqual(early.steps, [], "no del within the settle pause");
   assert.equal(early.waiting.length, 1);
-  const unknownStart = planReconcile(input([want("shoal-a", { state: "drain" })], inMaint));
+  const unknownStart = planReconcile(
+    input([want("shoal-a", { state: "drain" })], inMaint, { removeDelayMs: 0 }),
+  );
   assert.deepEqual(unknownStart.steps, [], "a maintenance start not seen yet counts as now");
   const late = planReconcile(input([want("shoal-a", { state: "drain" })], inMaint, {
     maintStartedMs: new Map([[key, 900]]),
     removeSettleMs: 100,
+    removeDelayMs: 0,
   }));
   assert.deepEqual(late.steps, [{
     kind: "delete",

@@ -63,6 +63,7 @@ Deno.test("Reconciler adds and removes managed servers and leaves the others alo
     backends: ["be_app"],
     periodMs: 60_000,
     observeSessions: true,
+    removeDelayMs: 300,
   });
   try {
     await rawCommand(hap.socketPath, "add server be_app/manual-1 127.0.0.4:2");
@@ -78,8 +79,17 @@ Deno.test("Reconciler adds and removes managed servers and leaves the others alo
 
     rec.setDesired("be_app", [server("shoal-a", "127.0.0.2", a.port)]);
     await rec.settled();
-    const names = (await client.serversState("be_app")).map((r) => `${r.name}:${r.admin}`);
-    assert.deepEqual(names.sort(), ["manual-1:maint", "shoal-a:ready", "static1:maint"]);
+    const state = async () =>
+      (await client.serversState("be_app")).map((r) => `${r.name}:${r.admin}`).sort();
+    // out of rotation at once, deleted after REMOVE_DELAY_MS in maintenance
+    assert.deepEqual(await state(), [
+      "manual-1:maint",
+      "shoal-a:ready",
+      "shoal-b:maint",
+      "static1:maint",
+    ]);
+    await waitFor("shoal-b deleted", async () => !(await state()).includes("shoal-b:maint"));
+    assert.deepEqual(await state(), ["manual-1:maint", "shoal-a:ready", "static1:maint"]);
     assert.deepEqual((await rec.reconcileOnce()).plan.steps, []);
     const a1 = rec.observed("be_app").find((s) => s.name === "shoal-a");
     assert.deepEqual([a1?.admin, a1?.uweight, a1?.sessions], [
@@ -158,6 +168,7 @@ Deno.test("Reconciler cuts a drain at its deadline and removes undesired servers
     drainTimeoutMs: 300,
     drainPollMs: 20,
     periodMs: 60_000,
+    removeDelayMs: 300,
   });
   try {
     await rec.start();
@@ -181,8 +192,11 @@ Deno.test("Reconciler cuts a drain at its deadline and removes undesired servers
     await waitFor("the request to reach b", () => b.held === 1);
     rec.setDesired("be_app", []);
     await rec.settled();
-    assert.equal((await dying).status, 502, "removed at once");
-    assert.deepEqual(await client.serversState("be_app"), []);
+    assert.equal((await dying).status, 502, "its sessions are cut at once");
+    await waitFor(
+      "shoal-b deleted",
+      async () => (await client.serversState("be_app")).length === 0,
+    );
   } finally {
     await rec.stop();
     await client.close();

@@ -55,7 +55,7 @@ Deno.test("Reconciler started again leaves running servers alone until setDesire
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   const client = new RuntimeClient({ socketPath: hap.socketPath });
-  const options = { backends: ["be_app"], periodMs: 60_000 };
+  const options = { backends: ["be_app"], periodMs: 60_000, removeDelayMs: 300 };
   try {
     const first = new Reconciler(client, options);
     await first.start();
@@ -80,7 +80,10 @@ Deno.test("Reconciler started again leaves running servers alone until setDesire
 
       second.setDesired("be_app", []);
       await second.settled();
-      assert.deepEqual(await servers(client), ["manual-1:127.0.0.4:2:maint"]);
+      await waitFor(
+        "shoal-a removed once setDesired says so",
+        async () => (await servers(client)).join() === "manual-1:127.0.0.4:2:maint",
+      );
     } finally {
       await second.stop();
     }
