@@ -269,7 +269,9 @@ Deno.test("shoal sidecar removes a task's server once gossip marks its serf agen
     await waitFor("server in HAProxy", async () => (await servers(hap)).has("shoal-task-b"));
     await agent.stop(); // SIGKILL: no leave, gossip must notice
     await sidecar.waitForLog("sidecar.member.failed", (l) => l.node === "task-b", 20_000);
-    await waitFor("server removed", async () => !(await servers(hap)).has("shoal-task-b"));
+    await waitFor("server removed", async () => !(await servers(hap)).has("shoal-task-b"), {
+      timeoutMs: 10_000,
+    });
   } finally {
     await agent.stop();
     sidecar.kill("SIGTERM");
@@ -326,7 +328,9 @@ Deno.test("restarted shoal sidecar adopts the healthy server and re-claims it by
     equal((await servers(hap)).get("shoal-task-c"), `127.0.7.13:${upstream.port}`);
     equal((await get(hap.url())).body, "task-c");
     await second.waitForLog("sidecar.orphan.removed", (l) => l.server === "be_app/shoal-ghost");
-    await waitFor("orphan deleted", async () => !(await servers(hap)).has("shoal-ghost"));
+    await waitFor("orphan deleted", async () => !(await servers(hap)).has("shoal-ghost"), {
+      timeoutMs: 10_000,
+    });
     const removals = second.logs().filter((l) =>
       ["haproxy.server.delete", "haproxy.server.replace", "sidecar.orphan.removed"].includes(
         String(l.event),
