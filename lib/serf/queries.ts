@@ -52,6 +52,12 @@ export interface QueryParams {
   readonly onDone?: (r: QueryResult) => void;
 }
 
+/**
+ * Largest number of expected responders a query is also sent to directly; beyond it the query
+ * goes by gossip only (a broad query is what gossip is for).
+ */
+export const DIRECT_QUERY_TARGETS_MAX = 8;
+
 /** What {@linkcode QueryEngine} needs from the serf instance. */
 export interface QueryContext {
   readonly cfg: SerfConfig;
@@ -77,6 +83,21 @@ export class QueryEngine {
 
   constructor(ctx: QueryContext) {
     this.#c = ctx;
+  }
+
+  /**
+   * shoal extension: besides gossiping the query, send it straight to the few members expected to
+   * answer, so a filtered query (a task's `announce` to its sidecars) arrives in one packet instead
+   * of after several gossip rounds. Receivers deduplicate by Lamport time and ID, so the gossiped
+   * copy is dropped; serf agents handle a query in a direct user message like a gossiped one.
+   */
+  #sendDirect(raw: Uint8Array, members: readonly Member[], expected: ReadonlySet<string>): void {
+    if (expected.size === 0 || expected.size > DIRECT_QUERY_TARGETS_MAX) return;
+    const handle = this.#c.handle();
+    for (const m of members) {
+      if (m.name === this.#c.localName || !expected.has(m.name)) continue;
+      handle.sendUserPacket({ host: m.host, port: m.port }, raw);
+    }
   }
 
   /** Collectors still running. */
@@ -138,6 +159,7 @@ export class QueryEngine {
     if (!collector.finished) this.#pending.set(q.lTime, collector);
     this.receive(q, raw);
     c.queueBroadcast(raw);
+    this.#sendDirect(raw, members, expected);
     return collector;
   }
 

@@ -7,6 +7,9 @@
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/** How long output is still collected after shoal exits. */
+const PIPE_DRAIN_MS = 2000;
+
 /** A running shoal process. */
 export interface ShoalProcess {
   readonly pid: number;
@@ -35,6 +38,9 @@ export function startShoal(args: string[], env: Record<string, string> = {}): Sh
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
+    // its own process group: stop() kills shoal with its worker, which would otherwise keep the
+    // output pipes open after shoal is gone
+    detached: true,
   }).spawn();
   let text = "";
   const lines: Record<string, unknown>[] = [];
@@ -63,7 +69,10 @@ export function startShoal(args: string[], env: Record<string, string> = {}): Sh
   let exited = false;
   const status = child.status.then(async (s) => {
     exited = true;
-    await pumps;
+    // a surviving grandchild may hold the pipes: read what is there, but never wait forever
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([pumps, new Promise((r) => (timer = setTimeout(r, PIPE_DRAIN_MS)))]);
+    clearTimeout(timer);
     for (const w of waiters) w();
     return s;
   });
@@ -102,7 +111,11 @@ export function startShoal(args: string[], env: Record<string, string> = {}): Sh
     },
     status,
     async stop() {
-      if (!exited) proc.kill("SIGKILL");
+      try {
+        Deno.kill(-child.pid, "SIGKILL"); // the whole group: shoal and its worker
+      } catch {
+        // already gone
+      }
       await status;
     },
   };

@@ -300,9 +300,13 @@ Deno.test("shoal task: health failures re-announce unhealthy, recovery re-announ
     await waitFor("ready announce", () => states().includes("ready"), 15_000);
     task.kill("SIGUSR1"); // forwarded to the worker: /health turns 503
     await waitFor("unhealthy announce", () => states().includes("unhealthy"), 10_000);
-    equal(
-      sidecar.runtime.serf.members().find((m) => m.name === "task-h")?.tags.get("state"),
-      "unhealthy",
+    // the announce may arrive (sent straight to the sidecar) before the tag change is gossiped
+    await waitFor(
+      "state tag unhealthy",
+      () =>
+        sidecar.runtime.serf.members().find((m) => m.name === "task-h")?.tags.get("state") ===
+          "unhealthy",
+      5_000,
     );
     equal((await sidecar.solicit()).get("task-h")?.state, "unhealthy");
     task.kill("SIGUSR1"); // healthy again

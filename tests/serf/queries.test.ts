@@ -246,3 +246,24 @@ Deno.test("Serf.query() with nobody to answer finishes at once instead of throwi
   }).done();
   assert.deepEqual(again.responses, []);
 });
+
+Deno.test("Serf.query() also sends a filtered query straight to its few expected responders", () => {
+  const { serf, handle } = makeSerf("task-1", 7950, { tags: new Map([["role", "task"]]) });
+  serf.notifyJoin(nodeInfo("sidecar-1", 7947, { role: "sidecar" }));
+  serf.notifyJoin(nodeInfo("sidecar-2", 7948, { role: "sidecar" }));
+  serf.notifyJoin(nodeInfo("task-2", 7949, { role: "task" }));
+  handle.sent.length = 0;
+  const collector = serf.query("announce", te.encode("x"), {
+    filterTags: new Map([["role", "^sidecar$"]]),
+  });
+  const direct = handle.sent.filter((p) => p.payload[0] === SerfMessageType.Query);
+  assert.deepEqual(direct.map((p) => p.to.port).sort(), [7947, 7948], "both sidecars, not task-2");
+  const q = decodeSerfMessage(direct[0]!.payload) as QueryMessage;
+  assert.equal(q.name, "announce");
+  assert.deepEqual([...collector.expected].sort(), ["sidecar-1", "sidecar-2"]);
+  // a query with more expected responders than DIRECT_QUERY_TARGETS_MAX stays gossip-only
+  for (let i = 0; i < 10; i++) serf.notifyJoin(nodeInfo(`n${i}`, 8000 + i));
+  handle.sent.length = 0;
+  serf.query("everyone-again", te.encode("z"));
+  assert.equal(handle.sent.filter((p) => p.payload[0] === SerfMessageType.Query).length, 0);
+});

@@ -48,6 +48,12 @@ function isTask(m: Member): boolean {
 }
 /** Delays of the extra passes after HAProxy is told to reload: the new worker starts empty. */
 const RELOAD_PASS_DELAYS_MS = [100, 300, 700, 1500, 3000];
+/** Longest wait for the sender of an announce to become a known, alive member. */
+const UNKNOWN_SENDER_WAIT_MS = 2000;
+/** How often a waiting announce looks again. */
+const UNKNOWN_SENDER_POLL_MS = 50;
+/** The answer must still reach the task before its query's deadline. */
+const UNKNOWN_SENDER_MARGIN_MS = 500;
 const MEMBER_EVENT_NAMES: Record<MemberChange["action"], string> = {
   drain: "sidecar.member.left",
   remove: "sidecar.member.failed",
@@ -59,6 +65,8 @@ export class SidecarService {
   readonly #o: SidecarServiceOptions;
   readonly #drains: DrainWatch;
   readonly #timers = new Set<TimerId>();
+  /** Announces from a sender not known yet, and when they first arrived. */
+  readonly #announceSeenMs = new Map<QueryEvent, number>();
   #unsubscribe: (() => void) | undefined;
   #applyEnabled = false;
   #stopped = false;
@@ -198,6 +206,23 @@ export class SidecarService {
   }
 
   #onAnnounce(e: QueryEvent): void {
+    // A query can outrun the gossip that introduces its sender (queries to a few sidecars are
+    // also sent directly): give the member a moment to become known before judging it.
+    const known = this.#o.serf.members().some((m) =>
+      m.name === e.sourceNode && m.status === MemberStatus.Alive
+    );
+    const waitedMs = this.#o.clock.nowMs() - (this.#announceSeenMs.get(e) ?? this.#o.clock.nowMs());
+    if (!this.#announceSeenMs.has(e)) this.#announceSeenMs.set(e, this.#o.clock.nowMs());
+    const leftMs = e.deadlineMs - this.#o.clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
+    if (!known && !this.#stopped && waitedMs < UNKNOWN_SENDER_WAIT_MS && leftMs > 0) {
+      const id = this.#o.clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
+        this.#timers.delete(id);
+        if (!this.#stopped) this.#onAnnounce(e);
+      });
+      this.#timers.add(id);
+      return;
+    }
+    this.#announceSeenMs.delete(e);
     const out = this.#register(e.sourceNode, e.payload, "announce");
     try {
       e.respond(out.response);
