@@ -36,11 +36,11 @@ import { stopSignals } from "./signals.ts";
  * Health checks of the servers the sidecar adds: a check every second, UP after one passing
  * check (a task announces `ready` only once its own readiness check passed, so one more is
  * enough), DOWN after two failures (one lost packet does not take a healthy task out). A server
- * starts DOWN and is checked every 100 ms while it is, so it takes traffic about 0.1 s after it is
+ * starts DOWN and is checked every 50 ms while it is, so it takes traffic about 0.05 s after it is
  * added rather than a whole `inter` later. The check itself is the backend's
  * (`option httpchk ...`, or a TCP connect).
  */
-export const SERVER_CHECK: CheckOptions = { interMs: 1000, rise: 1, fall: 2, downinterMs: 100 };
+export const SERVER_CHECK: CheckOptions = { interMs: 1000, rise: 1, fall: 2, downinterMs: 50 };
 /** Longest wait for a supervised HAProxy to exit after SIGTERM, before SIGKILL. */
 export const HAPROXY_STOP_TIMEOUT_MS = 10_000;
 
