@@ -182,6 +182,8 @@ defaults
   timeout connect 2s
   timeout client 10s
   timeout server 10s
+  retries 3
+  option redispatch 1
 frontend web
   bind 127.0.0.1:${webPort}
   default_backend ${BACKEND}
