@@ -203,8 +203,8 @@ Deno.test("shoal sidecar registers a serf task's announce at its gossip address 
     // An in-flight request keeps the drain open; the depart answer must wait for it.
     const held = fetch(hap.url("be_app", "/hold")).then((r) => r.text());
     await waitFor("request held by the upstream", () => upstream.held === 1);
-    const depart = encodePayload(DepartRequestSchema, { backend: "be_app", timeoutSeconds: 4 });
-    const run = serfQuery(agent, "depart", depart, "4s");
+    const depart = encodePayload(DepartRequestSchema, { backend: "be_app", timeoutSeconds: 8 });
+    const run = serfQuery(agent, "depart", depart, "8s");
     let respondedMs: number | undefined;
     run.responded.then((ms) => (respondedMs = ms));
     await sidecar.waitForLog("haproxy.server.drain", (l) => l.server === "shoal-task-a");
@@ -235,7 +235,11 @@ Deno.test("shoal sidecar registers a serf task's announce at its gossip address 
     // query's deadline, not drained, with the open session counted.
     equal((await announce(agent, upstream.port)).accepted, true);
     await waitFor("traffic routed again", async () => (await get(hap.url())).body === "task-a");
-    const stuck = fetch(hap.url("be_app", "/hold")).then((r) => r.text());
+    // settles with the body, an HTTP error status, or "cut" (connection closed) when the drain
+    // deadline shuts the session down
+    const stuck = fetch(hap.url("be_app", "/hold")).then(async (r) =>
+      r.ok ? await r.text() : (await r.body?.cancel(), `HTTP ${r.status}`)
+    ).catch(() => "cut");
     await waitFor("request held again", () => upstream.held === 1);
     const short = encodePayload(DepartRequestSchema, { backend: "be_app", timeoutSeconds: 2 });
     const late = decodePayload(
@@ -247,8 +251,18 @@ Deno.test("shoal sidecar registers a serf task's announce at its gossip address 
       (late.drainMs ?? 0) >= 1000,
       `answered after ${late.drainMs} ms, not just before the deadline`,
     );
+    // Past the deadline the sidecar shuts the session down and removes the server.
+    const outcome = await stuck;
+    ok(
+      outcome === "cut" || /^HTTP 5\d\d$/.test(outcome),
+      `the held session is cut at the drain deadline, got ${outcome}`,
+    );
+    await waitFor(
+      "server removed after the deadline",
+      async () => !(await servers(hap)).has("shoal-task-a"),
+      { timeoutMs: 15_000 },
+    );
     upstream.release();
-    equal(await stuck, "task-a");
   } finally {
     await agent.stop();
     sidecar.kill("SIGTERM");
