@@ -18,7 +18,7 @@ const WORKER = `${ROOT}examples/demo_worker.ts`;
 const DENO = Deno.execPath();
 const BACKEND = "shoal";
 /** Every wait in the demo is bounded; the whole run stays under a minute. */
-const STEP_DEADLINE_MS = 25_000;
+const STEP_DEADLINE_MS = 35_000;
 
 const children: { name: string; child: Deno.ChildProcess }[] = [];
 
