@@ -13,27 +13,14 @@
 
 import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mod.ts";
 import { type ShoalProcess, startShoal } from "./shoal_process.ts";
+import { freePortOn } from "./ports.ts";
 
 /** The demo worker: answers every request with `hello from $DEMO_TASK`, drains on SIGTERM. */
 export const DEMO_WORKER = new URL("../../examples/demo_worker.ts", import.meta.url).pathname;
 /** The backend every e2e configuration routes to. */
 export const BACKEND = "shoal";
 
-/** A TCP port that was free a moment ago on `host` (its UDP side too, for gossip). */
-export function freePortOn(host: string): number {
-  for (let i = 0; i < 32; i++) {
-    const l = Deno.listen({ hostname: host, port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
-    try {
-      Deno.listenDatagram({ hostname: host, port, transport: "udp" }).close();
-      return port;
-    } catch {
-      // the UDP side is taken; try another
-    }
-  }
-  throw new Error(`No free port on ${host}`);
-}
+export { freePortOn };
 
 /** Options of {@linkcode writeHaproxyConfig}. */
 export interface HaproxyConfigOptions {

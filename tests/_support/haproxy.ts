@@ -5,6 +5,7 @@
  * @module
  */
 
+import { freePort } from "./ports.ts";
 /** Waits until `condition` returns a truthy value, checking every `intervalMs`, or throws. */
 export async function waitFor<T>(
   what: string,
@@ -261,13 +262,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+export { freePort };
 
 /** A real HTTP upstream on a loopback address. */
 export interface Upstream {

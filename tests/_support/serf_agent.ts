@@ -6,6 +6,7 @@
  */
 
 import { requireSerfBinary, serfCli } from "./serf_cli.ts";
+import { freePort } from "./ports.ts";
 
 /** A running agent. */
 export interface SerfAgent {
@@ -19,22 +20,7 @@ export interface SerfAgent {
   stop(): Promise<void>;
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (UDP is checked too). */
-export function freePort(): number {
-  for (let i = 0; i < 32; i++) {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
-    try {
-      const u = Deno.listenDatagram({ hostname: "127.0.0.1", port, transport: "udp" });
-      u.close();
-      return port;
-    } catch {
-      // UDP side taken; try another
-    }
-  }
-  throw new Error("No free port on 127.0.0.1");
-}
+export { freePort };
 
 /** Awaits `cond` every `stepMs` until `deadlineMs` of wall time; throws with `what` on timeout. */
 export async function waitFor(

@@ -10,6 +10,7 @@
 
 import { freePort, waitFor } from "../_support/serf_agent.ts";
 import { requireSerfBinary, serfCli } from "../_support/serf_cli.ts";
+import { freePortOn } from "../_support/ports.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** Each process keeps this much of its output tail for error reports. */
@@ -61,21 +62,7 @@ export async function procUsage(pid: number): Promise<ProcUsage | null> {
   return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SEC, rssBytes: Number(f[21]) * PAGE_BYTES };
 }
 
-/** A port free for both TCP and UDP on `host` a moment ago. */
-export function freePortOn(host: string): number {
-  for (let i = 0; i < 32; i++) {
-    const l = Deno.listen({ hostname: host, port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
-    try {
-      Deno.listenDatagram({ hostname: host, port, transport: "udp" }).close();
-      return port;
-    } catch {
-      // UDP side taken; try another
-    }
-  }
-  throw new Error(`No free port on ${host}`);
-}
+export { freePortOn };
 
 function spawn(cmd: string, args: string[]) {
   const child = new Deno.Command(cmd, {

@@ -15,6 +15,7 @@ import {
   SHOAL_VSN,
 } from "../../../lib/gossip/wire/messages.ts";
 import { decode, encode, type MsgValue, utf8 } from "../../../lib/gossip/wire/msgpack.ts";
+import { freePort } from "../../_support/ports.ts";
 import { type DecodedPacket, decodePacket, encodePacket } from "../../../lib/gossip/wire/packet.ts";
 import {
   encodePushPull,
@@ -33,13 +34,6 @@ async function requireSerf(): Promise<void> {
   } catch {
     throw new Error("This test needs the serf binary: install it with `apt-get install serf`");
   }
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 async function serfCli(args: string[]): Promise<{ ok: boolean; out: string }> {
