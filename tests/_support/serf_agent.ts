@@ -5,7 +5,7 @@
  * @module
  */
 
-import { requireSerfBinary, serfCli } from "./serf_cli.ts";
+import { requireSerfBinary, serfBinary, serfCli } from "./serf_cli.ts";
 import { freePort } from "./ports.ts";
 
 /** A running agent. */
@@ -49,7 +49,7 @@ export async function startSerfAgent(
   for (const [k, v] of Object.entries(opts.tags ?? {})) args.push("-tag", `${k}=${v}`);
   for (const h of opts.handlers ?? []) args.push("-event-handler", h);
   args.push(...(opts.extraArgs ?? []));
-  const child = new Deno.Command("serf", { args, stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(serfBinary(), { args, stdout: "piped", stderr: "piped" }).spawn();
   let text = "";
   const td = new TextDecoder();
   const pump = async (s: ReadableStream<Uint8Array>) => {
