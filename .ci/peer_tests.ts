@@ -4,8 +4,9 @@
  *   deno run --allow-read .ci/peer_tests.ts haproxy|serf
  *
  * prints one test file a line. A test file depends on a peer when it, or a module it imports
- * (static relative imports, followed transitively), calls that peer's binary helper
- * (`haproxyBinary()` in tests/_support/haproxy.ts, `serfBinary()` in tests/_support/serf_cli.ts).
+ * (static relative imports, followed transitively), calls that peer's binary helper (the
+ * function `haproxyBinary` in tests/_support/haproxy.ts, `serfBinary` in tests/_support/serf_cli.ts;
+ * this file names them without the call, so it marks nothing itself).
  * Every test names the binary through those helpers (tests/ci/peer_tests.test.ts refuses a spawn
  * of a literal `"haproxy"` or `"serf"`), so a new HAProxy test is in the matrix without a list to
  * update. The rule errs on the side of running: a file that imports only `waitFor` from
@@ -14,8 +15,8 @@
  * @module
  */
 
-/** The peers with a binary helper, and the call that marks a module as starting them. */
-export const PEER_MARKERS = { haproxy: "haproxyBinary()", serf: "serfBinary()" } as const;
+/** The peers with a binary helper, and that helper: a module calling it starts the peer. */
+export const PEER_MARKERS = { haproxy: "haproxyBinary", serf: "serfBinary" } as const;
 
 /** A peer `.ci/run` reruns tests against. */
 export type Peer = keyof typeof PEER_MARKERS;
@@ -43,7 +44,7 @@ export function peerTests(
   testFiles: readonly string[],
   readText: (path: string) => string | undefined,
 ): string[] {
-  const marker = PEER_MARKERS[peer];
+  const call = `${PEER_MARKERS[peer]}()`;
   const memo = new Map<string, boolean>();
   const depends = (path: string, visiting: Set<string>): boolean => {
     const known = memo.get(path);
@@ -51,7 +52,7 @@ export function peerTests(
     if (visiting.has(path)) return false; // an import cycle: decided by the outer visit
     visiting.add(path);
     const source = readText(path) ?? "";
-    const result = source.includes(marker) ||
+    const result = source.includes(call) ||
       relativeImports(path, source).some((dep) => depends(dep, visiting));
     visiting.delete(path);
     memo.set(path, result);

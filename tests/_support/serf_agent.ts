@@ -7,6 +7,7 @@
 
 import { requireSerfBinary, serfBinary, serfCli } from "./serf_cli.ts";
 import { freePort } from "./ports.ts";
+import { waitFor } from "./wait.ts";
 
 /** A running agent. */
 export interface SerfAgent {
@@ -21,21 +22,7 @@ export interface SerfAgent {
 }
 
 export { freePort };
-
-/** Awaits `cond` every `stepMs` until `deadlineMs` of wall time; throws with `what` on timeout. */
-export async function waitFor(
-  what: string,
-  cond: () => Promise<boolean> | boolean,
-  deadlineMs = 10_000,
-  stepMs = 50,
-): Promise<void> {
-  const end = performance.now() + deadlineMs;
-  while (performance.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`Timed out after ${deadlineMs} ms waiting for ${what}`);
-}
+export { waitFor };
 
 /** Starts `serf agent -node=<name>` with tags and event handlers, ready when its RPC answers. */
 export async function startSerfAgent(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listTestFiles, peerTests, relativeImports } from "../../.ci/peer_tests.ts";
+import { listTestFiles, PEER_MARKERS, peerTests, relativeImports } from "../../.ci/peer_tests.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -30,7 +30,7 @@ Deno.test("relativeImports() resolves static, re-export and dynamic relative imp
 Deno.test("peerTests() follows imports transitively, through cycles, and leaves out interop", () => {
   const files: Record<string, string> = {
     "tests/a.test.ts": 'import { x } from "./_support/launch.ts";',
-    "tests/_support/launch.ts": 'import { y } from "./cycle.ts";\nhaproxyBinary();',
+    "tests/_support/launch.ts": `import { y } from "./cycle.ts";\n${PEER_MARKERS.haproxy}();`,
     "tests/_support/cycle.ts": 'import { z } from "./launch.ts";',
     "tests/b.test.ts": 'import { y } from "./_support/cycle.ts";',
     "tests/c.test.ts": 'import { q } from "../lib/q.ts";',
@@ -52,12 +52,20 @@ Deno.test("peerTests() on this repository: peer tests in, pure ones out", () => 
   for (const f of ["tests/serf/gossip_interop.test.ts", "tests/roles/sidecar_process.test.ts"]) {
     assert.ok(serf.includes(f), f);
   }
-  for (const f of ["tests/haproxy/plan.test.ts", "tests/serf/members.test.ts"]) {
+  // The end-to-end tests run shoal on both sides of gossip: HAProxy yes, serf no.
+  assert.ok(!serf.includes("tests/e2e/traffic.test.ts"));
+  for (
+    const f of [
+      "tests/haproxy/plan.test.ts",
+      "tests/serf/members.test.ts",
+      "tests/ci/peer_tests.test.ts",
+    ]
+  ) {
     assert.ok(!haproxy.includes(f) && !serf.includes(f), f);
   }
 });
 
-Deno.test("tests start haproxy and serf only through haproxyBinary() and serfBinary()", () => {
+Deno.test("tests start haproxy and serf only through the binary helpers", () => {
   // A literal spawn would run Debian's peer in every matrix run and hide the test from the reruns.
   const literal = [
     /Deno\.Command\(\s*["'`](haproxy|serf)["'`]/,
