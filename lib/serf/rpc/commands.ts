@@ -16,12 +16,8 @@ import {
 } from "../../gossip/wire/fields.ts";
 import { Bin, type EncValue, type MsgValue } from "../../gossip/wire/msgpack.ts";
 import { compileGoRegexp } from "../go_regexp.ts";
-import {
-  coordinateValue,
-  decodeKeyResponse,
-  encodeKeyRequest,
-  initialCoordinate,
-} from "../internal_messages.ts";
+import { coordinateValue } from "../coordinate/wire.ts";
+import { decodeKeyResponse, encodeKeyRequest } from "../internal_messages.ts";
 import { MEMBER_STATUS_NAMES, MemberStatus } from "../members.ts";
 import type { RpcSession } from "./session.ts";
 import { memberRecord } from "./records.ts";
@@ -86,8 +82,10 @@ export function runCommand(
     case "stats":
       return s.reply(seq, "", stats(s));
     case "get-coordinate": {
-      const ok = stringField(body, "Node") === serf.localName && serf.cfg.enableCoordinates;
-      return s.reply(seq, "", { Coord: ok ? coordinateValue(initialCoordinate()) : null, Ok: ok });
+      // As the agent: the cached coordinate of any member, else a zero Coordinate and Ok false.
+      const c = serf.coordinates?.cached(stringField(body, "Node"));
+      const zero = { vec: [], error: 0, adjustment: 0, height: 0 };
+      return s.reply(seq, "", { Coord: coordinateValue(c ?? zero), Ok: c !== undefined });
     }
     case "monitor":
       return s.reply(seq, "Log streaming (monitor) is not supported by shoal");
