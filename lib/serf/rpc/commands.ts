@@ -1,6 +1,6 @@
 /**
  * The agent-RPC commands that act on serf (wire spec §9): members, members-filtered, join, leave,
- * force-leave, event, tags, query, stats, get-coordinate, monitor and the key commands.
+ * force-leave, event, tags, query, stats, get-coordinate and the key commands.
  *
  * @module
  */
@@ -87,8 +87,6 @@ export function runCommand(
       const zero = { vec: [], error: 0, adjustment: 0, height: 0 };
       return s.reply(seq, "", { Coord: coordinateValue(c ?? zero), Ok: c !== undefined });
     }
-    case "monitor":
-      return s.reply(seq, "Log streaming (monitor) is not supported by shoal");
     case "install-key":
     case "use-key":
     case "remove-key":
