@@ -219,10 +219,14 @@ function stats(s: RpcSession): Record<string, Record<string, string>> {
   const count = (st: MemberStatus) => String(all.filter((m) => m.status === st).length);
   return {
     agent: { name: serf.localName },
+    // shoal runs no agent event handlers (serf lists its `-event-handler` scripts here).
+    event_handlers: {},
     runtime: { ...s.o.runtime },
     serf: {
+      ...(serf.coordinates ? { coordinate_resets: String(serf.coordinates.client.resets) } : {}),
       members: String(all.length),
       failed: count(MemberStatus.Failed),
+      health_score: String(serf.handle.healthScore?.() ?? 0),
       left: count(MemberStatus.Left),
       member_time: String(serf.memberClock.time()),
       event_time: String(serf.eventClock.time()),

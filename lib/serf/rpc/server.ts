@@ -116,7 +116,12 @@ export class RpcServer {
       ...(this.#opts.authKey === undefined ? {} : { authKey: this.#opts.authKey }),
       ...(this.#opts.logs ? { logs: this.#opts.logs } : {}),
       ...(this.#opts.onLeave ? { onLeave: this.#opts.onLeave } : {}),
-      runtime: { os: Deno.build.os, arch: Deno.build.arch, version: `deno ${Deno.version.deno}` },
+      runtime: {
+        os: Deno.build.os,
+        arch: Deno.build.arch,
+        version: `deno ${Deno.version.deno}`,
+        cpu_count: String(navigator.hardwareConcurrency),
+      },
       send: (bytes) => {
         if (c.out.length >= (this.#opts.outputQueueMax ?? 1024)) return void this.outputDropped++;
         c.out.push(bytes);
