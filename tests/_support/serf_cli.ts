@@ -65,7 +65,7 @@ export interface CliStream {
 
 /** Starts `serf <command> -rpc-addr=<addr> ...args` and streams its output. */
 export function spawnSerfCli(command: string, addr: string, args: string[] = []): CliStream {
-  const child = new Deno.Command("serf", {
+  const child = new Deno.Command(serfBinary(), {
     args: [command, `-rpc-addr=${addr}`, ...args],
     stdout: "piped",
     stderr: "piped",
