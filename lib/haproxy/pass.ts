@@ -11,8 +11,16 @@ import type { RuntimeClient } from "./client.ts";
 import { executePlan, type StepOutcome } from "./executor.ts";
 import type { ReconcileMemory } from "./memory.ts";
 import { observeBackends } from "./observe.ts";
-import { type DesiredServer, type ObservedServer, type Plan, planReconcile } from "./plan.ts";
+import {
+  type DesiredServer,
+  type ObservedServer,
+  type Plan,
+  planReconcile,
+  type PlanStep,
+} from "./plan.ts";
 import type { RampOptions } from "./ramp.ts";
+import { hasSlots, slotStepCommands, type SlotView, viewSlots } from "./slots.ts";
+import { saveServerState } from "./state_file.ts";
 
 /** What one pass did. */
 export interface PassReport {
@@ -49,6 +57,8 @@ export interface PassContext {
   readonly removeDelayMs: number;
   /** Stepped weight ramp, if any. */
   readonly ramp: RampOptions | undefined;
+  /** Where `show servers state` is saved after every pass (HAProxy's `server-state-file`). */
+  readonly stateFile?: string | undefined;
 }
 
 /** Runs one pass; returns its report and what HAProxy reported. Errors propagate. */
@@ -56,15 +66,16 @@ export async function runPass(
   ctx: PassContext,
 ): Promise<{ report: PassReport; observed: Map<string, ObservedServer[]> }> {
   const restartDetected = await checkIdentity(ctx);
-  const observed = await observeBackends(ctx.client, ctx.backends, {
+  const found = await observeBackends(ctx.client, ctx.backends, {
     prefix: ctx.prefix,
     allSessions: ctx.observeSessions,
   });
+  const { observed, desired, views } = slotViews(ctx, found);
   const nowMs = ctx.clock.nowMs();
   const memory = ctx.memory;
   memory.noteObserved(observed, nowMs);
   const plan = planReconcile({
-    desired: ctx.desired,
+    desired,
     observed,
     prefix: ctx.prefix,
     nowMs,
@@ -76,9 +87,14 @@ export async function runPass(
     appliedOptions: memory.appliedOptions,
     ...(ctx.ramp ? { ramp: { ...ctx.ramp, startedMs: memory.rampStartedMs } } : {}),
   });
+  const free = new Map([...views].map(([b, v]) => [b, [...v.free]]));
+  const commandsFor = (step: PlanStep) => {
+    const view = views.get(step.backend);
+    return view && slotStepCommands(step, view, free.get(step.backend)!);
+  };
   const outcomes = plan.steps.length === 0
     ? []
-    : await executePlan(ctx.client, plan.steps, { clock: ctx.clock });
+    : await executePlan(ctx.client, plan.steps, { clock: ctx.clock, commandsFor });
   memory.noteOutcomes(outcomes, ctx.clock.nowMs(), ctx.ramp !== undefined);
   logOutcomes(ctx.log, outcomes);
   ctx.log.debug("haproxy.reconcile.pass", {
@@ -86,7 +102,41 @@ export async function runPass(
     waiting: plan.waiting.length,
     failed: outcomes.filter((o) => o.error).length,
   });
+  if (ctx.stateFile !== undefined) await saveState(ctx, ctx.stateFile);
   return { report: { plan, outcomes, restartDetected }, observed };
+}
+
+/**
+ * Backends with `server-template` slots are planned on their slot view (occupied slots under
+ * their desired servers' names); the others as HAProxy reports them.
+ */
+function slotViews(ctx: PassContext, found: Map<string, ObservedServer[]>): {
+  observed: Map<string, ObservedServer[]>;
+  desired: Map<string, readonly DesiredServer[]>;
+  views: Map<string, SlotView>;
+} {
+  const observed = new Map(found);
+  const desired = new Map(ctx.desired);
+  const views = new Map<string, SlotView>();
+  for (const [backend, rows] of found) {
+    if (!hasSlots(rows, ctx.prefix)) continue;
+    const view = viewSlots(ctx.desired.get(backend) ?? [], rows, ctx.prefix);
+    views.set(backend, view);
+    observed.set(backend, [...view.observed]);
+    if (desired.has(backend)) desired.set(backend, view.desired);
+  }
+  return { observed, desired, views };
+}
+
+async function saveState(ctx: PassContext, path: string): Promise<void> {
+  try {
+    await saveServerState(ctx.client, path);
+  } catch (err) {
+    ctx.log.warn("haproxy.state_file.failed", {
+      path,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }
 
 async function checkIdentity(ctx: PassContext): Promise<boolean> {
