@@ -190,6 +190,14 @@ export function readyAfterChecksCommand(backend: string, server: string): Comman
   return cmd("empty", `set server ${t} state ready`, `set server ${t} health down`);
 }
 
+/**
+ * `set server B/S health down`: sent right after `state ready` (as its own command, so it needs
+ * no `;`-joined line), a server leaves maintenance DOWN and goes UP only after `rise` checks.
+ */
+export function setHealthDownCommand(backend: string, server: string): Command {
+  return cmd("empty", `set server ${target(backend, server)} health down`);
+}
+
 /** `enable health B/S`: starts the health checks configured by `add server ... check`. */
 export function enableHealthCommand(backend: string, server: string): Command {
   return cmd("empty", `enable health ${target(backend, server)}`);

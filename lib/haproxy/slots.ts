@@ -16,8 +16,8 @@
 import {
   type Command,
   enableHealthCommand,
-  readyAfterChecksCommand,
   setAddrCommand,
+  setHealthDownCommand,
   setStateCommand,
   setWeightCommand,
   shutdownSessionsCommand,
@@ -132,20 +132,14 @@ export function slotStepCommands(step: PlanStep, view: SlotView, free: string[])
       return [
         setAddrCommand(b, slot, s.addr, s.port),
         setWeightCommand(b, slot, s.weight),
-        view.checked.get(slot)
-          ? readyAfterChecksCommand(b, slot)
-          : setStateCommand(b, slot, "ready"),
+        ...readySlot(b, slot, view.checked.get(slot) === true),
       ];
     }
     case "enableHealth":
       return [enableHealthCommand(b, slotFor(step.name))];
     case "ready": {
       const slot = slotFor(step.name);
-      return [
-        step.healthDown && view.checked.get(slot)
-          ? readyAfterChecksCommand(b, slot)
-          : setStateCommand(b, slot, "ready"),
-      ];
+      return readySlot(b, slot, step.healthDown && view.checked.get(slot) === true);
     }
     case "setWeight":
       return [setWeightCommand(b, slotFor(step.name), step.weight)];
@@ -159,4 +153,10 @@ export function slotStepCommands(step: PlanStep, view: SlotView, free: string[])
         : [setStateCommand(b, slot, "maint")];
     }
   }
+}
+
+/** `state ready`, then (checked slots) `health down`: traffic only once a check passed. */
+function readySlot(backend: string, slot: string, healthDown: boolean): Command[] {
+  const ready = setStateCommand(backend, slot, "ready");
+  return healthDown ? [ready, setHealthDownCommand(backend, slot)] : [ready];
 }

@@ -30,6 +30,10 @@ export interface HaproxyConfigOptions {
   readonly backendLines?: readonly string[];
   /** More backends, each with its own frontend address (`host:port`). */
   readonly more?: readonly { readonly backend: string; readonly web: string }[];
+  /** Extra lines of `global`; `{dir}` stands for the configuration's directory. */
+  readonly globalLines?: readonly string[];
+  /** Extra lines of `defaults`. */
+  readonly defaultsLines?: readonly string[];
 }
 
 /** A generated HAProxy configuration in a temporary directory. */
@@ -62,11 +66,13 @@ export async function writeHaproxyConfig(o: HaproxyConfigOptions): Promise<Hapro
       "global",
       `  stats socket ${socket} mode 600 level admin`,
       "  stats timeout 10s",
+      ...(o.globalLines ?? []).map((l) => `  ${l.replaceAll("{dir}", dir)}`),
       "defaults",
       "  mode http",
       "  timeout connect 1s",
       "  timeout client 10s",
       "  timeout server 10s",
+      ...(o.defaultsLines ?? []).map((l) => `  ${l}`),
       ...sections,
       "",
     ].join("\n"),
@@ -85,6 +91,8 @@ export interface SidecarOptions {
   readonly port?: number;
   readonly join?: readonly string[];
   readonly extra?: readonly string[];
+  /** The HAProxy binary run under the sidecar. @default "haproxy" */
+  readonly haproxy?: string;
 }
 
 /** Options of {@linkcode Cluster.task}. */
@@ -117,7 +125,9 @@ export class Cluster {
       ...(o.join ?? []).map((j) => `--join=${j}`),
       ...(o.extra ?? []),
     ];
-    if (o.supervise ?? true) args.push("--", "haproxy", "-W", "-db", "-f", o.files.cfg);
+    if (o.supervise ?? true) {
+      args.push("--", o.haproxy ?? "haproxy", "-W", "-db", "-f", o.files.cfg);
+    }
     const proc = this.track(startShoal(args));
     await proc.waitForLog("sidecar.running", undefined, 30_000);
     return proc;
@@ -200,6 +210,18 @@ export function descendants(pid: number): number[] {
     }
   }
   return out;
+}
+
+/** The direct children of `pid` (for a supervising sidecar: the HAProxy master). */
+export function children(pid: number): number[] {
+  return descendants(pid).filter((c) => {
+    try {
+      return /^PPid:\s+(\d+)$/m.exec(Deno.readTextFileSync(`/proc/${c}/status`))?.[1] ===
+        String(pid);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

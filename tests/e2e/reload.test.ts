@@ -1,0 +1,134 @@
+/**
+ * End to end, under load through HAProxy, for HAProxy 2.6 and 3.2 run under the sidecar:
+ * - slot mode (`server-template` slots + `server-state-file`, as examples/haproxy/haproxy.cfg): a
+ *   SIGUSR2 sent straight to the HAProxy master, and a SIGHUP forwarded by the sidecar, reload
+ *   HAProxy without one failed request;
+ * - a killed HAProxy is started again by the sidecar, which puts every task's server back
+ *   (dynamic mode, where the new HAProxy starts empty; the time is printed and measured in
+ *   `deno task bench:restarts`).
+ *
+ * Addresses: 127.90.19.x.
+ */
+
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { waitFor } from "../_support/serf_agent.ts";
+import {
+  BACKEND,
+  children,
+  Cluster,
+  freePortOn,
+  gossipAddr,
+  type HaproxyFiles,
+  haproxyReader,
+  Load,
+  servers,
+  writeHaproxyConfig,
+} from "../_support/cluster_e2e.ts";
+
+const TASKS = ["task-1", "task-2", "task-3"];
+const VERSIONS = [
+  { label: "2.6", bin: "haproxy", net: 1 },
+  { label: "3.2", bin: "/opt/shoal-peers/path/haproxy-3.2/haproxy", net: 2 },
+];
+/** The slot configuration of examples/haproxy/haproxy.cfg, for the test's backend. */
+const SLOT_LINES = [
+  "server-template shoal-slot 1-8 localhost:1 check inter 1s rise 1 fall 2 downinter 50ms " +
+  "init-addr last,libc,none disabled",
+];
+
+async function slotFiles(web: string): Promise<HaproxyFiles> {
+  return await writeHaproxyConfig({
+    web,
+    backendLines: SLOT_LINES,
+    globalLines: ["server-state-file {dir}/server-state"],
+    defaultsLines: ["load-server-state-from-file global"],
+  });
+}
+
+async function upCount(reader: ReturnType<typeof haproxyReader>): Promise<number> {
+  return (await servers(reader)).filter((r) => r.status.startsWith("UP")).length;
+}
+
+async function startPair(
+  cluster: Cluster,
+  v: (typeof VERSIONS)[number],
+  files: HaproxyFiles,
+  extra: string[],
+) {
+  const host = `127.90.19.${v.net}`;
+  const sidecar = await cluster.sidecar({ name: "sidecar", host, files, haproxy: v.bin, extra });
+  const join = [await gossipAddr(sidecar)];
+  await Promise.all(
+    TASKS.map((name, i) => cluster.task({ name, host: `127.90.19.${v.net * 10 + i + 1}`, join })),
+  );
+  const reader = haproxyReader(files.socket);
+  await waitFor("three servers UP", async () => (await upCount(reader)) === 3, 20_000);
+  return { sidecar, reader };
+}
+
+for (const v of VERSIONS) {
+  Deno.test(`e2e ${v.label}: slot mode reloads (SIGUSR2 to the master, forwarded SIGHUP) lose no request`, async () => {
+    const cluster = new Cluster();
+    let load: Load | undefined;
+    try {
+      const files = await slotFiles(`127.0.0.1:${freePortOn("127.0.0.1")}`);
+      const { sidecar, reader } = await startPair(cluster, v, files, [
+        `--server-state-file=${files.dir}/server-state`,
+      ]);
+      await waitFor(
+        "the state file",
+        async () => (await Deno.stat(`${files.dir}/server-state`).catch(() => null)) !== null,
+        5_000,
+      );
+      load = new Load(files.url, { ratePerS: 100, maxMs: 12_000 });
+      await new Promise((r) => setTimeout(r, 1000)); // traffic before the first reload
+      const [master] = children(sidecar.pid);
+      ok(master, "the sidecar's HAProxy master");
+      Deno.kill(master, "SIGUSR2"); // as an operator (or the official image) does
+      await new Promise((r) => setTimeout(r, 2500));
+      sidecar.kill("SIGHUP"); // forwarded by the sidecar, after it saved the state
+      await sidecar.waitForLog("haproxy.process.reload", (l) => l.signal === "SIGHUP", 5_000);
+      await new Promise((r) => setTimeout(r, 2500));
+      const results = await load.stop();
+      ok(results.length > 400, `${results.length} requests sent`);
+      deepStrictEqual(load.failures(), [], `of ${results.length} requests`);
+      equal(load.byTask().size, 3, "every task kept answering");
+      equal(await upCount(reader), 3);
+    } finally {
+      await load?.stop();
+      await cluster.stop();
+    }
+  });
+
+  Deno.test(`e2e ${v.label}: a killed HAProxy is restarted by the sidecar and gets every task back`, async () => {
+    const cluster = new Cluster();
+    try {
+      const files = await writeHaproxyConfig({ web: `127.0.0.1:${freePortOn("127.0.0.1")}` });
+      const { sidecar, reader } = await startPair(cluster, v, files, []);
+      const [master] = children(sidecar.pid);
+      ok(master, "the sidecar's HAProxy master");
+      for (const pid of [master, ...children(master)]) Deno.kill(pid, "SIGKILL");
+      const restarted = await sidecar.waitForLog("haproxy.process.restarted", undefined, 10_000);
+      ok(Number(restarted.pid) !== master);
+      await waitFor(
+        "the new HAProxy to answer",
+        async () => (await reader.info().catch(() => undefined)) !== undefined,
+        10_000,
+        10,
+      );
+      const answering = performance.now();
+      await waitFor(
+        "three servers UP again",
+        async () => (await upCount(reader)) === 3,
+        10_000,
+        20,
+      );
+      console.log(
+        `every task back ${(performance.now() - answering).toFixed(0)} ms after HAProxy answered`,
+      );
+      equal(sidecar.logs().filter((l) => l.event === "sidecar.stopping").length, 0);
+    } finally {
+      await cluster.stop();
+    }
+  });
+}
