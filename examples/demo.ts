@@ -113,6 +113,7 @@ async function showTable(client: RuntimeClient): Promise<void> {
   const stat = new Map((await servers(client)).map((r) => [r.service, r]));
   console.log("   server            address              status    sessions");
   for (const s of state) {
+    if (s.admin === "maint" && s.port === 1) continue; // a free slot
     const row = stat.get(s.name);
     console.log(
       `   ${s.name.padEnd(17)} ${`${s.addr}:${s.port}`.padEnd(20)} ${
@@ -177,7 +178,9 @@ async function main(): Promise<void> {
     `${dir}/haproxy.cfg`,
     `global
   stats socket ${socket} mode 600 level admin
+  server-state-file ${dir}/server-state
 defaults
+  load-server-state-from-file global
   mode http
   timeout connect 2s
   timeout client 10s
@@ -190,18 +193,20 @@ frontend web
 backend ${BACKEND}
   balance roundrobin
   option httpchk GET /
+  server-template shoal-slot 1-8 localhost:1 check inter 1s rise 1 fall 2 downinter 50ms init-addr last,libc,none disabled
 `,
   );
   const client = new RuntimeClient({ socketPath: socket });
   try {
     say(`Starting the sidecar, supervising HAProxy (frontend http://127.0.0.1:${webPort})`);
-    start("sidecar", [
+    const sidecar = start("sidecar", [
       "sidecar",
       "--node=sidecar",
       `--bind=127.0.0.1:${gossipPort}`,
       "--rpc-addr=",
       `--haproxy-socket=${socket}`,
       `--haproxy-backend=${BACKEND}`,
+      `--server-state-file=${dir}/server-state`,
       "--",
       "haproxy",
       "-W",
@@ -236,6 +241,11 @@ backend ${BACKEND}
     say("Routing table: three tasks registered, no reload");
     await showTable(client);
     say("12 requests through HAProxy");
+    await spread(`http://127.0.0.1:${webPort}/`, 12);
+
+    say("SIGHUP to the sidecar: HAProxy reloads, its slots come back from the server-state file");
+    signalShoal(sidecar, "SIGHUP");
+    await new Promise((r) => setTimeout(r, 300)); // the new worker is up
     await spread(`http://127.0.0.1:${webPort}/`, 12);
 
     say("SIGTERM to task-1: it departs, the sidecar drains it, then the worker stops");
