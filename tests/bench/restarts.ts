@@ -6,7 +6,10 @@
  * Three tasks behind one backend, `wrk -t1 -c16` through HAProxy for `seconds`, and one event two
  * seconds in, for each mode — `dynamic` (`add server`, today's default config) and `slots`
  * (`server-template` slots + `--server-state-file`, examples/haproxy/haproxy.cfg):
- * - sidecar SIGKILL, restarted at once on the same address and name (HAProxy not supervised);
+ * - sidecar SIGKILL, restarted 5 s later with the same flags, address and name (HAProxy not
+ *   supervised; the sidecar was the first member, so it has no --join), as in issue 19; the
+ *   sidecars run with `--orphan-grace=10s` and this case's load lasts `seconds` + 20 s, so an
+ *   orphan removal shows;
  * - SIGUSR2 to the HAProxy master (as an operator or the official image does);
  * - SIGHUP to the sidecar (forwarded to HAProxy after the state file is saved);
  * - HAProxy SIGKILLed (master and workers) under the sidecar, which starts it again.
@@ -77,9 +80,12 @@ function watch(reader: ReturnType<typeof haproxyReader>) {
   return { stop: async () => (stopped = true, await done, downMs) };
 }
 
-async function wrk(url: string): Promise<{ requests: number; non2xx: number; socket: number }> {
+async function wrk(
+  url: string,
+  seconds: number,
+): Promise<{ requests: number; non2xx: number; socket: number }> {
   const out = await new Deno.Command("wrk", {
-    args: ["-t1", "-c16", `-d${SECONDS}s`, "--timeout", "3s", url],
+    args: ["-t1", "-c16", `-d${seconds}s`, "--timeout", "3s", url],
     stdout: "piped",
     stderr: "null",
   }).output();
@@ -97,7 +103,10 @@ async function run(mode: Mode, what: Case) {
   const external = what === "sidecar SIGKILL+restart";
   let hap: Deno.ChildProcess | undefined;
   const port = freePortOn(HOST);
-  const extra = mode === "slots" ? [`--server-state-file=${f.dir}/server-state`] : [];
+  const extra = [
+    "--orphan-grace=10s",
+    ...(mode === "slots" ? [`--server-state-file=${f.dir}/server-state`] : []),
+  ];
   const reader = haproxyReader(f.socket);
   try {
     if (external) {
@@ -115,20 +124,20 @@ async function run(mode: Mode, what: Case) {
     const opts = { name: "sidecar", host: HOST, port, files: f, haproxy: BIN, extra };
     let sidecar: ShoalProcess = await cluster.sidecar({ ...opts, supervise: !external });
     const join = [await gossipAddr(sidecar)];
-    const tasks = await Promise.all(
+    await Promise.all(
       TASKS.map((name, i) => cluster.task({ name, host: `127.91.19.${11 + i}`, join })),
     );
     await waitFor("three servers UP", async () => (await upCount(reader)) === 3, 20_000);
     await new Promise((r) => setTimeout(r, 1200)); // the state file has them UP
-    const load = wrk(f.url);
+    const load = wrk(f.url, external ? SECONDS + 20 : SECONDS);
     await new Promise((r) => setTimeout(r, 2000));
     const w = watch(reader);
     let fromMs = performance.now();
     if (what === "sidecar SIGKILL+restart") {
       sidecar.kill("SIGKILL");
       await sidecar.status;
-      const taskJoin = [await gossipAddr(tasks[0]!)];
-      sidecar = await cluster.sidecar({ ...opts, supervise: false, join: taskJoin });
+      await new Promise((r) => setTimeout(r, 5000));
+      sidecar = await cluster.sidecar({ ...opts, supervise: false });
     } else if (what === "SIGUSR2 to master") {
       Deno.kill(children(sidecar.pid)[0]!, "SIGUSR2");
     } else if (what === "SIGHUP to sidecar") {
@@ -145,11 +154,15 @@ async function run(mode: Mode, what: Case) {
       );
       fromMs = performance.now();
     }
-    const backMs = await waitFor("all UP", async () => (await upCount(reader)) === 3, 30_000, 20)
-      .then(() => performance.now() - fromMs);
+    let backMs = 0;
+    if (what === "HAProxy killed") {
+      await waitFor("all UP", async () => (await upCount(reader)) === 3, 30_000, 20);
+      backMs = performance.now() - fromMs;
+    }
     const result = await load;
     const downMs = await w.stop();
-    return { ...result, backMs: what === "HAProxy killed" ? backMs : downMs };
+    const upAtEnd = await upCount(reader);
+    return { ...result, backMs: what === "HAProxy killed" ? backMs : downMs, upAtEnd };
   } finally {
     await cluster.stop();
     if (hap) {
@@ -169,8 +182,8 @@ const version = new TextDecoder().decode(
   (await new Deno.Command(BIN, { args: ["-v"], stdout: "piped" }).output()).stdout,
 ).split("\n")[0];
 console.log(`\n${version}, wrk -t1 -c16 -d${SECONDS}s, event at 2 s\n`);
-console.log("| case | mode | requests | non-2xx | socket errors | not all UP (ms) |");
-console.log("| --- | --- | ---: | ---: | ---: | ---: |");
+console.log("| case | mode | requests | non-2xx | socket errors | not all UP (ms) | UP at end |");
+console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
 const cases: Case[] = [
   "sidecar SIGKILL+restart",
   "SIGUSR2 to master",
@@ -183,6 +196,8 @@ for (const what of cases) {
     const label = what === "HAProxy killed"
       ? `${r.backMs.toFixed(0)} (from answering)`
       : r.backMs.toFixed(0);
-    console.log(`| ${what} | ${mode} | ${r.requests} | ${r.non2xx} | ${r.socket} | ${label} |`);
+    console.log(
+      `| ${what} | ${mode} | ${r.requests} | ${r.non2xx} | ${r.socket} | ${label} | ${r.upAtEnd}/3 |`,
+    );
   }
 }
