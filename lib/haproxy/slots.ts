@@ -6,7 +6,7 @@
  * (the reconciler keeps that file current; see {@linkcode StateFileWriter}). Pure.
  *
  * A slot belongs to the desired server with its address and port; a slot in maintenance that no
- * desired server has is free. The plan is computed on a view where each occupied slot carries its
+ * desired server has, or whose server is draining (its drain is over), is free. The plan is computed on a view where each occupied slot carries its
  * desired server's name, so {@linkcode planReconcile} works unchanged, and its steps are then
  * turned into slot commands here.
  *
@@ -82,7 +82,11 @@ export function viewSlots(
   for (const row of rows) {
     if (!isSlotName(row.name, prefix)) continue;
     checked.set(row.name, row.checkConfigured);
-    const owner = wanted.find((d) => !taken.has(d.name) && endpointMatches(d, row));
+    // A draining server's slot in maintenance is drained: free, so the server counts as gone.
+    const owner = wanted.find((d) =>
+      !taken.has(d.name) && endpointMatches(d, row) &&
+      !(d.state === "drain" && row.admin === "maint")
+    );
     if (owner !== undefined) {
       taken.add(owner.name);
       slotOf.set(owner.name, row.name);

@@ -58,12 +58,12 @@ async function startPair(
   const host = `127.90.19.${v.net}`;
   const sidecar = await cluster.sidecar({ name: "sidecar", host, files, haproxy: v.bin, extra });
   const join = [await gossipAddr(sidecar)];
-  await Promise.all(
+  const tasks = await Promise.all(
     TASKS.map((name, i) => cluster.task({ name, host: `127.90.19.${v.net * 10 + i + 1}`, join })),
   );
   const reader = haproxyReader(files.socket);
   await waitFor("three servers UP", async () => (await upCount(reader)) === 3, 20_000);
-  return { sidecar, reader };
+  return { sidecar, reader, tasks };
 }
 
 for (const v of VERSIONS) {
@@ -72,7 +72,7 @@ for (const v of VERSIONS) {
     let load: Load | undefined;
     try {
       const files = await slotFiles(`127.0.0.1:${freePortOn("127.0.0.1")}`);
-      const { sidecar, reader } = await startPair(cluster, v, files, [
+      const { sidecar, reader, tasks } = await startPair(cluster, v, files, [
         `--server-state-file=${files.dir}/server-state`,
       ]);
       await waitFor(
@@ -94,6 +94,13 @@ for (const v of VERSIONS) {
       deepStrictEqual(load.failures(), [], `of ${results.length} requests`);
       equal(load.byTask().size, 3, "every task kept answering");
       equal(await upCount(reader), 3);
+
+      // A departing task's slot drains, and the depart is answered once it is free.
+      tasks[2]!.kill("SIGTERM");
+      const answer = await tasks[2]!.waitForLog("task.depart.answer", undefined, 10_000);
+      equal(answer.drained, true, JSON.stringify(answer));
+      equal((await tasks[2]!.status).code, 0);
+      await waitFor("two servers UP", async () => (await upCount(reader)) === 2, 5_000);
     } finally {
       await load?.stop();
       await cluster.stop();

@@ -155,3 +155,21 @@ Deno.test("viewSlots: a slot adopted under its own name gives way to its task's 
   assert.deepEqual([...view.slotOf], [["shoal-t1", "shoal-slot1"], ["shoal-slot3", "shoal-slot3"]]);
   assert.deepEqual(view.free, ["shoal-slot2"]);
 });
+
+Deno.test("viewSlots: a draining server's slot in maintenance is free (the server is gone)", () => {
+  const rows = [
+    row("shoal-slot1", "10.0.0.1", 80, "drain"),
+    row("shoal-slot2", "10.0.0.2", 80, "maint"),
+  ];
+  const draining = (name: string, addr: string) => ({
+    ...server(name, addr, 80),
+    state: "drain" as const,
+  });
+  const view = viewSlots(
+    [draining("shoal-t1", "10.0.0.1"), draining("shoal-t2", "10.0.0.2")],
+    rows,
+    "shoal-",
+  );
+  assert.deepEqual(view.observed.map((s) => s.name), ["shoal-t1"], "t1 still drains, t2 is done");
+  assert.deepEqual(view.free, ["shoal-slot2"]);
+});
