@@ -9,9 +9,11 @@ import assert from "node:assert/strict";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import {
   type DesiredServer,
+  NoFreeSlotError,
   type ObservedServer,
   Reconciler,
   RuntimeClient,
+  slotStepCommands,
   viewSlots,
 } from "../../lib/haproxy/mod.ts";
 import { get, HaproxyProcess, startUpstream, waitFor } from "../_support/haproxy.ts";
@@ -172,4 +174,54 @@ Deno.test("viewSlots: a draining server's slot in maintenance is free (the serve
   );
   assert.deepEqual(view.observed.map((s) => s.name), ["shoal-t1"], "t1 still drains, t2 is done");
   assert.deepEqual(view.free, ["shoal-slot2"]);
+});
+
+Deno.test("slotStepCommands: add fills a free slot, removal only frees it, a full backend fails", () => {
+  const rows = [
+    row("shoal-slot1", "10.0.0.1", 80, "ready"),
+    row("shoal-slot2", "127.0.0.1", 1, "maint"),
+  ];
+  const view = viewSlots([server("shoal-t1", "10.0.0.1", 80)], rows, "shoal-");
+  const free = [...view.free];
+  const add = { kind: "add" as const, backend: "be", server: server("shoal-t2", "10.0.0.2", 81) };
+  assert.deepEqual(slotStepCommands(add, view, free).map((c) => c.line), [
+    "set server be/shoal-slot2 addr 10.0.0.2 port 81",
+    "set server be/shoal-slot2 weight 10",
+    "set server be/shoal-slot2 state ready",
+    "set server be/shoal-slot2 health down",
+  ]);
+  assert.throws(() => slotStepCommands(add, view, free), NoFreeSlotError);
+  const del = {
+    kind: "delete" as const,
+    backend: "be",
+    name: "shoal-t1",
+    shutdownSessions: true,
+    reason: "undesired" as const,
+  };
+  assert.deepEqual(slotStepCommands(del, view, free).map((c) => c.line), [
+    "set server be/shoal-slot1 state maint",
+    "shutdown sessions server be/shoal-slot1",
+  ]);
+});
+
+Deno.test("slots: more servers than slots fills every slot and reports the rest", async () => {
+  await using hap = await slotHaproxy(false);
+  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const rec = new Reconciler(client, { backends: ["be_app"] });
+  try {
+    await rec.start();
+    rec.setDesired(
+      "be_app",
+      [1, 2, 3, 4].map((i) => server(`shoal-t${i}`, `127.0.0.${10 + i}`, 80)),
+    );
+    const report = await rec.reconcileOnce();
+    const failed = report.outcomes.filter((o) => o.error !== undefined);
+    assert.equal(failed.length, 1);
+    assert.ok(failed[0]!.error instanceof NoFreeSlotError, String(failed[0]!.error));
+    const used = (await client.serversState("be_app")).filter((r) => r.admin === "ready");
+    assert.deepEqual(used.map((r) => r.addr), ["127.0.0.11", "127.0.0.12", "127.0.0.13"]);
+  } finally {
+    await rec.stop();
+    await client.close();
+  }
 });
