@@ -22,6 +22,24 @@ export const BACKEND = "shoal";
 
 export { freePortOn };
 
+/**
+ * The `server-template` line of examples/haproxy/haproxy.cfg (slot mode), so tests and benchmarks
+ * run the slots the example ships.
+ */
+export const EXAMPLE_SLOT_LINE: string = (() => {
+  const cfg = new URL("../../examples/haproxy/haproxy.cfg", import.meta.url);
+  const line = Deno.readTextFileSync(cfg).split("\n").find((l) => /^\s*server-template /.test(l));
+  if (line === undefined) throw new Error("examples/haproxy/haproxy.cfg has no server-template");
+  return line.trim().replace(/ 1-\d+ /, " 1-8 "); // 8 slots are plenty here
+})();
+
+/** The slot-mode lines: the example's slots, the server-state file in `dir`, keep-alive on reload. */
+export const SLOT_MODE = {
+  backendLines: [EXAMPLE_SLOT_LINE],
+  globalLines: ["server-state-file {dir}/server-state"],
+  defaultsLines: ["load-server-state-from-file global", "option idle-close-on-response"],
+} as const;
+
 /** Options of {@linkcode writeHaproxyConfig}. */
 export interface HaproxyConfigOptions {
   /** Frontend address, `host:port`. */

@@ -29,6 +29,7 @@ import {
   type HaproxyFiles,
   haproxyReader,
   servers,
+  SLOT_MODE,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
@@ -37,8 +38,6 @@ const BIN = Deno.args[0] ?? "haproxy";
 const SECONDS = Number(Deno.args[1] ?? 8);
 const HOST = "127.91.19.1";
 const TASKS = ["task-1", "task-2", "task-3"];
-const SLOT_LINE = "server-template shoal-slot 1-8 localhost:1 check inter 1s rise 1 fall 2 " +
-  "downinter 50ms init-addr last,libc,none disabled";
 
 type Mode = "dynamic" | "slots";
 type Case =
@@ -50,12 +49,7 @@ type Case =
 async function files(mode: Mode): Promise<HaproxyFiles> {
   const web = `127.0.0.1:${freePortOn("127.0.0.1")}`;
   if (mode === "dynamic") return await writeHaproxyConfig({ web });
-  return await writeHaproxyConfig({
-    web,
-    backendLines: [SLOT_LINE],
-    globalLines: ["server-state-file {dir}/server-state"],
-    defaultsLines: ["load-server-state-from-file global", "option idle-close-on-response"],
-  });
+  return await writeHaproxyConfig({ web, ...SLOT_MODE });
 }
 
 async function upCount(reader: ReturnType<typeof haproxyReader>): Promise<number> {

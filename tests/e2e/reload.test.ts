@@ -11,6 +11,7 @@
  */
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { HaproxyProcess } from "../_support/haproxy.ts";
 import { waitFor } from "../_support/serf_agent.ts";
 import {
   BACKEND,
@@ -22,6 +23,7 @@ import {
   haproxyReader,
   Load,
   servers,
+  SLOT_MODE,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
 
@@ -30,19 +32,9 @@ const VERSIONS = [
   { label: "2.6", bin: "haproxy", net: 1 },
   { label: "3.2", bin: "/opt/shoal-peers/path/haproxy-3.2/haproxy", net: 2 },
 ];
-/** The slot configuration of examples/haproxy/haproxy.cfg, for the test's backend. */
-const SLOT_LINES = [
-  "server-template shoal-slot 1-8 localhost:1 check inter 1s rise 1 fall 2 downinter 50ms " +
-  "init-addr last,libc,none disabled",
-];
 
 async function slotFiles(web: string): Promise<HaproxyFiles> {
-  return await writeHaproxyConfig({
-    web,
-    backendLines: SLOT_LINES,
-    globalLines: ["server-state-file {dir}/server-state"],
-    defaultsLines: ["load-server-state-from-file global"],
-  });
+  return await writeHaproxyConfig({ web, ...SLOT_MODE });
 }
 
 async function upCount(reader: ReturnType<typeof haproxyReader>): Promise<number> {
@@ -139,3 +131,62 @@ for (const v of VERSIONS) {
     }
   });
 }
+
+Deno.test("e2e 2.6: slot mode, a SIGKILLed sidecar restarted (joining a task) frees no slot", async () => {
+  const cluster = new Cluster();
+  const hap = await HaproxyProcess.start({
+    backends: [{ name: BACKEND, lines: ["option httpchk GET /", ...SLOT_MODE.backendLines] }],
+    globalLines: [...SLOT_MODE.globalLines],
+    defaultsLines: [...SLOT_MODE.defaultsLines],
+    dirPrefix: "shoal-e2e-slots-",
+  });
+  const files = { dir: hap.dir, cfg: `${hap.dir}/haproxy.cfg`, socket: hap.socketPath, url: "" };
+  const reader = haproxyReader(hap.socketPath);
+  const host = "127.90.19.3";
+  // A short orphan grace: the slots adopted under their own names expire while the test watches.
+  const extra = [`--server-state-file=${hap.dir}/server-state`, "--orphan-grace=2s"];
+  let load: Load | undefined;
+  try {
+    const port = freePortOn(host);
+    const first = await cluster.sidecar({
+      name: "sidecar",
+      host,
+      port,
+      files,
+      supervise: false,
+      extra,
+    });
+    const join = [await gossipAddr(first)];
+    const tasks = await Promise.all(
+      TASKS.map((name, i) => cluster.task({ name, host: `127.90.19.${31 + i}`, join })),
+    );
+    await waitFor("three servers UP", async () => (await upCount(reader)) === 3, 20_000);
+    const before = (await reader.serversState(BACKEND)).map((r) => `${r.name} ${r.addr}:${r.port}`);
+    load = new Load(hap.url(BACKEND), { ratePerS: 50, maxMs: 20_000 });
+    first.kill("SIGKILL");
+    await first.status;
+    const second = await cluster.sidecar({
+      name: "sidecar",
+      host,
+      port,
+      files,
+      supervise: false,
+      extra,
+      join: [await gossipAddr(tasks[0]!)],
+    });
+    equal(second.logs().filter((l) => l.event === "sidecar.server.adopted").length, 3);
+    await second.waitForLog("sidecar.solicit", (l) => Number(l.answers) === 3, 10_000);
+    await second.waitForLog("sidecar.orphan.removed", undefined, 10_000); // the adopted names go
+    await new Promise((r) => setTimeout(r, 1000)); // passes after the orphans went
+    const results = await load.stop();
+    deepStrictEqual(load.failures(), [], `of ${results.length} requests`);
+    const after = (await reader.serversState(BACKEND)).map((r) => `${r.name} ${r.addr}:${r.port}`);
+    deepStrictEqual(after, before, "every task kept its slot");
+    equal(await upCount(reader), 3);
+  } finally {
+    await load?.stop();
+    await reader.close();
+    await cluster.stop();
+    await hap.stop();
+  }
+});
