@@ -7,13 +7,14 @@
  * recorded and applied later), join (re-tried in the background when unreachable), then wait for
  * HAProxy, adopt the servers it already has, apply, and solicit every task.
  *
- * A supervised HAProxy that exits is started again (see {@linkcode HaproxyChild}); the sidecar
+ * A supervised HAProxy that dies is started again (see {@linkcode HaproxyChild}); the sidecar
  * stays in the cluster, puts back every server it knows as soon as the new HAProxy answers and
  * solicits every task. With `--server-state-file`, the state is saved before a forwarded reload.
  *
  * Stop order on SIGTERM/SIGINT: answer departs in progress, leave the cluster, stop the
  * reconciler (servers stay in HAProxy), then stop a supervised HAProxy. Exit status 0; 1 when
- * HAProxy cannot be managed, a supervised HAProxy keeps exiting, or gossip shuts down.
+ * HAProxy cannot be managed, a supervised HAProxy keeps dying, or gossip shuts down; 0 too when a
+ * supervised HAProxy stops cleanly by itself.
  *
  * @module
  */
@@ -137,6 +138,9 @@ async function startProcesses(
         },
         onGiveUp: (why) => {
           if (!deps.signal.aborted) end({ why, code: 1 });
+        },
+        onStopped: () => {
+          if (!deps.signal.aborted) end({ why: "haproxy stopped", code: 0 });
         },
       });
     }

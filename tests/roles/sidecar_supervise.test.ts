@@ -198,6 +198,38 @@ Deno.test("shoal sidecar -- haproxy starts HAProxy again when it dies, and stays
   }
 });
 
+Deno.test("shoal sidecar -- haproxy stops with 0 when HAProxy is stopped cleanly (SIGUSR1)", async () => {
+  await requireHaproxy();
+  const dir = await Deno.makeTempDir({ prefix: "shoal-sidecar-sup-" });
+  const cfg = await writeConfig(dir, freePort());
+  const sidecar = startShoal([
+    "sidecar",
+    "--node=sidecar-usr1",
+    `--bind=127.0.0.1:${freePort()}`,
+    "--rpc-addr=",
+    `--haproxy-socket=${dir}/admin.sock`,
+    "--haproxy-backend=be_app",
+    "--",
+    "haproxy",
+    "-W",
+    "-db",
+    "-f",
+    cfg,
+  ]);
+  try {
+    const started = await sidecar.waitForLog("haproxy.process.started");
+    await sidecar.waitForLog("sidecar.running");
+    Deno.kill(Number(started.pid), "SIGUSR1"); // HAProxy's soft stop: the master exits 0
+    equal((await sidecar.status).code, 0);
+    const logs = sidecar.logs();
+    ok(logs.some((l) => l.event === "haproxy.process.stopped_by_itself"));
+    equal(logs.filter((l) => l.event === "haproxy.process.restarted").length, 0);
+  } finally {
+    await sidecar.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("shoal sidecar -- haproxy gives up and exits 1 when HAProxy keeps exiting", async () => {
   await requireHaproxy();
   const dir = await Deno.makeTempDir({ prefix: "shoal-sidecar-sup-" });

@@ -3,11 +3,13 @@
  * process's one {@linkcode Spawner}, sent the reload signals the sidecar receives (SIGHUP,
  * SIGUSR2), restarted when it dies, and stopped with SIGTERM, then SIGKILL after a bounded wait.
  *
- * A supervisor keeps its child running: an HAProxy that exits on its own is started again at
- * once (then after 0.25, 0.5, 1, 2 s if it keeps dying), while the sidecar stays in the cluster
+ * A supervisor keeps its child running: an HAProxy that dies (killed by a signal, or a non-zero
+ * exit status) is started again at once (then after 0.25, 0.5, 1, 2 s if it keeps dying), while the sidecar stays in the cluster
  * and puts every server it knows back as soon as the new HAProxy answers. More than
  * {@linkcode RESTARTS_MAX} exits within {@linkcode RESTART_WINDOW_MS} is a crash loop: the
- * sidecar gives up and exits 1, so the orchestrator sees the failure.
+ * sidecar gives up and exits 1, so the orchestrator sees the failure. An HAProxy that stops
+ * cleanly (status 0: someone sent its master SIGUSR1 or SIGTERM) was asked to stop, so it is not
+ * restarted: the sidecar stops too, with status 0.
  *
  * @module
  */
@@ -38,8 +40,10 @@ export interface HaproxyChildHooks {
   readonly onReload: (signal: Deno.Signal) => void;
   /** After HAProxy was started again following an exit. */
   readonly onRestart: () => void;
-  /** HAProxy kept exiting (or could not be started again): the sidecar should end. */
+  /** HAProxy kept exiting (or could not be started again): the sidecar should end with 1. */
   readonly onGiveUp: (why: string) => void;
+  /** HAProxy stopped cleanly (status 0) without the sidecar asking: the sidecar should stop. */
+  readonly onStopped: () => void;
 }
 
 /** A supervised HAProxy process, restarted when it exits. */
@@ -127,6 +131,11 @@ export class HaproxyChild {
 
   #exited(pid: number, status: ExitStatus): void {
     const { clock, log } = this.#hooks;
+    if (status.code === 0 && status.signal === null) {
+      log.warn("haproxy.process.stopped_by_itself", { pid, status: status.description });
+      this.#hooks.onStopped();
+      return;
+    }
     const nowMs = clock.nowMs();
     while (this.#exits.length > 0 && this.#exits[0]! <= nowMs - RESTART_WINDOW_MS) {
       this.#exits.shift();
