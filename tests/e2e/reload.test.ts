@@ -3,9 +3,12 @@
  * - slot mode (`server-template` slots + `server-state-file`, as examples/haproxy/haproxy.cfg): a
  *   SIGUSR2 sent straight to the HAProxy master, and a SIGHUP forwarded by the sidecar, reload
  *   HAProxy without one failed request;
+ *   then a departing task's slot drains and is freed;
  * - a killed HAProxy is started again by the sidecar, which puts every task's server back
  *   (dynamic mode, where the new HAProxy starts empty; the time is printed and measured in
- *   `deno task bench:restarts`).
+ *   `deno task bench:restarts`);
+ * - (2.6) slot mode across a sidecar SIGKILL and restart: the new sidecar adopts the slots and
+ *   hands them to the tasks that answer, so no slot is freed and no request fails.
  *
  * Addresses: 127.90.19.x.
  */
