@@ -88,15 +88,23 @@ export async function runPass(
     ...(ctx.ramp ? { ramp: { ...ctx.ramp, startedMs: memory.rampStartedMs } } : {}),
   });
   const free = new Map([...views].map(([b, v]) => [b, [...v.free]]));
+  /** `backend/server` → the slot its step used, for the logs. */
+  const slots = new Map<string, string>();
   const commandsFor = (step: PlanStep) => {
     const view = views.get(step.backend);
-    return view && slotStepCommands(step, view, free.get(step.backend)!);
+    if (view === undefined) return undefined;
+    const name = "server" in step ? step.server.name : step.name;
+    const spare = free.get(step.backend)!;
+    const slot = step.kind === "add" ? spare[0] : view.slotOf.get(name);
+    const commands = slotStepCommands(step, view, spare);
+    if (slot !== undefined) slots.set(`${step.backend}/${name}`, slot);
+    return commands;
   };
   const outcomes = plan.steps.length === 0
     ? []
     : await executePlan(ctx.client, plan.steps, { clock: ctx.clock, commandsFor });
   memory.noteOutcomes(outcomes, ctx.clock.nowMs(), ctx.ramp !== undefined);
-  logOutcomes(ctx.log, outcomes);
+  logOutcomes(ctx.log, outcomes, slots);
   ctx.log.debug("haproxy.reconcile.pass", {
     steps: plan.steps.length,
     waiting: plan.waiting.length,
@@ -153,10 +161,15 @@ async function checkIdentity(ctx: PassContext): Promise<boolean> {
   return changed;
 }
 
-function logOutcomes(log: Logger, outcomes: readonly StepOutcome[]): void {
+function logOutcomes(
+  log: Logger,
+  outcomes: readonly StepOutcome[],
+  slots: ReadonlyMap<string, string>,
+): void {
   for (const { step, error } of outcomes) {
     const server = "server" in step ? step.server.name : step.name;
-    const fields = { backend: step.backend, server, step: step.kind };
+    const slot = slots.get(`${step.backend}/${server}`);
+    const fields = { backend: step.backend, server, step: step.kind, ...(slot ? { slot } : {}) };
     if (error) log.warn("haproxy.step.failed", { ...fields, error: error.message });
     else log.info(`haproxy.server.${step.kind}`, fields);
   }

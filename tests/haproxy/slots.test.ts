@@ -65,6 +65,8 @@ Deno.test("slots: filled, freed and reused; a new process restores them from the
       `shoal-slot2 127.0.0.3:${b.port} ready 10`,
       "shoal-slot3 127.0.0.1:1 maint 1",
     ]);
+    const added = log.named("haproxy.server.add").map((r) => `${r.fields.server}@${r.fields.slot}`);
+    assert.deepEqual(added, ["shoal-a@shoal-slot1", "shoal-b@shoal-slot2"], "logs name the slot");
     await rec.reconcileOnce(); // observes what the last pass did
     assert.deepEqual(rec.observed("be_app").map((s) => s.name), ["shoal-a", "shoal-b"]);
     await waitFor("both UP", async () => (await upCount(client)) === 2);
