@@ -225,6 +225,20 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
     placeholder: "<duration>",
     help: "ramp a new server's weight up over this long (0 = full weight at once)",
   },
+  {
+    name: "zone",
+    kind: "string",
+    placeholder: "<zone>",
+    defaultText: "none: every task is a normal server",
+    help: "this HAProxy's zone: tasks tagged with another zone (or none) become backup servers",
+  },
+  {
+    name: "server-options",
+    kind: "entries",
+    placeholder: "<backend=options>",
+    help:
+      "extra 'add server' keywords for a backend's servers, e.g. 'shoal=send-proxy-v2 maxconn 100'; repeatable (SHOAL_SERVER_OPTIONS: separate with ;)",
+  },
 ];
 
 /** Flags only the task has. */
@@ -258,6 +272,14 @@ export const TASK_FLAGS: readonly FlagSpec[] = [
     placeholder: "<n>",
     defaultText: "the sidecar's --weight",
     help: "HAProxy weight for this task",
+  },
+  {
+    name: "zone",
+    kind: "string",
+    placeholder: "<zone>",
+    defaultText:
+      "the ECS task metadata's AvailabilityZone, else EC2 metadata placement/availability-zone",
+    help: "zone of this task, sent as the 'zone' tag (a --zone sidecar prefers its own zone)",
   },
   {
     name: "ready",

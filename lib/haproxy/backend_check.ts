@@ -10,6 +10,7 @@ import type { RuntimeClient } from "./client.ts";
 import { probeCommands, probeServerName } from "./commands.ts";
 import {
   BackendCheckError,
+  HaproxyCommandError,
   NoSuchBackendError,
   NotDynamicBackendError,
   ServerAlreadyExistsError,
@@ -28,7 +29,8 @@ export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersio
  * Checks that `backend` exists and accepts `add server`. The balance algorithm is not visible
  * through the runtime API in a way that covers `hash-type consistent`, so the check asks HAProxy
  * itself: it adds a probe server (weight 0, in maintenance, so it never takes traffic) and deletes
- * it again. The probe's name ({@linkcode probeServerName}) contains `:`, which no managed server
+ * it again, with the backend's server `options` so HAProxy judges those too (a refusal is a
+ * {@linkcode BackendCheckError} with reason `options` and HAProxy's message). The probe's name ({@linkcode probeServerName}) contains `:`, which no managed server
  * name can, so the probe never deletes a real server. Throws {@linkcode BackendCheckError} saying
  * why the backend cannot be managed.
  */
@@ -36,6 +38,7 @@ export async function checkBackend(
   client: RuntimeClient,
   backend: string,
   prefix: string,
+  options: readonly string[] = [],
 ): Promise<void> {
   // A slot backend (`server-template <prefix>slot ...`) is filled with `set server`, which any
   // balance algorithm takes; it only has to exist.
@@ -48,8 +51,13 @@ export async function checkBackend(
     }
     throw err;
   }
-  if (hasSlots(rows, prefix)) return;
-  const probe = probeCommands(backend, prefix);
+  if (hasSlots(rows, prefix)) {
+    if (options.length === 0) return;
+    throw new BackendCheckError(backend, "options", {
+      detail: "a slot backend's servers take their options from its server-template line",
+    });
+  }
+  const probe = probeCommands(backend, prefix, options);
   for (let attempt = 0; attempt < 2; attempt++) {
     const [added] = await client.executeAll([probe.add]);
     if (added!.ok) {
@@ -62,6 +70,11 @@ export async function checkBackend(
     }
     if (error instanceof NotDynamicBackendError) {
       throw new BackendCheckError(backend, "not-dynamic", { cause: error });
+    }
+    // Anything else HAProxy says about the options is reported in its own words.
+    if (options.length > 0 && error instanceof HaproxyCommandError) {
+      const detail = error.reply.trim();
+      throw new BackendCheckError(backend, "options", { cause: error, detail });
     }
     // A probe left by a crashed run is removed and the check tried again; a server of that name
     // that does not look like a probe is not ours, so it is left alone.

@@ -62,6 +62,11 @@ export interface ReconcilerOptions {
    * reload or restart, whoever triggers it, starts with the slots as they are (slot mode).
    */
   stateFile?: string;
+  /**
+   * Backend → extra `add server` keywords (`--server-options`), probed at start: a backend whose
+   * options HAProxy refuses fails {@linkcode Reconciler.start} with HAProxy's message.
+   */
+  serverOptions?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -103,7 +108,10 @@ export class Reconciler {
   readonly #prefix: string;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #opts: Required<Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile">>;
+  readonly #opts: Required<
+    Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile" | "serverOptions">
+  >;
+  readonly #serverOptions: ReadonlyMap<string, readonly string[]>;
   readonly #stateFile: string | undefined;
   readonly #ramp: RampOptions | undefined;
   /** Only backends `setDesired` was called for; the plan never touches the others. */
@@ -130,6 +138,7 @@ export class Reconciler {
     this.#log = options.logger ?? nullLogger;
     this.#ramp = options.ramp;
     this.#stateFile = options.stateFile;
+    this.#serverOptions = options.serverOptions ?? new Map();
     this.#opts = {
       backends: this.#backends,
       prefix: this.#prefix,
@@ -194,7 +203,10 @@ export class Reconciler {
   async start(): Promise<void> {
     if (this.#started) return;
     await checkVersion(this.#client);
-    for (const backend of this.#backends) await checkBackend(this.#client, backend, this.#prefix);
+    for (const backend of this.#backends) {
+      const options = this.#serverOptions.get(backend) ?? [];
+      await checkBackend(this.#client, backend, this.#prefix, options);
+    }
     this.#started = true;
     this.#unsubscribe = this.#client.addDisconnectListener(() => this.trigger());
     this.#log.info("haproxy.reconciler.started", { backends: this.#backends.join(",") });

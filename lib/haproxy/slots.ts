@@ -24,6 +24,7 @@ import {
 } from "./commands.ts";
 import { HaproxyError } from "./errors.ts";
 import type { DesiredServer, ObservedServer, PlanStep } from "./plan.ts";
+import { serverIdFor } from "./names.ts";
 import { sameIp } from "./validate.ts";
 
 /** True when `name` is a slot of `server-template <prefix>slot 1-N`: `<prefix>slot<digits>`. */
@@ -48,6 +49,8 @@ export interface SlotView {
   readonly checked: ReadonlyMap<string, boolean>;
   /** Free slots, in configuration order. */
   readonly free: readonly string[];
+  /** The highest slot number of the backend (`server-template ... 1-N`: N). */
+  readonly count: number;
 }
 
 function endpointMatches(d: DesiredServer, s: { addr: string; port: number }): boolean {
@@ -105,7 +108,43 @@ export function viewSlots(
       observed.push({ ...row, checkEnabled: true });
     }
   }
-  return { desired: wanted, observed, slotOf, checked, free };
+  const count = Math.max(0, ...[...checked.keys()].map((n) => slotNumber(n, prefix)));
+  return { desired: wanted, observed, slotOf, checked, free, count };
+}
+
+function slotNumber(name: string, prefix: string): number {
+  return Number(name.slice(prefix.length + "slot".length));
+}
+
+/**
+ * The free slot a new server takes: the first free one at or after the slot its name hashes to
+ * (`1 + hash(name) mod count`), wrapping around. Every sidecar makes the same choice for the
+ * same task when its slot is free, so the same task sits in the same slot (server id) of every
+ * HAProxy and a consistent-hash ring keyed by id agrees between them; when two tasks hash to the
+ * same slot, the order they arrived in decides which one probes further.
+ *
+ * @example
+ * ```ts
+ * import { pickFreeSlot } from "./slots.ts";
+ * const free = ["shoal-slot1", "shoal-slot2", "shoal-slot3"];
+ * console.assert(pickFreeSlot(free, "shoal-t1", "shoal-", 3) === pickFreeSlot([...free].reverse(), "shoal-t1", "shoal-", 3));
+ * ```
+ */
+export function pickFreeSlot(
+  free: readonly string[],
+  name: string,
+  prefix: string,
+  count: number,
+): string | undefined {
+  if (free.length === 0 || count <= 0) return free[0];
+  const home = 1 + serverIdFor(name) % count;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const slot of free) {
+    const distance = (slotNumber(slot, prefix) - home + count) % count;
+    if (distance < bestDistance) [best, bestDistance] = [slot, distance];
+  }
+  return best;
 }
 
 /** Thrown (as a step's error) when a slot backend has no free slot for a new server. */
@@ -120,18 +159,26 @@ export class NoFreeSlotError extends HaproxyError {
 }
 
 /**
- * The slot commands of one plan step; `free` is consumed by adds. Removal puts the slot in
+ * The slot commands of one plan step; `free` is consumed by adds ({@linkcode pickFreeSlot}). Removal puts the slot in
  * maintenance (with its sessions shut down when the step says so), which frees it. Throws
  * {@linkcode NoFreeSlotError} when an add finds no free slot.
  */
-export function slotStepCommands(step: PlanStep, view: SlotView, free: string[]): Command[] {
+export function slotStepCommands(
+  step: PlanStep,
+  view: SlotView,
+  free: string[],
+  prefix: string,
+): Command[] {
   const b = step.backend;
   const slotFor = (name: string) => view.slotOf.get(name) ?? name;
   switch (step.kind) {
     case "add":
     case "replace": {
-      const slot = step.kind === "replace" ? view.slotOf.get(step.server.name) : free.shift();
+      const slot = step.kind === "replace"
+        ? view.slotOf.get(step.server.name)
+        : pickFreeSlot(free, step.server.name, prefix, view.count);
       if (slot === undefined) throw new NoFreeSlotError(b);
+      if (step.kind === "add") free.splice(free.indexOf(slot), 1);
       const s = step.server;
       return [
         setAddrCommand(b, slot, s.addr, s.port),

@@ -187,6 +187,7 @@ function buildManager(
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
     ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
+    serverOptions: config.serverOptions,
   });
   const service = new SidecarService({
     serf: runtime.serf,
@@ -216,6 +217,8 @@ function newRegistry(config: SidecarConfig): Registry {
     slowstartMs: config.slowstartMs,
     check: SERVER_CHECK,
     orphanGraceMs: config.orphanGraceMs,
+    zone: config.zone,
+    serverOptions: config.serverOptions,
   });
 }
 

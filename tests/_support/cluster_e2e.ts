@@ -123,6 +123,10 @@ export interface TaskOptions {
   /** @default "5s" */
   readonly drainTimeout?: string;
   readonly extra?: readonly string[];
+  /** The worker script run with `deno run -A`. @default DEMO_WORKER */
+  readonly worker?: string;
+  /** More environment variables for the task. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The processes of one test; {@linkcode Cluster.stop} kills all of them. */
@@ -168,8 +172,8 @@ export class Cluster {
       Deno.execPath(),
       "run",
       "-A",
-      DEMO_WORKER,
-    ], { DEMO_TASK: o.name }));
+      o.worker ?? DEMO_WORKER,
+    ], { DEMO_TASK: o.name, ...o.env }));
     await proc.waitForLog("task.announce.accepted", undefined, 30_000);
     return proc;
   }

@@ -35,7 +35,14 @@ export function startShoal(args: string[], env: Record<string, string> = {}): Sh
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
-    env: { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
+    // No test may reach EC2 instance metadata (169.254.169.254): loopback only.
+    env: {
+      SHOAL_LOG_FORMAT: "json",
+      SHOAL_LOG_LEVEL: "debug",
+      SHOAL_INSECURE: "1",
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...env,
+    },
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

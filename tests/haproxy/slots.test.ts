@@ -11,6 +11,7 @@ import {
   type DesiredServer,
   NoFreeSlotError,
   type ObservedServer,
+  pickFreeSlot,
   Reconciler,
   RuntimeClient,
   slotStepCommands,
@@ -186,13 +187,13 @@ Deno.test("slotStepCommands: add fills a free slot, removal only frees it, a ful
   const view = viewSlots([server("shoal-t1", "10.0.0.1", 80)], rows, "shoal-");
   const free = [...view.free];
   const add = { kind: "add" as const, backend: "be", server: server("shoal-t2", "10.0.0.2", 81) };
-  assert.deepEqual(slotStepCommands(add, view, free).flatMap((c) => c.lines), [
+  assert.deepEqual(slotStepCommands(add, view, free, "shoal-").flatMap((c) => c.lines), [
     "set server be/shoal-slot2 addr 10.0.0.2 port 81",
     "set server be/shoal-slot2 weight 10",
     "set server be/shoal-slot2 state ready",
     "set server be/shoal-slot2 health down",
   ]);
-  assert.throws(() => slotStepCommands(add, view, free), NoFreeSlotError);
+  assert.throws(() => slotStepCommands(add, view, free, "shoal-"), NoFreeSlotError);
   const del = {
     kind: "delete" as const,
     backend: "be",
@@ -200,7 +201,7 @@ Deno.test("slotStepCommands: add fills a free slot, removal only frees it, a ful
     shutdownSessions: true,
     reason: "undesired" as const,
   };
-  assert.deepEqual(slotStepCommands(del, view, free).flatMap((c) => c.lines), [
+  assert.deepEqual(slotStepCommands(del, view, free, "shoal-").flatMap((c) => c.lines), [
     "set server be/shoal-slot1 state maint",
     "shutdown sessions server be/shoal-slot1",
   ]);
@@ -226,4 +227,21 @@ Deno.test("slots: more servers than slots fills every slot and reports the rest"
     await rec.stop();
     await client.close();
   }
+});
+
+Deno.test("pickFreeSlot: a server's slot depends on its name, not on the order slots were freed", () => {
+  const names = Array.from({ length: 8 }, (_, i) => `shoal-slot${i + 1}`);
+  const seen = new Set<string>();
+  for (const task of ["shoal-a", "shoal-b", "shoal-c", "shoal-d", "shoal-e", "shoal-f"]) {
+    const slot = pickFreeSlot(names, task, "shoal-", 8)!;
+    assert.equal(pickFreeSlot([...names].reverse(), task, "shoal-", 8), slot);
+    seen.add(slot);
+    // Its home slot taken: the next free one after it (wrapping), the same on every sidecar.
+    const rest = names.filter((n) => n !== slot);
+    const next = pickFreeSlot(rest, task, "shoal-", 8)!;
+    const at = (n: string) => Number(n.slice("shoal-slot".length));
+    assert.equal(at(next), at(slot) % 8 + 1);
+  }
+  assert.ok(seen.size > 1, "names spread over the slots");
+  assert.equal(pickFreeSlot([], "shoal-a", "shoal-", 8), undefined);
 });
