@@ -31,7 +31,7 @@ import { TaskRunner, taskTags } from "./task/runner.ts";
  * import { runTask } from "./task.ts";
  * import { parseCommandLine } from "../cli/program.ts";
  * const parsed = parseCommandLine(["task", "--join", "10.0.0.2", "--", "python3", "app.py"], {
- *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(), version: "dev",
+ *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(),
  * });
  * if (parsed.kind === "run" && parsed.config.role === "task") {
  *   Deno.exit(await runTask(parsed.config));
