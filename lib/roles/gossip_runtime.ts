@@ -25,11 +25,13 @@ import {
 import {
   type HealthStatus,
   type MetricsServer,
+  registerBuildInfo,
   registerGossipMetrics,
   Registry,
   serveMetrics,
 } from "../metrics/mod.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
+import { VERSION } from "../version.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
@@ -38,6 +40,8 @@ export const SNAPSHOT_FILE = "serf.snapshot";
 export interface GossipRuntimeOptions {
   /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
   readonly roleTags?: ReadonlyMap<string, string>;
+  /** The role `shoal_build_info` reports. @default the `role` role tag, else "agent" */
+  readonly role?: string;
   readonly logger: Logger;
   /** @default systemClock */
   readonly clock?: Clock;
@@ -190,7 +194,10 @@ export class GossipRuntime {
         rpc: rpc ? `${rpc.addr.hostname}:${rpc.addr.port}` : "off",
         profile: cfg.profile,
       });
-      return new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+      const runtime = new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+      const role = opts.role ?? opts.roleTags?.get("role") ?? "agent";
+      registerBuildInfo(runtime.registry, { version: VERSION, deno: Deno.version.deno, role });
+      return runtime;
     } catch (err) {
       await snapshot?.close();
       await transport.close();

@@ -155,11 +155,10 @@ function buildManager(
     backends: config.backends,
     prefix: config.serverPrefix,
     clock,
-    logger: meter.reconcilerLogger(log, () => {
-      for (const b of config.backends) {
-        meter.servers(b, reconciler.observed(b), config.serverPrefix);
-      }
-    }),
+    logger: meter.reconcilerLogger(
+      log,
+      () => meter.afterPass(reconciler, config.backends, config.serverPrefix),
+    ),
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
   });

@@ -56,6 +56,7 @@ export async function runTask(config: TaskConfig): Promise<number> {
       // role and state are ours: a user --tag cannot override them.
       { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
       {
+        role: "task",
         logger: log,
         onShutdown: (reason) => requestStop(`shutdown: ${reason}`),
         onRpcLeave: () => requestStop("rpc leave"),

@@ -160,6 +160,7 @@ export class SidecarService {
     } catch (err) {
       if (!(err instanceof SerfError)) throw err;
       log.warn("sidecar.solicit.failed", { reason, error: err.message });
+      this.#o.meter?.solicitRound((clock.nowMs() - startedMs) / 1000, "error");
     } finally {
       this.#soliciting = false;
     }

@@ -1,0 +1,185 @@
+/**
+ * The operator's surface of real processes: every role's `/metrics` passes `promtool check
+ * metrics`, carries `shoal_build_info` and agrees with itself; the shipped alert rules pass
+ * `promtool check rules`; the Grafana dashboard queries only metrics shoal exports.
+ *
+ * Addresses: 127.90.41.x.
+ */
+
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { parsePromText, type PromFamily } from "../_support/prom_text.ts";
+import { waitFor } from "../_support/haproxy.ts";
+import { startShoal } from "../_support/shoal_process.ts";
+import {
+  Cluster,
+  freePortOn,
+  gossipAddr,
+  metricsAddr,
+  writeHaproxyConfig,
+} from "../_support/cluster_e2e.ts";
+
+const HOST = "127.90.41.1";
+const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
+/** Metrics the alert rules name that another change adds (`shoal_task_registered`). */
+const PENDING_METRICS = new Set(["shoal_task_registered"]);
+
+async function promtool(args: string[], stdin?: string): Promise<{ code: number; out: string }> {
+  const child = new Deno.Command("promtool", {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const r = await child.output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+}
+
+async function scrape(addr: string): Promise<string> {
+  const res = await fetch(`http://${addr}/metrics`);
+  equal(res.status, 200);
+  return await res.text();
+}
+
+function value(f: Map<string, PromFamily>, name: string, labels: Record<string, string> = {}) {
+  for (const family of f.values()) {
+    for (const s of family.samples) {
+      if (s.name !== name) continue;
+      if (Object.entries(labels).every(([k, v]) => s.labels.get(k) === v)) return s.value;
+    }
+  }
+  return undefined;
+}
+
+/** Metric names in a PromQL expression, histogram series mapped to their family. */
+function metricNames(expr: string): string[] {
+  const names = expr.match(/\bshoal_[a-z0-9_]+/g) ?? [];
+  return names.map((n) =>
+    n.replace(/_(bucket|sum|count)$/, (m) => (n.endsWith("_total") ? m : ""))
+  );
+}
+
+/** Every PromQL expression of a Grafana dashboard (panel targets and templating queries). */
+function dashboardExprs(dashboard: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if ((k === "expr" || k === "query") && typeof x === "string") out.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(dashboard);
+  return out.filter((e) => e.includes("shoal_"));
+}
+
+Deno.test("every role's /metrics passes promtool; alerts and the dashboard use exported metrics", async () => {
+  const cluster = new Cluster();
+  const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
+  try {
+    const sidecar = await cluster.sidecar({ name: "obs-sidecar", host: HOST, files });
+    const join = [await gossipAddr(sidecar)];
+    const task = await cluster.task({ name: "obs-task", host: "127.90.41.11", join });
+    const agent = cluster.track(startShoal([
+      "agent",
+      "--node=obs-agent",
+      "--bind=127.90.41.21:0",
+      "--rpc-addr=",
+      "--metrics-addr=127.90.41.21:0",
+      `--join=${join[0]}`,
+    ]));
+    await agent.waitForLog("agent.running");
+    const addrs = {
+      sidecar: await metricsAddr(sidecar),
+      task: await metricsAddr(task),
+      agent: await metricsAddr(agent),
+    };
+    const sc = await waitFor(
+      "the sidecar sees the task's server UP and three members",
+      async () => {
+        const f = parsePromText(await scrape(addrs.sidecar));
+        const up = value(f, "shoal_sidecar_server_checks", { backend: "shoal", check: "up" });
+        const alive = value(f, "shoal_gossip_members", { status: "alive" });
+        return up === 1 && alive === 3 ? f : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+
+    const exported = new Set<string>();
+    for (const [role, addr] of Object.entries(addrs)) {
+      const text = await scrape(addr);
+      const lint = await promtool(["check", "metrics"], text);
+      equal(lint.code, 0, `promtool check metrics on the ${role}'s /metrics:\n${lint.out}`);
+      const families = parsePromText(text);
+      for (const name of families.keys()) exported.add(name);
+      const info = families.get("shoal_build_info")?.samples ?? [];
+      equal(info.length, 1, `${role}: one shoal_build_info`);
+      equal(info[0]!.labels.get("role"), role);
+      equal(info[0]!.labels.get("deno"), Deno.version.deno);
+      ok(/^\d+\.\d+\.\d+/.test(info[0]!.labels.get("version") ?? ""), `${role} version`);
+    }
+
+    // The sidecar waited for its supervised HAProxy to start: that is not a connection error.
+    equal(
+      value(sc, "shoal_sidecar_haproxy_command_errors_total", { kind: "connection" }),
+      undefined,
+    );
+    // A task's announce and the adds that follow are ordinary work, not drift.
+    equal(value(sc, "shoal_sidecar_drift_corrections_total"), undefined);
+    deepStrictEqual(
+      ["alive", "failed", "left"].map((status) => value(sc, "shoal_gossip_members", { status })),
+      [3, 0, 0],
+    );
+    // Counters and histograms of queries agree, per query.
+    for (const query of ["announce", "depart", "solicit"]) {
+      const count = value(sc, "shoal_sidecar_query_duration_seconds_count", { query }) ?? 0;
+      const results = sc.get("shoal_sidecar_queries_total")?.samples
+        .filter((s) => s.labels.get("query") === query)
+        .reduce((sum, s) => sum + s.value, 0) ?? 0;
+      equal(results, count, `${query}: queries_total sums to the histogram's _count`);
+    }
+    ok((value(sc, "shoal_sidecar_queries_total", { query: "announce" }) ?? 0) >= 1);
+
+    const rules = await promtool(["check", "rules", `${EXAMPLES}prometheus/alerts.yml`]);
+    equal(rules.code, 0, rules.out);
+    const alertText = await Deno.readTextFile(`${EXAMPLES}prometheus/alerts.yml`);
+    const alertExprs = [...alertText.matchAll(/expr: (?:>-\n)?([\s\S]*?)\n\s+(?:for|labels):/g)]
+      .map((m) => m[1]!);
+    ok(alertExprs.length >= 5, `${alertExprs.length} alert expressions`);
+
+    const dashboard = JSON.parse(
+      await Deno.readTextFile(`${EXAMPLES}grafana/shoal-dashboard.json`),
+    );
+    const exprs = dashboardExprs(dashboard);
+    ok(exprs.length >= 10, `${exprs.length} dashboard queries`);
+    // Every dashboard query is valid PromQL: promtool parses it as a recording rule.
+    const asRules = exprs.filter((e) => !e.startsWith("label_values(")).map((e, i) =>
+      `      - record: shoal:dashboard_${i}\n        expr: ${
+        JSON.stringify(e.replaceAll("$role", ".*"))
+      }`
+    );
+    const rulesFile = await Deno.makeTempFile({ suffix: ".yml" });
+    try {
+      await Deno.writeTextFile(
+        rulesFile,
+        `groups:\n  - name: d\n    rules:\n${asRules.join("\n")}\n`,
+      );
+      const parsed = await promtool(["check", "rules", rulesFile]);
+      equal(parsed.code, 0, parsed.out);
+    } finally {
+      await Deno.remove(rulesFile);
+    }
+    const unknown = [...exprs, ...alertExprs].flatMap(metricNames)
+      .filter((n) => !exported.has(n) && !PENDING_METRICS.has(n));
+    deepStrictEqual([...new Set(unknown)], [], "queries name only metrics shoal exports");
+  } finally {
+    await cluster.stop();
+  }
+});
