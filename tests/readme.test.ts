@@ -3,6 +3,7 @@ import { COMMANDS } from "../lib/cli/commands.ts";
 import { defaultCell, renderReadme } from "../lib/cli/docs.ts";
 import { envOf } from "../lib/cli/flags.ts";
 import { parseCommandLine } from "../lib/cli/program.ts";
+import { LEVEL_ADMIN_HINT } from "../lib/roles/sidecar/hints.ts";
 
 const README = new URL("../README.md", import.meta.url);
 
@@ -38,6 +39,12 @@ Deno.test("README says how to run from a checkout and from a release binary", as
   const readme = await Deno.readTextFile(README);
   ok(readme.includes("deno run -A main.ts task --join"), "checkout");
   ok(/\.\/shoal-\d+\.\d+\.\d+-linux-amd64 sidecar/.test(readme), "release binary");
+});
+
+Deno.test("README's troubleshooting quotes the hints the sidecar logs", async () => {
+  const readme = await Deno.readTextFile(README);
+  ok(readme.includes(LEVEL_ADMIN_HINT), "the level admin hint");
+  ok(readme.includes("sidecar.haproxy.unusable") && readme.includes("haproxy.waiting"));
 });
 
 Deno.test("README's quick start names the pinned Deno and the two tasks", async () => {

@@ -25,6 +25,7 @@ import { createLogger } from "../log/logtape.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
+import { startupHint } from "./sidecar/hints.ts";
 import { HaproxyChild } from "./sidecar/haproxy_child.ts";
 import { MeteredRuntimeClient, SidecarMeter } from "./sidecar/metrics.ts";
 import { Registry } from "./sidecar/registry.ts";
@@ -207,6 +208,11 @@ async function joinCluster(
   await joinWithRetry(runtime, config.gossip.join, deps);
 }
 
+function hintField(err: unknown): { hint?: string } {
+  const hint = startupHint(err);
+  return hint === null ? {} : { hint };
+}
+
 /** Waits for HAProxy, adopts its servers, applies the registry and starts soliciting. */
 async function startManaging(
   reconciler: Reconciler,
@@ -220,6 +226,7 @@ async function startManaging(
       socket: deps.config.haproxySocket,
       error: errorText(err),
       ...(err instanceof BackendCheckError ? { backend: err.backend, reason: err.reason } : {}),
+      ...hintField(err),
     });
     deps.end({ why: "HAProxy cannot be managed", code: 1 });
     return;
