@@ -6,7 +6,14 @@
  */
 
 import type { FlagSpec } from "./flags.ts";
-import { GOSSIP_FLAGS, LOG_FLAGS, MEMBERS_FLAGS, SIDECAR_FLAGS, TASK_FLAGS } from "./specs.ts";
+import {
+  GOSSIP_FLAGS,
+  INSECURE_FLAG,
+  LOG_FLAGS,
+  MEMBERS_FLAGS,
+  SIDECAR_FLAGS,
+  TASK_FLAGS,
+} from "./specs.ts";
 
 /** One subcommand. */
 export interface CommandDef {
@@ -23,12 +30,16 @@ export const COMMANDS: Readonly<Record<string, CommandDef>> = {
   sidecar: {
     summary:
       "Run beside HAProxy: register announced tasks as backend servers, drain and remove them",
-    flags: [...GOSSIP_FLAGS, ...SIDECAR_FLAGS, ...LOG_FLAGS],
+    flags: [...GOSSIP_FLAGS, INSECURE_FLAG, ...SIDECAR_FLAGS, ...LOG_FLAGS],
     argument: { name: "[haproxy...]", help: "HAProxy command to supervise, after -- (optional)" },
     examples: `
 Examples:
+  export SHOAL_ENCRYPT=$(shoal keygen)   # the same key on every node
   shoal sidecar --haproxy-socket /run/haproxy/admin.sock --haproxy-backend web
-  shoal sidecar --join 10.0.0.5 -- haproxy -W -db -f /usr/local/etc/haproxy/haproxy.cfg`,
+  shoal sidecar --join 10.0.0.5 -- haproxy -W -db -f /usr/local/etc/haproxy/haproxy.cfg
+
+Gossip is encrypted: without --encrypt (SHOAL_ENCRYPT) the sidecar refuses to start unless
+--insecure is given.`,
   },
   task: {
     summary:
@@ -38,14 +49,15 @@ Examples:
       ...GOSSIP_FLAGS.map((f) =>
         f.name === "rpc-addr" ? { ...f, default: "", defaultText: "off" } : f
       ),
+      INSECURE_FLAG,
       ...TASK_FLAGS,
       ...LOG_FLAGS,
     ],
     argument: { name: "[worker...]", help: "worker command and arguments (after -- or --worker)" },
     examples: `
 Examples:
-  shoal task --join 10.0.0.5 -- python3 server.py
-  shoal task --join 10.0.0.5 --worker python3 server.py
+  shoal task --join 10.0.0.5 --encrypt "$SHOAL_ENCRYPT" -- python3 server.py
+  shoal task --join 10.0.0.5 --worker python3 server.py   # SHOAL_ENCRYPT in the environment
   shoal task --join sidecar.internal --ready http:/healthz --backend api -- ./api --fd {fd}
 
 The worker gets the listening socket as fd 3 and SHOAL_PORT, SHOAL_ADDR, SHOAL_LISTENER_FD=3,
@@ -71,7 +83,9 @@ Examples:
   help: { summary: "Show help for shoal or for one command", flags: [] },
 };
 
-/** The flags `command` takes (empty for an unknown command). */
+/** The flags `shoal <command>` accepts, as composed for its help and parser. */
 export function commandFlags(command: string): readonly FlagSpec[] {
-  return COMMANDS[command]?.flags ?? [];
+  const def = COMMANDS[command];
+  if (def === undefined) throw new Error(`bug: no shoal command ${JSON.stringify(command)}`);
+  return def.flags;
 }

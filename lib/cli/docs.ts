@@ -8,11 +8,21 @@
 
 import { commandFlags } from "./commands.ts";
 import { envOf, type FlagSpec } from "./flags.ts";
-import { GOSSIP_FLAGS, LOG_FLAGS, MEMBERS_FLAGS, SIDECAR_FLAGS, TASK_FLAGS } from "./specs.ts";
+import {
+  GOSSIP_FLAGS,
+  INSECURE_FLAG,
+  LOG_FLAGS,
+  MEMBERS_FLAGS,
+  SIDECAR_FLAGS,
+  TASK_FLAGS,
+} from "./specs.ts";
 
 /** The generated tables: which flags each shows and which commands share them. */
 const TABLES: Readonly<Record<string, { flags: readonly FlagSpec[]; commands: string[] }>> = {
-  gossip: { flags: [...GOSSIP_FLAGS, ...LOG_FLAGS], commands: ["agent", "sidecar", "task"] },
+  gossip: {
+    flags: [...GOSSIP_FLAGS, INSECURE_FLAG, ...LOG_FLAGS],
+    commands: ["agent", "sidecar", "task"],
+  },
   sidecar: { flags: SIDECAR_FLAGS, commands: ["sidecar"] },
   task: { flags: TASK_FLAGS, commands: ["task"] },
   members: { flags: MEMBERS_FLAGS, commands: ["members"] },
@@ -25,12 +35,15 @@ export function defaultCell(spec: FlagSpec): string {
   return "`" + spec.default + "`";
 }
 
+/** The commands of `commands` that take `spec`. */
+function takers(spec: FlagSpec, commands: readonly string[]): string[] {
+  return commands.filter((c) => commandFlags(c).some((f) => f.name === spec.name));
+}
+
 function defaultsAcross(spec: FlagSpec, commands: readonly string[]): string {
-  const cells = commands.map((c) => {
-    const own = commandFlags(c).find((f) => f.name === spec.name);
-    if (!own) throw new Error(`bug: ${c} has no --${spec.name}`);
-    return defaultCell(own);
-  });
+  const cells = commands.map((c) =>
+    defaultCell(commandFlags(c).find((f) => f.name === spec.name)!)
+  );
   const common = cells[0] ?? "";
   const others = commands.flatMap((c, i) => cells[i] !== common ? [`\`${c}\`: ${cells[i]}`] : []);
   return others.length === 0 ? common : `${common} (${others.join("; ")})`;
@@ -51,11 +64,16 @@ export function flagTable(section: string): string {
   if (!table) throw new Error(`no flag table ${JSON.stringify(section)}`);
   const rows = table.flags.map((spec) => {
     const variable = envOf(spec);
+    const commands = takers(spec, table.commands);
+    if (commands.length === 0) throw new Error(`bug: no command of ${section} takes ${spec.name}`);
+    const only = commands.length < table.commands.length
+      ? commands.map((c) => "`" + c + "`").join(", ") + " only: "
+      : "";
     return [
       "`--" + spec.name + "`",
-      defaultsAcross(spec, table.commands),
+      defaultsAcross(spec, commands),
       variable === null ? "none" : "`" + variable + "`",
-      spec.help.replaceAll("|", "\\|"),
+      only + spec.help.replaceAll("|", "\\|"),
     ];
   });
   return markdownTable(["flag", "default", "variable", "meaning"], rows);

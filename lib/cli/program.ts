@@ -16,6 +16,7 @@ import {
   taskConfig,
 } from "./build_config.ts";
 import { COMMANDS } from "./commands.ts";
+export { commandFlags } from "./commands.ts";
 import { envOf, type FlagSpec, isRepeatable, resolveFlags } from "./flags.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./usage_error.ts";
 

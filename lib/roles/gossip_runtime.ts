@@ -194,6 +194,12 @@ export class GossipRuntime {
         rpc: rpc ? `${rpc.addr.hostname}:${rpc.addr.port}` : "off",
         profile: cfg.profile,
       });
+      if (keyring === undefined && cfg.insecure === true) {
+        log.warn("gossip.insecure", {
+          reason: "--insecure: without --encrypt, anyone who can reach the gossip port can " +
+            "forge the queries that add and remove HAProxy servers",
+        });
+      }
       const runtime = new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
       const role = opts.role ?? opts.roleTags?.get("role") ?? "agent";
       registerBuildInfo(runtime.registry, { version: VERSION, deno: Deno.version.deno, role });

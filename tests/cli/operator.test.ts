@@ -3,8 +3,10 @@ import { parseCommandLine, type ParseResult } from "../../lib/cli/program.ts";
 import { COMMANDS } from "../../lib/cli/commands.ts";
 import type { Config } from "../../lib/config.ts";
 
+/** Parses with `SHOAL_INSECURE=1`: these tests are about other flags than `--encrypt`. */
 function parse(args: string[], env: Record<string, string> = {}): ParseResult {
-  return parseCommandLine(args, { env: (name) => env[name], hostname: () => "host-1" });
+  const all: Record<string, string> = { SHOAL_INSECURE: "1", ...env };
+  return parseCommandLine(args, { env: (name) => all[name], hostname: () => "host-1" });
 }
 
 function config(args: string[], env: Record<string, string> = {}): Config {
