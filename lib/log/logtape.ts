@@ -15,6 +15,7 @@ import {
   type Sink,
 } from "@logtape/logtape";
 import type { LogFields, Logger, LogLevel } from "./logger.ts";
+import { normalizeFields } from "./schema.ts";
 
 /** Options for {@linkcode createLogger}. */
 export interface LoggerOptions {
@@ -71,7 +72,7 @@ class TapeLogger implements Logger {
   constructor(readonly fields: LogFields) {}
   #log(level: LogLevel, event: string, fields: LogFields | undefined): void {
     const logger = getLogger(["shoal"]);
-    const props = { event, ...this.fields, ...fields };
+    const props = { event, ...normalizeFields(this.fields, fields) };
     switch (level) {
       case "debug":
         return logger.debug(event, props);
@@ -96,7 +97,7 @@ class TapeLogger implements Logger {
     this.#log("error", event, fields);
   }
   with(fields: LogFields): Logger {
-    return new TapeLogger({ ...this.fields, ...fields });
+    return new TapeLogger(normalizeFields(this.fields, fields));
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The operator's surface of real processes: every role's `/metrics` passes `promtool check
  * metrics`, carries `shoal_build_info` and agrees with itself; the shipped alert rules pass
- * `promtool check rules`; the Grafana dashboard queries only metrics shoal exports.
+ * `promtool check rules`; the Grafana dashboard queries only metrics shoal exports; and every JSON
+ * log line of the sidecar, the task and the agent follows the one schema.
  *
  * Addresses: 127.90.41.x.
  */
@@ -80,11 +81,35 @@ function dashboardExprs(dashboard: unknown): string[] {
   return out.filter((e) => e.includes("shoal_"));
 }
 
-Deno.test("every role's /metrics passes promtool; alerts and the dashboard use exported metrics", async () => {
+const KEY = /^[a-z][a-z0-9_]*$/;
+const EVENT = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+
+/** One JSON log line against the schema (README, Operations: Logs). */
+function checkSchema(node: string, line: Record<string, unknown>): void {
+  const where = `${node}: ${JSON.stringify(line)}`;
+  ok(["debug", "info", "warn", "error"].includes(String(line.level)), `level, ${where}`);
+  ok(!Number.isNaN(Date.parse(String(line.ts))), `ts, ${where}`);
+  ok(EVENT.test(String(line.event)), `event name, ${where}`);
+  equal(line.node, node, `node is always this process's name, ${where}`);
+  for (const [key, value] of Object.entries(line)) {
+    ok(KEY.test(key), `snake_case key ${key}, ${where}`);
+    ok(key !== "ms", `a duration says its unit, ${where}`);
+    if (typeof value !== "number") continue;
+    if (/_(ms|seconds|sec)$/.test(key)) ok(Number.isInteger(value), `integer ${key}, ${where}`);
+    ok(Math.abs(value * 1000 - Math.round(value * 1000)) < 1e-6, `no float noise, ${where}`);
+  }
+}
+
+Deno.test("every role's /metrics passes promtool, alerts and dashboard use exported metrics, logs follow one schema", async () => {
   const cluster = new Cluster();
   const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
   try {
-    const sidecar = await cluster.sidecar({ name: "obs-sidecar", host: HOST, files });
+    const sidecar = await cluster.sidecar({
+      name: "obs-sidecar",
+      host: HOST,
+      files,
+      extra: ["--solicit-interval=1s"],
+    });
     const join = [await gossipAddr(sidecar)];
     const task = await cluster.task({ name: "obs-task", host: "127.90.41.11", join });
     const agent = cluster.track(startShoal([
@@ -179,6 +204,33 @@ Deno.test("every role's /metrics passes promtool; alerts and the dashboard use e
     const unknown = [...exprs, ...alertExprs].flatMap(metricNames)
       .filter((n) => !exported.has(n) && !PENDING_METRICS.has(n));
     deepStrictEqual([...new Set(unknown)], [], "queries name only metrics shoal exports");
+
+    // Logs: a routine solicit round, then the task departs and leaves.
+    await sidecar.waitForLog("sidecar.solicit", (l) => l.reason === "interval", 10_000);
+    task.kill("SIGTERM");
+    await task.status;
+    await sidecar.waitForLog("member.left", (l) => l.member === "obs-task", 10_000);
+    const procs = { "obs-sidecar": sidecar, "obs-task": task, "obs-agent": agent };
+    for (const [node, proc] of Object.entries(procs)) {
+      const lines = proc.logs();
+      ok(lines.length > 3, `${node} logged ${lines.length} JSON lines`);
+      for (const line of lines) checkSchema(node, line);
+    }
+    const routine = sidecar.logs().filter((l) =>
+      l.event === "sidecar.solicit" && l.reason === "interval"
+    );
+    ok(
+      routine.length > 0 && routine.every((l) => l.level === "debug"),
+      "routine solicits are debug",
+    );
+    const left = sidecar.logs().find((l) => l.event === "member.left" && l.member === "obs-task")!;
+    equal(left.node, "obs-sidecar", "node is this process; the member it is about is in member");
+    const waits = sidecar.logs().filter((l) => l.event === "haproxy.waiting");
+    ok(
+      waits.length <= 2,
+      `the wait for HAProxy is logged once, then rate-limited: ${waits.length}`,
+    );
+    if (waits[0]) equal(waits[0].level, "info", "HAProxy starting beside us is no warning");
   } finally {
     await cluster.stop();
   }

@@ -282,7 +282,7 @@ Deno.test("shoal sidecar removes a task's server once gossip marks its serf agen
     equal((await announce(agent, upstream.port)).accepted, true);
     await waitFor("server in HAProxy", async () => (await servers(hap)).has("shoal-task-b"));
     await agent.stop(); // SIGKILL: no leave, gossip must notice
-    await sidecar.waitForLog("sidecar.member.failed", (l) => l.node === "task-b", 20_000);
+    await sidecar.waitForLog("sidecar.member.failed", (l) => l.member === "task-b", 20_000);
     await waitFor("server removed", async () => !(await servers(hap)).has("shoal-task-b"), {
       timeoutMs: 10_000,
     });
