@@ -334,7 +334,7 @@ Deno.test("restarted shoal sidecar adopts the healthy server and re-claims it by
     await second.waitForLog("sidecar.server.adopted", (l) => l.server === "shoal-task-c");
     const claim = await second.waitForLog(
       "sidecar.announce",
-      (l) => l.via === "solicit" && l.node === "task-c" && l.accepted === true,
+      (l) => l.via === "solicit" && l.member === "task-c" && l.accepted === true,
     );
     // Past the orphan grace, the claimed server is still there and still serving.
     const graceEnd = Date.parse(String(claim.ts)) + 2500;
@@ -382,7 +382,7 @@ Deno.test("shoal sidecar keeps running when --join is unreachable, retries, and 
     await sidecar.waitForLog("gossip.joined");
     await sidecar.waitForLog(
       "sidecar.announce",
-      (l) => l.via === "solicit" && l.node === "task-e" && l.accepted === true,
+      (l) => l.via === "solicit" && l.member === "task-e" && l.accepted === true,
     );
     await waitFor(
       "traffic routed to the task",
