@@ -202,6 +202,7 @@ export function sidecarConfig(
     defaultWeight: f.number("weight")!,
     slowstartMs: f.number("slowstart")!,
     haproxyCommand: [...rest],
+    logHaproxy: f.bool("log-haproxy"),
   });
 }
 

@@ -145,6 +145,14 @@ export const INSECURE_FLAG: FlagSpec = {
     "run without --encrypt: anyone who can reach the gossip port can then add or remove servers",
 };
 
+/** `--log-haproxy`, for a sidecar that supervises HAProxy. */
+const LOG_HAPROXY_FLAG: FlagSpec = {
+  name: "log-haproxy",
+  kind: "bool",
+  default: "false",
+  help: "wrap a supervised HAProxy's stdout and stderr lines into the structured log",
+};
+
 /** Flags only the sidecar has. */
 export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   {
@@ -221,6 +229,7 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
     placeholder: "<duration>",
     help: "ramp a new server's weight up over this long (0 = full weight at once)",
   },
+  LOG_HAPROXY_FLAG,
 ];
 
 /** Flags only the task has. */

@@ -123,6 +123,7 @@ async function startProcesses(
         log,
         clock,
         onReload: () => deps.ref.service?.afterReload(),
+        logOutput: config.logHaproxy,
       });
       watchChild(child, deps, end);
     }

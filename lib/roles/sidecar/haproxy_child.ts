@@ -10,6 +10,7 @@ import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ExitStatus } from "../../supervisor/exit_status.ts";
 import type { SpawnedProcess, Spawner } from "../../supervisor/spawn.ts";
+import { pumpHaproxyOutput } from "./haproxy_output.ts";
 
 /** Signals forwarded to HAProxy: both make an `haproxy -W` master reload. */
 export const RELOAD_SIGNALS: readonly Deno.Signal[] = ["SIGHUP", "SIGUSR2"];
@@ -30,15 +31,24 @@ export class HaproxyChild {
   }
 
   /**
-   * Starts `argv` (stdout and stderr shared with ours) and forwards reload signals to it, calling
-   * `onReload` after each. Throws the spawner's `SpawnError` when it cannot start.
+   * Starts `argv` (stdout and stderr shared with ours, or logged as `haproxy.output` with
+   * `logOutput`) and forwards reload signals to it, calling `onReload` after each. Throws the
+   * spawner's `SpawnError` when it cannot start.
    */
   static start(
     spawner: Spawner,
     argv: readonly string[],
-    deps: { log: Logger; clock: Clock; onReload: (signal: Deno.Signal) => void },
+    deps: {
+      log: Logger;
+      clock: Clock;
+      onReload: (signal: Deno.Signal) => void;
+      logOutput?: boolean;
+    },
   ): HaproxyChild {
-    const process = spawner.spawn({ argv, stdout: "inherit", stderr: "inherit" });
+    const stdio = deps.logOutput ? "pipe" : "inherit";
+    const process = spawner.spawn({ argv, stdout: stdio, stderr: stdio });
+    if (process.stdout) pumpHaproxyOutput(process.stdout, deps.log, "stdout").catch(() => {});
+    if (process.stderr) pumpHaproxyOutput(process.stderr, deps.log, "stderr").catch(() => {});
     const child = new HaproxyChild(process, deps.log, deps.clock);
     deps.log.info("haproxy.process.started", { pid: process.pid, command: argv.join(" ") });
     for (const signal of RELOAD_SIGNALS) {
