@@ -25,7 +25,7 @@ import { createLogger } from "../log/logtape.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
-import { startupHint } from "./sidecar/hints.ts";
+import { hintField } from "./sidecar/hints.ts";
 import { HaproxyChild } from "./sidecar/haproxy_child.ts";
 import { MeteredRuntimeClient, SidecarMeter } from "./sidecar/metrics.ts";
 import { Registry } from "./sidecar/registry.ts";
@@ -207,11 +207,6 @@ async function joinCluster(
     return;
   }
   await joinWithRetry(runtime, config.gossip.join, deps);
-}
-
-function hintField(err: unknown): { hint?: string } {
-  const hint = startupHint(err);
-  return hint === null ? {} : { hint };
 }
 
 /** Waits for HAProxy, adopts its servers, applies the registry and starts soliciting. */

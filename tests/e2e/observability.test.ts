@@ -230,7 +230,10 @@ Deno.test("every role's /metrics passes promtool, alerts and dashboard use expor
       waits.length <= 2,
       `the wait for HAProxy is logged once, then rate-limited: ${waits.length}`,
     );
-    if (waits[0]) equal(waits[0].level, "info", "HAProxy starting beside us is no warning");
+    if (waits[0]) {
+      equal(waits[0].level, "info", "HAProxy starting beside us is no warning");
+      ok(String(waits[0].hint).includes("'stats socket' path"), JSON.stringify(waits[0]));
+    }
   } finally {
     await cluster.stop();
   }

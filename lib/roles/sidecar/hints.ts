@@ -14,6 +14,12 @@ import {
 /** The hint for a stats socket below `level admin`. */
 export const LEVEL_ADMIN_HINT = "add 'level admin' to the 'stats socket' line of haproxy.cfg";
 
+/** `{ hint }` for a log line about `err`, or nothing when no hint applies. */
+export function hintField(err: unknown): { hint?: string } {
+  const hint = startupHint(err);
+  return hint === null ? {} : { hint };
+}
+
 /** What to do about `err` when the sidecar cannot manage HAProxy, or null when nothing helps. */
 export function startupHint(err: unknown): string | null {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {

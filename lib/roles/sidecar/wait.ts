@@ -10,7 +10,7 @@ import { HaproxyConnectionError, HaproxyTimeoutError } from "../../haproxy/error
 import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
 import { LogThrottle } from "../../log/throttle.ts";
-import { startupHint } from "./hints.ts";
+import { hintField } from "./hints.ts";
 import type { GossipRuntime } from "../gossip_runtime.ts";
 import { backoffDelayMs, type BackoffOptions } from "../backoff.ts";
 
@@ -56,7 +56,7 @@ export async function startReconciler(reconciler: Reconciler, deps: WaitDeps): P
         delay_ms: delayMs,
         suppressed,
         error: err.message,
-        hint: startupHint(err) ?? "",
+        ...hintField(err),
       });
       await sleep(deps, delayMs);
     }
