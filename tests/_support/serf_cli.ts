@@ -42,3 +42,52 @@ export async function serfCli(
   const td = new TextDecoder();
   return { code: out.code, stdout: td.decode(out.stdout), stderr: td.decode(out.stderr) };
 }
+
+/** A long-running CLI command (`serf monitor`) whose output is read as it arrives. */
+export interface CliStream {
+  /** stdout + stderr so far. */
+  output(): string;
+  /** Resolves with the first output line matching `re`, or throws after `deadlineMs`. */
+  waitForLine(re: RegExp, deadlineMs?: number): Promise<string>;
+  /** Interrupts (SIGINT, as Ctrl-C) and resolves with the exit code. */
+  stop(): Promise<number>;
+}
+
+/** Starts `serf <command> -rpc-addr=<addr> ...args` and streams its output. */
+export function spawnSerfCli(command: string, addr: string, args: string[] = []): CliStream {
+  const child = new Deno.Command("serf", {
+    args: [command, `-rpc-addr=${addr}`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let text = "";
+  const td = new TextDecoder();
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) text += td.decode(chunk, { stream: true });
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const find = (re: RegExp) => text.split("\n").find((l) => re.test(l));
+  return {
+    output: () => text,
+    waitForLine: async (re, deadlineMs = 10_000) => {
+      const end = performance.now() + deadlineMs;
+      while (performance.now() < end) {
+        const line = find(re);
+        if (line !== undefined) return line;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`Timed out waiting for ${re} in serf ${command} output:\n${text}`);
+    },
+    stop: async () => {
+      try {
+        child.kill("SIGINT");
+      } catch {
+        // already exited
+      }
+      const status = await child.status;
+      await pumps;
+      return status.code;
+    },
+  };
+}
