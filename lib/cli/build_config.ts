@@ -192,6 +192,7 @@ export function sidecarConfig(
     gossip: requireEncryption(f, gossipConfig(f, deps)),
     haproxySocket: f.string("haproxy-socket") ??
       f.fail(`${f.origin("haproxy-socket")} must not be empty`),
+    serverStateFile: f.string("server-state-file") || null,
     defaultBackend,
     backends,
     serverPrefix: prefix,
