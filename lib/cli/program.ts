@@ -15,15 +15,9 @@ import {
   sidecarConfig,
   taskConfig,
 } from "./build_config.ts";
-import { envName, type FlagSpec, isRepeatable, resolveFlags } from "./flags.ts";
-import {
-  GOSSIP_FLAGS,
-  INSECURE_FLAG,
-  LOG_FLAGS,
-  MEMBERS_FLAGS,
-  SIDECAR_FLAGS,
-  TASK_FLAGS,
-} from "./specs.ts";
+import { COMMANDS } from "./commands.ts";
+export { commandFlags } from "./commands.ts";
+import { envOf, type FlagSpec, isRepeatable, resolveFlags } from "./flags.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./usage_error.ts";
 
 /** The outcome of parsing: run a role, or print something and exit. */
@@ -40,72 +34,7 @@ export type ParseResult =
 export interface ParseDeps extends ConfigDeps {
   /** Environment lookup (`SHOAL_*`). */
   env(name: string): string | undefined;
-  /** The version string printed by `--version`. */
-  readonly version: string;
 }
-
-const SUBCOMMANDS: Readonly<Record<string, { summary: string; flags: readonly FlagSpec[] }>> = {
-  sidecar: {
-    summary:
-      "Run beside HAProxy: register announced tasks as backend servers, drain and remove them",
-    flags: [...GOSSIP_FLAGS, INSECURE_FLAG, ...SIDECAR_FLAGS, ...LOG_FLAGS],
-  },
-  task: {
-    summary:
-      "Run a worker with a listening socket on fd 3, announce it when ready, drain it on stop",
-    // Many tasks may share a host: their RPC servers stay off unless asked for.
-    flags: [
-      ...GOSSIP_FLAGS.map((f) =>
-        f.name === "rpc-addr" ? { ...f, default: "", defaultText: "off" } : f
-      ),
-      INSECURE_FLAG,
-      ...TASK_FLAGS,
-      ...LOG_FLAGS,
-    ],
-  },
-  agent: {
-    summary: "Run a plain gossip member (serf-compatible) for debugging and interop",
-    flags: [...GOSSIP_FLAGS, ...LOG_FLAGS],
-  },
-  members: {
-    summary: "List cluster members through an agent's RPC address",
-    flags: MEMBERS_FLAGS,
-  },
-  keygen: { summary: "Print a new random 32-byte gossip encryption key (base64)", flags: [] },
-  version: { summary: "Print the version", flags: [] },
-};
-
-/** The flags `shoal <command>` accepts, as composed for its help and parser. */
-export function commandFlags(command: string): readonly FlagSpec[] {
-  const def = SUBCOMMANDS[command];
-  if (def === undefined) throw new Error(`bug: no shoal command ${JSON.stringify(command)}`);
-  return def.flags;
-}
-
-const EXAMPLES: Readonly<Record<string, string>> = {
-  sidecar: `
-Examples:
-  export SHOAL_ENCRYPT=$(shoal keygen)   # the same key on every node
-  shoal sidecar --haproxy-socket /run/haproxy/admin.sock --haproxy-backend web
-  shoal sidecar --join 10.0.0.5 -- haproxy -W -db -f /usr/local/etc/haproxy/haproxy.cfg
-
-Gossip is encrypted: without --encrypt (SHOAL_ENCRYPT) the sidecar refuses to start unless
---insecure is given.`,
-  task: `
-Examples:
-  shoal task --join 10.0.0.5 --encrypt "$SHOAL_ENCRYPT" -- python3 server.py
-  shoal task --join sidecar.internal --ready http:/healthz --backend api -- ./api --fd {fd}
-
-The worker gets the listening socket as fd 3 and SHOAL_PORT, SHOAL_ADDR, SHOAL_LISTENER_FD=3,
-LISTEN_FDS=1, LISTEN_PID and LISTEN_FDNAMES (systemd socket activation).`,
-  agent: `
-Examples:
-  shoal agent --node a --bind 127.0.0.1:7946 --tag role=debug
-  shoal agent --node b --bind 127.0.0.1:7947 --join 127.0.0.1:7946 --rpc-addr 127.0.0.1:7374`,
-  members: `
-Examples:
-  shoal members --rpc-addr 127.0.0.1:7373 --status alive --tag role=task`,
-};
 
 function placeholder(spec: FlagSpec): string {
   if (spec.kind === "bool") return "";
@@ -118,7 +47,8 @@ function describe(spec: FlagSpec): string {
   else if (spec.default !== undefined && spec.default !== "" && spec.kind !== "bool") {
     extra.push(`default ${spec.default}`);
   }
-  extra.push(`env ${envName(spec.name)}`);
+  const variable = envOf(spec);
+  if (variable !== null) extra.push(`env ${variable}`);
   return `${spec.help} (${extra.join("; ")})`;
 }
 
@@ -136,18 +66,18 @@ function addFlags(cmd: Command, specs: readonly FlagSpec[]): void {
 }
 
 /** Builds the commander program (exported for the help-text tests). */
-export function buildProgram(version: string): Command {
+export function buildProgram(): Command {
   const program = new Command("shoal")
     .description(
       "Connect short-lived workers to HAProxy with gossip: no registry, no polling, no reloads.",
     )
-    .version(version, "--version", "print the version")
+    .option("--version", "print the version (same as 'shoal version')")
     .helpOption("-h, --help", "show help")
     .helpCommand(false)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
-  for (const [name, def] of Object.entries(SUBCOMMANDS)) {
+  for (const [name, def] of Object.entries(COMMANDS)) {
     const cmd = program.command(name).description(def.summary).helpOption("-h, --help", "show help")
       .exitOverride().configureOutput({
         writeOut: () => {},
@@ -156,11 +86,9 @@ export function buildProgram(version: string): Command {
       })
       .showSuggestionAfterError(true);
     addFlags(cmd, def.flags);
-    if (name === "task") cmd.argument("[worker...]", "worker command and arguments, after --");
-    else if (name === "sidecar") {
-      cmd.argument("[haproxy...]", "HAProxy command to supervise, after -- (optional)");
-    }
-    if (EXAMPLES[name]) cmd.addHelpText("after", EXAMPLES[name]);
+    if (name === "help") cmd.argument("[command]", "the command to show help for");
+    if (def.argument) cmd.argument(def.argument.name, def.argument.help);
+    if (def.examples) cmd.addHelpText("after", def.examples);
     cmd.action(() => {});
   }
   return program;
@@ -172,12 +100,12 @@ export function buildProgram(version: string): Command {
  * @example
  * ```ts
  * import { parseCommandLine } from "./program.ts";
- * const r = parseCommandLine(["keygen"], { env: () => undefined, hostname: () => "h", version: "0" });
+ * const r = parseCommandLine(["keygen"], { env: () => undefined, hostname: () => "h" });
  * console.assert(r.kind === "run" && r.config.role === "keygen");
  * ```
  */
 export function parseCommandLine(args: readonly string[], deps: ParseDeps): ParseResult {
-  const program = buildProgram(deps.version);
+  const program = buildProgram();
   let out = "";
   program.configureOutput({
     writeOut: (s) => (out += s),
@@ -190,6 +118,8 @@ export function parseCommandLine(args: readonly string[], deps: ParseDeps): Pars
   if (args.length === 0) {
     return { kind: "exit", code: USAGE_EXIT_CODE, stdout: "", stderr: program.helpInformation() };
   }
+  if (args[0] === "--version") return { kind: "run", config: { role: "version" } };
+  if (args[0] === "help") return helpFor(args, deps);
   try {
     program.parse(args as string[], { from: "user" });
   } catch (err) {
@@ -197,19 +127,19 @@ export function parseCommandLine(args: readonly string[], deps: ParseDeps): Pars
     if (err instanceof UsageError) return usageExit(err);
     throw err;
   }
-  const cmd = program.commands.find((c) => c.name() === args.find((a) => !a.startsWith("-")));
+  const cmd = program.commands.find((c) => c.name() === args[0]);
   if (!cmd) return usageExit(new UsageError(`unknown command ${JSON.stringify(args[0])}`));
   try {
-    return { kind: "run", config: configFor(cmd, deps) };
+    return { kind: "run", config: configFor(cmd, args, deps) };
   } catch (err) {
     if (err instanceof UsageError) return usageExit(err);
     throw err;
   }
 }
 
-function configFor(cmd: Command, deps: ParseDeps): Config {
+function configFor(cmd: Command, args: readonly string[], deps: ParseDeps): Config {
   const name = cmd.name();
-  const def = SUBCOMMANDS[name]!;
+  const def = COMMANDS[name]!;
   const opts = cmd.opts() as Record<string, string | boolean | string[]>;
   const cli = new Map<string, string | boolean | readonly string[]>();
   for (const spec of def.flags) {
@@ -224,7 +154,7 @@ function configFor(cmd: Command, deps: ParseDeps): Config {
     case "sidecar":
       return sidecarConfig(resolved, rest, deps);
     case "task":
-      return taskConfig(resolved, rest, deps);
+      return taskConfig(resolved, rest, deps, args.includes("--"));
     case "members":
       return membersConfig(resolved);
     case "keygen":
@@ -232,6 +162,20 @@ function configFor(cmd: Command, deps: ParseDeps): Config {
     default:
       return { role: "version" };
   }
+}
+
+/** `shoal help [command]`, as in cobra and serf: the same text as `--help`, on stdout, exit 0. */
+function helpFor(args: readonly string[], deps: ParseDeps): ParseResult {
+  const topic = args[1];
+  if (topic === undefined || topic === "--help" || topic === "-h") {
+    return parseCommandLine(["--help"], deps);
+  }
+  if (!COMMANDS[topic] || topic === "help" || args.length > 2) {
+    return usageExit(
+      new UsageError(`unknown help topic ${JSON.stringify(args.slice(1).join(" "))}`),
+    );
+  }
+  return parseCommandLine([topic, "--help"], deps);
 }
 
 function usageExit(err: UsageError): ParseResult {
@@ -245,7 +189,7 @@ function commanderExit(err: CommanderError, out: string, args: readonly string[]
   ) {
     return { kind: "exit", code: 0, stdout: out, stderr: "" };
   }
-  const command = args.find((a) => !a.startsWith("-") && SUBCOMMANDS[a]) ?? "";
+  const command = args[0] !== undefined && COMMANDS[args[0]] ? args[0] : "";
   const message = err.message.replace(/^error: /, "").replaceAll("\n", " ")
     .replace(/\(Did you mean (.*)\?\)/, "(did you mean $1?)")
     .replace(/^unknown option '([^']*)'/, "unknown flag $1")

@@ -106,14 +106,14 @@ Deno.test("joinWithRetry() retries with backoff until a member answers, logging 
   for (let i = 0; i < 3; i++) {
     const retry = log.named("task.join.retry")[i];
     ok(retry, `retry ${i + 1} logged`);
-    await clock.advance(retry.fields.delayMs as number);
+    await clock.advance(retry.fields.delay_ms as number);
     await settle();
   }
   strictEqual(await joined, 2);
   strictEqual(tried.length, 4);
   strictEqual(log.named("task.join.attempt").length, 4);
   strictEqual(log.named("task.joined")[0]?.fields.attempt, 4);
-  const delays = log.named("task.join.retry").map((r) => r.fields.delayMs as number);
+  const delays = log.named("task.join.retry").map((r) => r.fields.delay_ms as number);
   ok(delays[0]! < 250 && delays[1]! >= 250 && delays[2]! >= 500, `growing: ${delays}`);
 });
 

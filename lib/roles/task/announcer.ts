@@ -23,6 +23,7 @@
 
 import type { Clock, Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
+import { LogThrottle } from "../../log/throttle.ts";
 import { Backoff } from "./backoff.ts";
 import { Sleeper } from "./_sleep.ts";
 
@@ -52,6 +53,7 @@ export class Announcer {
   readonly #o: AnnouncerOptions;
   readonly #backoff: Backoff;
   readonly #sleeper: Sleeper;
+  readonly #throttle: LogThrottle;
   #pending = false;
   #stopped = false;
   #active = false;
@@ -67,6 +69,7 @@ export class Announcer {
       ...(options.maxMs === undefined ? {} : { maxMs: options.maxMs }),
     });
     this.#sleeper = new Sleeper(options.clock);
+    this.#throttle = new LogThrottle();
   }
 
   /** Announces now (or right after the round in flight), restarting the backoff. */
@@ -99,10 +102,12 @@ export class Announcer {
         if (this.#stopped || this.#pending) continue;
         if (round.accepted > 0) return;
         const delayMs = this.#backoff.next();
-        this.#o.log.info("task.announce.retry", {
+        const { level, suppressed } = this.#throttle.level(this.#o.clock.nowMs(), "info");
+        this.#o.log[level]("task.announce.retry", {
           attempt: this.#backoff.attempts,
           answered: round.answered,
-          delayMs,
+          delay_ms: delayMs,
+          suppressed,
         });
         this.#pending = true;
         await this.#sleeper.sleep(delayMs);
