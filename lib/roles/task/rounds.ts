@@ -15,7 +15,7 @@ import {
   type QueryParams,
 } from "../../serf/mod.ts";
 import type { AnnounceRound } from "./announcer.ts";
-import { readAnnounceAnswer, readDepartAnswer } from "./messages.ts";
+import { departSilence, readAnnounceAnswer, readDepartAnswer } from "./messages.ts";
 
 /** Only sidecars process the task's queries. */
 export const SIDECAR_FILTER: ReadonlyMap<string, string> = new Map([["role", "^sidecar$"]]);
@@ -88,7 +88,9 @@ export interface DepartRound {
 }
 
 /**
- * Sends `depart` with a `timeoutMs` deadline and logs `task.depart.answer` per sidecar, then
+ * Sends `depart` with a `timeoutMs` deadline (asking for acks, so a sidecar that got the query but
+ * cannot answer it is told apart from one that never got it) and logs `task.depart.answer` per
+ * sidecar, `task.depart.unanswered` with the reason when some stayed silent, then
  * `task.depart.done`. Never throws: a query that cannot be sent is logged and counts as no answer.
  */
 export async function departRound(
@@ -106,6 +108,7 @@ export async function departRound(
     q = serf.query(QUERY.depart, o.payload, {
       filterTags: SIDECAR_FILTER,
       timeoutMs: o.timeoutMs,
+      requestAck: true,
       onResponse: (r) => {
         const a = readDepartAnswer(r.payload);
         o.log.info("task.depart.answer", { sidecar: r.from, ...a });
@@ -117,6 +120,15 @@ export async function departRound(
   }
   o.log.info("task.depart", { sidecars: q.expected.size, timeoutMs: o.timeoutMs });
   const result = await q.done();
+  const reason = departSilence({
+    expected: q.expected,
+    answered: new Set(result.responses.map((r) => r.from)),
+    acked: new Set(result.acks),
+    timeoutMs: o.timeoutMs,
+  });
+  if (reason !== undefined) {
+    o.log.warn("task.depart.unanswered", { reason, acked: result.acks.join(",") });
+  }
   const round = {
     expected: q.expected.size,
     answered: result.responses.length,
