@@ -30,7 +30,9 @@ import { TaskRunner, taskTags } from "./task/runner.ts";
  * ```ts ignore
  * import { runTask } from "./task.ts";
  * import { parseCommandLine } from "../cli/program.ts";
- * const parsed = parseCommandLine(["task", "--join", "10.0.0.2", "--", "python3", "app.py"], {
+ * const key = Deno.env.get("SHOAL_ENCRYPT") ?? "";
+ * const argv = ["task", "--join", "10.0.0.2", "--encrypt", key, "--", "python3", "app.py"];
+ * const parsed = parseCommandLine(argv, {
  *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(), version: "dev",
  * });
  * if (parsed.kind === "run" && parsed.config.role === "task") {

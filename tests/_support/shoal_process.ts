@@ -52,7 +52,8 @@ export function startShoal(
 ): ShoalProcess {
   return startLogged(
     [Deno.execPath(), "run", "-A", MAIN, ...args],
-    { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", ...env },
+    // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
+    { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
     { label: "shoal", ...o },
   );
 }
