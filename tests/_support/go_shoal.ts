@@ -40,7 +40,7 @@ export function interopSkipReason(): string | undefined {
   if (goShoalBin() === undefined) {
     return "no go-shoal binary (set GO_SHOAL, or build it with ../shared/peers/build-go-shoal.sh)";
   }
-  const probe = `goshoal-probe-${Deno.pid}`;
+  const probe = `goshoal-probe-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const add = run(["ip", "netns", "add", probe]);
   if (!add.ok) return `cannot create a network namespace (needs root / CAP_SYS_ADMIN): ${add.err}`;
   run(["ip", "netns", "del", probe]);

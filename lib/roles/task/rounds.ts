@@ -56,6 +56,7 @@ export async function announceRound(
     return { answered: 0, accepted: 0 };
   }
   let accepted = 0;
+  let unconfirmed = 0;
   const sentMs = o.nowMs?.() ?? 0;
   const q = serf.query(QUERY.announce, o.payload, {
     filterTags: SIDECAR_FILTER,
@@ -64,6 +65,7 @@ export async function announceRound(
       o.onAnswer?.(a.accepted, ((o.nowMs?.() ?? 0) - sentMs) / 1000);
       if (a.accepted) {
         accepted++;
+        if (a.server === undefined) unconfirmed++;
         o.log.info("task.announce.accepted", {
           sidecar: r.from,
           state: o.state,
@@ -77,7 +79,7 @@ export async function announceRound(
   });
   o.log.info("task.announce", { state: o.state, sidecars: q.expected.size });
   const result = await q.done();
-  return { answered: result.responses.length, accepted };
+  return { answered: result.responses.length, accepted, unconfirmed };
 }
 
 /** What a depart round saw. */
