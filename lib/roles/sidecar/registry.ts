@@ -5,9 +5,10 @@
  *
  * Rules (issue 7): a task's address always comes from gossip, never from its payload; an announce
  * is refused unless the member is alive, the port is 1..65535 and the backend is one this sidecar
- * serves (none named, or the Go shoal's `<none_backend>`, means the default backend); a non-ready announce, a depart and a graceful leave drain the server; a failure removes it
- * at once. Servers HAProxy already has when the sidecar starts are adopted and kept for a grace
- * period, so a restarted sidecar removes nothing healthy while tasks answer its solicit.
+ * serves (none named, or the Go shoal's `<none_backend>`, means the default backend); a non-ready
+ * announce, a depart and a graceful leave drain the server; a failure removes it at once. Servers
+ * HAProxy already has when the sidecar starts are adopted and kept for a grace period, so a
+ * restarted sidecar removes nothing healthy while tasks answer its solicit.
  *
  * @module
  */
