@@ -32,6 +32,8 @@ export interface ShoalProcess {
   kill(signal: Deno.Signal): void;
   /** Exit status (code, or 128 + signal). */
   readonly status: Promise<Deno.CommandStatus>;
+  /** The exit status as soon as the process exits (`status` also waits for its output). */
+  readonly exited: Promise<Deno.CommandStatus>;
   /** SIGKILLs if still running and waits; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export function startLogged(
       }
     },
     status,
+    exited: child.status,
     async stop() {
       try {
         Deno.kill(-child.pid, "SIGKILL"); // the whole group: shoal and its worker

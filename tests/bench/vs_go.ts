@@ -10,7 +10,9 @@
  * 1. Worker ready → first request through HAProxy: a prober sends a GET every 5 ms through
  *    HAProxy (which sets `X-Via: haproxy`); the worker logs when it is ready and when the first
  *    request via HAProxy arrives, both on its own clock. With one backend and round-robin the
- *    new server's first turn can lag by up to (tasks - 1) × 5 ms.
+ *    new server's first turn can lag by up to (tasks - 1) × 5 ms. Also from the moment the task
+ *    process was started: the Go shoal does not wait for the worker (it sleeps 1 s), so when the
+ *    worker starts slowly its "ready → routable" shrinks while "started → routable" does not.
  * 2. Idle cost: after 5 s of quiet, RSS and CPU seconds (user + system) of the sidecar process
  *    and of each task process (not HAProxy, not the workers) over `idle-s` seconds, per minute.
  * 3. Rolling replacement under load: `rate` GETs/s through HAProxy while `replacements` tasks
@@ -44,8 +46,12 @@ interface Result {
   readonly label: string;
   /** Worker ready → first request through HAProxy, seconds, per task. */
   readonly routableS: number[];
+  /** Task process started → first request through HAProxy, seconds, per task. */
+  readonly startedS: number[];
   readonly sent: number;
   readonly failed: number;
+  /** The rolling replacement's duration, the 2 s tail included. */
+  readonly rollS: number;
   readonly taskRssMb: number;
   readonly sidecarRssMb: number;
   readonly taskCpuPerMin: number;
@@ -73,11 +79,14 @@ async function run(make: () => Promise<Impl>): Promise<Result> {
     loads.push(prober);
     const tasks: BenchTask[] = [];
     const routableS: number[] = [];
+    const startedS: number[] = [];
     for (let i = 0; i < TASKS; i++) {
+      const startedAt = Date.now() / 1000;
       const t = await impl.task(`task-${i}`, `127.0.1.${10 + i}`, files.dir);
       const ready = await waitEvent(t.events, "ready", 30_000);
       const first = await waitEvent(t.events, "first_haproxy", 30_000);
       routableS.push(first.t - ready.t);
+      startedS.push(first.t - startedAt);
       tasks.push(t);
     }
     await prober.stop();
@@ -92,6 +101,7 @@ async function run(make: () => Promise<Impl>): Promise<Result> {
     const taskIdx = tasks.map((_, i) => i + 1);
 
     // 3. rolling replacement under load.
+    const rollStart = performance.now();
     const load = new Load(files.url, { ratePerS: RATE, maxMs: 300_000, client });
     loads.push(load);
     let panics = 0;
@@ -101,7 +111,7 @@ async function run(make: () => Promise<Impl>): Promise<Result> {
       const [fresh] = await Promise.all([
         impl.task(`new-${i}`, `127.0.2.${10 + i}`, files.dir),
         (async () => {
-          await Promise.race([old.proc.status, sleep(30_000)]);
+          await Promise.race([old.proc.exited, sleep(30_000)]);
           if (old.proc.output().includes("panic:")) panics++;
           await old.proc.stop(); // the container ends: nothing it started survives
         })(),
@@ -113,7 +123,9 @@ async function run(make: () => Promise<Impl>): Promise<Result> {
     return {
       label: impl.label,
       routableS,
+      startedS,
       sent: results.length,
+      rollS: (performance.now() - rollStart) / 1000,
       failed: load.failures().length,
       taskRssMb: mean(taskIdx.map((i) => after[i]!.rssBytes)) / 1e6,
       sidecarRssMb: after[0]!.rssBytes / 1e6,
@@ -145,8 +157,12 @@ function table(rs: readonly Result[]): string {
       (r) => range(r.routableS, 2),
     ),
     row(
+      "task started → first request through HAProxy, s, median (min–max)",
+      (r) => range(r.startedS, 2),
+    ),
+    row(
       `failed requests, rolling replacement of ${REPLACEMENTS} at ${RATE}/s`,
-      (r) => `${r.failed} of ${r.sent}`,
+      (r) => `${r.failed} of ${r.sent} in ${r.rollS.toFixed(1)} s`,
     ),
     row("task RSS, MB (mean)", (r) => r.taskRssMb.toFixed(1)),
     row("sidecar RSS, MB", (r) => r.sidecarRssMb.toFixed(1)),
