@@ -21,7 +21,8 @@ import { BackendCheckError } from "../haproxy/errors.ts";
 import type { RuntimeClient } from "../haproxy/client.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
 import type { Logger } from "../log/logger.ts";
-import { createLogger } from "../log/logtape.ts";
+import { createLogger } from "../log/line_logger.ts";
+import { LogTap } from "../log/tap.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
@@ -52,11 +53,13 @@ interface Ending {
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
 export async function runSidecar(config: SidecarConfig): Promise<number> {
   const name = config.gossip.node;
-  const log = createLogger({
+  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
+  const logTap = new LogTap();
+  const log = logTap.wrap(createLogger({
     level: config.log.level,
     format: config.log.format,
     fields: { node: name, role: "sidecar", sidecar: name },
-  });
+  }));
   const clock: Clock = systemClock;
   const prng: Prng = Math.random;
   const stop = stopSignals(log);
@@ -72,7 +75,7 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
   const spawner = config.haproxyCommand.length > 0 || Deno.pid === 1
     ? new Spawner({ clock, logger: log })
     : undefined;
-  const started = await startProcesses(config, { ...deps, spawner, end, ref });
+  const started = await startProcesses(config, { ...deps, spawner, logTap, end, ref });
   const { child, runtime } = started;
   if (runtime === undefined) {
     end({ why: "start failed", code: 1 });
@@ -110,11 +113,12 @@ async function startProcesses(
   config: SidecarConfig,
   deps: WaitDeps & {
     spawner: Spawner | undefined;
+    logTap: LogTap;
     end: (e: Ending) => void;
     ref: { service?: SidecarService };
   },
 ): Promise<{ child: HaproxyChild | undefined; runtime: GossipRuntime | undefined }> {
-  const { log, clock, prng, end } = deps;
+  const { log, logTap, clock, prng, end } = deps;
   let child: HaproxyChild | undefined;
   try {
     if (deps.spawner && config.haproxyCommand.length > 0) {
@@ -128,6 +132,7 @@ async function startProcesses(
     const runtime = await GossipRuntime.start(config.gossip, {
       roleTags: new Map([["role", "sidecar"]]),
       logger: log,
+      logTap,
       clock,
       prng,
       onShutdown: (reason) => end({ why: `gossip shutdown: ${reason}`, code: 1 }),

@@ -14,6 +14,7 @@
 import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mod.ts";
 import { type ShoalProcess, type StartOptions, startShoal } from "./shoal_process.ts";
 import { freePortOn } from "./ports.ts";
+import { haproxyBinary } from "./haproxy.ts";
 
 /** The demo worker: answers every request with `hello from $DEMO_TASK`, drains on SIGTERM. */
 export const DEMO_WORKER = new URL("../../examples/demo_worker.ts", import.meta.url).pathname;
@@ -138,7 +139,7 @@ export class Cluster {
       ...(o.join ?? []).map((j) => `--join=${j}`),
       ...(o.extra ?? []),
     ];
-    if (o.supervise ?? true) args.push("--", "haproxy", "-W", "-db", "-f", o.files.cfg);
+    if (o.supervise ?? true) args.push("--", haproxyBinary(), "-W", "-db", "-f", o.files.cfg);
     const proc = this.track(startShoal(args, {}, this.#start));
     await proc.waitForLog("sidecar.running", undefined, 30_000);
     return proc;

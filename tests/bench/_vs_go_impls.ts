@@ -10,6 +10,7 @@
 
 import { BACKEND, Cluster, serverOf } from "../_support/cluster_e2e.ts";
 import type { HaproxyFiles } from "../_support/cluster_e2e.ts";
+import { haproxyBinary } from "../_support/haproxy.ts";
 import { goNodeName, goWorker, NetNs, startGoShoal } from "../_support/go_shoal.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 
@@ -84,7 +85,7 @@ export async function goImpl(): Promise<Impl> {
         "--haproxy-backend",
         BACKEND,
         "--",
-        "haproxy",
+        haproxyBinary(),
         "-W",
         "-db",
         "-f",

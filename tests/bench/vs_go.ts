@@ -32,6 +32,7 @@ import {
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
 import { interopSkipReason } from "../_support/go_shoal.ts";
+import { haproxyBinary } from "../_support/haproxy.ts";
 import { procUsage } from "./_gossip_nodes.ts";
 import { type BenchTask, goImpl, type Impl, shoalImpl, waitEvent } from "./_vs_go_impls.ts";
 
@@ -177,8 +178,9 @@ if (skip !== undefined) {
   console.error(`bench:vs-go cannot run: ${skip}`);
   Deno.exit(1);
 }
-const version = (await new Deno.Command("haproxy", { args: ["-v"], stdout: "piped" }).output())
-  .stdout;
+const version =
+  (await new Deno.Command(haproxyBinary(), { args: ["-v"], stdout: "piped" }).output())
+    .stdout;
 console.log(
   `${new TextDecoder().decode(version).split("\n")[0]}; Deno ${Deno.version.deno}; ` +
     `${navigator.hardwareConcurrency} CPUs\n`,

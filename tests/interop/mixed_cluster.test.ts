@@ -20,6 +20,7 @@ import {
   whenServerNamed,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
+import { haproxyBinary } from "../_support/haproxy.ts";
 import {
   goJoined,
   goNodeName,
@@ -56,7 +57,7 @@ Deno.test({
         "--haproxy-backend",
         BACKEND,
         "--",
-        "haproxy",
+        haproxyBinary(),
         "-W",
         "-db",
         "-f",

@@ -18,6 +18,7 @@ import {
   whenServerNamed,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
+import { haproxyBinary } from "../_support/haproxy.ts";
 import { goNodeName, interopSkipReason, NetNs, startGoShoal } from "../_support/go_shoal.ts";
 
 const skip = interopSkipReason();
@@ -43,7 +44,7 @@ Deno.test({
         "--haproxy-backend",
         BACKEND,
         "--",
-        "haproxy",
+        haproxyBinary(),
         "-W",
         "-db",
         "-f",

@@ -8,6 +8,7 @@ import { equal, ok } from "node:assert/strict";
 import { AnnounceRequestSchema, encodePayload } from "../../lib/proto.ts";
 import {
   get,
+  haproxyBinary,
   HaproxyProcess,
   rawCommand,
   requireHaproxy,
@@ -101,7 +102,7 @@ Deno.test("shoal sidecar -- haproxy: waits for it, registers solicited tasks, ke
     "--",
     "sh",
     "-c",
-    `sleep 0.3; exec haproxy -W -db -f ${cfg}`,
+    `sleep 0.3; exec ${haproxyBinary()} -W -db -f ${cfg}`,
   ]);
   try {
     const waiting = await sidecar.waitForLog("haproxy.waiting");
@@ -165,7 +166,7 @@ Deno.test("shoal sidecar -- haproxy exits with an error status when HAProxy dies
     `--haproxy-socket=${socket}`,
     "--haproxy-backend=be_app",
     "--",
-    "haproxy",
+    haproxyBinary(),
     "-W",
     "-db",
     "-f",
@@ -225,7 +226,7 @@ Deno.test("shoal sidecar -- haproxy stops HAProxy and exits 1 when gossip cannot
     `--haproxy-socket=${dir}/admin.sock`,
     "--haproxy-backend=be_app",
     "--",
-    "haproxy",
+    haproxyBinary(),
     "-W",
     "-db",
     "-f",
