@@ -16,7 +16,7 @@ import {
 } from "./validate.ts";
 
 /** What a successful reply looks like. */
-export type ReplyExpectation = "empty" | "registered" | "deleted" | "data";
+export type ReplyExpectation = "empty" | "registered" | "deleted" | "data" | "addr";
 
 const BUILDER = Symbol("command builder");
 
@@ -71,6 +71,9 @@ function interpretOne(line: string, expect: ReplyExpectation, body: string): str
   if (expect === "empty" && trimmed === "") return "";
   if (expect === "registered" && trimmed === "New server registered.") return "";
   if (expect === "deleted" && trimmed === "Server deleted.") return "";
+  // `set server ... addr`: "IP changed from ..., port changed from ..." (2.6 also says "no need
+  // to change the addr"); a refusal ("Invalid addr ...") comes with the same `[warning]` prefix.
+  if (expect === "addr" && /(changed from|no need to change)/.test(trimmed)) return "";
   throw HaproxyCommandError.parse(line, body);
 }
 
@@ -191,6 +194,14 @@ export function readyAfterChecksCommand(backend: string, server: string): Comman
   return cmd("empty", `set server ${t} state ready`, `set server ${t} health down`);
 }
 
+/**
+ * `set server B/S health down`: sent right after `state ready` (as its own command, so it needs
+ * no `;`-joined line), a server leaves maintenance DOWN and goes UP only after `rise` checks.
+ */
+export function setHealthDownCommand(backend: string, server: string): Command {
+  return cmd("empty", `set server ${target(backend, server)} health down`);
+}
+
 /** `enable health B/S`: starts the health checks configured by `add server ... check`. */
 export function enableHealthCommand(backend: string, server: string): Command {
   return cmd("empty", `enable health ${target(backend, server)}`);
@@ -199,6 +210,20 @@ export function enableHealthCommand(backend: string, server: string): Command {
 /** `set server B/S weight W`. */
 export function setWeightCommand(backend: string, server: string, weight: number): Command {
   return cmd("empty", `set server ${target(backend, server)} weight ${validateWeight(weight)}`);
+}
+
+/**
+ * `set server B/S addr A port P`: points a configuration server (a `server-template` slot) at a
+ * new endpoint. The slot must have an address family already (a placeholder that resolved).
+ */
+export function setAddrCommand(
+  backend: string,
+  server: string,
+  addr: string,
+  port: number,
+): Command {
+  const ip = parseIp(addr).text; // IPv6 unbracketed: `addr` takes the address alone
+  return cmd("addr", `set server ${target(backend, server)} addr ${ip} port ${validatePort(port)}`);
 }
 
 /** `shutdown sessions server B/S`: closes every session on the server. */

@@ -65,6 +65,10 @@ export interface HaproxyOptions {
   readyTimeoutMs?: number;
   /** Prefix of the temporary directory's name. @default "shoal-haproxy-" */
   dirPrefix?: string;
+  /** Extra lines of the `global` section (`{dir}` stands for the temporary directory). */
+  globalLines?: string[];
+  /** Extra lines of the `defaults` section. */
+  defaultsLines?: string[];
 }
 
 /**
@@ -153,7 +157,7 @@ export class HaproxyProcess {
     for (const b of backends) ports.set(b.name, freePort());
     const hap = new HaproxyProcess(dir, ports, options.readyTimeoutMs ?? 10_000);
     try {
-      await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends));
+      await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends, options));
       await hap.#spawn();
     } catch (error) {
       await hap.stop(); // kills a process that never became ready and removes the directory
@@ -210,7 +214,7 @@ export class HaproxyProcess {
     await this.stop();
   }
 
-  #config(backends: BackendConfig[]): string {
+  #config(backends: BackendConfig[], o: HaproxyOptions): string {
     const sections = backends.map((b) =>
       [
         `backend ${b.name}`,
@@ -225,12 +229,14 @@ export class HaproxyProcess {
       "global",
       `  stats socket ${this.socketPath} mode 600 level admin`,
       "  stats timeout 10s",
+      ...(o.globalLines ?? []).map((l) => `  ${l.replaceAll("{dir}", this.dir)}`),
       "defaults",
       "  mode http",
       "  timeout connect 1s",
       "  timeout client 30s",
       "  timeout server 30s",
       "  timeout queue 2s",
+      ...(o.defaultsLines ?? []).map((l) => `  ${l}`),
       ...sections,
       "",
     ].join("\n");
