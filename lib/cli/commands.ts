@@ -1,6 +1,6 @@
 /**
  * The subcommands: their one-line summaries, the flags each takes (composed from `specs.ts`) and
- * their help examples. `program.ts` turns this into commander, `docs.ts` into the README tables.
+ * their help examples. `program.ts` parses with it, `help.ts` renders `--help`, `docs.ts` the README tables.
  *
  * @module
  */
@@ -80,7 +80,11 @@ Examples:
   },
   keygen: { summary: "Print a new random 32-byte gossip encryption key (base64)", flags: [] },
   version: { summary: "Print the version (same as --version)", flags: [] },
-  help: { summary: "Show help for shoal or for one command", flags: [] },
+  help: {
+    summary: "Show help for shoal or for one command",
+    flags: [],
+    argument: { name: "[command]", help: "the command to show help for" },
+  },
 };
 
 /** The flags `shoal <command>` accepts, as composed for its help and parser. */

@@ -1,6 +1,6 @@
 /**
  * Declarative flags: one table describes each flag's name, type, default and help, and the same
- * table drives commander (parsing, help) and the resolution of `SHOAL_*` environment variables.
+ * table drives the parser (`argv.ts`), the help (`help.ts`) and the resolution of `SHOAL_*` variables.
  *
  * Precedence: a flag on the command line beats its environment variable, which beats the default.
  *
@@ -178,9 +178,9 @@ function parseDurationBounded(text: string, spec: FlagSpec): number {
   return ms;
 }
 
-/** The raw inputs for one command: what commander saw and the environment. */
+/** The raw inputs for one command: what the command line gave and the environment. */
 export interface RawFlags {
-  /** Values commander parsed from the command line, by flag name. */
+  /** Values given on the command line, by flag name. */
   readonly cli: ReadonlyMap<string, string | boolean | readonly string[]>;
   /** Environment lookup. */
   readonly env: (name: string) => string | undefined;
