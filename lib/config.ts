@@ -74,6 +74,8 @@ export interface SidecarConfig {
   readonly zone: string | null;
   /** Backend → validated extra `add server` keywords (`--server-options`). */
   readonly serverOptions: ReadonlyMap<string, readonly string[]>;
+  /** Wrap a supervised HAProxy's output lines into the structured log. */
+  readonly logHaproxy: boolean;
 }
 
 /** `shoal task`. */

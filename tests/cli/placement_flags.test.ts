@@ -8,7 +8,7 @@ const ENV = { SHOAL_INSECURE: "true" };
 
 function parse(args: string[], env: Record<string, string> = {}) {
   const all: Record<string, string> = { ...ENV, ...env };
-  return parseCommandLine(args, { env: (n) => all[n], hostname: () => "h", version: "0" });
+  return parseCommandLine(args, { env: (n) => all[n], hostname: () => "h" });
 }
 
 function config(args: string[], env: Record<string, string> = {}): Config {

@@ -112,7 +112,12 @@ Deno.test("e2e: --server-options send-proxy-v2 reaches a worker that parses the 
       extra: ["--server-options=shoal=send-proxy-v2 maxconn 50"],
     });
     const join = [await gossipAddr(sidecar)];
-    await cluster.task({ name: "p-1", host: "127.90.22.21", join, worker: PROXY_WORKER });
+    await cluster.task({
+      name: "p-1",
+      host: "127.90.22.21",
+      join,
+      worker: [Deno.execPath(), "run", "-A", PROXY_WORKER],
+    });
     await waitFor("p-1 UP", () => upExactly(reader, ["p-1"]), 20_000);
     const res = await fetch(files.url, { headers: { connection: "close" } });
     const body = (await res.text()).trim();
