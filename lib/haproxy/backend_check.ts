@@ -32,14 +32,14 @@ export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersio
  * it again, with the backend's server `options` so HAProxy judges those too (a refusal is a
  * {@linkcode BackendCheckError} with reason `options` and HAProxy's message). The probe's name ({@linkcode probeServerName}) contains `:`, which no managed server
  * name can, so the probe never deletes a real server. Throws {@linkcode BackendCheckError} saying
- * why the backend cannot be managed.
+ * why the backend cannot be managed. Resolves to the backend's mode: `slots` or `dynamic`.
  */
 export async function checkBackend(
   client: RuntimeClient,
   backend: string,
   prefix: string,
   options: readonly string[] = [],
-): Promise<void> {
+): Promise<"slots" | "dynamic"> {
   // A slot backend (`server-template <prefix>slot ...`) is filled with `set server`, which any
   // balance algorithm takes; it only has to exist.
   let rows;
@@ -52,7 +52,7 @@ export async function checkBackend(
     throw err;
   }
   if (hasSlots(rows, prefix)) {
-    if (options.length === 0) return;
+    if (options.length === 0) return "slots";
     throw new BackendCheckError(backend, "options", {
       detail: "a slot backend's servers take their options from its server-template line",
     });
@@ -62,7 +62,7 @@ export async function checkBackend(
     const [added] = await client.executeAll([probe.add]);
     if (added!.ok) {
       await client.execute(probe.del); // a new dynamic server starts in maintenance
-      return;
+      return "dynamic";
     }
     const error = added!.error;
     if (error instanceof NoSuchBackendError) {
@@ -71,19 +71,22 @@ export async function checkBackend(
     if (error instanceof NotDynamicBackendError) {
       throw new BackendCheckError(backend, "not-dynamic", { cause: error });
     }
-    // Anything else HAProxy says about the options is reported in its own words.
-    if (options.length > 0 && error instanceof HaproxyCommandError) {
-      const detail = error.reply.trim();
-      throw new BackendCheckError(backend, "options", { cause: error, detail });
+    if (!(error instanceof ServerAlreadyExistsError)) {
+      // Anything else HAProxy says about the options is reported in its own words.
+      if (options.length > 0 && error instanceof HaproxyCommandError) {
+        const detail = error.reply.trim();
+        throw new BackendCheckError(backend, "options", { cause: error, detail });
+      }
+      throw error;
     }
     // A probe left by a crashed run is removed and the check tried again; a server of that name
     // that does not look like a probe is not ours, so it is left alone.
-    if (!(error instanceof ServerAlreadyExistsError)) throw error;
     if (!await isLeftoverProbe(client, backend, prefix)) throw error;
     for (const result of await client.executeAll([probe.maint, probe.del])) {
       if (!result.ok) throw result.error;
     }
   }
+  return "dynamic";
 }
 
 /** True when the server named like the probe is one: 127.0.0.1:1 with weight 0. */

@@ -112,6 +112,7 @@ export class Reconciler {
     Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile" | "serverOptions">
   >;
   readonly #serverOptions: ReadonlyMap<string, readonly string[]>;
+  readonly #slotBackends = new Set<string>();
   readonly #stateFile: string | undefined;
   readonly #ramp: RampOptions | undefined;
   /** Only backends `setDesired` was called for; the plan never touches the others. */
@@ -185,6 +186,11 @@ export class Reconciler {
     return this.#foundAtStart?.get(backend) ?? [];
   }
 
+  /** The managed backends found in slot mode by {@linkcode Reconciler.start}. */
+  get slotBackends(): readonly string[] {
+    return [...this.#slotBackends];
+  }
+
   /** Passes completed so far. */
   get passCount(): number {
     return this.#passes;
@@ -205,7 +211,8 @@ export class Reconciler {
     await checkVersion(this.#client);
     for (const backend of this.#backends) {
       const options = this.#serverOptions.get(backend) ?? [];
-      await checkBackend(this.#client, backend, this.#prefix, options);
+      const mode = await checkBackend(this.#client, backend, this.#prefix, options);
+      if (mode === "slots") this.#slotBackends.add(backend);
     }
     this.#started = true;
     this.#unsubscribe = this.#client.addDisconnectListener(() => this.trigger());

@@ -256,6 +256,16 @@ async function startManaging(
     return;
   }
   if (deps.signal.aborted) return;
+  if (deps.config.zone !== null) {
+    // `backup` is fixed by the server-template line: a slot cannot become one at runtime.
+    for (const backend of reconciler.slotBackends) {
+      deps.log.warn("sidecar.zone.ignored", {
+        backend,
+        zone: deps.config.zone,
+        reason: "slot mode: a slot cannot become a backup server, so all tasks are alike here",
+      });
+    }
+  }
   service.adoptAndApply();
   service.startSoliciting();
   deps.log.info("sidecar.running", {

@@ -21,6 +21,7 @@ import {
   Load,
   serverOf,
   servers,
+  SLOT_MODE,
   upExactly,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
@@ -162,5 +163,20 @@ Deno.test("e2e: an option HAProxy refuses stops the sidecar at start with HAProx
   } finally {
     await cluster.stop();
     await Deno.remove(files.dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("e2e: a zone-a sidecar over a slot backend says zones are ignored there", async () => {
+  const cluster = new Cluster();
+  const host = "127.90.22.4";
+  const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}`, ...SLOT_MODE });
+  try {
+    const extra = ["--zone=a", `--server-state-file=${files.dir}/server-state`];
+    const sidecar = await cluster.sidecar({ name: "sidecar", host, files, extra });
+    const line = await sidecar.waitForLog("sidecar.zone.ignored");
+    equal(line.backend, "shoal");
+    match(String(line.reason), /slot/);
+  } finally {
+    await cluster.stop();
   }
 });

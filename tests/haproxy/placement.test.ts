@@ -21,6 +21,7 @@ import {
   serverIdFor,
   ValidationError,
 } from "../../lib/haproxy/mod.ts";
+import { probeCommands } from "../../lib/haproxy/commands.ts";
 import { HaproxyProcess } from "../_support/haproxy.ts";
 
 const SPEC = { backend: "be", name: "shoal-a", addr: "10.0.0.1", port: 80 };
@@ -139,6 +140,24 @@ Deno.test("Reconciler.start() reports server options HAProxy refuses, in HAProxy
     });
     await ok.start();
     await ok.stop();
+    assert.deepEqual((await client.serversState("be_app")).map((r) => r.name), []);
+  } finally {
+    await client.close();
+  }
+});
+
+Deno.test("Reconciler.start() removes a crashed run's leftover probe before probing the options", async () => {
+  await using hap = await HaproxyProcess.start();
+  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  try {
+    const [left] = await client.executeAll([probeCommands("be_app", "shoal-").add]);
+    assert.ok(left?.ok, "a leftover probe (without options) is there");
+    const rec = new Reconciler(client, {
+      backends: ["be_app"],
+      serverOptions: new Map([["be_app", ["send-proxy-v2"]]]),
+    });
+    await rec.start();
+    await rec.stop();
     assert.deepEqual((await client.serversState("be_app")).map((r) => r.name), []);
   } finally {
     await client.close();
