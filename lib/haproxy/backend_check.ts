@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hasSlots } from "./slots.ts";
+import { hasSlots, slotCounts } from "./slots.ts";
 import type { RuntimeClient } from "./client.ts";
 import { probeCommands, probeServerName } from "./commands.ts";
 import {
@@ -17,6 +17,12 @@ import {
   UnsupportedVersionError,
 } from "./errors.ts";
 import { type HaproxyVersion, versionAtLeast } from "./info.ts";
+
+/**
+ * How a backend is managed: `dynamic` (`add server`), `slots` (a `server-template`), or
+ * `backup-slots` (slots plus a backup template, `<prefix>bslot`, for backup servers).
+ */
+export type BackendMode = "dynamic" | "slots" | "backup-slots";
 
 /** Throws {@linkcode UnsupportedVersionError} below 2.6, where `add server` is experimental. */
 export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersion> {
@@ -32,14 +38,14 @@ export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersio
  * it again, with the backend's server `options` so HAProxy judges those too (a refusal is a
  * {@linkcode BackendCheckError} with reason `options` and HAProxy's message). The probe's name ({@linkcode probeServerName}) contains `:`, which no managed server
  * name can, so the probe never deletes a real server. Throws {@linkcode BackendCheckError} saying
- * why the backend cannot be managed. Resolves to the backend's mode: `slots` or `dynamic`.
+ * why the backend cannot be managed. Resolves to the backend's {@linkcode BackendMode}.
  */
 export async function checkBackend(
   client: RuntimeClient,
   backend: string,
   prefix: string,
   options: readonly string[] = [],
-): Promise<"slots" | "dynamic"> {
+): Promise<BackendMode> {
   // A slot backend (`server-template <prefix>slot ...`) is filled with `set server`, which any
   // balance algorithm takes; it only has to exist.
   let rows;
@@ -52,7 +58,7 @@ export async function checkBackend(
     throw err;
   }
   if (hasSlots(rows, prefix)) {
-    if (options.length === 0) return "slots";
+    if (options.length === 0) return slotCounts(rows, prefix).backup > 0 ? "backup-slots" : "slots";
     throw new BackendCheckError(backend, "options", {
       detail: "a slot backend's servers take their options from its server-template line",
     });

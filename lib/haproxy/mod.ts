@@ -142,7 +142,7 @@ export {
   drainServer,
   removeServerNow,
 } from "./lifecycle.ts";
-export { checkBackend, checkVersion } from "./backend_check.ts";
+export { type BackendMode, checkBackend, checkVersion } from "./backend_check.ts";
 export type { PassReport } from "./pass.ts";
 export {
   DESIRED_SERVERS_MAX,
@@ -152,9 +152,12 @@ export {
 } from "./reconciler.ts";
 export {
   hasSlots,
+  isBackupSlot,
   isSlotName,
   NoFreeSlotError,
   pickFreeSlot,
+  type SlotCounts,
+  slotCounts,
   slotStepCommands,
   type SlotView,
   viewSlots,

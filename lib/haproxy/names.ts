@@ -45,7 +45,7 @@ export function serverNameFor(nodeName: string, options: ServerNameOptions = {})
   const sanitised = nodeName.replace(UNSAFE, "-");
   if (
     sanitised === nodeName && nodeName.length <= room && !looksHashed(nodeName) &&
-    !/^slot[0-9]{1,6}$/.test(nodeName)
+    !/^b?slot[0-9]{1,6}$/.test(nodeName)
   ) {
     return prefix + nodeName;
   }
@@ -55,8 +55,8 @@ export function serverNameFor(nodeName: string, options: ServerNameOptions = {})
 }
 
 /**
- * (Above, a node named like a `server-template` slot, `slot<digits>`, is hashed too: the slot
- * named `<prefix>slot<N>` stays the slot's.)
+ * (Above, a node named like a `server-template` slot, `slot<digits>` or `bslot<digits>`, is
+ * hashed too: the slot named `<prefix>slot<N>` stays the slot's.)
  *
  * A name that ends like a hashed one (`-` and 12 hex digits) is hashed too, so a node literally
  * named like another node's hashed form cannot take its server name.

@@ -96,7 +96,7 @@ export async function runPass(
     const name = "server" in step ? step.server.name : step.name;
     const spare = free.get(step.backend)!;
     const slot = step.kind === "add"
-      ? pickFreeSlot(spare, name, ctx.prefix, view.count)
+      ? pickFreeSlot(spare, step.server, ctx.prefix, view.counts)
       : view.slotOf.get(name);
     const commands = slotStepCommands(step, view, spare, ctx.prefix);
     if (slot !== undefined) slots.set(`${step.backend}/${name}`, slot);

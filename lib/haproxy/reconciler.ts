@@ -8,7 +8,7 @@
 
 import { type Clock, systemClock, type TimerId } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
-import { checkBackend, checkVersion } from "./backend_check.ts";
+import { type BackendMode, checkBackend, checkVersion } from "./backend_check.ts";
 import type { RuntimeClient } from "./client.ts";
 import { ValidationError } from "./errors.ts";
 import { DEFAULT_PREFIX, isManagedName } from "./names.ts";
@@ -112,7 +112,7 @@ export class Reconciler {
     Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile" | "serverOptions">
   >;
   readonly #serverOptions: ReadonlyMap<string, readonly string[]>;
-  readonly #slotBackends = new Set<string>();
+  readonly #modes = new Map<string, BackendMode>();
   readonly #stateFile: string | undefined;
   readonly #ramp: RampOptions | undefined;
   /** Only backends `setDesired` was called for; the plan never touches the others. */
@@ -186,9 +186,9 @@ export class Reconciler {
     return this.#foundAtStart?.get(backend) ?? [];
   }
 
-  /** The managed backends found in slot mode by {@linkcode Reconciler.start}. */
-  get slotBackends(): readonly string[] {
-    return [...this.#slotBackends];
+  /** How {@linkcode Reconciler.start} found `backend`; undefined before it. */
+  mode(backend: string): BackendMode | undefined {
+    return this.#modes.get(backend);
   }
 
   /** Passes completed so far. */
@@ -212,7 +212,7 @@ export class Reconciler {
     for (const backend of this.#backends) {
       const options = this.#serverOptions.get(backend) ?? [];
       const mode = await checkBackend(this.#client, backend, this.#prefix, options);
-      if (mode === "slots") this.#slotBackends.add(backend);
+      this.#modes.set(backend, mode);
     }
     this.#started = true;
     this.#unsubscribe = this.#client.addDisconnectListener(() => this.trigger());

@@ -27,9 +27,25 @@ import type { DesiredServer, ObservedServer, PlanStep } from "./plan.ts";
 import { serverIdFor } from "./names.ts";
 import { sameIp } from "./validate.ts";
 
-/** True when `name` is a slot of `server-template <prefix>slot 1-N`: `<prefix>slot<digits>`. */
+const SLOT = /^(b?)slot([0-9]{1,6})$/;
+
+/**
+ * True when `name` is a slot of `server-template <prefix>slot 1-N` (`<prefix>slot<digits>`) or
+ * of the backup template `server-template <prefix>bslot 1-N ... backup` (`<prefix>bslot<digits>`).
+ */
 export function isSlotName(name: string, prefix: string): boolean {
-  return name.startsWith(prefix) && /^slot[0-9]{1,6}$/.test(name.slice(prefix.length));
+  return name.startsWith(prefix) && SLOT.test(name.slice(prefix.length));
+}
+
+/** True for a slot of the backup template, `<prefix>bslot<digits>`. */
+export function isBackupSlot(name: string, prefix: string): boolean {
+  return name.startsWith(prefix) && SLOT.exec(name.slice(prefix.length))?.[1] === "b";
+}
+
+/** Slot counts of a backend: the highest number of each template (0: no such template). */
+export interface SlotCounts {
+  readonly normal: number;
+  readonly backup: number;
 }
 
 /** True when the backend's servers include slots: it is managed in slot mode. */
@@ -49,8 +65,8 @@ export interface SlotView {
   readonly checked: ReadonlyMap<string, boolean>;
   /** Free slots, in configuration order. */
   readonly free: readonly string[];
-  /** The highest slot number of the backend (`server-template ... 1-N`: N). */
-  readonly count: number;
+  /** The highest slot number of each template (`server-template ... 1-N`: N). */
+  readonly counts: SlotCounts;
 }
 
 function endpointMatches(d: DesiredServer, s: { addr: string; port: number }): boolean {
@@ -67,6 +83,10 @@ export function viewSlots(
   rows: readonly ObservedServer[],
   prefix: string,
 ): SlotView {
+  const counts = slotCounts(rows, prefix);
+  // With a backup template, backup servers live in backup slots and the others in normal ones.
+  const poolMatches = (d: DesiredServer, slot: string) =>
+    counts.backup === 0 || (d.backup === true) === isBackupSlot(slot, prefix);
   const wanted = desired.filter((d) =>
     !isSlotName(d.name, prefix) ||
     !desired.some((o) => o !== d && !isSlotName(o.name, prefix) && endpointMatches(o, d))
@@ -87,7 +107,7 @@ export function viewSlots(
     checked.set(row.name, row.checkConfigured);
     // A draining server's slot in maintenance is drained: free, so the server counts as gone.
     const owner = wanted.find((d) =>
-      !taken.has(d.name) && endpointMatches(d, row) &&
+      !taken.has(d.name) && endpointMatches(d, row) && poolMatches(d, row.name) &&
       !(d.state === "drain" && row.admin === "maint")
     );
     if (owner !== undefined) {
@@ -108,12 +128,23 @@ export function viewSlots(
       observed.push({ ...row, checkEnabled: true });
     }
   }
-  const count = Math.max(0, ...[...checked.keys()].map((n) => slotNumber(n, prefix)));
-  return { desired: wanted, observed, slotOf, checked, free, count };
+  return { desired: wanted, observed, slotOf, checked, free, counts };
+}
+
+/** The highest slot number of each template among `rows`. */
+export function slotCounts(rows: readonly { readonly name: string }[], prefix: string): SlotCounts {
+  let normal = 0;
+  let backup = 0;
+  for (const { name } of rows) {
+    if (!isSlotName(name, prefix)) continue;
+    if (isBackupSlot(name, prefix)) backup = Math.max(backup, slotNumber(name, prefix));
+    else normal = Math.max(normal, slotNumber(name, prefix));
+  }
+  return { normal, backup };
 }
 
 function slotNumber(name: string, prefix: string): number {
-  return Number(name.slice(prefix.length + "slot".length));
+  return Number(SLOT.exec(name.slice(prefix.length))?.[2]);
 }
 
 /**
@@ -121,26 +152,32 @@ function slotNumber(name: string, prefix: string): number {
  * (`1 + hash(name) mod count`), wrapping around. Every sidecar makes the same choice for the
  * same task when its slot is free, so the same task sits in the same slot (server id) of every
  * HAProxy and a consistent-hash ring keyed by id agrees between them; when two tasks hash to the
- * same slot, the order they arrived in decides which one probes further.
+ * same slot, the order they arrived in decides which one probes further. With a backup template,
+ * a `backup` server takes a backup slot, the others a normal one.
  *
  * @example
  * ```ts
  * import { pickFreeSlot } from "./slots.ts";
  * const free = ["shoal-slot1", "shoal-slot2", "shoal-slot3"];
- * console.assert(pickFreeSlot(free, "shoal-t1", "shoal-", 3) === pickFreeSlot([...free].reverse(), "shoal-t1", "shoal-", 3));
+ * const counts = { normal: 3, backup: 0 };
+const t1 = { name: "shoal-t1" };
+console.assert(pickFreeSlot(free, t1, "shoal-", counts) === pickFreeSlot([...free].reverse(), t1, "shoal-", counts));
  * ```
  */
 export function pickFreeSlot(
   free: readonly string[],
-  name: string,
+  server: { readonly name: string; readonly backup?: boolean | undefined },
   prefix: string,
-  count: number,
+  counts: SlotCounts,
 ): string | undefined {
-  if (free.length === 0 || count <= 0) return free[0];
-  const home = 1 + serverIdFor(name) % count;
+  const backup = counts.backup > 0 && server.backup === true;
+  const pool = free.filter((slot) => counts.backup === 0 || isBackupSlot(slot, prefix) === backup);
+  const count = backup ? counts.backup : counts.normal;
+  if (pool.length === 0 || count <= 0) return pool[0];
+  const home = 1 + serverIdFor(server.name) % count;
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const slot of free) {
+  for (const slot of pool) {
     const distance = (slotNumber(slot, prefix) - home + count) % count;
     if (distance < bestDistance) [best, bestDistance] = [slot, distance];
   }
@@ -152,7 +189,10 @@ export class NoFreeSlotError extends HaproxyError {
   /** The backend that is full. */
   readonly backend: string;
   constructor(backend: string) {
-    super(`No free slot in backend ${backend}: raise the server-template's count and reload`);
+    super(
+      `No free slot in backend ${backend}: raise the server-template's count (or add the ` +
+        `backup template for backup servers) and reload`,
+    );
     this.name = "NoFreeSlotError";
     this.backend = backend;
   }
@@ -176,7 +216,7 @@ export function slotStepCommands(
     case "replace": {
       const slot = step.kind === "replace"
         ? view.slotOf.get(step.server.name)
-        : pickFreeSlot(free, step.server.name, prefix, view.count);
+        : pickFreeSlot(free, step.server, prefix, view.counts);
       if (slot === undefined) throw new NoFreeSlotError(b);
       if (step.kind === "add") free.splice(free.indexOf(slot), 1);
       const s = step.server;

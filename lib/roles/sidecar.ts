@@ -258,11 +258,13 @@ async function startManaging(
   if (deps.signal.aborted) return;
   if (deps.config.zone !== null) {
     // `backup` is fixed by the server-template line: a slot cannot become one at runtime.
-    for (const backend of reconciler.slotBackends) {
+    for (const backend of deps.config.backends) {
+      if (reconciler.mode(backend) !== "slots") continue;
       deps.log.warn("sidecar.zone.ignored", {
         backend,
         zone: deps.config.zone,
-        reason: "slot mode: a slot cannot become a backup server, so all tasks are alike here",
+        reason: "slot mode without a backup template (server-template <prefix>bslot ... backup): " +
+          "all tasks are alike here",
       });
     }
   }

@@ -99,6 +99,52 @@ Deno.test("e2e: a zone-a sidecar keeps traffic in zone a, fails over to b, and c
   }
 });
 
+/** UP servers of the backend, normal and backup (slot names: slot mode shows no task names). */
+async function upServers(reader: ReturnType<typeof haproxyReader>) {
+  const up = (await servers(reader)).filter((r) => r.status.startsWith("UP"));
+  return {
+    normal: up.filter((r) => r.fields.get("bck") === "0").length,
+    backup: up.filter((r) => r.fields.get("bck") === "1").length,
+  };
+}
+
+Deno.test("e2e: slot mode with a backup template: zone a first, zone b as fallback, and back", async () => {
+  const cluster = new Cluster();
+  const host = "127.90.22.5";
+  const backupSlots = `${SLOT_MODE.backendLines[0]!.replace("shoal-slot ", "shoal-bslot ")} backup`;
+  const files = await writeHaproxyConfig({
+    web: `${host}:${freePortOn(host)}`,
+    ...SLOT_MODE,
+    backendLines: [...SLOT_MODE.backendLines, backupSlots],
+  });
+  const reader = haproxyReader(files.socket);
+  try {
+    const extra = ["--zone=a", `--server-state-file=${files.dir}/server-state`];
+    const sidecar = await cluster.sidecar({ name: "sidecar", host, files, extra });
+    const join = [await gossipAddr(sidecar)];
+    const a1 = await cluster.task({ name: "a-1", host: "127.90.22.31", join, extra: ["--zone=a"] });
+    await cluster.task({ name: "b-1", host: "127.90.22.32", join, extra: ["--zone=b"] });
+    const one = (want: { normal: number; backup: number }) => async () => {
+      const up = await upServers(reader);
+      return up.normal === want.normal && up.backup === want.backup;
+    };
+    await waitFor("a-1 in a slot, b-1 in a backup slot", one({ normal: 1, backup: 1 }), 20_000);
+    equal([...await answering(files.url)].join(), "a-1", "all traffic stays in zone a");
+    equal(sidecar.logs().some((l) => l.event === "sidecar.zone.ignored"), false);
+
+    killTree(a1.pid, "SIGKILL");
+    await waitFor("a-1's slot out of service", one({ normal: 0, backup: 1 }), 20_000);
+    equal([...await answering(files.url)].join(), "b-1", "zone b takes over");
+
+    await cluster.task({ name: "a-2", host: "127.90.22.33", join, extra: ["--zone=a"] });
+    await waitFor("a-2 UP in a slot", one({ normal: 1, backup: 1 }), 20_000);
+    equal([...await answering(files.url)].join(), "a-2", "traffic is back in zone a");
+  } finally {
+    await reader.close();
+    await cluster.stop();
+  }
+});
+
 Deno.test("e2e: --server-options send-proxy-v2 reaches a worker that parses the PROXY header", async () => {
   const cluster = new Cluster();
   const host = "127.90.22.2";

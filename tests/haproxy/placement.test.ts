@@ -19,6 +19,7 @@ import {
   SERVER_ID_MAX,
   SERVER_ID_MIN,
   serverIdFor,
+  serverNameFor,
   ValidationError,
 } from "../../lib/haproxy/mod.ts";
 import { probeCommands } from "../../lib/haproxy/commands.ts";
@@ -72,6 +73,14 @@ Deno.test("serverIdFor() is the name's, inside the id range, and probing wraps",
   assert.equal(serverIdFor("shoal-x"), serverIdFor("shoal-x"));
   assert.equal(nextServerId(SERVER_ID_MAX), SERVER_ID_MIN);
   assert.equal(nextServerId(SERVER_ID_MIN), SERVER_ID_MIN + 1);
+});
+
+Deno.test("serverNameFor(): nodes named like slots or backup slots never get a slot's name", () => {
+  for (const node of ["slot3", "bslot3"]) {
+    assert.notEqual(serverNameFor(node), `shoal-${node}`);
+    assert.ok(serverNameFor(node).startsWith(`shoal-${node}-`));
+  }
+  assert.equal(serverNameFor("bslot-x"), "shoal-bslot-x");
 });
 
 Deno.test("executePlan() moves an add whose id is taken to the next id", async () => {
