@@ -5,10 +5,12 @@
  * `server-state-file` carries their addresses, weights and states across a reload or restart
  * (the reconciler keeps that file current; see {@linkcode StateFileWriter}). Pure.
  *
- * A slot belongs to the desired server with its address and port; a slot in maintenance that no
- * desired server has, or whose server is draining (its drain is over), is free. The plan is computed on a view where each occupied slot carries its
- * desired server's name, so {@linkcode planReconcile} works unchanged, and its steps are then
- * turned into slot commands here.
+ * A slot belongs to the desired server with its address and port (and, when the backend has a
+ * backup template `<prefix>bslot`, the matching kind: backup servers in backup slots); a slot in
+ * maintenance that no desired server has, or whose server is draining (its drain is over), is
+ * free. The plan is computed on a view where each occupied slot carries its desired server's
+ * name, so {@linkcode planReconcile} works unchanged, and its steps are then turned into slot
+ * commands here. A new server's slot is chosen by {@linkcode pickFreeSlot}.
  *
  * @module
  */
@@ -160,8 +162,9 @@ function slotNumber(name: string, prefix: string): number {
  * import { pickFreeSlot } from "./slots.ts";
  * const free = ["shoal-slot1", "shoal-slot2", "shoal-slot3"];
  * const counts = { normal: 3, backup: 0 };
-const t1 = { name: "shoal-t1" };
-console.assert(pickFreeSlot(free, t1, "shoal-", counts) === pickFreeSlot([...free].reverse(), t1, "shoal-", counts));
+ * const t1 = { name: "shoal-t1" };
+ * const a = pickFreeSlot(free, t1, "shoal-", counts);
+ * console.assert(a === pickFreeSlot([...free].reverse(), t1, "shoal-", counts));
  * ```
  */
 export function pickFreeSlot(
@@ -199,9 +202,9 @@ export class NoFreeSlotError extends HaproxyError {
 }
 
 /**
- * The slot commands of one plan step; `free` is consumed by adds ({@linkcode pickFreeSlot}). Removal puts the slot in
- * maintenance (with its sessions shut down when the step says so), which frees it. Throws
- * {@linkcode NoFreeSlotError} when an add finds no free slot.
+ * The slot commands of one plan step; `free` is consumed by adds ({@linkcode pickFreeSlot}).
+ * Removal puts the slot in maintenance (with its sessions shut down when the step says so), which
+ * frees it. Throws {@linkcode NoFreeSlotError} when an add finds no free slot.
  */
 export function slotStepCommands(
   step: PlanStep,

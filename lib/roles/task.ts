@@ -126,14 +126,16 @@ export async function runTask(config: TaskConfig): Promise<number> {
   return code;
 }
 
-/** The user's tags plus `zone` (from `--zone` or the ECS/EC2 metadata), the choice logged. */
+/**
+ * The user's tags plus `zone`: `--zone`, else a `--tag zone=...`, else the ECS/EC2 metadata's;
+ * the choice is logged.
+ */
 async function withZone(config: TaskConfig, log: Logger): Promise<Map<string, string>> {
   const tags = new Map(config.gossip.tags);
-  const choice = await chooseZone(config.zone, {
-    env: (n) => Deno.env.get(n),
-    fetch,
-    interfaces: () => Deno.networkInterfaces(),
-  });
+  const choice = config.zone === null && tags.has("zone") ? undefined : await chooseZone(
+    config.zone,
+    { env: (n) => Deno.env.get(n), fetch, interfaces: () => Deno.networkInterfaces() },
+  );
   if (choice !== undefined) tags.set("zone", choice.zone);
   log.info("task.zone", {
     zone: choice?.zone ?? tags.get("zone") ?? "",
