@@ -8,6 +8,7 @@
 
 import type { Address } from "../gossip/types.ts";
 import { ipToString } from "./addr.ts";
+import { admitLTime, type ClockGuardHost } from "./clock_guard.ts";
 import { SerfDecodeError } from "./errors.ts";
 import { MemberStatus } from "./members.ts";
 import {
@@ -20,6 +21,11 @@ import {
 } from "./messages.ts";
 import type { Serf } from "./serf.ts";
 import { userEventIn } from "./user_events.ts";
+
+/** The clock guard's view of `s`. */
+export function guardOf(s: Serf): ClockGuardHost {
+  return { counters: s.counters, log: s.deps.log };
+}
 
 function decodeOrCount(s: Serf, bytes: Uint8Array, what: string): SerfMessage | null {
   try {
@@ -39,6 +45,7 @@ export function handleInbound(s: Serf, payload: Uint8Array, from: Address): void
   if (m === null) return;
   switch (m.type) {
     case SerfMessageType.Join:
+      if (!admitLTime(guardOf(s), s.memberClock, m.lTime, "join")) return;
       s.memberClock.witness(m.lTime);
       if (s.table.joinIntent(m.node, m.lTime)) {
         s.counters.intentsAccepted++;

@@ -10,6 +10,7 @@ import type { GossipHandle } from "../gossip/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { ipToString } from "./addr.ts";
 import { defaultQueryTimeoutMs, type SerfConfig } from "./config.ts";
+import { admitLTime } from "./clock_guard.ts";
 import type { SerfCounters } from "./counters.ts";
 import { QueryResponseError, SerfStateError, SizeLimitError } from "./errors.ts";
 import type { QueryEvent } from "./events.ts";
@@ -166,6 +167,7 @@ export class QueryEngine {
   /** Handles a received (or our own) query. Returns whether to re-broadcast its bytes. */
   receive(q: QueryMessage, _raw: Uint8Array): boolean {
     const c = this.#c;
+    if (!admitLTime(c, c.queryClock, q.lTime, "query")) return false;
     c.queryClock.witness(q.lTime);
     const admission = c.ring.admit(q.lTime, q.id, c.queryClock.time());
     if (admission === "duplicate") return (c.counters.queriesDuplicate++, false);

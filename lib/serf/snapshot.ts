@@ -14,6 +14,7 @@
  */
 
 import { joinHostPort } from "./addr.ts";
+import { LTIME_CEILING } from "./lamport.ts";
 import type { MemberEvent } from "./members.ts";
 import type { SnapshotSink } from "./serf.ts";
 
@@ -36,7 +37,9 @@ export interface SnapshotReplay {
 function clockValue(s: string): number | null {
   if (!/^\d{1,16}$/.test(s)) return null;
   const v = Number(s);
-  return Number.isSafeInteger(v) ? v : null;
+  // Above the ceiling is a poisoned clock (written by an older shoal that witnessed a forged
+  // time): refused like any bad line, so the node starts and never writes it back.
+  return Number.isSafeInteger(v) && v <= LTIME_CEILING ? v : null;
 }
 
 /** Replays a snapshot; `rejoinAfterLeave` keeps the state of a file that contains `leave`. */
