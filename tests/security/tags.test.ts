@@ -1,0 +1,36 @@
+/**
+ * Attack: one malformed tag field (issue 13, item 3). An `alive` whose Meta is the bytes `ff c1`
+ * used to make every later join fail with "Cannot decode node tags". Serf logs it and uses empty
+ * tags; so does shoal now, counting the decode error. Real `shoal agent` processes.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { alivePacket, type ForgeTarget, sendUdp, startTarget } from "../_support/forge.ts";
+import { waitFor } from "../_support/serf_agent.ts";
+import { serfCli } from "../_support/serf_cli.ts";
+
+async function members(rpcAddr: string): Promise<{ name: string; tags: object }[]> {
+  const r = await serfCli("members", rpcAddr, ["-format=json"], 5000);
+  return r.code === 0 ? JSON.parse(r.stdout).members : [];
+}
+
+Deno.test("an alive with Meta ff c1 gives empty tags, and new nodes still join", async () => {
+  const a = await startTarget("shoal-tags-a");
+  let b: ForgeTarget | undefined;
+  try {
+    await sendUdp(a, [alivePacket("ghost", { port: 9, meta: new Uint8Array([0xff, 0xc1]) })]);
+    await waitFor("a lists the ghost", async () => {
+      return (await members(a.rpcAddr)).some((m) => m.name === "ghost");
+    }, 5000);
+    const ghost = (await members(a.rpcAddr)).find((m) => m.name === "ghost")!;
+    deepStrictEqual(ghost.tags, {});
+    ok(a.proc.logs().some((l) => l.event === "serf.tags.invalid"), "the decode error is logged");
+    b = await startTarget("shoal-tags-b", ["--join", `${a.host}:${a.port}`]);
+    await waitFor("a lists b", async () => {
+      return (await members(a.rpcAddr)).some((m) => m.name === "shoal-tags-b");
+    });
+    ok((await members(b.rpcAddr)).some((m) => m.name === "ghost"), "b learned the ghost too");
+  } finally {
+    await b?.proc.stop();
+    await a.proc.stop();
+  }
+});
