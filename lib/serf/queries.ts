@@ -165,8 +165,14 @@ export class QueryEngine {
   }
 
   /** Handles a received (or our own) query. Returns whether to re-broadcast its bytes. */
-  receive(q: QueryMessage, _raw: Uint8Array): boolean {
+  receive(q: QueryMessage, raw: Uint8Array): boolean {
     const c = this.#c;
+    // serf's QuerySizeLimit, enforced on receive as well as on send (issue 13)
+    if (raw.length > c.cfg.querySizeLimitBytes) {
+      c.counters.oversizeRefused++;
+      c.log.debug("serf.query.oversize", { name: q.name, id: q.id, bytes: raw.length });
+      return false;
+    }
     if (!admitLTime(c, c.queryClock, q.lTime, "query")) return false;
     c.queryClock.witness(q.lTime);
     const admission = c.ring.admit(q.lTime, q.id, c.queryClock.time());
