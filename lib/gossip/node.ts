@@ -81,6 +81,8 @@ export class GossipNode implements GossipHandle {
   readonly #o: GossipNodeOptions;
   readonly #log: Logger;
   readonly #streams = new Set<StreamConn>();
+  /** Open incoming streams per source host (see `streamsPerSourceMax`). */
+  readonly #streamsBySource = new Map<string, number>();
   readonly #ctx: StreamContext;
   #started = false;
   #stopped = false;
@@ -327,19 +329,28 @@ export class GossipNode implements GossipHandle {
   }
 
   #onStream(conn: StreamConn): void {
-    if (this.#stopped || this.#streams.size >= this.#o.config.streamsMax) {
+    const source = conn.remote.host;
+    const fromSource = this.#streamsBySource.get(source) ?? 0;
+    if (
+      this.#stopped || this.#streams.size >= this.#o.config.streamsMax ||
+      fromSource >= this.#o.config.streamsPerSourceMax
+    ) {
       this.counters.streamsRefused++;
       conn.close();
       return;
     }
     this.counters.streamsIn++;
     this.#streams.add(conn);
+    this.#streamsBySource.set(source, fromSource + 1);
     serveStream(this.#ctx, conn).catch((err) => {
       this.counters.streamErrors++;
       if (err instanceof DecodeError) countDrop(this.counters, err.reason);
       this.#log.debug("stream.failed", { from: formatAddress(conn.remote), error: String(err) });
     }).finally(() => {
       this.#streams.delete(conn);
+      const left = (this.#streamsBySource.get(source) ?? 1) - 1;
+      if (left > 0) this.#streamsBySource.set(source, left);
+      else this.#streamsBySource.delete(source);
       conn.close();
     });
   }

@@ -164,3 +164,78 @@ export async function memberNames(rpcAddr: string): Promise<string[] | null> {
   if (r.code !== 0) return null;
   return (JSON.parse(r.stdout).members as { name: string }[]).map((m) => m.name);
 }
+
+/** Connections held open by a python3 process, each bound to a chosen source address. */
+export interface HeldStreams {
+  /** How many connected. */
+  readonly connected: number;
+  stop(): Promise<void>;
+}
+
+const HOLD_SCRIPT = `
+import socket, sys
+host, port, n, src, first = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], bytes.fromhex(sys.argv[5])
+held = []
+for _ in range(n):
+    s = socket.socket()
+    s.bind((src, 0))
+    try:
+        s.connect((host, port))
+        s.sendall(first)
+        held.append(s)
+    except OSError:
+        s.close()
+print(len(held), flush=True)
+sys.stdin.read()
+`;
+
+/**
+ * Opens `n` TCP connections from `src` (Deno cannot pick a source address) that each send
+ * `firstHex` and then stall, like the stalled push/pull flood of issue 13.
+ */
+export async function holdStreams(
+  to: { host: string; port: number },
+  o: { n: number; src: string; firstHex: string },
+): Promise<HeldStreams> {
+  const child = new Deno.Command("python3", {
+    args: ["-c", HOLD_SCRIPT, to.host, String(to.port), String(o.n), o.src, o.firstHex],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let line = "";
+  while (!line.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    line += value;
+  }
+  const writer = child.stdin.getWriter();
+  return {
+    connected: Number(line.trim()),
+    stop: async () => {
+      await writer.close().catch(() => {});
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident set size of a process in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = /VmRSS:\s+(\d+)/.exec(status);
+  return kb ? Number(kb[1]) / 1024 : 0;
+}
