@@ -69,6 +69,8 @@ export interface CoreCounters {
   conflicts: number;
   pendingAcksRefused: number;
   nodeTableFull: number;
+  /** New names refused because their source host used up its admission budget. */
+  nodesRefusedFromSource: number;
   messagesIgnored: number;
 }
 
@@ -85,6 +87,7 @@ export function newCoreCounters(): CoreCounters {
     conflicts: 0,
     pendingAcksRefused: 0,
     nodeTableFull: 0,
+    nodesRefusedFromSource: 0,
     messagesIgnored: 0,
   };
 }

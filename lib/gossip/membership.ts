@@ -30,6 +30,7 @@ function aliveOf(me: Member, incarnation: number, meta: Uint8Array): Alive {
 }
 
 export type { MemberObserver } from "./member_table.ts";
+import { KeyedBudgets } from "./rate_budget.ts";
 import { suspicionBounds, SuspicionTimers } from "./suspicion.ts";
 import {
   type Alive,
@@ -54,6 +55,17 @@ export interface MembershipDeps {
   readonly observer?: MemberObserver;
 }
 
+/**
+ * Unknown names one source host may add at once, by gossip or by a push/pull it started. A real
+ * node introduces itself and relays the joins it hears, and a joining cluster half is learned
+ * through the push/pulls we start ourselves (not limited); 512 covers a large deployment
+ * appearing at once. A host that never joined could otherwise invent 65 536 members (the table
+ * limit): 20 000 took RSS +184 MB and `serf members` 3-5 s (issue 13).
+ */
+export const NEW_NAMES_PER_SOURCE_BURST = 512;
+/** The refill of {@linkcode NEW_NAMES_PER_SOURCE_BURST}: 8 names a second per source host. */
+export const NEW_NAMES_PER_SOURCE_PER_SECOND = 8;
+
 /** Incarnations are u32 on the wire. */
 const INCARNATION_MAX = 0xffffffff;
 
@@ -67,6 +79,11 @@ export class Membership {
   readonly #suspicions: SuspicionTimers;
   #incarnation = 0;
   #leaving = false;
+  readonly #newNames = new KeyedBudgets({
+    capacity: NEW_NAMES_PER_SOURCE_BURST,
+    perSecond: NEW_NAMES_PER_SOURCE_PER_SECOND,
+    keysMax: 4096,
+  });
 
   constructor(deps: MembershipDeps) {
     this.#d = deps;
@@ -135,12 +152,16 @@ export class Membership {
     return this.table.all().some((m) => m.name !== this.#d.name && !isDeadOrLeft(m));
   }
 
-  /** Applies an alive message (§6.7). `bootstrap` is for our own announcements. */
-  onAlive(a: Alive, opts: { bootstrap?: boolean } = {}): void {
+  /**
+   * Applies an alive message (§6.7). `bootstrap` is for our own announcements; `source` is the
+   * host it came from when that host did not answer a push/pull we started (see
+   * {@linkcode NEW_NAMES_PER_SOURCE_BURST}).
+   */
+  onAlive(a: Alive, opts: { bootstrap?: boolean; source?: string } = {}): void {
     const d = this.#d;
     const isSelf = a.node === d.name;
     if ((this.#leaving && isSelf) || !vsnValid(a.vsn)) return this.#ignored();
-    const entry = this.#entryFor(a);
+    const entry = this.#entryFor(a, opts.source);
     if (!entry) return;
     const { m, addressChange } = entry;
     if (!isSelf && !addressChange && a.incarnation <= m.incarnation) return this.#ignored();
@@ -170,7 +191,7 @@ export class Membership {
    * The entry an alive applies to: a new placeholder (Dead, incarnation 0) for an unknown name,
    * or the known one. Null when the table is full or the alive conflicts with a known address.
    */
-  #entryFor(a: Alive): { m: Member; addressChange: boolean } | null {
+  #entryFor(a: Alive, source: string | undefined): { m: Member; addressChange: boolean } | null {
     const d = this.#d;
     const known = this.table.get(a.node);
     if (known) {
@@ -183,6 +204,12 @@ export class Membership {
     }
     if (this.table.size >= d.config.nodeTableMax) {
       d.counters.nodeTableFull++;
+      return null;
+    }
+    if (source !== undefined && !this.#newNames.take(source, d.clock.nowMs())) {
+      if (d.counters.nodesRefusedFromSource++ % 1000 === 0) {
+        d.logger.debug("member.admission_refused", { node: a.node, source });
+      }
       return null;
     }
     const m: Member = {

@@ -24,6 +24,7 @@ import type { GossipEffect } from "./effects.ts";
 import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
 import { dialPushPull, dialTcpPing, serveStream, type StreamContext } from "./streams.ts";
 import type { MemberObserver } from "./membership.ts";
+import { RateBudget } from "./rate_budget.ts";
 import { SwimCore } from "./swim_core.ts";
 import type {
   Address,
@@ -44,6 +45,7 @@ import {
   ENCRYPTION_OVERHEAD,
   type Keyring,
   labelOverhead,
+  PACKET_DECOMPRESSED_MAX_BYTES,
 } from "./wire/mod.ts";
 
 /** Options of {@linkcode createGossipNode}. */
@@ -73,6 +75,14 @@ export interface GossipNodeOptions {
   readonly observer?: MemberObserver;
 }
 
+/**
+ * Bytes all UDP packets together may inflate to per second. A busy node receives a few hundred
+ * gossip packets a second of at most 1400 bytes (~3 KB inflated): under 1 MiB/s. At 4 MiB/s a
+ * flood of LZW bombs costs a fraction of a core; beyond it compressed packets are dropped
+ * (counted as "too-large") until the budget refills, while plain ones still flow.
+ */
+export const DECOMPRESSED_BYTES_PER_SECOND_MAX = 4 * 1024 * 1024;
+
 /** A memberlist node; see the module documentation. */
 export class GossipNode implements GossipHandle {
   readonly localName: string;
@@ -84,6 +94,10 @@ export class GossipNode implements GossipHandle {
   /** Open incoming streams per source host (see `streamsPerSourceMax`). */
   readonly #streamsBySource = new Map<string, number>();
   readonly #ctx: StreamContext;
+  readonly #inflate = new RateBudget({
+    capacity: DECOMPRESSED_BYTES_PER_SECOND_MAX,
+    perSecond: DECOMPRESSED_BYTES_PER_SECOND_MAX,
+  });
   #started = false;
   #stopped = false;
   #warnedPlaintext = false;
@@ -112,6 +126,7 @@ export class GossipNode implements GossipHandle {
       keyring: opts.keyring,
       label,
       timeoutMs: opts.config.tcpTimeoutMs,
+      buffered: { bytes: 0 },
     };
   }
 
@@ -229,13 +244,24 @@ export class GossipNode implements GossipHandle {
     c.packetsIn++;
     c.bytesIn += bytes.length;
     let messages: Uint8Array[];
+    const nowMs = this.#o.clock.nowMs();
+    const meter = { decompressedBytes: 0 };
     try {
-      const decoded = decodePacket(bytes, this.#decodeOptions());
+      const decoded = decodePacket(bytes, {
+        ...this.#decodeOptions(),
+        decompressedMaxBytes: Math.min(
+          PACKET_DECOMPRESSED_MAX_BYTES,
+          this.#inflate.available(nowMs),
+        ),
+        meter,
+      });
       for (const err of decoded.errors) this.#drop(err, from);
       messages = decoded.messages;
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       return this.#drop(err, from);
+    } finally {
+      this.#inflate.spend(meter.decompressedBytes, nowMs);
     }
     for (const raw of messages) {
       try {
