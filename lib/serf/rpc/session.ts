@@ -63,6 +63,8 @@ export interface RpcSessionOptions {
   send(bytes: Uint8Array): void;
   /** Closes the client connection. */
   close(): void;
+  /** Called after an `auth` with a wrong key (the shell backs the host off). */
+  readonly onAuthResult?: (ok: boolean) => void;
   /** Called after a successful `leave` (the agent then shuts down). */
   readonly onLeave?: () => void;
   /** The `runtime` section of `stats` (os, arch, version), filled in by the shell. */
@@ -92,6 +94,16 @@ export class RpcSession {
   constructor(o: RpcSessionOptions) {
     this.o = o;
     this.#reader = new RpcFrameReader(o.requestBytesMax ?? 65_536);
+  }
+
+  /** True once the handshake (and `auth`, when a key is required) succeeded. */
+  get ready(): boolean {
+    return this.#version !== 0 && (this.o.authKey === undefined || this.#authed);
+  }
+
+  /** True while the client holds an event stream (it may then stay silent). */
+  get streaming(): boolean {
+    return this.#streams.size > 0;
   }
 
   /** True after the session closed the connection. */
@@ -165,10 +177,12 @@ export class RpcSession {
 
   #auth(seq: number, body: Map<string, MsgValue>): void {
     if (this.o.authKey !== undefined && stringField(body, "AuthKey") !== this.o.authKey) {
-      return this.reply(seq, RPC_ERRORS.invalidAuthToken);
+      this.reply(seq, RPC_ERRORS.invalidAuthToken);
+      return this.o.onAuthResult?.(false);
     }
     this.#authed = true;
     this.reply(seq, "");
+    this.o.onAuthResult?.(true);
   }
 
   #stream(seq: number, type: string): void {
