@@ -59,6 +59,13 @@ export interface QueryParams {
  */
 export const DIRECT_QUERY_TARGETS_MAX = 8;
 
+/**
+ * Longest query timeout. A query holds one of `pendingQueriesMax` slots until it ends; serf's
+ * default is seconds, a day is more than any caller waits, and the timeout stays a safe integer
+ * of nanoseconds on the wire (an RPC client asking 2^53 ns made the query fail to encode).
+ */
+export const QUERY_TIMEOUT_MAX_MS = 24 * 60 * 60 * 1000;
+
 /** What {@linkcode QueryEngine} needs from the serf instance. */
 export interface QueryContext {
   readonly cfg: SerfConfig;
@@ -114,7 +121,10 @@ export class QueryEngine {
     }
     const local = c.handle().localNode();
     const filters = buildFilters(p.filterNodes, p.filterTags);
-    const timeoutMs = p.timeoutMs ?? defaultQueryTimeoutMs(c.cfg, c.handle().numActive());
+    const timeoutMs = Math.min(
+      p.timeoutMs ?? defaultQueryTimeoutMs(c.cfg, c.handle().numActive()),
+      QUERY_TIMEOUT_MAX_MS,
+    );
     const q: QueryMessage = {
       type: SerfMessageType.Query,
       lTime: c.queryClock.time(),

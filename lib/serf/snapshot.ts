@@ -46,7 +46,11 @@ function clockValue(s: string): number | null {
 export function replaySnapshot(text: string, rejoinAfterLeave = false): SnapshotReplay {
   const alive = new Map<string, string>();
   let lastClock = 0, lastEventClock = 0, lastQueryClock = 0, left = false, badLines = 0;
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  // Every line is written with its newline: text after the last one was cut off mid-write (a
+  // crash), and a cut `alive:` line would name a wrong port.
+  if (lines.pop() !== "") badLines++;
+  for (const line of lines) {
     if (line === "" || line.startsWith("#") || line.startsWith("coordinate: ")) continue;
     if (line.startsWith("alive: ")) {
       const info = line.slice(7);
