@@ -71,6 +71,8 @@ export interface CoreCounters {
   nodeTableFull: number;
   /** New names refused because their source host used up its admission budget. */
   nodesRefusedFromSource: number;
+  /** Alives refused because their versions cannot share a table with ours. */
+  versionsRefused: number;
   messagesIgnored: number;
 }
 
@@ -88,6 +90,7 @@ export function newCoreCounters(): CoreCounters {
     pendingAcksRefused: 0,
     nodeTableFull: 0,
     nodesRefusedFromSource: 0,
+    versionsRefused: 0,
     messagesIgnored: 0,
   };
 }

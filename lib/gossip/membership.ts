@@ -31,6 +31,7 @@ function aliveOf(me: Member, incarnation: number, meta: Uint8Array): Alive {
 
 export type { MemberObserver } from "./member_table.ts";
 import { KeyedBudgets } from "./rate_budget.ts";
+import { versionsCompatible } from "./version_check.ts";
 import { suspicionBounds, SuspicionTimers } from "./suspicion.ts";
 import {
   type Alive,
@@ -113,6 +114,17 @@ export class Membership {
     return this.#suspicions.size;
   }
 
+  /** False (counted, logged) when `a`'s versions could not share a table with ours. */
+  #compatible(a: Alive): boolean {
+    const me = this.table.get(this.#d.name);
+    if (me === undefined || versionsCompatible(me.vsn, a.vsn)) return true;
+    const c = this.#d.counters;
+    if (c.versionsRefused++ % 1000 === 0) {
+      this.#d.logger.debug("member.version_refused", { node: a.node, vsn: [...a.vsn].join(".") });
+    }
+    return false;
+  }
+
   /** Announces ourselves: alive at the next incarnation (1 at start), as memberlist's setAlive. */
   bootstrap(addr: Uint8Array, port: number, meta: Uint8Array, vsn: Uint8Array): void {
     const a: Alive = {
@@ -161,6 +173,7 @@ export class Membership {
     const d = this.#d;
     const isSelf = a.node === d.name;
     if ((this.#leaving && isSelf) || !vsnValid(a.vsn)) return this.#ignored();
+    if (!isSelf && !this.#compatible(a)) return;
     const entry = this.#entryFor(a, opts.source);
     if (!entry) return;
     const { m, addressChange } = entry;

@@ -78,7 +78,7 @@ export function serfPacket(m: SerfMessage | Uint8Array): Uint8Array {
 /** An `alive` datagram for a member that does not exist, with the given metadata. */
 export function alivePacket(
   name: string,
-  o: { port: number; meta?: Uint8Array; incarnation?: number; ip?: number[] },
+  o: { port: number; meta?: Uint8Array; incarnation?: number; ip?: number[]; vsn?: number[] },
 ): Uint8Array {
   return encodePacket([encodeMessage({
     type: MessageType.Alive,
@@ -87,7 +87,7 @@ export function alivePacket(
     addr: new Uint8Array(o.ip ?? [127, 0, 0, 9]),
     port: o.port,
     meta: o.meta ?? new Uint8Array(0),
-    vsn: new Uint8Array(SHOAL_VSN),
+    vsn: new Uint8Array(o.vsn ?? SHOAL_VSN),
   })], { compress: false });
 }
 

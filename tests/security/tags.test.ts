@@ -1,7 +1,9 @@
 /**
  * Attack: one malformed tag field (issue 13, item 3). An `alive` whose Meta is the bytes `ff c1`
  * used to make every later join fail with "Cannot decode node tags". Serf logs it and uses empty
- * tags; so does shoal now, counting the decode error. Real `shoal agent` processes.
+ * tags; so does shoal now, counting the decode error. Found by `deno task fuzz`: an alive whose
+ * version vector is incompatible with ours blocked every later join the same way (the joiner's
+ * protocol check fails on the forged entry). Real `shoal agent` processes.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { alivePacket, type ForgeTarget, sendUdp, startTarget } from "../_support/forge.ts";
@@ -29,6 +31,24 @@ Deno.test("an alive with Meta ff c1 gives empty tags, and new nodes still join",
       return (await members(a.rpcAddr)).some((m) => m.name === "shoal-tags-b");
     });
     ok((await members(b.rpcAddr)).some((m) => m.name === "ghost"), "b learned the ghost too");
+  } finally {
+    await b?.proc.stop();
+    await a.proc.stop();
+  }
+});
+
+Deno.test("an alive with delegate versions incompatible with ours is refused; new nodes still join", async () => {
+  const a = await startTarget("shoal-vsn-a");
+  let b: ForgeTarget | undefined;
+  try {
+    await sendUdp(a, [alivePacket("ghost-vsn", { port: 9, vsn: [1, 5, 2, 6, 7, 6] })]);
+    await a.proc.waitForLog("member.version_refused", (l) => l.node === "ghost-vsn", 5000)
+      .catch(() => undefined);
+    b = await startTarget("shoal-vsn-b", ["--join", `${a.host}:${a.port}`]);
+    await waitFor("a lists b", async () => {
+      return (await members(a.rpcAddr)).some((m) => m.name === "shoal-vsn-b");
+    });
+    ok(!(await members(a.rpcAddr)).some((m) => m.name === "ghost-vsn"), "the ghost was refused");
   } finally {
     await b?.proc.stop();
     await a.proc.stop();
