@@ -73,6 +73,8 @@ export interface CoreCounters {
   nodesRefusedFromSource: number;
   /** Alives refused because their versions cannot share a table with ours. */
   versionsRefused: number;
+  /** Alives refused because their address is neither IPv4 nor IPv6. */
+  addressesRefused: number;
   messagesIgnored: number;
 }
 
@@ -91,6 +93,7 @@ export function newCoreCounters(): CoreCounters {
     nodeTableFull: 0,
     nodesRefusedFromSource: 0,
     versionsRefused: 0,
+    addressesRefused: 0,
     messagesIgnored: 0,
   };
 }

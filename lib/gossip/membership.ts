@@ -114,6 +114,19 @@ export class Membership {
     return this.#suspicions.size;
   }
 
+  /**
+   * False (counted, logged) unless `a` carries an IPv4 or IPv6 address: serf cannot decode any
+   * other, and a joiner receiving one in our push/pull failed its join (found by the fuzzer).
+   */
+  #addressable(a: Alive): boolean {
+    if (a.addr.length === 4 || a.addr.length === 16) return true;
+    const c = this.#d.counters;
+    if (c.addressesRefused++ % 1000 === 0) {
+      this.#d.logger.debug("member.address_refused", { node: a.node, bytes: a.addr.length });
+    }
+    return false;
+  }
+
   /** False (counted, logged) when `a`'s versions could not share a table with ours. */
   #compatible(a: Alive): boolean {
     const me = this.table.get(this.#d.name);
@@ -173,7 +186,7 @@ export class Membership {
     const d = this.#d;
     const isSelf = a.node === d.name;
     if ((this.#leaving && isSelf) || !vsnValid(a.vsn)) return this.#ignored();
-    if (!isSelf && !this.#compatible(a)) return;
+    if (!isSelf && (!this.#compatible(a) || !this.#addressable(a))) return;
     const entry = this.#entryFor(a, opts.source);
     if (!entry) return;
     const { m, addressChange } = entry;
