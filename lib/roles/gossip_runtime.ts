@@ -13,6 +13,7 @@ import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
+import { LogTap } from "../log/tap.ts";
 import {
   MEMBER_STATUS_NAMES,
   rejoinFromSnapshot,
@@ -39,6 +40,11 @@ export interface GossipRuntimeOptions {
   /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
   readonly roleTags?: ReadonlyMap<string, string>;
   readonly logger: Logger;
+  /**
+   * The tap `serf monitor` reads, when the role already wrapped `logger` in it (to include its own
+   * events); otherwise the runtime taps `logger` itself.
+   */
+  readonly logTap?: LogTap;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -124,7 +130,8 @@ export class GossipRuntime {
   static async start(cfg: GossipConfig, opts: GossipRuntimeOptions): Promise<GossipRuntime> {
     const clock = opts.clock ?? systemClock;
     const prng = opts.prng ?? Math.random;
-    const log = opts.logger;
+    const tap = opts.logTap ?? new LogTap();
+    const log = opts.logTap ? opts.logger : tap.wrap(opts.logger);
     const advertise = await chooseAdvertise(cfg, {
       env: (n) => Deno.env.get(n),
       fetch,
@@ -176,6 +183,7 @@ export class GossipRuntime {
         ? RpcServer.listen({
           serf,
           log,
+          logs: tap,
           hostname: cfg.rpcAddr.host,
           port: cfg.rpcAddr.port,
           ...(cfg.rpcAuth ? { authKey: cfg.rpcAuth } : {}),
@@ -190,6 +198,12 @@ export class GossipRuntime {
         rpc: rpc ? `${rpc.addr.hostname}:${rpc.addr.port}` : "off",
         profile: cfg.profile,
       });
+      if (keyring === undefined && cfg.insecure === true) {
+        log.warn("gossip.insecure", {
+          reason: "--insecure: without --encrypt, anyone who can reach the gossip port can " +
+            "forge the queries that add and remove HAProxy servers",
+        });
+      }
       return new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
     } catch (err) {
       await snapshot?.close();

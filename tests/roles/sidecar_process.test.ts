@@ -16,6 +16,7 @@ import {
 } from "../../lib/proto.ts";
 import { get, HaproxyProcess, rawCommand, waitFor } from "../_support/haproxy.ts";
 import { freePort, type SerfAgent, startSerfAgent } from "../_support/serf_agent.ts";
+import { serfBinary } from "../_support/serf_cli.ts";
 import { type ShoalProcess, startShoal } from "../_support/shoal_process.ts";
 
 /** HAProxy's servers in `be_app`: name → `addr:port`. */
@@ -99,7 +100,7 @@ interface QueryRun {
 
 /** Runs `serf query -tag role=sidecar <name> <payload>` through the agent's RPC, streaming output. */
 function serfQuery(agent: SerfAgent, name: string, payload: Uint8Array, timeout: string): QueryRun {
-  const child = new Deno.Command("serf", {
+  const child = new Deno.Command(serfBinary(), {
     args: [
       "query",
       `-rpc-addr=${agent.rpcAddr}`,

@@ -18,6 +18,7 @@ import type { Logger } from "../../log/logger.ts";
 import type { Serf } from "../serf.ts";
 import type { TimerId } from "../../clock.ts";
 import { AuthBackoff, RPC_HANDSHAKE_TIMEOUT_MS, RPC_IDLE_TIMEOUT_MS } from "./limits.ts";
+import type { LogSource } from "./monitor.ts";
 import { RpcSession } from "./session.ts";
 
 /** Options of {@linkcode RpcServer.listen}. */
@@ -30,6 +31,8 @@ export interface RpcServerOptions {
   readonly hostname?: string;
   /** @default 7373; 0 picks a free port */
   readonly port?: number;
+  /** The process log `monitor` streams (a `LogTap`); without it `monitor` is refused. */
+  readonly logs?: LogSource;
   /** Clients must `auth` with this key after the handshake. */
   readonly authKey?: string;
   /** Concurrent clients; more are closed at once. @default 16 */
@@ -67,8 +70,6 @@ export class RpcServer {
   clientsRefused = 0;
   /** Connections closed before they finished the handshake, to make room or at the timeout. */
   clientsUnready = 0;
-  /** Connections refused while their host waited after a wrong auth key. */
-  authBackoffRefused = 0;
   readonly #backoff = new AuthBackoff();
 
   private constructor(opts: RpcServerOptions) {
@@ -94,11 +95,6 @@ export class RpcServer {
     try {
       for await (const conn of this.#listener) {
         const host = (conn.remoteAddr as Deno.NetAddr).hostname;
-        if (this.#backoff.blocked(host, this.#clock.nowMs())) {
-          this.authBackoffRefused++;
-          conn.close();
-          continue;
-        }
         if (this.#clients.size >= (this.#opts.clientsMax ?? 16) && !this.#evictUnready()) {
           this.clientsRefused++;
           this.#opts.log.warn("serf.rpc.client_refused", { clients: this.#clients.size });
@@ -182,14 +178,22 @@ export class RpcServer {
       serf: this.#opts.serf,
       log: this.#opts.log,
       ...(this.#opts.authKey === undefined ? {} : { authKey: this.#opts.authKey }),
+      ...(this.#opts.logs ? { logs: this.#opts.logs } : {}),
       ...(this.#opts.onLeave ? { onLeave: this.#opts.onLeave } : {}),
-      onAuthResult: (ok) => {
-        if (ok) return this.#backoff.succeeded(host);
-        const waitMs = this.#backoff.failed(host, this.#clock.nowMs());
-        this.#opts.log.warn("serf.rpc.auth_failed", { from: host, backoffMs: waitMs });
-        closeClient();
+      authBackoff: {
+        blocked: () => this.#backoff.blocked(host, this.#clock.nowMs()),
+        failed: () => {
+          const waitMs = this.#backoff.failed(host, this.#clock.nowMs());
+          this.#opts.log.warn("serf.rpc.auth_failed", { from: host, backoffMs: waitMs });
+        },
+        succeeded: () => this.#backoff.succeeded(host),
       },
-      runtime: { os: Deno.build.os, arch: Deno.build.arch, version: `deno ${Deno.version.deno}` },
+      runtime: {
+        os: Deno.build.os,
+        arch: Deno.build.arch,
+        version: `deno ${Deno.version.deno}`,
+        cpu_count: String(navigator.hardwareConcurrency),
+      },
       send: (bytes) => {
         if (c.out.length >= (this.#opts.outputQueueMax ?? 1024)) return void this.outputDropped++;
         c.out.push(bytes);

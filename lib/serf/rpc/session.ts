@@ -15,6 +15,7 @@ import type { Serf } from "../serf.ts";
 import { RpcFrameError, RpcFrameReader } from "./framing.ts";
 import { eventRecord, parseStreamFilter, streamWants } from "./records.ts";
 import { runCommand } from "./commands.ts";
+import { type LogSource, monitorLevel, monitorWants, serfLogLine } from "./monitor.ts";
 
 /** Go's error strings, which the `serf` CLI prints as they are. */
 export const RPC_ERRORS = {
@@ -23,6 +24,7 @@ export const RPC_ERRORS = {
   duplicateHandshake: "Handshake already performed",
   handshakeRequired: "Handshake required",
   invalidFilter: "Invalid event filter",
+  monitorExists: "Monitor already exists",
   streamExists: "Stream with given sequence exists",
   invalidQueryId: "No pending queries matching ID",
   authRequired: "Authentication required",
@@ -63,10 +65,15 @@ export interface RpcSessionOptions {
   send(bytes: Uint8Array): void;
   /** Closes the client connection. */
   close(): void;
-  /** Called after an `auth` with a wrong key (the shell backs the host off). */
-  readonly onAuthResult?: (ok: boolean) => void;
+  /**
+   * The client host's backoff after wrong keys (see `limits.ts`): while `blocked()`, `auth` is
+   * refused without comparing the key, so guesses are limited whatever the client sends.
+   */
+  readonly authBackoff?: { blocked(): boolean; failed(): void; succeeded(): void };
   /** Called after a successful `leave` (the agent then shuts down). */
   readonly onLeave?: () => void;
+  /** The process log, for `monitor`; without it `monitor` is refused. */
+  readonly logs?: LogSource;
   /** The `runtime` section of `stats` (os, arch, version), filled in by the shell. */
   readonly runtime?: Readonly<Record<string, string>>;
   /** Largest request accepted. @default 65 536 */
@@ -87,6 +94,7 @@ export class RpcSession {
   #authed = false;
   #closed = false;
   readonly #streams = new Map<number, () => void>();
+  #monitor: { seq: number; off: () => void } | null = null;
   readonly #queries = new Map<number, QueryEvent>();
   #nextQueryId = 1;
 
@@ -101,9 +109,9 @@ export class RpcSession {
     return this.#version !== 0 && (this.o.authKey === undefined || this.#authed);
   }
 
-  /** True while the client holds an event stream (it may then stay silent). */
+  /** True while the client holds an event stream or a monitor (it may then stay silent). */
   get streaming(): boolean {
-    return this.#streams.size > 0;
+    return this.#streams.size > 0 || this.#monitor !== null;
   }
 
   /** True after the session closed the connection. */
@@ -156,6 +164,8 @@ export class RpcSession {
     switch (command) {
       case "stream":
         return this.#stream(seq, stringField(body, "Type"));
+      case "monitor":
+        return this.#startMonitor(seq, stringField(body, "LogLevel"));
       case "stop":
         return this.#stop(seq, uintField(body, "Stop", Number.MAX_SAFE_INTEGER));
       case "respond":
@@ -176,13 +186,20 @@ export class RpcSession {
   }
 
   #auth(seq: number, body: Map<string, MsgValue>): void {
-    if (this.o.authKey !== undefined && stringField(body, "AuthKey") !== this.o.authKey) {
+    const keyed = this.o.authKey !== undefined;
+    if (keyed && this.o.authBackoff?.blocked()) {
+      this.o.log.debug("serf.rpc.auth_backoff", {});
+      return this.reply(seq, RPC_ERRORS.invalidAuthToken);
+    }
+    // As the agent: without a key only an empty token passes.
+    if (stringField(body, "AuthKey") !== (this.o.authKey ?? "")) {
       this.reply(seq, RPC_ERRORS.invalidAuthToken);
-      return this.o.onAuthResult?.(false);
+      if (keyed) this.o.authBackoff?.failed();
+      return;
     }
     this.#authed = true;
     this.reply(seq, "");
-    this.o.onAuthResult?.(true);
+    if (keyed) this.o.authBackoff?.succeeded();
   }
 
   #stream(seq: number, type: string): void {
@@ -210,7 +227,21 @@ export class RpcSession {
     return id;
   }
 
+  /** `monitor`: the replayed and then live log lines at `level` and above, as `{Log}` records. */
+  #startMonitor(seq: number, level: string): void {
+    const min = monitorLevel(level);
+    if (min === null) return this.reply(seq, `Unknown log level: ${level.toUpperCase()}`);
+    if (this.#monitor !== null) return this.reply(seq, RPC_ERRORS.monitorExists);
+    if (this.o.logs === undefined) return this.reply(seq, "Log streaming is not available");
+    this.reply(seq, "");
+    const off = this.o.logs.subscribe((r) => {
+      if (!this.#closed && monitorWants(min, r.level)) this.reply(seq, "", { Log: serfLogLine(r) });
+    });
+    this.#monitor = { seq, off };
+  }
+
   #stop(seq: number, stream: number): void {
+    if (this.#monitor?.seq === stream) (this.#monitor.off(), this.#monitor = null);
     this.#streams.get(stream)?.();
     this.#streams.delete(stream);
     this.reply(seq, "");
@@ -244,6 +275,8 @@ export class RpcSession {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#streams.values()) off();
+    this.#monitor?.off();
+    this.#monitor = null;
     this.#streams.clear();
     this.#queries.clear();
     this.o.close();
