@@ -58,9 +58,10 @@ export interface GossipConfig {
   readonly streamsMax: number;
   /**
    * Most concurrent incoming streams from one source address. A peer has at most a push/pull
-   * and a TCP ping in flight to us; 4 leaves room for a restart overlapping its old connections,
-   * while one hostile host holding streams open can no longer take all of `streamsMax` and
-   * block every join (issue 13). @default 4
+   * and a TCP ping in flight to us, but several nodes can share an address (tasks behind one
+   * host's NAT starting together); 16 leaves room for that, while one hostile host holding
+   * streams open can no longer take all of `streamsMax` and block every join (issue 13).
+   * @default 16
    */
   readonly streamsPerSourceMax: number;
   /** memberlist protocol versions we speak: pmin, pmax, pcur. @default [1, 5, 2] */
@@ -81,7 +82,7 @@ const COMMON = {
   nodeTableMax: 65_536,
   pendingAcksMax: 4096,
   streamsMax: 128,
-  streamsPerSourceMax: 4,
+  streamsPerSourceMax: 16,
   suspicionMaxTimeoutMult: 6,
   protocolVersions: [1, 5, 2] as const,
   delegateVersions: [2, 5, 5] as const,
