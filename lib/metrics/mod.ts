@@ -67,4 +67,5 @@ export {
   GOSSIP_METRIC_NAMES,
   type GossipMetricsSource,
   registerGossipMetrics,
+  registerRefusalMetrics,
 } from "./gossip_metrics.ts";

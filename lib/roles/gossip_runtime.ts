@@ -27,6 +27,7 @@ import {
   type HealthStatus,
   type MetricsServer,
   registerGossipMetrics,
+  registerRefusalMetrics,
   Registry,
   serveMetrics,
 } from "../metrics/mod.ts";
@@ -87,6 +88,18 @@ export class GossipRuntime {
     this.#prng = parts.prng;
     const node = parts.node;
     registerGossipMetrics(this.registry, () => node.metrics());
+    const serf = parts.serf;
+    registerRefusalMetrics(this.registry, () => {
+      const g = node.metrics(), c = serf.counters;
+      return {
+        lamport: c.lTimesRefused,
+        tags: c.tagDecodeErrors,
+        oversize: c.oversizeRefused,
+        source_budget: g.nodesRefusedFromSource,
+        version: g.versionsRefused,
+        address: g.addressesRefused,
+      };
+    });
   }
 
   /**

@@ -17,7 +17,7 @@ import {
   serfPacket,
   startTarget,
 } from "../_support/forge.ts";
-import { type SerfAgent, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
+import { freePort, type SerfAgent, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
 import { serfCli } from "../_support/serf_cli.ts";
 
 const POISON = 2 ** 53 - 2;
@@ -98,7 +98,8 @@ Deno.test("forged event, query and join intent at 2^53-2 are refused, counted, n
 });
 
 Deno.test("a forged push/pull carrying clocks at 2^53-2 does not poison the node", async () => {
-  const t = await startTarget("shoal-lamport-pp");
+  const metrics = `127.0.0.1:${freePort()}`;
+  const t = await startTarget("shoal-lamport-pp", ["--metrics-addr", metrics]);
   try {
     const state = encodeSerfMessage({
       type: SerfMessageType.PushPull,
@@ -115,6 +116,9 @@ Deno.test("a forged push/pull carrying clocks at 2^53-2 does not poison the node
       async () => refusals(t) >= 3 || await poisoned(t.rpcAddr),
     );
     await assertHealthy(t);
+    const text = await (await fetch(`http://${metrics}/metrics`)).text();
+    const refused = /shoal_gossip_refused_total\{reason="lamport"\} (\d+)/.exec(text);
+    ok(refused && Number(refused[1]) >= 3, "the refusals are counted in /metrics");
   } finally {
     await t.proc.stop();
   }
