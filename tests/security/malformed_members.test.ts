@@ -51,7 +51,7 @@ Deno.test("an alive with delegate versions incompatible with ours is refused; ne
   let b: ForgeTarget | undefined;
   try {
     await sendUdp(a, [alivePacket("ghost-vsn", { port: 9, vsn: [1, 5, 2, 6, 7, 6] })]);
-    await a.proc.waitForLog("member.version_refused", (l) => l.node === "ghost-vsn", 5000)
+    await a.proc.waitForLog("member.version_refused", (l) => l.member === "ghost-vsn", 5000)
       .catch(() => undefined);
     b = await startTarget("shoal-vsn-b", ["--join", `${a.host}:${a.port}`]);
     await waitFor("a lists b", async () => {

@@ -21,7 +21,7 @@ const EVENT_BYTES = 60_000;
 function handled(t: ForgeTarget, lTime: number): boolean {
   return t.proc.logs().some((l) =>
     (l.event === "serf.user_event.received" || l.event === "serf.user_event.oversize") &&
-    l.lTime === lTime
+    l.l_time === lTime
   );
 }
 
