@@ -1,6 +1,6 @@
 /**
  * `deno task fuzz`: replays the attacks of issue 13 (tests/security/) with random mutations
- * against two real `shoal agent` processes on loopback, for a bounded time, checking after every
+ * against two real `shoal agent` processes and a real serf agent on loopback, for a bounded time, checking after every
  * round that both still run, RPC answers, clocks are not poisoned, memory stays bounded and the
  * pair still sees each other; at the end a third node must join through the attacked one.
  *
@@ -12,6 +12,7 @@
 
 import { type Prng, seededPrng } from "../../lib/clock.ts";
 import { LTIME_CEILING } from "../../lib/serf/lamport.ts";
+import { type SerfAgent, startSerfAgent } from "../_support/serf_agent.ts";
 import { serfCli } from "../_support/serf_cli.ts";
 import {
   type ForgeTarget,
@@ -44,7 +45,7 @@ async function send(prng: Prng, a: ForgeTarget, counts: Map<string, number>): Pr
   else await sendStream(hostPort(a.rpcAddr), bytes, 300);
 }
 
-async function check(a: ForgeTarget, b: ForgeTarget): Promise<string | null> {
+async function check(a: ForgeTarget, b: ForgeTarget, serf: SerfAgent): Promise<string | null> {
   for (const t of [a, b]) {
     const status = await Promise.race([t.proc.status, Promise.resolve(null)]);
     if (status !== null) return `${t.proc.pid} exited: ${JSON.stringify(status)}`;
@@ -58,6 +59,11 @@ async function check(a: ForgeTarget, b: ForgeTarget): Promise<string | null> {
   if (rss > RSS_MAX_MIB) return `RSS ${rss.toFixed(0)} MiB > ${RSS_MAX_MIB}`;
   const seen = await memberNames(b.rpcAddr);
   if (seen === null || !seen.includes("fuzz-a")) return "b lost a";
+  // what we relay reaches a real serf agent: its clocks must stay sane too
+  const real = await serfInfo(serf.rpcAddr);
+  if (real === null) return "the serf agent's RPC failed";
+  const realTop = Math.max(real.member, real.event, real.query);
+  if (realTop > LTIME_CEILING + 1) return `serf agent clock poisoned: ${JSON.stringify(real)}`;
   return null;
 }
 
@@ -68,6 +74,7 @@ async function main(): Promise<number> {
   const prng = seededPrng(seed);
   const a = await startTarget("fuzz-a");
   const b = await startTarget("fuzz-b", ["--join", `${a.host}:${a.port}`]);
+  const serf = await startSerfAgent("fuzz-serf", { extraArgs: [`-join=${a.host}:${a.port}`] });
   const procs = [a, b];
   const counts = new Map<string, number>();
   let failure: string | null = null;
@@ -76,7 +83,7 @@ async function main(): Promise<number> {
     const end = performance.now() + seconds * 1000;
     while (performance.now() < end && failure === null) {
       for (let i = 0; i < ROUND_INPUTS; i++, sent++) await send(prng, a, counts);
-      failure = await check(a, b);
+      failure = await check(a, b, serf);
     }
     if (failure === null) {
       const ev = await serfCli("event", a.rpcAddr, ["fuzz-done"], 5000);
@@ -92,6 +99,7 @@ async function main(): Promise<number> {
     }
   } finally {
     for (const p of procs) await p.proc.stop();
+    await serf.stop();
   }
   console.log(`fuzz: ${sent} inputs`, Object.fromEntries([...counts].sort()));
   if (failure !== null) {
