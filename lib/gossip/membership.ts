@@ -30,8 +30,7 @@ function aliveOf(me: Member, incarnation: number, meta: Uint8Array): Alive {
 }
 
 export type { MemberObserver } from "./member_table.ts";
-import { KeyedBudgets } from "./rate_budget.ts";
-import { versionsCompatible } from "./version_check.ts";
+import { AliveAdmission } from "./admission.ts";
 import { suspicionBounds, SuspicionTimers } from "./suspicion.ts";
 import {
   type Alive,
@@ -56,17 +55,6 @@ export interface MembershipDeps {
   readonly observer?: MemberObserver;
 }
 
-/**
- * Unknown names one source host may add at once, by gossip or by a push/pull it started. A real
- * node introduces itself and relays the joins it hears, and a joining cluster half is learned
- * through the push/pulls we start ourselves (not limited); 512 covers a large deployment
- * appearing at once. A host that never joined could otherwise invent 65 536 members (the table
- * limit): 20 000 took RSS +184 MB and `serf members` 3-5 s (issue 13).
- */
-export const NEW_NAMES_PER_SOURCE_BURST = 512;
-/** The refill of {@linkcode NEW_NAMES_PER_SOURCE_BURST}: 8 names a second per source host. */
-export const NEW_NAMES_PER_SOURCE_PER_SECOND = 8;
-
 /** Incarnations are u32 on the wire. */
 const INCARNATION_MAX = 0xffffffff;
 
@@ -80,14 +68,11 @@ export class Membership {
   readonly #suspicions: SuspicionTimers;
   #incarnation = 0;
   #leaving = false;
-  readonly #newNames = new KeyedBudgets({
-    capacity: NEW_NAMES_PER_SOURCE_BURST,
-    perSecond: NEW_NAMES_PER_SOURCE_PER_SECOND,
-    keysMax: 4096,
-  });
+  readonly #admission: AliveAdmission;
 
   constructor(deps: MembershipDeps) {
     this.#d = deps;
+    this.#admission = new AliveAdmission(deps);
     this.table = new MemberTable(deps.prng);
     this.awareness = new Awareness(deps.config.awarenessMaxMultiplier);
     this.#suspicions = new SuspicionTimers(deps.clock, (name) => this.#suspicionExpired(name));
@@ -112,30 +97,6 @@ export class Membership {
   /** Running suspicion timers (for metrics and tests). */
   get suspicionCount(): number {
     return this.#suspicions.size;
-  }
-
-  /**
-   * False (counted, logged) unless `a` carries an IPv4 or IPv6 address: serf cannot decode any
-   * other, and a joiner receiving one in our push/pull failed its join (found by the fuzzer).
-   */
-  #addressable(a: Alive): boolean {
-    if (a.addr.length === 4 || a.addr.length === 16) return true;
-    const c = this.#d.counters;
-    if (c.addressesRefused++ % 1000 === 0) {
-      this.#d.logger.debug("member.address_refused", { node: a.node, bytes: a.addr.length });
-    }
-    return false;
-  }
-
-  /** False (counted, logged) when `a`'s versions could not share a table with ours. */
-  #compatible(a: Alive): boolean {
-    const me = this.table.get(this.#d.name);
-    if (me === undefined || versionsCompatible(me.vsn, a.vsn)) return true;
-    const c = this.#d.counters;
-    if (c.versionsRefused++ % 1000 === 0) {
-      this.#d.logger.debug("member.version_refused", { node: a.node, vsn: [...a.vsn].join(".") });
-    }
-    return false;
   }
 
   /** Announces ourselves: alive at the next incarnation (1 at start), as memberlist's setAlive. */
@@ -180,13 +141,13 @@ export class Membership {
   /**
    * Applies an alive message (§6.7). `bootstrap` is for our own announcements; `source` is the
    * host it came from when that host did not answer a push/pull we started (see
-   * {@linkcode NEW_NAMES_PER_SOURCE_BURST}).
+   * `NEW_NAMES_PER_SOURCE_BURST` in `admission.ts`).
    */
   onAlive(a: Alive, opts: { bootstrap?: boolean; source?: string } = {}): void {
     const d = this.#d;
     const isSelf = a.node === d.name;
     if ((this.#leaving && isSelf) || !vsnValid(a.vsn)) return this.#ignored();
-    if (!isSelf && (!this.#compatible(a) || !this.#addressable(a))) return;
+    if (!isSelf && !this.#admission.admits(a, this.table.get(d.name)?.vsn)) return;
     const entry = this.#entryFor(a, opts.source);
     if (!entry) return;
     const { m, addressChange } = entry;
@@ -232,12 +193,7 @@ export class Membership {
       d.counters.nodeTableFull++;
       return null;
     }
-    if (source !== undefined && !this.#newNames.take(source, d.clock.nowMs())) {
-      if (d.counters.nodesRefusedFromSource++ % 1000 === 0) {
-        d.logger.debug("member.admission_refused", { node: a.node, source });
-      }
-      return null;
-    }
+    if (source !== undefined && !this.#admission.newName(a.node, source)) return null;
     const m: Member = {
       name: a.node,
       addr: a.addr,
