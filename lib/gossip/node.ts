@@ -22,7 +22,13 @@ import { AddressParseError, formatAddress, isIpLiteral, parseJoinTarget } from "
 import type { GossipConfig } from "./config.ts";
 import type { GossipEffect } from "./effects.ts";
 import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
-import { dialPushPull, dialTcpPing, serveStream, type StreamContext } from "./streams.ts";
+import {
+  dialPushPull,
+  dialTcpPing,
+  serveStream,
+  SourceSlots,
+  type StreamContext,
+} from "./streams.ts";
 import type { MemberObserver } from "./membership.ts";
 import { RateBudget } from "./rate_budget.ts";
 import { SwimCore } from "./swim_core.ts";
@@ -91,8 +97,7 @@ export class GossipNode implements GossipHandle {
   readonly #o: GossipNodeOptions;
   readonly #log: Logger;
   readonly #streams = new Set<StreamConn>();
-  /** Open incoming streams per source host (see `streamsPerSourceMax`). */
-  readonly #streamsBySource = new Map<string, number>();
+  readonly #perSource: SourceSlots;
   readonly #ctx: StreamContext;
   readonly #inflate = new RateBudget({
     capacity: DECOMPRESSED_BYTES_PER_SECOND_MAX,
@@ -119,6 +124,7 @@ export class GossipNode implements GossipHandle {
       packetOverheadBytes: labelOverhead(label) + (opts.keyring ? ENCRYPTION_OVERHEAD : 0),
       ...(opts.observer ? { observer: opts.observer } : {}),
     });
+    this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {
       core: this.core,
       delegate: opts.delegate,
@@ -360,28 +366,23 @@ export class GossipNode implements GossipHandle {
   }
 
   #onStream(conn: StreamConn): void {
-    const source = conn.remote.host;
-    const fromSource = this.#streamsBySource.get(source) ?? 0;
-    if (
-      this.#stopped || this.#streams.size >= this.#o.config.streamsMax ||
-      fromSource >= this.#o.config.streamsPerSourceMax
-    ) {
+    if (this.#stopped || this.#streams.size >= this.#o.config.streamsMax) {
       this.counters.streamsRefused++;
-      conn.close();
-      return;
+      return conn.close();
+    }
+    if (!this.#perSource.acquire(conn.remote.host)) {
+      this.counters.streamsRefused++;
+      return conn.close();
     }
     this.counters.streamsIn++;
     this.#streams.add(conn);
-    this.#streamsBySource.set(source, fromSource + 1);
     serveStream(this.#ctx, conn).catch((err) => {
       this.counters.streamErrors++;
       if (err instanceof DecodeError) countDrop(this.counters, err.reason);
       this.#log.debug("stream.failed", { from: formatAddress(conn.remote), error: String(err) });
     }).finally(() => {
       this.#streams.delete(conn);
-      const left = (this.#streamsBySource.get(source) ?? 1) - 1;
-      if (left > 0) this.#streamsBySource.set(source, left);
-      else this.#streamsBySource.delete(source);
+      this.#perSource.release(conn.remote.host);
       conn.close();
     });
   }

@@ -45,6 +45,43 @@ export interface StreamContext {
  */
 export const STREAMS_BUFFERED_MAX_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Concurrent incoming streams counted per source host, up to a maximum each (the gossip
+ * config's `streamsPerSourceMax`).
+ *
+ * @example
+ * ```ts
+ * import { SourceSlots } from "./streams.ts";
+ * const slots = new SourceSlots(1);
+ * console.assert(slots.acquire("10.0.0.1") && !slots.acquire("10.0.0.1"));
+ * slots.release("10.0.0.1");
+ * console.assert(slots.acquire("10.0.0.1"));
+ * ```
+ */
+export class SourceSlots {
+  readonly #max: number;
+  readonly #open = new Map<string, number>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Takes a slot for `host`; false when it already holds the maximum. */
+  acquire(host: string): boolean {
+    const n = this.#open.get(host) ?? 0;
+    if (n >= this.#max) return false;
+    this.#open.set(host, n + 1);
+    return true;
+  }
+
+  /** Gives back a slot taken by {@linkcode acquire}. */
+  release(host: string): void {
+    const left = (this.#open.get(host) ?? 1) - 1;
+    if (left > 0) this.#open.set(host, left);
+    else this.#open.delete(host);
+  }
+}
+
 /** Bytes asked for per read; frames larger than this arrive over several reads. */
 const READ_CHUNK_BYTES = 8 * 1024;
 
