@@ -38,7 +38,8 @@ export interface StreamContext {
 }
 
 /**
- * Bytes all partly received frames may hold together. One frame may take 16 MiB
+ * Buffer bytes all partly received frames may hold together (allocated, not only filled). One
+ * frame may take 16 MiB
  * (STREAM_FRAME_MAX_BYTES) and 128 streams may be open: without a shared bound, hosts sending
  * large frames slowly could hold 2 GiB. 64 MiB still fits four frames of the largest legitimate
  * push/pull at once; a read that would go beyond fails and its connection closes.
@@ -129,8 +130,8 @@ export async function readFrame(
   });
   const account = () => {
     if (!ctx.buffered) return;
-    ctx.buffered.bytes += decoder.bufferedBytes - held;
-    held = decoder.bufferedBytes;
+    ctx.buffered.bytes += decoder.allocatedBytes - held;
+    held = decoder.allocatedBytes;
     if (ctx.buffered.bytes > STREAMS_BUFFERED_MAX_BYTES) {
       throw new StreamExchangeError(
         `Stream from ${conn.remote.host} refused: streams buffer ${ctx.buffered.bytes} bytes`,

@@ -125,6 +125,36 @@ const ATTACKS: Record<string, (t: ForgeTarget) => Promise<(() => Promise<void>) 
     const held = await holdStreams(t, { n: 200, src: "127.0.0.9", firstHex: "06" });
     return () => held.stop();
   },
+  "16 streams sending 8 MiB of a declared 15.9 MiB compress frame": async (t) => {
+    // {Algo: 0, Buf: bin32 of 15.9 MiB}: within the 16 MiB frame limit, never completed
+    const n = 16_670_000;
+    const te = new TextEncoder();
+    const head = new Uint8Array([
+      MessageType.Compress,
+      0x82,
+      0xa4,
+      ...te.encode("Algo"),
+      0x00,
+      0xa3,
+      ...te.encode("Buf"),
+      0xc6,
+      n >>> 24,
+      (n >>> 16) & 255,
+      (n >>> 8) & 255,
+      n & 255,
+    ]);
+    const body = new Uint8Array(8 * 1024 * 1024);
+    const conns = await Promise.all(
+      Array.from({ length: 16 }, () => Deno.connect({ hostname: t.host, port: t.port })),
+    );
+    await Promise.all(conns.map(async (c) => {
+      await c.write(head).catch(() => 0);
+      for (let at = 0; at < body.length; at += 64 * 1024) {
+        if ((await c.write(body.subarray(at, at + 64 * 1024)).catch(() => -1)) < 0) return;
+      }
+    }));
+    return async () => conns.forEach((c) => c.close());
+  },
   "16 idle RPC connections": async (t) => {
     const at = t.rpcAddr.lastIndexOf(":");
     const to = { hostname: t.rpcAddr.slice(0, at), port: Number(t.rpcAddr.slice(at + 1)) };
@@ -182,7 +212,9 @@ async function run(name: string, attack: (t: ForgeTarget) => Promise<unknown>): 
 if (import.meta.main) {
   console.log("| attack | CPU s | RSS before → peak MiB | joins | members | RPC members + event |");
   console.log("| --- | ---: | ---: | ---: | ---: | --- |");
+  const only = Deno.env.get("SHOAL_BENCH_ONLY") ?? "";
   for (const [name, attack] of Object.entries(ATTACKS)) {
+    if (!name.includes(only)) continue;
     const r = await run(name, attack);
     console.log(
       `| ${r.attack} | ${r.cpuS.toFixed(2)} | ${r.rssBeforeMiB.toFixed(0)} → ${

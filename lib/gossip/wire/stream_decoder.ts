@@ -126,6 +126,11 @@ export class StreamDecoder {
     this.#label = options.label ?? "";
   }
 
+  /** Bytes of buffer allocated for this connection (at least {@linkcode bufferedBytes}). */
+  get allocatedBytes(): number {
+    return this.#buf.length;
+  }
+
   /** Bytes received and not yet part of a returned frame. */
   get bufferedBytes(): number {
     return this.#tail - this.#head;
