@@ -153,13 +153,13 @@ const ATTACKS: Record<string, (t: ForgeTarget) => Promise<(() => Promise<void>) 
         if ((await c.write(body.subarray(at, at + 64 * 1024)).catch(() => -1)) < 0) return;
       }
     }));
-    return async () => conns.forEach((c) => c.close());
+    return () => Promise.resolve(conns.forEach((c) => c.close()));
   },
   "16 idle RPC connections": async (t) => {
     const at = t.rpcAddr.lastIndexOf(":");
     const to = { hostname: t.rpcAddr.slice(0, at), port: Number(t.rpcAddr.slice(at + 1)) };
     const conns = await Promise.all(Array.from({ length: 16 }, () => Deno.connect(to)));
-    return async () => conns.forEach((c) => c.close());
+    return () => Promise.resolve(conns.forEach((c) => c.close()));
   },
 };
 
