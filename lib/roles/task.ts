@@ -10,17 +10,35 @@
  * @module
  */
 
-import { systemClock } from "../clock.ts";
+import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/logtape.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
-import { GossipRuntime } from "./gossip_runtime.ts";
+import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
 import { stopSignals } from "./signals.ts";
 import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
 import { FAILURE_EXIT_CODE, KILL_GRACE_MS, stopBudgetMs } from "./task/lifecycle.ts";
-import { TaskRunner, taskTags } from "./task/runner.ts";
+import { TaskRunner, taskTags, type TaskWorker } from "./task/runner.ts";
+
+/**
+ * What the task takes from outside, for the simulator; `main.ts` passes none and gets the real
+ * ones (system clock, `Math.random`, the configured logger, sockets, signals, a real worker).
+ */
+export interface TaskDeps {
+  readonly clock?: Clock;
+  readonly prng?: Prng;
+  readonly logger?: Logger;
+  /** Gossip transport, advertise address and host resolution. */
+  readonly gossip?: Pick<GossipRuntimeOptions, "listen" | "advertise" | "resolveHost">;
+  /** Resolves when the task should stop gracefully. @default SIGTERM or SIGINT */
+  readonly stop?: { readonly signal: Promise<string>; dispose(): void };
+  /** Starts the worker. @default a {@linkcode Supervisor} running `config.worker` */
+  readonly worker?: (onEvent: (e: SupervisorEvent) => void) => TaskWorker;
+  /** Looks up `--join-srv` records. @default DNS */
+  readonly resolveSrv?: typeof denoSrvResolver;
+}
 
 /**
  * Runs the task until the worker has exited and the task has left; resolves to the exit status
@@ -40,35 +58,41 @@ import { TaskRunner, taskTags } from "./task/runner.ts";
  * }
  * ```
  */
-export async function runTask(config: TaskConfig): Promise<number> {
-  const log = createLogger({
+export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promise<number> {
+  const log = inject.logger ?? createLogger({
     level: config.log.level,
     format: config.log.format,
     fields: { node: config.gossip.node, role: "task" },
   });
-  const stop = stopSignals(log);
+  const clock = inject.clock ?? systemClock;
+  const prng = inject.prng ?? Math.random;
+  const stop = inject.stop ?? stopSignals(log);
   // The gossip callbacks and the supervisor's events exist before the runner that handles them.
   const late: { runner?: TaskRunner } = {};
   const requestStop = (reason: string) => late.runner?.requestStop(reason);
   let runtime: GossipRuntime | undefined;
-  let worker: Supervisor;
+  let worker: TaskWorker;
   let metrics: TaskMetrics;
   try {
     runtime = await GossipRuntime.start(
       // role and state are ours: a user --tag cannot override them.
       { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
       {
+        ...inject.gossip,
         logger: log,
+        clock,
+        prng,
         onShutdown: (reason) => requestStop(`shutdown: ${reason}`),
         onRpcLeave: () => requestStop("rpc leave"),
       },
     );
     metrics = createTaskMetrics(runtime.registry);
     const m = metrics;
-    worker = newSupervisor(config, log, (e) => {
+    const onEvent = (e: SupervisorEvent) => {
       observeWorker(m, e);
       late.runner?.onWorkerEvent(e);
-    });
+    };
+    worker = inject.worker ? inject.worker(onEvent) : newSupervisor(config, log, onEvent);
     runtime.serveMetrics(config.gossip.metricsAddr, () => workerHealth(m));
   } catch (err) {
     log.error("task.start_failed", { error: err instanceof Error ? err.message : String(err) });
@@ -101,11 +125,11 @@ export async function runTask(config: TaskConfig): Promise<number> {
       resolveJoinTargets({
         join: config.gossip.join,
         joinSrv: config.joinSrv,
-        resolveSrv: denoSrvResolver,
+        resolveSrv: inject.resolveSrv ?? denoSrvResolver,
         log,
       }),
-    clock: systemClock,
-    prng: Math.random,
+    clock,
+    prng,
     log,
     onAnnounceAnswer: (accepted, seconds) => {
       metrics.announces.inc({ result: accepted ? "accepted" : "rejected" });
