@@ -20,9 +20,14 @@ export class Trace {
   #hash = 0xcbf29ce484222325n;
   readonly #tail: string[] = [];
   lines = 0;
+  /** Every line, when asked for (`--trace`). */
+  readonly all: string[] | null;
+  /** The last lines when the first violation was recorded. */
+  frozenTail: string[] | null = null;
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, keepAll = false) {
     this.#clock = clock;
+    this.all = keepAll ? [] : null;
   }
 
   /** Records `what` at the current virtual time. */
@@ -33,6 +38,7 @@ export class Trace {
     for (const byte of encoder.encode(line + "\n")) h = ((h ^ BigInt(byte)) * PRIME) & MASK;
     this.#hash = h;
     this.#tail.push(line);
+    this.all?.push(line);
     if (this.#tail.length > KEEP_LINES) this.#tail.shift();
   }
 
@@ -51,10 +57,12 @@ export class Trace {
 export class TraceLogger implements Logger {
   readonly #trace: Trace;
   readonly #fields: LogFields;
+  readonly #watch: ((level: string, event: string) => void) | undefined;
 
-  constructor(trace: Trace, fields: LogFields) {
+  constructor(trace: Trace, fields: LogFields, watch?: (level: string, event: string) => void) {
     this.#trace = trace;
     this.#fields = fields;
+    this.#watch = watch;
   }
 
   debug(): void {}
@@ -68,12 +76,13 @@ export class TraceLogger implements Logger {
     this.#add("error", event, fields);
   }
   with(fields: LogFields): Logger {
-    return new TraceLogger(this.#trace, { ...this.#fields, ...fields });
+    return new TraceLogger(this.#trace, { ...this.#fields, ...fields }, this.#watch);
   }
 
   #add(level: string, event: string, fields: LogFields): void {
     const extra = { ...this.#fields, ...fields };
     delete extra.proc;
     this.#trace.add(`${this.#fields.proc} ${level} ${event} ${JSON.stringify(extra)}`);
+    this.#watch?.(level, event);
   }
 }

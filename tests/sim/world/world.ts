@@ -79,6 +79,8 @@ export interface WorldOptions {
   readonly tasks: number;
   /** @default "2.6" */
   readonly flavour?: HaproxyFlavour;
+  /** Keep every trace line. @default false */
+  readonly keepTrace?: boolean;
 }
 
 const parseDeps = { env: () => undefined, hostname: () => "sim", version: "sim" };
@@ -100,7 +102,7 @@ export class World {
     this.seed = o.seed;
     this.clock = o.clock;
     this.net = o.net;
-    this.trace = new Trace(o.clock);
+    this.trace = new Trace(o.clock, o.keepTrace ?? false);
     this.prng = seededPrng(o.seed * 7919 + 1);
     for (let i = 0; i < o.sidecars; i++) {
       const addr = `10.0.1.${i + 1}`;
@@ -265,7 +267,11 @@ export class World {
     return {
       clock: proc.clock,
       prng: seededPrng(this.seed * 104_729 + stream),
-      logger: new TraceLogger(this.trace, { proc: name }),
+      logger: new TraceLogger(
+        this.trace,
+        { proc: name },
+        (level, event) => this.observer.log?.(name, level, event),
+      ),
       stop: { signal, dispose() {} },
       gossip: {
         listen: (bind: { host: string; port: number }) => {
@@ -305,4 +311,6 @@ export class World {
 export interface WorldObserver {
   worker?(h: TaskHost, w: SimWorker, what: "sigterm" | "exited"): void;
   sessionsCut?(sidecar: number, addr: string, port: number): void;
+  /** A product log event at `info` or above. */
+  log?(process: string, level: string, event: string): void;
 }
