@@ -22,7 +22,7 @@ import type { RuntimeClient } from "../haproxy/client.ts";
 import type { Connector } from "../haproxy/transport.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
 import type { Logger } from "../log/logger.ts";
-import { createLogger } from "../log/logtape.ts";
+import { createLogger } from "../log/line_logger.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";

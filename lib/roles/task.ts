@@ -13,7 +13,7 @@
 import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
-import { createLogger } from "../log/logtape.ts";
+import { createLogger } from "../log/line_logger.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
 import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
