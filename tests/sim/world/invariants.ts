@@ -7,6 +7,9 @@
  *   sidecar's HAProxy still routes new requests to it, and no request is still open on it.
  * - **no cut on depart**: HAProxy never shuts the sessions of a gracefully departing task before
  *   its drain timeout.
+ * - **in rotation**: a task whose worker has been serving for {@linkcode ROTATION_BOUND_MS}
+ *   since it became ready or since the last fault, and that is not stopping, is routed to by
+ *   every sidecar that has run that long.
  * - **detection bound**: no request is routed to a worker that has not been serving for longer
  *   than {@linkcode DETECTION_BOUND_MS}.
  * - **valid names**: every server named in a command that reached HAProxy is a managed name
@@ -28,6 +31,9 @@ import { BACKEND, TASK_DRAIN_TIMEOUT_MS, WORKER_PORT } from "./world.ts";
 export const CALM_MS = 15_000;
 export const DETECTION_BOUND_MS = 5_000;
 export const TIMERS_MAX = 5_000;
+/** The sidecars' solicit interval (30 s) plus a margin: a task missed by an announce is found. */
+export const ROTATION_BOUND_MS = 35_000;
+const ROTATION_CHECK_EVERY_MS = 100;
 export const SERVERS_MAX = 64;
 
 const HAPROXY_FAILURES = new Set(["haproxy.step.failed", "haproxy.reconcile.failed"]);
@@ -48,6 +54,8 @@ export class Invariants {
   readonly #world: World;
   #load: Load | null = null;
   readonly #scanned = new Map<SidecarHost, number>();
+  #rotationCheckedMs = 0;
+  readonly #reported = new Set<string>();
 
   constructor(world: World) {
     this.#world = world;
@@ -103,6 +111,11 @@ export class Invariants {
         this.#violate(`bounded: hap-${sc.index} has more than ${SERVERS_MAX} servers`);
       }
     }
+    const now = this.#world.clock.nowMs();
+    if (now - this.#rotationCheckedMs >= ROTATION_CHECK_EVERY_MS && this.calm()) {
+      this.#rotationCheckedMs = now;
+      this.#inRotation(now);
+    }
     for (const h of [...this.#world.sidecars, ...this.#world.tasks]) {
       if (h.proc && h.proc.clock.pending > TIMERS_MAX) {
         this.#violate(`bounded: ${h.name} has ${h.proc.clock.pending} timers`);
@@ -125,6 +138,29 @@ export class Invariants {
       }
     }
     return out;
+  }
+
+  #inRotation(now: number): void {
+    for (const t of this.#world.tasks) {
+      const readyMs = t.worker?.readyMs;
+      if (!t.proc?.clock.alive || t.proc.stoppingMs !== undefined || !t.worker?.serving) continue;
+      if (readyMs === undefined) continue;
+      const sinceMs = now - Math.max(readyMs, this.lastFaultMs);
+      if (sinceMs < ROTATION_BOUND_MS) continue;
+      for (const sc of this.#world.sidecars) {
+        if (!managed(sc) || now - sc.proc!.startedMs < ROTATION_BOUND_MS) continue;
+        const routed = sc.hap.servers(BACKEND).some((s) =>
+          s.addr === t.addr && s.port === WORKER_PORT && sc.hap.routable(s)
+        );
+        if (!routed) {
+          this.#violate(
+            `in rotation: ${t.name} serving for ${now - readyMs} ms (${sinceMs} ms since the ` +
+              `last fault) but hap-${sc.index} does not route to it`,
+            `rotation ${t.name} ${sc.index}`,
+          );
+        }
+      }
+    }
   }
 
   #onWorker(h: TaskHost, what: "sigterm" | "exited"): void {
@@ -174,7 +210,9 @@ export class Invariants {
     }
   }
 
-  #violate(what: string): void {
+  #violate(what: string, key = what): void {
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
     this.violations.push(`${this.#world.clock.nowMs()} ${what}`);
     this.#world.trace.add(`VIOLATION ${what}`);
     this.#world.trace.frozenTail ??= this.#world.trace.tail();

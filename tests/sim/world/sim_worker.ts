@@ -41,6 +41,8 @@ export class SimWorker implements TaskWorker {
   readonly pid: number;
   #o: SimWorkerOptions;
   #ready = false;
+  /** When the worker became ready. */
+  readyMs: number | undefined;
   #gone = false;
   #stopping = false;
   #exit!: (s: ExitStatus) => void;
@@ -72,6 +74,7 @@ export class SimWorker implements TaskWorker {
       this.#o.clock.setTimer(this.#o.readyDelayMs, () => {
         if (this.#gone) return;
         this.#ready = true;
+        this.readyMs = this.#o.clock.nowMs();
         this.#o.onEvent({ type: "ready", pid: this.pid, elapsedMs: this.#o.readyDelayMs });
         resolve();
       });

@@ -45,6 +45,8 @@ export interface SimProcess {
   /** Set when the role returned. */
   exitCode: number | undefined;
   stopRequestedMs: number | undefined;
+  /** When the role logged that it is stopping (asked to, or on its own). */
+  stoppingMs: number | undefined;
 }
 
 /** A sidecar's host: the HAProxy outlives sidecar processes. */
@@ -258,6 +260,7 @@ export class World {
       signal,
       exitCode: undefined,
       stopRequestedMs: undefined,
+      stoppingMs: undefined,
     };
     return proc;
   }
@@ -270,7 +273,12 @@ export class World {
       logger: new TraceLogger(
         this.trace,
         { proc: name },
-        (level, event) => this.observer.log?.(name, level, event),
+        (level, event) => {
+          if (event === "task.stopping" || event === "sidecar.stopping") {
+            proc.stoppingMs ??= this.clock.nowMs();
+          }
+          this.observer.log?.(name, level, event);
+        },
       ),
       stop: { signal, dispose() {} },
       gossip: {
