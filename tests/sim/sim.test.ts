@@ -16,7 +16,7 @@ const CI_SEEDS = 30;
  * test below, to be enabled with the fix.
  */
 const KNOWN_DEFECTS: ReadonlyMap<number, string> = new Map([
-  [16, "a task that joined through a stopping sidecar is stranded once both sidecars are replaced"],
+  [28, "a task that joined through a stopping sidecar is stranded once both sidecars are replaced"],
   [85, "an announce overtaken by the depart re-adds the departing task's server"],
 ]);
 

@@ -1,7 +1,8 @@
 /**
  * One simulation run from a seed: start the sidecars and tasks, then for `chaosMs` alternate
  * calm segments (rolling deploys only) and fault segments (partitions, packet loss, task and
- * worker crashes, sidecar crashes and replacements, HAProxy restarts), with request load
+ * worker crashes, sidecar crashes and replacements, HAProxy restarts, long partitions that only
+ * serf's reconnect can heal), with request load
  * throughout; then heal everything, restart what is down, let the system settle and check
  * convergence. Invariants are checked after every clock step.
  *
@@ -71,6 +72,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   clock.afterEach = () => inv.step();
   const chaosMs = o.chaosMs ?? 60_000;
   let faults = 0;
+  isolated = null;
   const later = (ms: number, fn: () => void) => clock.setTimer(ms, fn);
   try {
     world.sidecars.forEach((_, i) => world.startSidecar(i));
@@ -96,6 +98,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     }
     if (inv.violations.length > 0) return result(world, inv, load, faults);
     // Faults stop: heal, restart what is down, settle.
+    isolated = null;
     net.heal();
     net.lossRate = 0;
     inv.fault();
@@ -135,16 +138,22 @@ function result(world: World, inv: Invariants, load: Load, faults: number): Scen
 }
 
 /** A rolling-deploy step: stop one running task gracefully, or start one that is down. */
+/** The hosts cut off by a long partition, while it lasts (nothing else touches them). */
+let isolated: ReadonlySet<string> | null = null;
+
 function workload(world: World): void {
   const t = world.tasks[world.int(world.tasks.length)]!;
+  if (isolated?.has(t.addr)) return;
   if (!t.proc) world.startTask(t.index);
   else if (t.worker?.serving) world.stop(t.proc, t.name);
 }
 
 function injectFault(world: World, inv: Invariants, later: (ms: number, fn: () => void) => void) {
   const { net } = world;
-  const kind = world.int(7);
-  const ms = 1000 + world.int(9000);
+  // During a long partition only packet loss is added, so that nothing but serf heals it.
+  const kind = isolated ? 1 : world.int(8);
+  // A long partition outlives memberlist's gossip to the dead (30 s): only serf's reconnect heals.
+  const ms = kind === 7 ? 35_000 + world.int(10_000) : 1000 + world.int(9000);
   const sc = world.sidecars[world.int(world.sidecars.length)]!;
   const t = world.tasks[world.int(world.tasks.length)]!;
   const end = (what: string, fn: () => void) =>
@@ -154,7 +163,8 @@ function injectFault(world: World, inv: Invariants, later: (ms: number, fn: () =
       world.trace.add(`world ${what}`);
     });
   switch (kind) {
-    case 0: {
+    case 0:
+    case 7: {
       const hosts = [...world.sidecars, ...world.tasks].map((h) => h.addr);
       const side = hosts.filter(() => world.int(2) === 0);
       world.trace.add(`world partition [${side}] for ${ms} ms`);
@@ -163,7 +173,15 @@ function injectFault(world: World, inv: Invariants, later: (ms: number, fn: () =
           g.map((host) => ({ host, port: GOSSIP_PORT }))
         ),
       );
-      return void end("heal", () => net.heal());
+      if (kind === 7) {
+        isolated = new Set(
+          side.length * 2 <= hosts.length ? side : hosts.filter((h) => !side.includes(h)),
+        );
+      }
+      return void end("heal", () => {
+        net.heal();
+        isolated = null;
+      });
     }
     case 1: {
       const rate = 0.05 + world.int(25) / 100;
