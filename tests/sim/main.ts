@@ -7,13 +7,15 @@
  *   its violations and the end of its trace.
  *
  * Other flags: `--sidecars N` (2), `--tasks N` (4), `--chaos SECONDS` (60), `--haproxy 2.6|3.2`,
- * `--trace` (print the whole trace of a single seed). Exit status 0 when every seed passed, 1 when
+ * `--trace` (print the whole trace of a single seed), `--mutant NAME` (run with an injected bug of
+ * `world/mutants.ts`), `--mistakes` (operator mistakes too: quick stops, name clashes). Exit status 0 when every seed passed, 1 when
  * one failed, 2 on a bad flag.
  *
  * @module
  */
 
 import type { HaproxyFlavour } from "./haproxy/model.ts";
+import { type Mutant, MUTANTS, withMutant } from "./world/mutants.ts";
 import { runScenario, type ScenarioOptions, type ScenarioResult } from "./world/scenario.ts";
 
 interface Flags {
@@ -25,6 +27,8 @@ interface Flags {
   chaosS: number;
   flavour: HaproxyFlavour;
   trace: boolean;
+  mistakes: boolean;
+  mutant?: Mutant;
 }
 
 const INTEGER_FLAGS = {
@@ -38,11 +42,25 @@ const INTEGER_FLAGS = {
 
 /** Parses the flags; a string is the one-line error for a bad one. */
 export function parseSimFlags(args: readonly string[]): Flags | string {
-  const f: Flags = { from: 1, sidecars: 2, tasks: 4, chaosS: 60, flavour: "2.6", trace: false };
+  const f: Flags = {
+    from: 1,
+    sidecars: 2,
+    tasks: 4,
+    chaosS: 60,
+    flavour: "2.6",
+    trace: false,
+    mistakes: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--trace") {
       f.trace = true;
+    } else if (a === "--mistakes") {
+      f.mistakes = true;
+    } else if (a === "--mutant") {
+      const v = args[++i] as Mutant;
+      if (!MUTANTS.includes(v)) return `--mutant: expected one of ${MUTANTS.join(", ")}`;
+      f.mutant = v;
     } else if (a === "--haproxy") {
       const v = args[++i];
       if (v !== "2.6" && v !== "3.2") {
@@ -80,6 +98,8 @@ async function main(args: string[]): Promise<number> {
     console.error(`sim: ${f}`);
     return 2;
   }
+  const run = (o: ScenarioOptions) =>
+    f.mutant ? withMutant(f.mutant, () => runScenario(o)) : runScenario(o);
   const options = (seed: number): ScenarioOptions => ({
     seed,
     sidecars: f.sidecars,
@@ -87,9 +107,10 @@ async function main(args: string[]): Promise<number> {
     chaosMs: f.chaosS * 1000,
     flavour: f.flavour,
     keepTrace: f.trace,
+    mistakes: f.mistakes,
   });
   if (f.seed !== undefined) {
-    const r = await runScenario(options(f.seed));
+    const r = await run(options(f.seed));
     if (f.trace) console.log(r.trace!.join("\n"));
     console.log(summary(r, f));
     for (const v of r.violations) console.log(`  violation: ${v}`);
@@ -99,7 +120,7 @@ async function main(args: string[]): Promise<number> {
   const failed: number[] = [];
   const started = performance.now();
   for (let seed = f.from; seed < f.from + f.seeds!; seed++) {
-    const r = await runScenario(options(seed));
+    const r = await run(options(seed));
     if (r.violations.length === 0) continue;
     failed.push(seed);
     console.log(summary(r, f));

@@ -10,6 +10,8 @@
  * - **in rotation**: a task whose worker has been serving for {@linkcode ROTATION_BOUND_MS}
  *   since it became ready or since the last fault, and that is not stopping, is routed to by
  *   every sidecar that has run that long.
+ * - **no drain of a live task**: when calm, no sidecar drains or disables the server of a task
+ *   whose worker serves and that is not stopping.
  * - **detection bound**: no request is routed to a worker that has not been serving for longer
  *   than {@linkcode DETECTION_BOUND_MS}.
  * - **valid names**: every server named in a command that reached HAProxy is a managed name
@@ -75,9 +77,15 @@ export class Invariants {
     this.#load = load;
   }
 
-  /** True when no fault started or ended in the last {@linkcode CALM_MS}. */
+  /**
+   * True when no fault is in place (partition, loss, a sidecar or HAProxy down) and none started
+   * or ended in the last {@linkcode CALM_MS}.
+   */
   calm(): boolean {
-    return this.#world.clock.nowMs() - this.lastFaultMs >= CALM_MS;
+    const w = this.#world;
+    if (w.clock.nowMs() - this.lastFaultMs < CALM_MS) return false;
+    if (w.net.partitioned || w.net.lossRate > 0) return false;
+    return w.sidecars.every((sc) => managed(sc) && sc.socket.up);
   }
 
   /** Records that a fault started or ended now. */
@@ -101,6 +109,7 @@ export class Invariants {
     for (const sc of this.#world.sidecars) {
       const received = sc.hap.received;
       for (let i = this.#scanned.get(sc) ?? 0; i < received.length; i++) {
+        this.#noDrainOfLive(sc, received[i]!.line);
         const name = NAMED.exec(received[i]!.line)?.[1]?.split("/")[1];
         if (name !== undefined && name !== PROBE && !MANAGED.test(name)) {
           this.#violate(`valid names: hap-${sc.index} got ${JSON.stringify(received[i]!.line)}`);
@@ -138,6 +147,15 @@ export class Invariants {
       }
     }
     return out;
+  }
+
+  #noDrainOfLive(sc: SidecarHost, line: string): void {
+    const m = /^set server [^/]+\/(\S+) state (drain|maint)/.exec(line);
+    if (!m || !this.calm() || !managed(sc)) return;
+    // The server of the task of that name (an older task at the same address is not it).
+    const t = this.#world.tasks.find((h) => `shoal-${h.name}` === m[1]);
+    if (!t?.proc?.clock.alive || t.proc.stoppingMs !== undefined || !t.worker?.serving) return;
+    this.#violate(`no drain of a live task: hap-${sc.index} got "${line}" while ${t.name} serves`);
   }
 
   #inRotation(now: number): void {

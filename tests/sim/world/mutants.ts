@@ -6,6 +6,8 @@
  *   instead of draining them.
  * - `never-rejoin`: serf never retries failed members, so a partition that outlived failure
  *   detection is never healed.
+ * - `name-clash`: a node whose name a live member already uses is accepted (serf's name-conflict
+ *   resolution never runs), so its announces and departs act on the live member's servers.
  *
  * @module
  */
@@ -14,7 +16,7 @@ import { Registry } from "../../../lib/roles/sidecar/registry.ts";
 import { SerfLifecycle } from "../../../lib/serf/lifecycle.ts";
 
 /** The injectable bugs. */
-export const MUTANTS = ["no-drain", "never-rejoin"] as const;
+export const MUTANTS = ["no-drain", "never-rejoin", "name-clash"] as const;
 export type Mutant = (typeof MUTANTS)[number];
 
 /** Runs `fn` with `mutant` in place; the product is restored afterwards. */
@@ -35,6 +37,11 @@ function apply(mutant: Mutant): () => void {
         return this.remove(node);
       };
       return () => void (Registry.prototype.depart = original);
+    }
+    case "name-clash": {
+      const original = SerfLifecycle.prototype.conflict;
+      SerfLifecycle.prototype.conflict = function () {};
+      return () => void (SerfLifecycle.prototype.conflict = original);
     }
     case "never-rejoin": {
       const original = SerfLifecycle.prototype.reconnect;

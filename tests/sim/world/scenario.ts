@@ -2,7 +2,8 @@
  * One simulation run from a seed: start the sidecars and tasks, then for `chaosMs` alternate
  * calm segments (rolling deploys only) and fault segments (partitions, packet loss, task and
  * worker crashes, sidecar crashes and replacements, HAProxy restarts, long partitions that only
- * serf's reconnect can heal), with request load
+ * serf's reconnect can heal), with request load and, with `mistakes`, a second task started with
+ * a live task's node name
  * throughout; then heal everything, restart what is down, let the system settle and check
  * convergence. Invariants are checked after every clock step.
  *
@@ -29,6 +30,12 @@ export interface ScenarioOptions {
   readonly settleMs?: number;
   /** @default "2.6" */
   readonly flavour?: HaproxyFlavour;
+  /**
+   * Operator mistakes too: a task stopped right after it became ready, a second task started
+   * with a live task's node name. Today both break invariants (see the regression seeds in
+   * `sim.test.ts`). @default false
+   */
+  readonly mistakes?: boolean;
   /** Keep every trace line in the result. @default false */
   readonly keepTrace?: boolean;
   /** Called with the world before it starts (to inject bugs). */
@@ -50,6 +57,8 @@ export interface ScenarioResult {
 }
 
 const SEGMENT_MS = 20_000;
+/** How long the rolling deploy lets a task serve before stopping it (without `mistakes`). */
+const MIN_SERVING_MS = 3000;
 
 /** Runs one seed; see the module documentation. */
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
@@ -77,7 +86,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   try {
     world.sidecars.forEach((_, i) => world.startSidecar(i));
     await clock.advance(1000);
-    world.tasks.forEach((_, i) => world.startTask(i));
+    world.tasks.forEach((t, i) => t.spare || world.startTask(i));
     load.start();
     let calmSegment = true;
     let segmentEndMs = clock.nowMs() + SEGMENT_MS;
@@ -89,10 +98,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         segmentEndMs = clock.nowMs() + SEGMENT_MS;
         world.trace.add(`world segment ${calmSegment ? "calm" : "faults"}`);
       }
-      if (calmSegment || world.int(10) < 6) workload(world);
+      if (calmSegment || world.int(10) < 6) workload(world, later, o.mistakes ?? false);
       else {
         faults++;
-        inv.fault();
         injectFault(world, inv, later);
       }
     }
@@ -106,7 +114,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     await clock.advance(3000); // pending restarts land
     world.reap();
     world.sidecars.forEach((s, i) => s.proc || world.startSidecar(i));
-    world.tasks.forEach((t, i) => t.proc || world.startTask(i));
+    world.tasks.forEach((t, i) => t.proc || t.spare || world.startTask(i));
     await clock.advance(o.settleMs ?? 60_000);
     load.stop();
     world.reap();
@@ -141,11 +149,27 @@ function result(world: World, inv: Invariants, load: Load, faults: number): Scen
 /** The hosts cut off by a long partition, while it lasts (nothing else touches them). */
 let isolated: ReadonlySet<string> | null = null;
 
-function workload(world: World): void {
-  const t = world.tasks[world.int(world.tasks.length)]!;
+function workload(
+  world: World,
+  later: (ms: number, fn: () => void) => void,
+  mistakes: boolean,
+): void {
+  const regular = world.tasks.filter((h) => !h.spare);
+  const t = regular[world.int(regular.length)]!;
   if (isolated?.has(t.addr)) return;
-  if (!t.proc) world.startTask(t.index);
-  else if (t.worker?.serving) world.stop(t.proc, t.name);
+  const spare = world.tasks.find((h) => h.spare && !h.proc);
+  if (mistakes && world.int(8) === 0 && spare && t.proc && t.worker?.serving) {
+    // A mistake the system must cope with: a second task with a live task's node name (a
+    // copy-pasted --node, a reused hostname), noticed and stopped a while later.
+    world.trace.add(`world clash ${t.name} on ${spare.addr}`);
+    world.startTask(spare.index, { name: t.name });
+    later(3000 + world.int(7000), () => world.stop(spare.proc, spare.name));
+    return;
+  }
+  if (!t.proc) return world.startTask(t.index);
+  const readyMs = t.worker?.serving ? t.worker.readyMs : undefined;
+  if (readyMs === undefined) return;
+  if (mistakes || world.clock.nowMs() - readyMs >= MIN_SERVING_MS) world.stop(t.proc, t.name);
 }
 
 function injectFault(world: World, inv: Invariants, later: (ms: number, fn: () => void) => void) {
@@ -155,7 +179,9 @@ function injectFault(world: World, inv: Invariants, later: (ms: number, fn: () =
   // A long partition outlives memberlist's gossip to the dead (30 s): only serf's reconnect heals.
   const ms = kind === 7 ? 35_000 + world.int(10_000) : 1000 + world.int(9000);
   const sc = world.sidecars[world.int(world.sidecars.length)]!;
-  const t = world.tasks[world.int(world.tasks.length)]!;
+  const regular = world.tasks.filter((h) => !h.spare);
+  const t = regular[world.int(regular.length)]!;
+  inv.fault();
   const end = (what: string, fn: () => void) =>
     later(ms, () => {
       fn();

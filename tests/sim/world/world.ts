@@ -70,6 +70,8 @@ export interface TaskHost {
   worker: SimWorker | null;
   /** When the current worker stopped serving (for the detection bound). */
   notServingSinceMs: number;
+  /** A spare host: only a name clash starts a task here (with a live task's node name). */
+  readonly spare: boolean;
 }
 
 /** Settings of a {@linkcode World}. */
@@ -79,6 +81,8 @@ export interface WorldOptions {
   readonly net: SimNetwork;
   readonly sidecars: number;
   readonly tasks: number;
+  /** Spare task hosts (10.0.3.x) that only name-clash faults use. @default 1 */
+  readonly spares?: number;
   /** @default "2.6" */
   readonly flavour?: HaproxyFlavour;
   /** Keep every trace line. @default false */
@@ -120,8 +124,10 @@ export class World {
       hap.onSessionsCut = (s) => this.observer.sessionsCut?.(i, s.addr, s.port);
       this.sidecars.push({ index: i, addr, hap, socket, generation: 0, name: "", proc: null });
     }
-    for (let i = 0; i < o.tasks; i++) {
-      const addr = `10.0.2.${i + 1}`;
+    const spares = o.spares ?? 1;
+    for (let i = 0; i < o.tasks + spares; i++) {
+      const spare = i >= o.tasks;
+      const addr = spare ? `10.0.3.${i - o.tasks + 1}` : `10.0.2.${i + 1}`;
       this.tasks.push({
         index: i,
         addr,
@@ -130,6 +136,7 @@ export class World {
         proc: null,
         worker: null,
         notServingSinceMs: 0,
+        spare,
       });
     }
   }
@@ -167,11 +174,14 @@ export class World {
   }
 
   /** Starts a new task process (a new node name) on host `i`. */
-  startTask(i: number, opts: { readyDelayMs?: number; stopDelayMs?: number | null } = {}): void {
+  startTask(
+    i: number,
+    opts: { readyDelayMs?: number; stopDelayMs?: number | null; name?: string } = {},
+  ): void {
     const h = this.tasks[i]!;
     if (h.proc) throw new Error(`task ${i} already running`);
     h.generation++;
-    h.name = `task-${i}-g${h.generation}`;
+    h.name = opts.name ?? `task-${i}-g${h.generation}`;
     const argv = ["task", "--node", h.name, "--bind", `${h.addr}:${GOSSIP_PORT}`, "--insecure"]
       .concat(["--join", this.sidecars.map((s) => s.addr).join(",")])
       .concat(["--listen-addr", `${h.addr}:${WORKER_PORT}`, "--ready", "delay:1s"])
