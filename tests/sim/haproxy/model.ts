@@ -16,6 +16,7 @@
 
 import type { Clock } from "../../../lib/clock.ts";
 import { HealthChecks } from "./checks.ts";
+import { newServer, Reply } from "./add_server.ts";
 import { formatInfo, formatServersState, formatStat } from "./show.ts";
 
 /** Which real HAProxy the model imitates (reply framing and a few texts differ). */
@@ -73,7 +74,7 @@ export interface SimHaproxyOptions {
 }
 
 const VERSION: Record<HaproxyFlavour, string> = { "2.6": "2.6.12-1+deb12u4", "3.2": "3.2.26-1" };
-const WEIGHT_MAX = 256;
+export const WEIGHT_MAX = 256;
 
 /** The simulated process: state plus the command interpreter. */
 export class SimHaproxy {
@@ -235,55 +236,15 @@ export class SimHaproxy {
     if (backend.has(name)) {
       throw new Reply("Already exists a server with the same name in backend.");
     }
-    const endpoint = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$/.exec(w[1] ?? "");
-    if (!endpoint) throw new Reply(`unsupported address ${JSON.stringify(w[1] ?? "")}`);
-    const kw = new Map<string, string>();
-    const flags = new Set<string>();
-    for (let i = 2; i < w.length; i++) {
-      const k = w[i]!;
-      if (["check", "enabled", "disabled"].includes(k)) flags.add(k);
-      else if (["weight", "inter", "rise", "fall", "downinter", "slowstart"].includes(k)) {
-        kw.set(k, w[++i] ?? "");
-      } else throw new Reply(`unknown keyword '${k}'`);
-    }
-    if (flags.has("enabled") && this.flavour !== "2.6") {
-      throw new Reply("'enabled' option is not accepted for dynamic server");
-    }
-    const weight = Number(kw.get("weight") ?? "1");
-    if (!(weight >= 0 && weight <= WEIGHT_MAX)) {
-      throw new Reply(`weight of server ${name} is not within 0 and ${WEIGHT_MAX} (${weight})..`);
-    }
-    const ms = (k: string, d: number) => kw.has(k) ? Number(kw.get(k)!.replace(/ms$/, "")) : d;
-    const inter = ms("inter", 2000);
-    const rise = Number(kw.get("rise") ?? 2);
-    const fall = Number(kw.get("fall") ?? 3);
-    const used = new Set([...backend.values()].map((s) => s.id));
-    let id = 1;
-    while (used.has(id)) id++;
-    const zombie = flags.has("enabled");
-    backend.set(name, {
+    const ids = new Set([...backend.values()].map((s) => s.id));
+    const server = newServer(w, {
       backend: beName,
       name,
-      id,
-      addr: endpoint[1]!.replace(/^\[|\]$/g, ""),
-      port: Number(endpoint[2]),
-      uweight: weight,
-      iweight: weight,
-      admin: zombie ? "ready" : "maint",
-      checkConfigured: flags.has("check"),
-      checkEnabled: false,
-      checkPaused: false,
-      rise,
-      fall,
-      interMs: inter,
-      downinterMs: ms("downinter", inter),
-      health: 0,
-      lastCheck: undefined,
-      zombie,
-      sessions: 0,
-      totalSessions: 0,
-      lastChangeMs: this.clock.nowMs(),
+      flavour: this.flavour,
+      ids,
+      nowMs: this.clock.nowMs(),
     });
+    backend.set(name, server);
     return say("info", "New server registered.");
   }
 
@@ -347,12 +308,5 @@ export class SimHaproxy {
 
   #touch(s: SimServer): void {
     s.lastChangeMs = this.clock.nowMs();
-  }
-}
-
-/** An error reply; `newline` false for the texts 2.6 prints without a trailing newline. */
-class Reply extends Error {
-  constructor(message: string, readonly newline = true) {
-    super(message);
   }
 }

@@ -81,7 +81,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   clock.afterEach = () => inv.step();
   const chaosMs = o.chaosMs ?? 60_000;
   let faults = 0;
-  isolated = null;
+  const chaos: Chaos = { isolated: null };
   const later = (ms: number, fn: () => void) => clock.setTimer(ms, fn);
   try {
     world.sidecars.forEach((_, i) => world.startSidecar(i));
@@ -98,15 +98,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         segmentEndMs = clock.nowMs() + SEGMENT_MS;
         world.trace.add(`world segment ${calmSegment ? "calm" : "faults"}`);
       }
-      if (calmSegment || world.int(10) < 6) workload(world, later, o.mistakes ?? false);
+      if (calmSegment || world.int(10) < 6) workload(world, chaos, later, o.mistakes ?? false);
       else {
         faults++;
-        injectFault(world, inv, later);
+        injectFault(world, chaos, inv, later);
       }
     }
     if (inv.violations.length > 0) return result(world, inv, load, faults);
     // Faults stop: heal, restart what is down, settle.
-    isolated = null;
+    chaos.isolated = null;
     net.heal();
     net.lossRate = 0;
     inv.fault();
@@ -146,17 +146,21 @@ function result(world: World, inv: Invariants, load: Load, faults: number): Scen
 }
 
 /** A rolling-deploy step: stop one running task gracefully, or start one that is down. */
-/** The hosts cut off by a long partition, while it lasts (nothing else touches them). */
-let isolated: ReadonlySet<string> | null = null;
+/** State of one run's schedule. */
+interface Chaos {
+  /** The hosts cut off by a long partition, while it lasts (nothing else touches them). */
+  isolated: ReadonlySet<string> | null;
+}
 
 function workload(
   world: World,
+  chaos: Chaos,
   later: (ms: number, fn: () => void) => void,
   mistakes: boolean,
 ): void {
   const regular = world.tasks.filter((h) => !h.spare);
   const t = regular[world.int(regular.length)]!;
-  if (isolated?.has(t.addr)) return;
+  if (chaos.isolated?.has(t.addr)) return;
   const spare = world.tasks.find((h) => h.spare && !h.proc);
   if (mistakes && world.int(8) === 0 && spare && t.proc && t.worker?.serving) {
     // A mistake the system must cope with: a second task with a live task's node name (a
@@ -172,10 +176,15 @@ function workload(
   if (mistakes || world.clock.nowMs() - readyMs >= MIN_SERVING_MS) world.stop(t.proc, t.name);
 }
 
-function injectFault(world: World, inv: Invariants, later: (ms: number, fn: () => void) => void) {
+function injectFault(
+  world: World,
+  chaos: Chaos,
+  inv: Invariants,
+  later: (ms: number, fn: () => void) => void,
+) {
   const { net } = world;
   // During a long partition only packet loss is added, so that nothing but serf heals it.
-  const kind = isolated ? 1 : world.int(8);
+  const kind = chaos.isolated ? 1 : world.int(8);
   // A long partition outlives memberlist's gossip to the dead (30 s): only serf's reconnect heals.
   const ms = kind === 7 ? 35_000 + world.int(10_000) : 1000 + world.int(9000);
   const sc = world.sidecars[world.int(world.sidecars.length)]!;
@@ -200,13 +209,13 @@ function injectFault(world: World, inv: Invariants, later: (ms: number, fn: () =
         ),
       );
       if (kind === 7) {
-        isolated = new Set(
+        chaos.isolated = new Set(
           side.length * 2 <= hosts.length ? side : hosts.filter((h) => !side.includes(h)),
         );
       }
       return void end("heal", () => {
         net.heal();
-        isolated = null;
+        chaos.isolated = null;
       });
     }
     case 1: {

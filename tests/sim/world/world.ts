@@ -168,7 +168,7 @@ export class World {
       return c;
     };
     runSidecar({ ...config, gossip: { ...config.gossip, rpcAddr: null } }, {
-      ...this.#seams(proc, h.name, h.index * 1000 + h.generation),
+      ...this.#seams(proc, h.name, h.addr, h.index * 1000 + h.generation),
       connector,
     }).then((code) => this.#exited(proc, h.name, code));
   }
@@ -195,7 +195,7 @@ export class World {
     const readyDelayMs = opts.readyDelayMs ?? 300 + this.int(2000);
     const stopDelayMs = opts.stopDelayMs === undefined ? 50 + this.int(500) : opts.stopDelayMs;
     runTask(config, {
-      ...this.#seams(proc, name, 100_000 + h.index * 1000 + h.generation),
+      ...this.#seams(proc, name, h.addr, 100_000 + h.index * 1000 + h.generation),
       worker: (onEvent) => {
         const w = new SimWorker({
           clock: proc.clock,
@@ -275,14 +275,14 @@ export class World {
     return proc;
   }
 
-  #seams(proc: SimProcess, name: string, stream: number) {
+  #seams(proc: SimProcess, name: string, host: string, stream: number) {
     const signal = proc.signal;
     return {
       clock: proc.clock,
       prng: seededPrng(this.seed * 104_729 + stream),
       logger: new TraceLogger(
         this.trace,
-        { proc: name },
+        { proc: `${name}@${host}` },
         (level, event) => {
           if (event === "task.stopping" || event === "sidecar.stopping") {
             proc.stoppingMs ??= this.clock.nowMs();
