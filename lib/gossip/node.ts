@@ -146,6 +146,10 @@ export class GossipNode implements GossipHandle {
     return this.core.numActive();
   }
 
+  healthScore(): number {
+    return this.core.membership.awareness.score;
+  }
+
   sendUserPacket(to: Address, payload: Uint8Array): void {
     this.core.sendUser(to, payload);
   }
@@ -212,6 +216,7 @@ export class GossipNode implements GossipHandle {
       pendingAcks: q.pendingAcks,
       suspicions: q.suspicions,
       nodes: q.nodes,
+      membersByStatus: this.core.membersByStatus(),
       activeStreams: this.#streams.size,
       healthScore: this.core.membership.awareness.score,
     };

@@ -14,6 +14,7 @@ import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
+import { LogTap } from "../log/tap.ts";
 import {
   MEMBER_STATUS_NAMES,
   rejoinFromSnapshot,
@@ -26,11 +27,13 @@ import {
 import {
   type HealthStatus,
   type MetricsServer,
+  registerBuildInfo,
   registerGossipMetrics,
   Registry,
   serveMetrics,
 } from "../metrics/mod.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
+import { VERSION } from "../version.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
@@ -39,7 +42,14 @@ export const SNAPSHOT_FILE = "serf.snapshot";
 export interface GossipRuntimeOptions {
   /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
   readonly roleTags?: ReadonlyMap<string, string>;
+  /** The role `shoal_build_info` reports. @default the `role` role tag, else "agent" */
+  readonly role?: string;
   readonly logger: Logger;
+  /**
+   * The tap `serf monitor` reads, when the role already wrapped `logger` in it (to include its own
+   * events); otherwise the runtime taps `logger` itself.
+   */
+  readonly logTap?: LogTap;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -131,7 +141,8 @@ export class GossipRuntime {
   static async start(cfg: GossipConfig, opts: GossipRuntimeOptions): Promise<GossipRuntime> {
     const clock = opts.clock ?? systemClock;
     const prng = opts.prng ?? Math.random;
-    const log = opts.logger;
+    const tap = opts.logTap ?? new LogTap();
+    const log = opts.logTap ? opts.logger : tap.wrap(opts.logger);
     const advertise = opts.advertise ? await opts.advertise(cfg) : await chooseAdvertise(cfg, {
       env: (n) => Deno.env.get(n),
       fetch,
@@ -185,6 +196,7 @@ export class GossipRuntime {
         ? RpcServer.listen({
           serf,
           log,
+          logs: tap,
           hostname: cfg.rpcAddr.host,
           port: cfg.rpcAddr.port,
           ...(cfg.rpcAuth ? { authKey: cfg.rpcAuth } : {}),
@@ -205,7 +217,10 @@ export class GossipRuntime {
             "forge the queries that add and remove HAProxy servers",
         });
       }
-      return new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+      const runtime = new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+      const role = opts.role ?? opts.roleTags?.get("role") ?? "agent";
+      registerBuildInfo(runtime.registry, { version: VERSION, deno: Deno.version.deno, role });
+      return runtime;
     } catch (err) {
       await snapshot?.close();
       await transport.close();

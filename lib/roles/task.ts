@@ -14,6 +14,7 @@ import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
+import { LogTap } from "../log/tap.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
 import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
@@ -51,7 +52,7 @@ export interface TaskDeps {
  * const key = Deno.env.get("SHOAL_ENCRYPT") ?? "";
  * const argv = ["task", "--join", "10.0.0.2", "--encrypt", key, "--", "python3", "app.py"];
  * const parsed = parseCommandLine(argv, {
- *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(), version: "dev",
+ *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(),
  * });
  * if (parsed.kind === "run" && parsed.config.role === "task") {
  *   Deno.exit(await runTask(parsed.config));
@@ -59,11 +60,15 @@ export interface TaskDeps {
  * ```
  */
 export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promise<number> {
-  const log = inject.logger ?? createLogger({
-    level: config.log.level,
-    format: config.log.format,
-    fields: { node: config.gossip.node, role: "task" },
-  });
+  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
+  const logTap = new LogTap();
+  const log = logTap.wrap(
+    inject.logger ?? createLogger({
+      level: config.log.level,
+      format: config.log.format,
+      fields: { node: config.gossip.node, role: "task" },
+    }),
+  );
   const clock = inject.clock ?? systemClock;
   const prng = inject.prng ?? Math.random;
   const stop = inject.stop ?? stopSignals(log);
@@ -79,7 +84,9 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
       { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
       {
         ...inject.gossip,
+        role: "task",
         logger: log,
+        logTap,
         clock,
         prng,
         onShutdown: (reason) => requestStop(`shutdown: ${reason}`),
