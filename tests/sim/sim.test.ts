@@ -55,6 +55,13 @@ Deno.test(`sim: seeds 1..${CI_SEEDS} hold every invariant (but the known defects
   assert.ok(faults > 50, `the seeds injected only ${faults} faults`);
 });
 
+Deno.test("sim: seeds 1..10 hold every invariant against the HAProxy 3.2 model", async () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const r = await runScenario({ seed, flavour: "3.2" });
+    assert.deepEqual(r.violations, [], `seed ${seed} (HAProxy 3.2)`);
+  }
+});
+
 for (const { seed, mistakes, defect } of KNOWN_DEFECTS) {
   Deno.test({
     name: `sim regression seed ${seed}${mistakes ? " --mistakes" : ""}: ${defect}`,
