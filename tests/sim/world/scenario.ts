@@ -2,7 +2,7 @@
  * One simulation run from a seed: start the sidecars and tasks, then for `chaosMs` alternate
  * calm segments (rolling deploys only) and fault segments (partitions, packet loss, task and
  * worker crashes, sidecar crashes and replacements, HAProxy restarts, long partitions that only
- * serf's reconnect can heal), with request load and, with `mistakes`, a second task started with
+ * serf's reconnect can heal, frozen processes), with request load and, with `mistakes`, a second task started with
  * a live task's node name
  * throughout; then heal everything, restart what is down, let the system settle and check
  * convergence. Invariants are checked after every clock step.
@@ -105,6 +105,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       }
     }
     if (inv.violations.length > 0) return result(world, inv, load, faults);
+    // A long partition runs its course (healing it early would let memberlist heal it).
+    while (chaos.isolated && inv.violations.length === 0) await clock.advance(1000);
     // Faults stop: heal, restart what is down, settle.
     chaos.isolated = null;
     net.heal();
@@ -184,9 +186,11 @@ function injectFault(
 ) {
   const { net } = world;
   // During a long partition only packet loss is added, so that nothing but serf heals it.
-  const kind = chaos.isolated ? 1 : world.int(8);
+  // Long partitions (7) twice as likely as the others: each needs a quiet stretch to matter.
+  const draw = world.int(10);
+  const kind = chaos.isolated ? 1 : draw === 9 ? 7 : draw;
   // A long partition outlives memberlist's gossip to the dead (30 s): only serf's reconnect heals.
-  const ms = kind === 7 ? 35_000 + world.int(10_000) : 1000 + world.int(9000);
+  const ms = kind === 7 ? 45_000 + world.int(15_000) : 1000 + world.int(9000);
   const sc = world.sidecars[world.int(world.sidecars.length)]!;
   const regular = world.tasks.filter((h) => !h.spare);
   const t = regular[world.int(regular.length)]!;
@@ -239,6 +243,12 @@ function injectFault(
         if (!sc.proc) world.startSidecar(sc.index);
         else if (sc.proc.stopRequestedMs !== undefined) later(500, again); // still stopping
       });
+    case 8: {
+      // A frozen process: a sidecar or a task stops running for a while, then resumes.
+      const h = world.int(2) === 0 ? sc : t;
+      world.freeze(h.proc, h.name, ms);
+      return void end("thaw", () => {});
+    }
     default:
       world.trace.add(`world haproxy crash hap-${sc.index}`);
       sc.socket.crash();

@@ -234,6 +234,13 @@ export class World {
     h.proc = null;
   }
 
+  /** Freezes a running process for `ms` (SIGSTOP and SIGCONT later); its worker keeps serving. */
+  freeze(proc: SimProcess | null, name: string, ms: number): void {
+    if (!proc || !proc.clock.alive) return;
+    this.trace.add(`world freeze ${name} for ${ms} ms`);
+    proc.clock.freeze(ms);
+  }
+
   /** Kills task `i`'s process (SIGKILL) and its worker with it. */
   crashTask(i: number): void {
     const h = this.tasks[i]!;
@@ -295,6 +302,13 @@ export class World {
         listen: (bind: { host: string; port: number }) => {
           const t = this.net.transport(bind);
           proc.transport = t;
+          // Inbound traffic waits while the process is frozen.
+          const start = t.start.bind(t);
+          t.start = (h) =>
+            start({
+              onPacket: (bytes, from, atMs) => proc.clock.run(() => h.onPacket(bytes, from, atMs)),
+              onStream: (conn) => proc.clock.run(() => h.onStream(conn)),
+            });
           return t;
         },
         advertise: (cfg: { bind: { host: string } }) =>
