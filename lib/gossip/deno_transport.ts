@@ -8,6 +8,7 @@
  * @module
  */
 
+import { joinHostPort } from "../net/mod.ts";
 import type { Address, StreamConn, Transport, TransportHandlers } from "./types.ts";
 import type { Logger } from "../log/logger.ts";
 import { nullLogger } from "../log/logger.ts";
@@ -216,7 +217,7 @@ export class DenoTransport implements Transport {
 }
 
 function fmt(a: Address): string {
-  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return joinHostPort(a.host, a.port);
 }
 
 function errText(err: unknown): string {

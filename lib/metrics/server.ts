@@ -6,6 +6,7 @@
  */
 
 import type { Endpoint } from "../config.ts";
+import { joinHostPort } from "../net/mod.ts";
 import { MetricsServerError } from "./errors.ts";
 import { TEXT_CONTENT_TYPE } from "./format.ts";
 import type { Registry } from "./registry.ts";
@@ -113,5 +114,5 @@ export function serveMetrics(options: ServeMetricsOptions): MetricsServer {
 }
 
 function formatAddr(addr: Endpoint): string {
-  return addr.host.includes(":") ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
+  return joinHostPort(addr.host, addr.port);
 }

@@ -15,7 +15,7 @@
 import type { CheckOptions } from "../../haproxy/commands.ts";
 import type { DesiredServer } from "../../haproxy/plan.ts";
 import { serverNameFor } from "../../haproxy/names.ts";
-import { parseIp } from "../../haproxy/validate.ts";
+import { isIp } from "../../net/mod.ts";
 
 /** Settings of a {@linkcode Registry}. */
 export interface RegistryOptions {
@@ -97,7 +97,7 @@ export class Registry {
     if (member.status !== "alive") {
       return refuse(`member ${member.name} is ${member.status}, not alive`);
     }
-    if (!isIpLiteral(member.host)) {
+    if (!isIp(member.host)) {
       return refuse(`gossip address ${JSON.stringify(member.host)} is not an IP literal`);
     }
     if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) {
@@ -293,13 +293,4 @@ export class Registry {
 
 function refuse(reason: string): AnnounceVerdict {
   return { accepted: false, reason };
-}
-
-function isIpLiteral(host: string): boolean {
-  try {
-    parseIp(host);
-    return true;
-  } catch {
-    return false;
-  }
 }
