@@ -30,6 +30,7 @@ export type HostPortOptions = Omit<NetHostPortOptions, "ipOnly">;
  * import { parseHostPort } from "./values.ts";
  * console.assert(parseHostPort("10.0.0.1", { defaultPort: 7946 }).port === 7946);
  * console.assert(parseHostPort("[::1]:80").host === "::1");
+ * console.assert(parseHostPort(":7946", { anyHost: true }).host === "0.0.0.0");
  * ```
  */
 export function parseHostPort(text: string, options: HostPortOptions = {}): HostPort {
