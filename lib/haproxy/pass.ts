@@ -46,6 +46,8 @@ export interface PassContext {
   readonly memory: ReconcileMemory;
   /** Time source. */
   readonly clock: Clock;
+  /** Aborted when the reconciler stops: the pass skips its remaining pauses. */
+  readonly signal?: AbortSignal | undefined;
   /** Where `haproxy.*` events go. */
   readonly log: Logger;
   /** Read every backend's sessions, not only where a drain needs them. */
@@ -100,9 +102,11 @@ export async function runPass(
     if (slot !== undefined) slots.set(`${step.backend}/${name}`, slot);
     return commands;
   };
-  const outcomes = plan.steps.length === 0
-    ? []
-    : await executePlan(ctx.client, plan.steps, { clock: ctx.clock, commandsFor });
+  const outcomes = plan.steps.length === 0 ? [] : await executePlan(ctx.client, plan.steps, {
+    clock: ctx.clock,
+    commandsFor,
+    signal: ctx.signal,
+  });
   memory.noteOutcomes(outcomes, ctx.clock.nowMs(), ctx.ramp !== undefined);
   logOutcomes(ctx.log, outcomes, slots);
   ctx.log.debug("haproxy.reconcile.pass", {

@@ -102,6 +102,8 @@ export class Reconciler {
   readonly #backends: readonly string[];
   readonly #prefix: string;
   readonly #clock: Clock;
+  /** Aborted by {@linkcode Reconciler.stop}, so a pass in progress skips its pauses. */
+  #stopping = new AbortController();
   readonly #log: Logger;
   readonly #opts: Required<Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile">>;
   readonly #stateFile: string | undefined;
@@ -210,7 +212,9 @@ export class Reconciler {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#clearTimer();
+    this.#stopping.abort();
     while (this.#running) await this.#running;
+    this.#stopping = new AbortController();
   }
 
   /** Schedules a pass soon; bursts of triggers coalesce into one. */
@@ -296,6 +300,7 @@ export class Reconciler {
       desired: this.#desired,
       memory: this.#memory,
       clock: this.#clock,
+      signal: this.#stopping.signal,
       log: this.#log,
       observeSessions: this.#opts.observeSessions,
       drainTimeoutMs: this.#opts.drainTimeoutMs,

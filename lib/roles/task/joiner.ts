@@ -19,11 +19,10 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, type Prng, Sleeper } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { LogThrottle } from "../../log/throttle.ts";
 import { Backoff } from "./backoff.ts";
-import { Sleeper } from "./_sleep.ts";
 
 /** Options of {@linkcode joinWithRetry}. */
 export interface JoinWithRetryOptions {

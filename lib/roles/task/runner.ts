@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, deadline, type Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
@@ -256,11 +256,6 @@ function isSidecar(m: Member): boolean {
 
 /** True when `p` settled within `ms`. */
 function withinMs(clock: Clock, ms: number, p: Promise<unknown>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimer(ms, () => resolve(false));
-    p.then(
-      () => (clock.clearTimer(timer), resolve(true)),
-      () => (clock.clearTimer(timer), resolve(true)),
-    );
-  });
+  const settled = p.then(() => true, () => true);
+  return deadline(clock, ms, settled).then((inTime) => inTime ?? false);
 }
