@@ -136,7 +136,7 @@ Deno.test("executePlan() replace never puts the old server back in service", asy
       server: { name: "shoal-a", addr: "127.0.0.3", port: b.port, weight: 1, state: "ready" },
       reason: "addr",
     };
-    const [outcome] = await executePlan(client, [DELETE_A], { clock: systemClock });
+    const [outcome] = await executePlan(client, [step], { clock: systemClock });
     assert.ok(outcome?.error instanceof HaproxyCommandError, String(outcome?.error));
     assert.match(outcome.error.reply, /cannot be removed/);
     const rows = await client.serversState("be_app");
