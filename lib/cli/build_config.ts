@@ -14,6 +14,7 @@ import type {
   TaskConfig,
 } from "../config.ts";
 import type { LogLevel } from "../log/logger.ts";
+import { AddressParseError } from "../net/mod.ts";
 import { SpecError } from "../supervisor/errors.ts";
 import { parseHealthSpec, parseReadinessSpec } from "../supervisor/probe_spec.ts";
 import { envName, flagOrigin, type FlagValue, type ResolvedFlags } from "./flags.ts";
@@ -87,7 +88,7 @@ function encryptKey(f: Flags): string | null {
   let bytes: Uint8Array;
   try {
     bytes = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
-  } catch {
+  } catch { // atob throws only InvalidCharacterError: the text is not base64
     f.fail(`invalid ${f.origin("encrypt")}: not base64 (generate a key with 'shoal keygen')`);
   }
   if (![16, 24, 32].includes(bytes.length)) {
@@ -118,7 +119,8 @@ function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
     try {
       return formatHostPort(parseHostPort(addr, { defaultPort: DEFAULT_GOSSIP_PORT }));
     } catch (err) {
-      f.fail(`invalid ${f.origin("join")}: ${(err as Error).message}`);
+      if (!(err instanceof AddressParseError)) throw err;
+      f.fail(`invalid ${f.origin("join")}: ${err.message}`);
     }
   });
   return {
@@ -272,7 +274,7 @@ export function membersConfig(r: ResolvedFlags): MembersConfig {
     if (expr === null) continue;
     try {
       new RegExp(expr);
-    } catch {
+    } catch { // RegExp throws only SyntaxError for a bad pattern
       f.fail(
         `invalid ${f.origin(key === "status" || key === "name" ? key : "tag")}: bad regexp ${
           JSON.stringify(expr)

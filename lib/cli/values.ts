@@ -1,6 +1,7 @@
 /**
  * Parsers for the value types flags take: host:port pairs, `key=value` tags, comma lists.
- * Each throws a plain `Error` whose message the flag layer prefixes with the flag's name.
+ * Each refuses a bad value with a {@linkcode FlagValueError} (or `lib/net/`'s
+ * `AddressParseError`) whose message the flag layer prefixes with the flag's name.
  *
  * @module
  */
@@ -11,6 +12,11 @@ import {
   joinHostPort,
   parseHostPort as parseNetHostPort,
 } from "../net/mod.ts";
+
+/** A flag value that does not parse; the flag layer turns it into a usage error naming the flag. */
+export class FlagValueError extends Error {
+  override name = "FlagValueError";
+}
 
 /** The default gossip port, as serf and memberlist use. */
 export const DEFAULT_GOSSIP_PORT = 7946;
@@ -61,10 +67,10 @@ const TAG_KEY = /^[A-Za-z0-9_.\-]{1,64}$/;
  */
 export function parseTag(text: string): [string, string] {
   const i = text.indexOf("=");
-  if (i <= 0) throw new Error(`${JSON.stringify(text)} is not key=value`);
+  if (i <= 0) throw new FlagValueError(`${JSON.stringify(text)} is not key=value`);
   const key = text.slice(0, i);
   if (!TAG_KEY.test(key)) {
-    throw new Error(`tag key ${JSON.stringify(key)} must be 1-64 of A-Z a-z 0-9 _ . -`);
+    throw new FlagValueError(`tag key ${JSON.stringify(key)} must be 1-64 of A-Z a-z 0-9 _ . -`);
   }
   return [key, text.slice(i + 1)];
 }

@@ -12,6 +12,7 @@ import { joinHostPort } from "../net/mod.ts";
 import type { Address, StreamConn, Transport, TransportHandlers } from "./types.ts";
 import type { Logger } from "../log/logger.ts";
 import { nullLogger } from "../log/logger.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Go reads UDP into a 65,536-byte buffer; anything longer cannot be a memberlist packet. */
 export const UDP_RECEIVE_BUFFER_BYTES = 65_536;
@@ -221,5 +222,5 @@ function fmt(a: Address): string {
 }
 
 function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }

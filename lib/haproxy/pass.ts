@@ -21,6 +21,7 @@ import {
 import type { RampOptions } from "./ramp.ts";
 import { hasSlots, slotStepCommands, type SlotView, viewSlots } from "./slots.ts";
 import { saveServerState } from "./state_file.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** What one pass did. */
 export interface PassReport {
@@ -146,7 +147,7 @@ async function saveState(ctx: PassContext, path: string): Promise<void> {
   } catch (err) {
     ctx.log.warn("haproxy.state_file.failed", {
       path,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorText(err),
     });
   }
 }

@@ -24,6 +24,7 @@ import { ReconcileMemory } from "./memory.ts";
 import { nextPassDelayMs } from "./schedule.ts";
 import { validateDesired } from "./observe.ts";
 import { validateName } from "./validate.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Settings of a {@linkcode Reconciler}. */
 export interface ReconcilerOptions {
@@ -263,7 +264,7 @@ export class Reconciler {
           RETRY_DELAY_MAX_MS,
         );
         this.#log.warn("haproxy.reconcile.failed", {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
           failures: this.#failures,
           retryMs: delayMs,
         });

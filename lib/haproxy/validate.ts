@@ -22,6 +22,13 @@ export const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 export const WEIGHT_MAX = 256;
 
 /**
+ * Lowest weight a task may announce (announce protocol: 1..256). HAProxy accepts 0, and the
+ * reconciler's own commands may use it, but a task announcing 0 would be registered and get no
+ * traffic: a task that wants none departs or announces not-ready, which drains it.
+ */
+export const ANNOUNCED_WEIGHT_MIN = 1;
+
+/**
  * Returns `name` if it is a safe backend or server name: 1 to 64 characters from
  * `[A-Za-z0-9._-]`. Throws {@linkcode ValidationError} otherwise.
  */
@@ -45,12 +52,9 @@ export function validatePort(port: unknown): number {
   return port;
 }
 
-/** Returns `weight` if it is an integer from 0 to 256. */
+/** Returns `weight` if it is an integer from 0 to {@linkcode WEIGHT_MAX}. */
 export function validateWeight(weight: unknown): number {
-  if (typeof weight !== "number" || !Number.isInteger(weight) || weight < 0 || weight > 256) {
-    throw new ValidationError("weight", weight, "must be an integer from 0 to 256");
-  }
-  return weight;
+  return validateInteger("weight", weight, 0, WEIGHT_MAX);
 }
 
 /** Returns `value` if it is an integer within [min, max]. */

@@ -10,6 +10,7 @@ import { joinHostPort } from "../net/mod.ts";
 import { MetricsServerError } from "./errors.ts";
 import { TEXT_CONTENT_TYPE } from "./format.ts";
 import type { Registry } from "./registry.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** The role's health as `/healthz` reports it. */
 export interface HealthStatus {
@@ -98,7 +99,7 @@ export function serveMetrics(options: ServeMetricsOptions): MetricsServer {
     }, (req) => handleMetricsRequest(req, options));
   } catch (err) {
     throw new MetricsServerError(
-      `Cannot serve metrics on ${wanted}: ${err instanceof Error ? err.message : String(err)}`,
+      `Cannot serve metrics on ${wanted}: ${errorText(err)}`,
       wanted,
       { cause: err },
     );

@@ -33,6 +33,7 @@ import {
 } from "../metrics/mod.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
 import { VERSION } from "../version.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
@@ -237,7 +238,7 @@ export class GossipRuntime {
     } catch (err) {
       this.#log.warn("gossip.join_failed", {
         addrs: addrs.join(","),
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return 0;
     }
@@ -251,7 +252,7 @@ export class GossipRuntime {
       this.#log.info("gossip.left");
     } catch (err) {
       this.#log.warn("gossip.leave_failed", {
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
     }
     await this.close();

@@ -38,6 +38,7 @@ import { Registry } from "./sidecar/registry.ts";
 import { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, startReconciler, type WaitDeps } from "./sidecar/wait.ts";
 import { stopSignals } from "./signals.ts";
+import { errorText } from "../log/error_text.ts";
 
 /**
  * Health checks of the servers the sidecar adds: a check every second, UP after one passing
@@ -279,8 +280,4 @@ async function shutdown(parts: {
   }
   parts.spawner?.close();
   parts.stopSignals.dispose();
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

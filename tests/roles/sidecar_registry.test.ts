@@ -1,5 +1,6 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { type AnnouncingMember, Registry } from "../../lib/roles/sidecar/registry.ts";
+import { ANNOUNCED_WEIGHT_MIN, validateWeight, WEIGHT_MAX } from "../../lib/haproxy/validate.ts";
 
 const OPTS = {
   prefix: "shoal-",
@@ -102,4 +103,16 @@ Deno.test("Registry keeps adopted servers for the grace period unless a task cla
   deepStrictEqual(r.expireOrphans(30_999), []);
   deepStrictEqual(r.expireOrphans(31_000), ["web/shoal-t9"]);
   deepStrictEqual(r.desired().get("web")!.map((s) => s.name), ["shoal-t1"]);
+});
+
+Deno.test("Registry takes announced weights 1 to WEIGHT_MAX; HAProxy commands also take 0", () => {
+  const r = new Registry(OPTS);
+  for (const weight of [0, WEIGHT_MAX + 1, 1.5]) {
+    const v = r.announce(alive("t1"), { ...ready, weight }, 0);
+    ok(!v.accepted && v.reason === `weight ${weight} is outside 1-${WEIGHT_MAX}`, String(weight));
+  }
+  for (const weight of [ANNOUNCED_WEIGHT_MIN, WEIGHT_MAX]) {
+    ok(r.announce(alive("t1"), { ...ready, weight }, 0).accepted, String(weight));
+  }
+  equal(validateWeight(0), 0, "a command may set weight 0");
 });

@@ -28,6 +28,7 @@ import {
 } from "./depart.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** Settings of a {@linkcode DrainWatch}. */
 export interface DrainWatchOptions {
@@ -130,7 +131,7 @@ export class DrainWatch {
         this.#afterObservation(askedMs);
       } catch (err) {
         log.debug("sidecar.drain_watch.pass_failed", {
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
       if (this.#stopped) return;

@@ -16,6 +16,7 @@
 import type { CheckOptions } from "../../haproxy/commands.ts";
 import type { DesiredServer } from "../../haproxy/plan.ts";
 import { serverNameFor } from "../../haproxy/names.ts";
+import { ANNOUNCED_WEIGHT_MIN, WEIGHT_MAX } from "../../haproxy/validate.ts";
 import { isIp } from "../../net/mod.ts";
 
 /** Settings of a {@linkcode Registry}. */
@@ -119,8 +120,8 @@ export class Registry {
       );
     }
     const weight = req.weight ?? this.#opts.defaultWeight;
-    if (!Number.isInteger(weight) || weight < 1 || weight > 256) {
-      return refuse(`weight ${weight} is outside 1-256`);
+    if (!Number.isInteger(weight) || weight < ANNOUNCED_WEIGHT_MIN || weight > WEIGHT_MAX) {
+      return refuse(`weight ${weight} is outside ${ANNOUNCED_WEIGHT_MIN}-${WEIGHT_MAX}`);
     }
     const name = serverNameFor(member.name, { prefix: this.#opts.prefix });
     const key = `${backend}/${name}`;

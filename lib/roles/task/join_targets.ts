@@ -17,6 +17,7 @@
 
 import type { Logger } from "../../log/logger.ts";
 import { joinHostPort } from "../../net/mod.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** One SRV record, as `Deno.resolveDns(name, "SRV")` returns it. */
 export interface SrvRecord {
@@ -78,7 +79,7 @@ export async function resolveJoinTargets(o: JoinTargetOptions): Promise<string[]
   } catch (err) {
     o.log.warn("task.join_srv.failed", {
       name: o.joinSrv,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorText(err),
     });
   }
   return targets;

@@ -17,6 +17,7 @@ import { joinWithRetry } from "./joiner.ts";
 import { LEAVE_BUDGET_MS, type TaskEffect, TaskLifecycle, type TaskState } from "./lifecycle.ts";
 import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
 import { announceRound, departRound } from "./rounds.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** The gossip member the task runs (a `GossipRuntime` in production). */
 export interface TaskGossip {
@@ -124,7 +125,7 @@ export class TaskRunner {
         this.#onWorkerExited(err.status);
       } else {
         this.#o.log.error("task.start_failed", {
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
           kind: err instanceof Error ? err.name : typeof err,
         });
         this.#apply(this.#lc.onStartFailed());
@@ -164,7 +165,7 @@ export class TaskRunner {
       } catch (err) {
         this.#o.log.debug("task.solicit.failed", {
           from: e.sourceNode,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
     }

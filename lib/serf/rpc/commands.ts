@@ -21,10 +21,7 @@ import { decodeKeyResponse, encodeKeyRequest } from "../internal_messages.ts";
 import { MEMBER_STATUS_NAMES, MemberStatus } from "../members.ts";
 import type { RpcSession } from "./session.ts";
 import { memberRecord } from "./records.ts";
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+import { errorText } from "../../log/error_text.ts";
 
 /** Runs `command` for `s`; replies through the session. */
 export function runCommand(
