@@ -25,6 +25,7 @@ import type { CheckOptions } from "../haproxy/commands.ts";
 import { BackendCheckError } from "../haproxy/errors.ts";
 import type { RuntimeClient } from "../haproxy/client.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
+import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
@@ -38,7 +39,6 @@ import { Registry } from "./sidecar/registry.ts";
 import { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, startReconciler, type WaitDeps } from "./sidecar/wait.ts";
 import { stopSignals } from "./signals.ts";
-import { errorText } from "../log/error_text.ts";
 
 /**
  * Health checks of the servers the sidecar adds: a check every second, UP after one passing
