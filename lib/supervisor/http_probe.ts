@@ -63,6 +63,8 @@ export async function httpGetStatus(options: HttpGetOptions): Promise<number | u
     }
     return parseStatusLine(head.subarray(0, filled));
   } catch {
+    // Refused, reset, closed by the abort, timed out: every failure of the exchange is "no
+    // status", which the caller counts as a failed check; there is nothing else to tell apart.
     return undefined;
   } finally {
     options.signal.removeEventListener("abort", onAbort);

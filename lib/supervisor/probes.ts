@@ -6,6 +6,7 @@
 
 import { type Clock, sleep, timeoutSignal } from "../clock.ts";
 import { connectHost } from "./address.ts";
+import { SpawnError, SyscallError } from "./errors.ts";
 import { httpGetStatus } from "./http_probe.ts";
 import type { ListenSocket } from "./listen_fd.ts";
 import type { HealthSpec } from "./probe_spec.ts";
@@ -74,8 +75,9 @@ function execCheck(command: string, ctx: CheckContext): Check {
           stdout: "null",
           ...(ctx.cwd === undefined ? {} : { cwd: ctx.cwd }),
         });
-      } catch {
-        return false;
+      } catch (err) {
+        if (err instanceof SpawnError || err instanceof SyscallError) return false; // cannot run
+        throw err;
       }
       const t = timeoutSignal(ctx.clock, timeoutMs, signal);
       const aborted = new Promise<undefined>((resolve) => {
