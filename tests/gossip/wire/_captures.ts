@@ -31,10 +31,9 @@ export function bytes(...parts: string[]): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Lowercase hex with no separators. */
-export function hex(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-}
+import { hex } from "../../_support/bytes.ts";
+
+export { hex };
 
 /** (a) Direct UDP ping a→py, 60 bytes, no CRC, no compression. */
 export const CAPTURE_PING = bytes(
