@@ -28,6 +28,7 @@ import {
   type MetricsServer,
   registerBuildInfo,
   registerGossipMetrics,
+  registerRefusalMetrics,
   Registry,
   serveMetrics,
 } from "../metrics/mod.ts";
@@ -92,6 +93,18 @@ export class GossipRuntime {
     this.#prng = parts.prng;
     const node = parts.node;
     registerGossipMetrics(this.registry, () => node.metrics());
+    const serf = parts.serf;
+    registerRefusalMetrics(this.registry, () => {
+      const g = node.metrics(), c = serf.counters;
+      return {
+        lamport: c.lTimesRefused,
+        tags: c.tagDecodeErrors,
+        oversize: c.oversizeRefused,
+        source_budget: g.nodesRefusedFromSource,
+        version: g.versionsRefused,
+        address: g.addressesRefused,
+      };
+    });
   }
 
   /**
