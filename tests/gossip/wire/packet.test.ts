@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { gossipConfig } from "../../../lib/gossip/config.ts";
 import { encodeCompound } from "../../../lib/gossip/wire/compound.ts";
 import { encodeCompress } from "../../../lib/gossip/wire/compress.ts";
 import { Keyring } from "../../../lib/gossip/wire/keyring.ts";
@@ -12,9 +13,7 @@ import {
   encodePacket,
   ENCRYPTION_OVERHEAD,
   labelOverhead,
-  META_MAX,
   PACKET_NESTING_MAX,
-  UDP_BUFFER_SIZE,
 } from "../../../lib/gossip/wire/packet.ts";
 import {
   bytes,
@@ -160,14 +159,14 @@ Deno.test("decodePacket() refuses plaintext with a keyring unless verifyIncoming
 
 Deno.test("encodePacket() refuses an empty batch; budget constants match memberlist", () => {
   assert.throws(() => encodePacket([]), RangeError);
-  assert.equal(UDP_BUFFER_SIZE, 1400);
-  assert.equal(META_MAX, 512);
+  const udpBufferSizeBytes = gossipConfig("lan").udpBufferSizeBytes;
+  assert.equal(udpBufferSizeBytes, 1400, "memberlist's UDPBufferSize");
   assert.equal(COMPOUND_HEADER_OVERHEAD + COMPOUND_OVERHEAD, 4);
   assert.equal(CRC_OVERHEAD, 5);
   assert.equal(ENCRYPTION_OVERHEAD, 29);
   // Gossip budget with a label and encryption: 1400 - 2 - (2 + 4) - 29.
   assert.equal(
-    UDP_BUFFER_SIZE - COMPOUND_HEADER_OVERHEAD - labelOverhead("blue") - ENCRYPTION_OVERHEAD,
+    udpBufferSizeBytes - COMPOUND_HEADER_OVERHEAD - labelOverhead("blue") - ENCRYPTION_OVERHEAD,
     1363,
   );
   const many = encodePacket(
