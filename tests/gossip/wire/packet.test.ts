@@ -16,7 +16,7 @@ import {
   PACKET_NESTING_MAX,
 } from "../../../lib/gossip/wire/packet.ts";
 import {
-  bytes,
+  capture,
   CAPTURE_ALIVE_PY,
   CAPTURE_DEAD,
   CAPTURE_GOSSIP,
@@ -28,19 +28,10 @@ import {
 } from "./_captures.ts";
 
 /** Capture (c)'s inner message: a serf user event with a 300-byte payload, 337 bytes. */
-const BIG_EVENT = bytes(
-  "08 03 84 a2",
-  "'CC",
-  "c3 a5",
-  "'LTime",
-  "0b a4",
-  "'Name",
-  "a6",
-  "'bigevt",
-  "a7",
-  "'Payload",
-  "da 012c",
-  "'" + "x".repeat(300),
+const BIG_EVENT = capture(
+  `08 03 84 a2 "CC" c3 a5 "LTime" 0b a4 "Name" a6 "bigevt" a7 "Payload" da 012c "${
+    "x".repeat(300)
+  }"`,
 );
 
 Deno.test("encodePacket() sends a lone ping bare and uncompressed, like capture (a)", () => {
@@ -93,8 +84,8 @@ Deno.test("decodePacket() drops a packet whose CRC does not match", () => {
 Deno.test("decodePacket() keeps good compound parts and lists the bad ones", () => {
   const compound = encodeCompound([
     CAPTURE_DEAD,
-    bytes("0c 00000000 00"),
-    bytes("63 80"),
+    capture(`0c 00000000 00`),
+    capture(`63 80`),
     new Uint8Array(),
   ]);
   const r = decodePacket(compound.subarray(0, compound.length));
@@ -107,10 +98,10 @@ Deno.test("decodePacket() keeps good compound parts and lists the bad ones", () 
 
 Deno.test("decodePacket() throws when nothing in the packet is usable", () => {
   throwsDecode(() => decodePacket(new Uint8Array()), "truncated");
-  throwsDecode(() => decodePacket(bytes("06 80")), "unknown-type");
-  throwsDecode(() => decodePacket(bytes("0c 0000")), "unknown-type"); // too short for a CRC
-  throwsDecode(() => decodePacket(bytes("09 82 a4", "'Algo", "01 a3", "'Buf", "a0")), "lzw");
-  throwsDecode(() => decodePacket(bytes("07 03 0001")), "truncated");
+  throwsDecode(() => decodePacket(capture(`06 80`)), "unknown-type");
+  throwsDecode(() => decodePacket(capture(`0c 0000`)), "unknown-type"); // too short for a CRC
+  throwsDecode(() => decodePacket(capture(`09 82 a4 "Algo" 01 a3 "Buf" a0`)), "lzw");
+  throwsDecode(() => decodePacket(capture(`07 03 0001`)), "truncated");
 });
 
 Deno.test("decodePacket() bounds nesting depth and total decompressed bytes", () => {
@@ -118,7 +109,7 @@ Deno.test("decodePacket() bounds nesting depth and total decompressed bytes", ()
   for (let i = 0; i <= PACKET_NESTING_MAX; i++) nested = encodeCompress(nested);
   throwsDecode(() => decodePacket(nested), "malformed");
   // three parts of 25 000 bytes: two fit in the 64 KiB packet budget, the third does not
-  const big = encodeCompress(bytes("08", "00".repeat(25_000)));
+  const big = encodeCompress(capture(`08 ${"00".repeat(25_000)}`));
   const r = decodePacket(encodeCompound([big, big, big]));
   assert.equal(r.messages.length, 2);
   assert.deepEqual(r.errors.map((e) => e.reason), ["too-large"]);
