@@ -189,6 +189,7 @@ function buildManager(
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
     ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
+    serverOptions: config.serverOptions,
   });
   const service = new SidecarService({
     serf: runtime.serf,
@@ -218,6 +219,8 @@ function newRegistry(config: SidecarConfig): Registry {
     slowstartMs: config.slowstartMs,
     check: SERVER_CHECK,
     orphanGraceMs: config.orphanGraceMs,
+    zone: config.zone,
+    serverOptions: config.serverOptions,
   });
 }
 
@@ -254,6 +257,18 @@ async function startManaging(
     return;
   }
   if (deps.signal.aborted) return;
+  if (deps.config.zone !== null) {
+    // `backup` is fixed by the server-template line: a slot cannot become one at runtime.
+    for (const backend of deps.config.backends) {
+      if (reconciler.mode(backend) !== "slots") continue;
+      deps.log.warn("sidecar.zone.ignored", {
+        backend,
+        zone: deps.config.zone,
+        reason: "slot mode without a backup template (server-template <prefix>bslot ... backup): " +
+          "all tasks are alike here",
+      });
+    }
+  }
   service.adoptAndApply();
   service.startSoliciting();
   deps.log.info("sidecar.running", {

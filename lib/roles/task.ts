@@ -22,6 +22,7 @@ import { stopSignals } from "./signals.ts";
 import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
 import { FAILURE_EXIT_CODE, KILL_GRACE_MS, stopBudgetMs } from "./task/lifecycle.ts";
 import { TaskRunner, taskTags } from "./task/runner.ts";
+import { chooseZone } from "./task/zone.ts";
 
 /**
  * Runs the task until the worker has exited and the task has left; resolves to the exit status
@@ -56,10 +57,11 @@ export async function runTask(config: TaskConfig): Promise<number> {
   let runtime: GossipRuntime | undefined;
   let worker: Supervisor;
   let metrics: TaskMetrics;
+  const tags = await withZone(config, log);
   try {
     runtime = await GossipRuntime.start(
       // role and state are ours: a user --tag cannot override them.
-      { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
+      { ...config.gossip, tags: taskTags(tags, "starting") },
       {
         role: "task",
         logger: log,
@@ -98,7 +100,7 @@ export async function runTask(config: TaskConfig): Promise<number> {
       close: () => gossip.close(),
     },
     worker,
-    tags: config.gossip.tags,
+    tags,
     backend: config.backend,
     weight: config.weight,
     drainTimeoutMs: config.drainTimeoutMs,
@@ -122,6 +124,24 @@ export async function runTask(config: TaskConfig): Promise<number> {
   const code = await runner.run();
   stop.dispose();
   return code;
+}
+
+/**
+ * The user's tags plus `zone`: `--zone`, else a `--tag zone=...`, else the ECS/EC2 metadata's;
+ * the choice is logged.
+ */
+async function withZone(config: TaskConfig, log: Logger): Promise<Map<string, string>> {
+  const tags = new Map(config.gossip.tags);
+  const choice = config.zone === null && tags.has("zone") ? undefined : await chooseZone(
+    config.zone,
+    { env: (n) => Deno.env.get(n), fetch, interfaces: () => Deno.networkInterfaces() },
+  );
+  if (choice !== undefined) tags.set("zone", choice.zone);
+  log.info("task.zone", {
+    zone: choice?.zone ?? tags.get("zone") ?? "",
+    source: choice?.source ?? (tags.has("zone") ? "tag" : "none"),
+  });
+  return tags;
 }
 
 /** Mirrors the supervisor's events into the task metrics. */
