@@ -95,13 +95,34 @@ export interface TaskOptions {
   readonly join: readonly string[];
   /** @default "5s" */
   readonly drainTimeout?: string;
+  /** Serve /metrics on an ephemeral port. @default true */
+  readonly metrics?: boolean;
   readonly extra?: readonly string[];
+}
+
+/** What every shoal process of a {@linkcode Cluster} runs with (benchmarks change these). */
+export interface ClusterOptions {
+  /** The entry point: main.ts, or a bundle of it. @default MAIN */
+  readonly main?: string;
+  /** Environment over the defaults (JSON logs at debug level). */
+  readonly env?: Record<string, string>;
+  /** Flags of `deno run` before the entry point (e.g. `--cpu-prof`). */
+  readonly runFlags?: readonly string[];
 }
 
 /** The processes of one test; {@linkcode Cluster.stop} kills all of them. */
 export class Cluster {
   readonly #procs: ShoalProcess[] = [];
   readonly #dirs: string[] = [];
+  readonly #opts: ClusterOptions;
+
+  constructor(opts: ClusterOptions = {}) {
+    this.#opts = opts;
+  }
+
+  #start(args: string[], env: Record<string, string> = {}): ShoalProcess {
+    return startShoal(args, { ...this.#opts.env, ...env }, this.#opts.main, this.#opts.runFlags);
+  }
 
   /** Starts `shoal sidecar`; resolves once it manages HAProxy (`sidecar.running`). */
   async sidecar(o: SidecarOptions): Promise<ShoalProcess> {
@@ -118,19 +139,19 @@ export class Cluster {
       ...(o.extra ?? []),
     ];
     if (o.supervise ?? true) args.push("--", "haproxy", "-W", "-db", "-f", o.files.cfg);
-    const proc = this.track(startShoal(args));
+    const proc = this.track(this.#start(args));
     await proc.waitForLog("sidecar.running", undefined, 30_000);
     return proc;
   }
 
   /** Starts `shoal task` with the demo worker; resolves once it is announced (`task.announce.accepted`). */
   async task(o: TaskOptions): Promise<ShoalProcess> {
-    const proc = this.track(startShoal([
+    const proc = this.track(this.#start([
       "task",
       `--node=${o.name}`,
       `--bind=${o.host}:0`,
       "--rpc-addr=",
-      `--metrics-addr=${o.host}:0`,
+      ...(o.metrics ?? true ? [`--metrics-addr=${o.host}:0`] : []),
       `--listen-addr=${o.host}:0`,
       `--drain-timeout=${o.drainTimeout ?? "5s"}`,
       ...o.join.map((j) => `--join=${j}`),

@@ -5,7 +5,8 @@
  * @module
  */
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** The entry point run by default: the sources. A benchmark may pass a bundle of them instead. */
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** How long output is still collected after shoal exits. */
 const PIPE_DRAIN_MS = 2000;
@@ -31,9 +32,15 @@ export interface ShoalProcess {
 }
 
 /** Starts `deno run -A main.ts <args>` with JSON logs at debug level. */
-export function startShoal(args: string[], env: Record<string, string> = {}): ShoalProcess {
+export function startShoal(
+  args: string[],
+  env: Record<string, string> = {},
+  main: string = MAIN,
+  runFlags: readonly string[] = [],
+): ShoalProcess {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    // --unstable-net as in deno.json, which a bundle run from elsewhere would not find
+    args: ["run", "-A", "--unstable-net", ...runFlags, main, ...args],
     // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
     env: { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
     stdout: "piped",
