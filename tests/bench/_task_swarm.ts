@@ -150,11 +150,40 @@ export class TaskSwarm {
     const listener = Deno.listen({ hostname: host, port: WORKER_PORT });
     this.#listeners.push(listener);
     (async () => {
-      for await (const conn of listener) {
-        // HAProxy's `option httpchk GET /`: answer without reading the request, then close.
-        conn.write(HTTP_OK).catch(() => {}).finally(() => conn.close());
+      // Not `for await`: Deno's listener iterator ends at the first failed accept, and a check
+      // HAProxy abandons (reset before accept) fails one with ENOTCONN.
+      while (true) {
+        let conn: Deno.Conn;
+        try {
+          conn = await listener.accept();
+        } catch (err) {
+          if (err instanceof Deno.errors.BadResource) return; // closed
+          continue;
+        }
+        answerCheck(conn);
       }
-    })().catch(() => {});
+    })();
+  }
+}
+
+/**
+ * HAProxy's `option httpchk GET /`: read the request (closing with it unread would reset the
+ * connection before HAProxy reads the answer), answer 200, close.
+ */
+async function answerCheck(conn: Deno.Conn): Promise<void> {
+  try {
+    const buf = new Uint8Array(4096);
+    let seen = "";
+    while (!seen.includes("\r\n\r\n")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      seen += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    await conn.write(HTTP_OK);
+  } catch {
+    // HAProxy gave up on this check (timeout) and reset the connection
+  } finally {
+    conn.close();
   }
 }
 

@@ -38,18 +38,41 @@ const UP_DEADLINE_MS = Number(Deno.env.get("SCALE_UP_DEADLINE_MS") ?? 120_000);
 
 /** `show stat` over the admin socket: servers of the backend by status (UP, DOWN, MAINT...). */
 async function serverStatus(socket: string): Promise<Map<string, string>> {
+  const rows = await serverRows(socket);
+  return new Map([...rows].map(([k, v]) => [k, v.get("status") ?? ""]));
+}
+
+/** `show stat` rows of the backend's servers, each as column name → value. */
+async function serverRows(socket: string): Promise<Map<string, Map<string, string>>> {
   const conn = await Deno.connect({ transport: "unix", path: socket });
   await conn.write(new TextEncoder().encode("show stat\n"));
   let text = "";
   const td = new TextDecoder();
   for await (const chunk of conn.readable) text += td.decode(chunk, { stream: true });
-  const out = new Map<string, string>();
-  for (const line of text.split("\n")) {
+  const [header = "", ...body] = text.split("\n");
+  const cols = header.replace(/^# /, "").split(",");
+  const out = new Map<string, Map<string, string>>();
+  for (const line of body) {
     const f = line.split(",");
     if (f[0] !== BACKEND || f[1] === "BACKEND" || f[1] === "FRONTEND" || !f[1]) continue;
-    out.set(f[1], f[17] ?? "");
+    out.set(f[1], new Map(cols.map((c, i) => [c, f[i] ?? ""])));
   }
   return out;
+}
+
+/** HAProxy's check of `addr`, done from the benchmark itself (it hosts the swarm). */
+async function selfCheck(addr: string): Promise<string> {
+  if (!addr) return "no address";
+  const t0 = performance.now();
+  try {
+    const r = await fetch(`http://${addr}/`, { signal: AbortSignal.timeout(3000) });
+    await r.body?.cancel();
+    return `${r.status} in ${(performance.now() - t0).toFixed(0)} ms`;
+  } catch (err) {
+    return `${err instanceof Error ? err.message : String(err)} after ${
+      (performance.now() - t0).toFixed(0)
+    } ms`;
+  }
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -68,7 +91,15 @@ async function allUp(socket: string, want: number, sinceMs: number): Promise<num
     await new Promise((r) => setTimeout(r, 100));
   }
   const by = [...seen].map(([s, n]) => `${n} ${s}`).join(", ");
-  throw new Error(`not ${want} servers UP after ${UP_DEADLINE_MS} ms: ${by}`);
+  const down = [...(await serverRows(socket))].filter(([, r]) => r.get("status") !== "UP");
+  const why = down.slice(0, 3).map(([name, r]) =>
+    `${name} ${r.get("addr")} ${r.get("check_status")} ${r.get("check_desc")} ${r.get("last_chk")}`
+  );
+  const probe = await selfCheck(down[0]?.[1].get("addr") ?? "");
+  throw new Error(
+    `not ${want} servers UP after ${UP_DEADLINE_MS} ms: ${by}; ${why.join("; ")}; ` +
+      `the same check from here: ${probe}`,
+  );
 }
 
 async function idleCpuPerMin(pid: number, seconds: number): Promise<number> {
@@ -89,7 +120,29 @@ function eventCounts(logs: readonly Record<string, unknown>[]): string {
   return [...n].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${v} ${k}`).join("\n");
 }
 
+/** The event loop's worst lag (ms) since the last call: the swarm shares this process. */
+function lagMonitor(): () => number {
+  let worst = 0;
+  let due = performance.now() + 50;
+  const id = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - due);
+    due = now + 50;
+  }, 50);
+  Deno.unrefTimer(id);
+  return () => {
+    const w = worst;
+    worst = 0;
+    return w;
+  };
+}
+
 async function main(): Promise<void> {
+  const lag = lagMonitor();
+  if (Deno.env.get("SCALE_TRACE")) {
+    const id = setInterval(() => console.error(`lag ${lag().toFixed(0)} ms`), 2000);
+    Deno.unrefTimer(id);
+  }
   const lines = [
     `tasks=${TOTAL} (real ${REAL}) drain=${DRAIN} idle=${IDLE_S}s, deno ${Deno.version.deno}, ` +
     `${navigator.hardwareConcurrency} cores`,
