@@ -56,6 +56,8 @@ export interface SidecarConfig {
   readonly log: LogConfig;
   readonly gossip: GossipConfig;
   readonly haproxySocket: string;
+  /** HAProxy's `server-state-file`, saved after every pass; null when not kept. */
+  readonly serverStateFile: string | null;
   readonly defaultBackend: string;
   /** Backends tasks may join; always contains `defaultBackend`. */
   readonly backends: readonly string[];
@@ -68,6 +70,8 @@ export interface SidecarConfig {
   readonly slowstartMs: number;
   /** HAProxy command to supervise (after `--`); empty when HAProxy runs elsewhere. */
   readonly haproxyCommand: readonly string[];
+  /** Wrap a supervised HAProxy's output lines into the structured log. */
+  readonly logHaproxy: boolean;
 }
 
 /** `shoal task`. */

@@ -7,9 +7,14 @@
  * recorded and applied later), join (re-tried in the background when unreachable), then wait for
  * HAProxy, adopt the servers it already has, apply, and solicit every task.
  *
+ * A supervised HAProxy that dies is started again (see {@linkcode HaproxyChild}); the sidecar
+ * stays in the cluster, puts back every server it knows as soon as the new HAProxy answers and
+ * solicits every task. With `--server-state-file`, the state is saved before a forwarded reload.
+ *
  * Stop order on SIGTERM/SIGINT: answer departs in progress, leave the cluster, stop the
  * reconciler (servers stay in HAProxy), then stop a supervised HAProxy. Exit status 0; 1 when
- * HAProxy cannot be managed, a supervised HAProxy exits, or gossip shuts down.
+ * HAProxy cannot be managed, a supervised HAProxy keeps dying, or gossip shuts down; 0 too when a
+ * supervised HAProxy stops cleanly by itself.
  *
  * @module
  */
@@ -26,6 +31,7 @@ import { LogTap } from "../log/tap.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
+import { hintField } from "./sidecar/hints.ts";
 import { HaproxyChild } from "./sidecar/haproxy_child.ts";
 import { MeteredRuntimeClient, SidecarMeter } from "./sidecar/metrics.ts";
 import { Registry } from "./sidecar/registry.ts";
@@ -71,7 +77,7 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
   });
   stop.signal.then((signal) => end({ why: `signal ${signal}`, code: 0 }));
   const deps: WaitDeps = { clock, prng, log, signal: abort.signal };
-  const ref: { service?: SidecarService } = {};
+  const ref: { service?: SidecarService; reconciler?: Reconciler } = {};
   const spawner = config.haproxyCommand.length > 0 || Deno.pid === 1
     ? new Spawner({ clock, logger: log })
     : undefined;
@@ -85,6 +91,7 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
   }
   const { client, reconciler, service, meter } = buildManager(config, runtime, deps);
   ref.service = service;
+  ref.reconciler = reconciler;
   try {
     runtime.serveMetrics(config.gossip.metricsAddr, () => meter.health(staleAfterMs(config)));
   } catch (err) {
@@ -115,7 +122,7 @@ async function startProcesses(
     spawner: Spawner | undefined;
     logTap: LogTap;
     end: (e: Ending) => void;
-    ref: { service?: SidecarService };
+    ref: { service?: SidecarService; reconciler?: Reconciler };
   },
 ): Promise<{ child: HaproxyChild | undefined; runtime: GossipRuntime | undefined }> {
   const { log, logTap, clock, prng, end } = deps;
@@ -125,9 +132,23 @@ async function startProcesses(
       child = HaproxyChild.start(deps.spawner, config.haproxyCommand, {
         log,
         clock,
+        // A reload reads the state file: make it current first (slot mode).
+        ...(config.serverStateFile === null ? {} : {
+          beforeReload: async () => void await deps.ref.reconciler?.reconcileOnce(),
+        }),
         onReload: () => deps.ref.service?.afterReload(),
+        logOutput: config.logHaproxy,
+        onRestart: () => {
+          deps.ref.service?.afterReload();
+          void deps.ref.service?.solicit("haproxy restarted");
+        },
+        onGiveUp: (why) => {
+          if (!deps.signal.aborted) end({ why, code: 1 });
+        },
+        onStopped: () => {
+          if (!deps.signal.aborted) end({ why: "haproxy stopped", code: 0 });
+        },
       });
-      watchChild(child, deps, end);
     }
     const runtime = await GossipRuntime.start(config.gossip, {
       roleTags: new Map([["role", "sidecar"]]),
@@ -160,13 +181,13 @@ function buildManager(
     backends: config.backends,
     prefix: config.serverPrefix,
     clock,
-    logger: meter.reconcilerLogger(log, () => {
-      for (const b of config.backends) {
-        meter.servers(b, reconciler.observed(b), config.serverPrefix);
-      }
-    }),
+    logger: meter.reconcilerLogger(
+      log,
+      () => meter.afterPass(reconciler, config.backends, config.serverPrefix),
+    ),
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
+    ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
   });
   const service = new SidecarService({
     serf: runtime.serf,
@@ -226,6 +247,7 @@ async function startManaging(
       socket: deps.config.haproxySocket,
       error: errorText(err),
       ...(err instanceof BackendCheckError ? { backend: err.backend, reason: err.reason } : {}),
+      ...hintField(err),
     });
     deps.end({ why: "HAProxy cannot be managed", code: 1 });
     return;
@@ -237,16 +259,6 @@ async function startManaging(
     backends: deps.config.backends.join(","),
     socket: deps.config.haproxySocket,
   });
-}
-
-/** A supervised HAProxy that exits on its own ends the sidecar with an error status. */
-function watchChild(child: HaproxyChild, deps: WaitDeps, end: (e: Ending) => void): void {
-  const { log, signal } = deps;
-  child.exited.then((status) => {
-    if (signal.aborted) return; // we are stopping it
-    log.error("haproxy.process.exited", { pid: child.pid, status: status.description });
-    end({ why: "haproxy exited", code: 1 });
-  }, (err) => log.warn("haproxy.process.lost", { pid: child.pid, error: errorText(err) }));
 }
 
 async function shutdown(parts: {

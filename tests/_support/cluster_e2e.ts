@@ -12,8 +12,9 @@
  */
 
 import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mod.ts";
-import { type ShoalProcess, startShoal } from "./shoal_process.ts";
+import { type ShoalProcess, type ShoalStartOptions, startShoal } from "./shoal_process.ts";
 import { freePortOn } from "./ports.ts";
+import { haproxyBinary } from "./haproxy.ts";
 
 /** The demo worker: answers every request with `hello from $DEMO_TASK`, drains on SIGTERM. */
 export const DEMO_WORKER = new URL("../../examples/demo_worker.ts", import.meta.url).pathname;
@@ -22,14 +23,38 @@ export const BACKEND = "shoal";
 
 export { freePortOn };
 
+/**
+ * The `server-template` line of examples/haproxy/haproxy.cfg (slot mode), so tests and benchmarks
+ * run the slots the example ships.
+ */
+export const EXAMPLE_SLOT_LINE: string = (() => {
+  const cfg = new URL("../../examples/haproxy/haproxy.cfg", import.meta.url);
+  const line = Deno.readTextFileSync(cfg).split("\n").find((l) => /^\s*server-template /.test(l));
+  if (line === undefined) throw new Error("examples/haproxy/haproxy.cfg has no server-template");
+  return line.trim().replace(/ 1-\d+ /, " 1-8 "); // 8 slots are plenty here
+})();
+
+/** The slot-mode lines: the example's slots, the server-state file in `dir`, keep-alive on reload. */
+export const SLOT_MODE = {
+  backendLines: [EXAMPLE_SLOT_LINE],
+  globalLines: ["server-state-file {dir}/server-state"],
+  defaultsLines: ["load-server-state-from-file global", "option idle-close-on-response"],
+} as const;
+
 /** Options of {@linkcode writeHaproxyConfig}. */
 export interface HaproxyConfigOptions {
-  /** Frontend address, `host:port`. */
-  readonly web: string;
+  /** Frontend address, `host:port`; without it the frontend listens on `<dir>/web.sock`. */
+  readonly web?: string;
+  /** Extra lines of every frontend section (after `bind`). */
+  readonly frontendLines?: readonly string[];
   /** Extra lines of every backend section (after `balance` and `option httpchk`). */
   readonly backendLines?: readonly string[];
   /** More backends, each with its own frontend address (`host:port`). */
   readonly more?: readonly { readonly backend: string; readonly web: string }[];
+  /** Extra lines of `global`; `{dir}` stands for the configuration's directory. */
+  readonly globalLines?: readonly string[];
+  /** Extra lines of `defaults`. */
+  readonly defaultsLines?: readonly string[];
 }
 
 /** A generated HAProxy configuration in a temporary directory. */
@@ -37,8 +62,10 @@ export interface HaproxyFiles {
   readonly dir: string;
   readonly cfg: string;
   readonly socket: string;
-  /** The frontend URL. */
+  /** The frontend URL (`http://localhost/` for a UNIX socket frontend). */
   readonly url: string;
+  /** The frontend's UNIX socket, when it has one (fetch it through {@linkcode unixClient}). */
+  readonly webSocket?: string;
 }
 
 /** Writes a configuration with an admin socket, one frontend and the `shoal` backend. */
@@ -46,10 +73,12 @@ export async function writeHaproxyConfig(o: HaproxyConfigOptions): Promise<Hapro
   const dir = await Deno.makeTempDir({ prefix: "shoal-e2e-" });
   const socket = `${dir}/admin.sock`;
   const cfg = `${dir}/haproxy.cfg`;
-  const pairs = [{ backend: BACKEND, web: o.web }, ...(o.more ?? [])];
+  const webSocket = o.web === undefined ? `${dir}/web.sock` : undefined;
+  const pairs = [{ backend: BACKEND, web: o.web ?? webSocket! }, ...(o.more ?? [])];
   const sections = pairs.flatMap(({ backend, web }) => [
     `frontend fe_${backend}`,
     `  bind ${web}`,
+    ...(o.frontendLines ?? []).map((l) => `  ${l}`),
     `  default_backend ${backend}`,
     `backend ${backend}`,
     "  balance roundrobin",
@@ -62,16 +91,25 @@ export async function writeHaproxyConfig(o: HaproxyConfigOptions): Promise<Hapro
       "global",
       `  stats socket ${socket} mode 600 level admin`,
       "  stats timeout 10s",
+      ...(o.globalLines ?? []).map((l) => `  ${l.replaceAll("{dir}", dir)}`),
       "defaults",
       "  mode http",
       "  timeout connect 1s",
       "  timeout client 10s",
       "  timeout server 10s",
+      ...(o.defaultsLines ?? []).map((l) => `  ${l}`),
       ...sections,
       "",
     ].join("\n"),
   );
-  return { dir, cfg, socket, url: `http://${o.web}/` };
+  return webSocket === undefined
+    ? { dir, cfg, socket, url: `http://${o.web}/` }
+    : { dir, cfg, socket, url: "http://localhost/", webSocket };
+}
+
+/** An HTTP client that sends every request to the UNIX socket `path` (a frontend in a netns). */
+export function unixClient(path: string): Deno.HttpClient {
+  return Deno.createHttpClient({ proxy: { transport: "unix", path } });
 }
 
 /** Options of {@linkcode Cluster.sidecar}. */
@@ -85,6 +123,8 @@ export interface SidecarOptions {
   readonly port?: number;
   readonly join?: readonly string[];
   readonly extra?: readonly string[];
+  /** The HAProxy binary run under the sidecar. @default "haproxy" */
+  readonly haproxy?: string;
 }
 
 /** Options of {@linkcode Cluster.task}. */
@@ -98,30 +138,31 @@ export interface TaskOptions {
   /** Serve /metrics on an ephemeral port. @default true */
   readonly metrics?: boolean;
   readonly extra?: readonly string[];
+  /** The worker command. @default the demo worker, answering `hello from <name>` */
+  readonly worker?: readonly string[];
 }
 
 /** What every shoal process of a {@linkcode Cluster} runs with (benchmarks change these). */
-export interface ClusterOptions {
-  /** The entry point: main.ts, or a bundle of it. @default MAIN */
-  readonly main?: string;
+export interface ClusterOptions extends ShoalStartOptions {
   /** Environment over the defaults (JSON logs at debug level). */
   readonly env?: Record<string, string>;
-  /** Flags of `deno run` before the entry point (e.g. `--cpu-prof`). */
-  readonly runFlags?: readonly string[];
 }
 
 /** The processes of one test; {@linkcode Cluster.stop} kills all of them. */
 export class Cluster {
   readonly #procs: ShoalProcess[] = [];
   readonly #dirs: string[] = [];
-  readonly #opts: ClusterOptions;
+  readonly #start: ShoalStartOptions;
+  readonly #env: Record<string, string>;
 
-  constructor(opts: ClusterOptions = {}) {
-    this.#opts = opts;
-  }
-
-  #start(args: string[], env: Record<string, string> = {}): ShoalProcess {
-    return startShoal(args, { ...this.#opts.env, ...env }, this.#opts.main, this.#opts.runFlags);
+  /**
+   * `start.wrap` runs every shoal process under a prefix (e.g. `ip netns exec NAME`); benchmarks
+   * also change the entry point, the `deno run` flags and the environment.
+   */
+  constructor(start: ClusterOptions = {}) {
+    const { env = {}, ...rest } = start;
+    this.#start = rest;
+    this.#env = env;
   }
 
   /** Starts `shoal sidecar`; resolves once it manages HAProxy (`sidecar.running`). */
@@ -138,30 +179,33 @@ export class Cluster {
       ...(o.join ?? []).map((j) => `--join=${j}`),
       ...(o.extra ?? []),
     ];
-    if (o.supervise ?? true) args.push("--", "haproxy", "-W", "-db", "-f", o.files.cfg);
-    const proc = this.track(this.#start(args));
+    if (o.supervise ?? true) {
+      args.push("--", o.haproxy ?? haproxyBinary(), "-W", "-db", "-f", o.files.cfg);
+    }
+    const proc = this.track(startShoal(args, this.#env, this.#start));
     await proc.waitForLog("sidecar.running", undefined, 30_000);
     return proc;
   }
 
   /** Starts `shoal task` with the demo worker; resolves once it is announced (`task.announce.accepted`). */
   async task(o: TaskOptions): Promise<ShoalProcess> {
-    const proc = this.track(this.#start([
-      "task",
-      `--node=${o.name}`,
-      `--bind=${o.host}:0`,
-      "--rpc-addr=",
-      ...(o.metrics ?? true ? [`--metrics-addr=${o.host}:0`] : []),
-      `--listen-addr=${o.host}:0`,
-      `--drain-timeout=${o.drainTimeout ?? "5s"}`,
-      ...o.join.map((j) => `--join=${j}`),
-      ...(o.extra ?? []),
-      "--",
-      Deno.execPath(),
-      "run",
-      "-A",
-      DEMO_WORKER,
-    ], { DEMO_TASK: o.name }));
+    const proc = this.track(startShoal(
+      [
+        "task",
+        `--node=${o.name}`,
+        `--bind=${o.host}:0`,
+        "--rpc-addr=",
+        ...(o.metrics ?? true ? [`--metrics-addr=${o.host}:0`] : []),
+        `--listen-addr=${o.host}:0`,
+        `--drain-timeout=${o.drainTimeout ?? "5s"}`,
+        ...o.join.map((j) => `--join=${j}`),
+        ...(o.extra ?? []),
+        "--",
+        ...(o.worker ?? [Deno.execPath(), "run", "-A", DEMO_WORKER]),
+      ],
+      { ...this.#env, DEMO_TASK: o.name },
+      this.#start,
+    ));
     await proc.waitForLog("task.announce.accepted", undefined, 30_000);
     return proc;
   }
@@ -223,6 +267,18 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
+/** The direct children of `pid` (for a supervising sidecar: the HAProxy master). */
+export function children(pid: number): number[] {
+  return descendants(pid).filter((c) => {
+    try {
+      return /^PPid:\s+(\d+)$/m.exec(Deno.readTextFileSync(`/proc/${c}/status`))?.[1] ===
+        String(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
 /**
  * Signals `pid` and all its descendants at once (collected before the first signal), as a
  * process-group kill would: a task crash takes its worker with it.
@@ -257,18 +313,28 @@ export function serverOf(node: string): string {
  * satisfies `cond`; resolves to the time it did (`performance.now()`), or throws after
  * `deadlineMs`.
  */
-export async function whenServer(
+export function whenServer(
   client: RuntimeClient,
   node: string,
   cond: (status: string | undefined) => boolean,
   deadlineMs: number,
 ): Promise<number> {
+  return whenServerNamed(client, serverOf(node), cond, deadlineMs);
+}
+
+/** {@linkcode whenServer} by HAProxy server name (the Go shoal names servers by node name). */
+export async function whenServerNamed(
+  client: RuntimeClient,
+  server: string,
+  cond: (status: string | undefined) => boolean,
+  deadlineMs: number,
+): Promise<number> {
   const end = performance.now() + deadlineMs;
   for (;;) {
-    const row = (await servers(client)).find((s) => s.service === serverOf(node));
+    const row = (await servers(client)).find((s) => s.service === server);
     if (cond(row?.status)) return performance.now();
     if (performance.now() > end) {
-      throw new Error(`Timed out after ${deadlineMs} ms: ${node}'s server is ${row?.status}`);
+      throw new Error(`Timed out after ${deadlineMs} ms: server ${server} is ${row?.status}`);
     }
     await new Promise((r) => setTimeout(r, 20)); // the poll's pace
   }
@@ -300,6 +366,8 @@ export interface LoadOptions {
   readonly maxMs: number;
   /** Per-request timeout. @default 3000 */
   readonly timeoutMs?: number;
+  /** The client to fetch with (e.g. {@linkcode unixClient}). */
+  readonly client?: Deno.HttpClient;
 }
 
 /**
@@ -362,13 +430,15 @@ export class Load {
         this.#wake = undefined;
         if (this.#stopped) break;
       }
-      const p = this.#one(url, o.timeoutMs ?? 3000).finally(() => this.#inflight.delete(p));
+      const p = this.#one(url, o.timeoutMs ?? 3000, o.client).finally(() =>
+        this.#inflight.delete(p)
+      );
       this.#inflight.add(p);
     }
     await Promise.all(this.#inflight);
   }
 
-  async #one(url: string, timeoutMs: number): Promise<void> {
+  async #one(url: string, timeoutMs: number, client?: Deno.HttpClient): Promise<void> {
     const sentMs = performance.now();
     let status = 0;
     let body = "";
@@ -376,6 +446,7 @@ export class Load {
       const res = await fetch(url, {
         headers: { connection: "close" },
         signal: AbortSignal.timeout(timeoutMs),
+        ...(client === undefined ? {} : { client }),
       });
       status = res.status;
       body = await res.text();

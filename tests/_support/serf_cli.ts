@@ -12,10 +12,20 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/**
+ * The serf the tests run: `$SHOAL_SERF` when set, else `serf` from PATH. `.ci/run` runs the
+ * serf-dependent tests again with serf 0.10 first on PATH. Every test that starts serf names it
+ * through this function (`.ci/peer_tests.ts` finds the serf-dependent tests by it).
+ */
+export function serfBinary(): string {
+  return Deno.env.get("SHOAL_SERF") || "serf";
+}
+
 /** Throws with install instructions when `serf` is not on PATH. */
 export async function requireSerfBinary(): Promise<void> {
   try {
-    await new Deno.Command("serf", { args: ["version"], stdout: "null", stderr: "null" }).output();
+    await new Deno.Command(serfBinary(), { args: ["version"], stdout: "null", stderr: "null" })
+      .output();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(
@@ -33,7 +43,7 @@ export async function serfCli(
   args: string[] = [],
   timeoutMs = 15_000,
 ): Promise<CliResult> {
-  const out = await new Deno.Command("serf", {
+  const out = await new Deno.Command(serfBinary(), {
     args: [command, `-rpc-addr=${addr}`, ...args],
     stdout: "piped",
     stderr: "piped",
@@ -55,7 +65,7 @@ export interface CliStream {
 
 /** Starts `serf <command> -rpc-addr=<addr> ...args` and streams its output. */
 export function spawnSerfCli(command: string, addr: string, args: string[] = []): CliStream {
-  const child = new Deno.Command("serf", {
+  const child = new Deno.Command(serfBinary(), {
     args: [command, `-rpc-addr=${addr}`, ...args],
     stdout: "piped",
     stderr: "piped",

@@ -23,6 +23,9 @@ const HTTP_OK = new TextEncoder().encode(
   "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
 );
 
+/** Joins a member tries before the benchmark gives up. */
+const JOIN_ATTEMPTS = 10;
+
 /** One swarm member. */
 export interface SwarmTask {
   readonly name: string;
@@ -58,6 +61,8 @@ export class TaskSwarm {
   readonly tasks: SwarmTask[] = [];
   readonly #listeners: Deno.Listener[] = [];
   readonly #net: number;
+  /** Joins that had to be tried again. */
+  joinRetries = 0;
 
   constructor(net: number) {
     this.#net = net;
@@ -76,8 +81,12 @@ export class TaskSwarm {
       });
       const task = { name: `swarm-${i}`, host, runtime };
       answerSolicits(task);
-      const n = await runtime.join([join]);
-      if (n === 0) throw new Error(`swarm-${i} could not join ${join}`);
+      // As a task's joiner does: try again until the sidecar answers.
+      for (let attempt = 1; (await runtime.join([join])) === 0; attempt++) {
+        this.joinRetries++;
+        if (attempt === JOIN_ATTEMPTS) throw new Error(`swarm-${i} could not join ${join}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       return task;
     });
     this.tasks.push(...started);

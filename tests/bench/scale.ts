@@ -174,7 +174,8 @@ async function main(): Promise<void> {
       const announced = await swarm.announce(grown);
       const refused = [...announced.refusals].map(([k, v]) => `${v}× ${k}`).join("; ");
       notes.push(
-        `step ${target}: ${grown.length} announced in ${announced.rounds} rounds` +
+        `step ${target}: ${grown.length} joined (${swarm.joinRetries} joins retried so far), ` +
+          `announced in ${announced.rounds} rounds, worst loop lag ${lag().toFixed(0)} ms` +
           (refused ? ` (not accepted at first: ${refused})` : ""),
       );
       if (announced.failed.length > 0) {

@@ -9,7 +9,7 @@
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { HaproxyProcess } from "../_support/haproxy.ts";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import {
   BACKEND,
@@ -87,7 +87,7 @@ Deno.test("e2e: a restarted sidecar removes no healthy server; a restarted HAPro
     for (const node of TASKS) {
       await second.waitForLog(
         "sidecar.announce",
-        (l) => l.via === "solicit" && l.node === node && l.accepted === true,
+        (l) => l.via === "solicit" && l.member === node && l.accepted === true,
         15_000,
       );
     }
