@@ -155,6 +155,8 @@ async function main(): Promise<void> {
   const cluster = new Cluster({ env: { SHOAL_LOG_LEVEL: "info" } });
   const swarm = new TaskSwarm(SWARM_NET);
   const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
+  // ^C: the sidecar and its HAProxy are in their own process group, so stop them ourselves.
+  Deno.addSignalListener("SIGINT", () => void cluster.stop().finally(() => Deno.exit(130)));
   try {
     const sidecar = await cluster.sidecar({
       name: "sidecar",
