@@ -224,9 +224,9 @@ function memberConfig(node: string, host: string): GossipConfig {
     rpcAddr: null,
     rpcAuth: null,
     snapshotDir: null,
-    // memberlist's WAN timers (probe every 5 s, gossip every 500 ms): a thousand members share one
-    // event loop here, and at LAN rates its lag would get them suspected. The sidecar keeps LAN.
-    profile: "wan",
+    // SCALE_SWARM_PROFILE=wan: memberlist's WAN timers (probe every 5 s, gossip every 500 ms), so
+    // more members fit in this one event loop (their departs then spread more slowly).
+    profile: Deno.env.get("SCALE_SWARM_PROFILE") === "wan" ? "wan" : "lan",
     reconnectTimeoutMs: 24 * 3600_000,
     tombstoneTimeoutMs: 24 * 3600_000,
     metricsAddr: null,
