@@ -122,7 +122,9 @@ export class TaskSwarm {
         });
         if (r.accepted > 0) return;
         if (r.answered === 0) {
-          const why = "no answer (no sidecar alive, or the query timed out)";
+          const why = aliveSidecars(t.runtime.serf) === 0
+            ? "no answer: no sidecar alive in the member's view"
+            : "no answer: the query timed out";
           refusals.set(why, (refusals.get(why) ?? 0) + 1);
         }
         await new Promise((res) => setTimeout(res, 1000));

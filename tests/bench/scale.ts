@@ -86,7 +86,9 @@ async function allUp(socket: string, want: number, sinceMs: number): Promise<num
   let seen = new Map<string, number>();
   while (performance.now() < deadline) {
     seen = new Map();
-    for (const s of (await serverStatus(socket)).values()) seen.set(s, (seen.get(s) ?? 0) + 1);
+    // HAProxy closes admin connections beyond the socket's maxconn: read again next time.
+    const status = await serverStatus(socket).catch(() => new Map<string, string>());
+    for (const s of status.values()) seen.set(s, (seen.get(s) ?? 0) + 1);
     if ((seen.get("UP") ?? 0) >= want) return performance.now() - sinceMs;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -152,7 +154,9 @@ async function main(): Promise<void> {
   ];
   const notes: string[] = [];
   let sidecarLogs = (): Record<string, unknown>[] => [];
-  const cluster = new Cluster({ env: { SHOAL_LOG_LEVEL: "info" } });
+  // SCALE_DENO_FLAGS: `deno run` flags of the shoal processes, e.g. --inspect=127.96.0.250:9229
+  const runFlags = (Deno.env.get("SCALE_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== "");
+  const cluster = new Cluster({ env: { SHOAL_LOG_LEVEL: "info" }, runFlags });
   const swarm = new TaskSwarm(SWARM_NET);
   const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
   // ^C: the sidecar and its HAProxy are in their own process group, so stop them ourselves.
