@@ -14,7 +14,12 @@ import type { GossipConfig } from "../../lib/config.ts";
 import { type Logger, nullLogger } from "../../lib/log/logger.ts";
 import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import { announcePayload, departPayload } from "../../lib/roles/task/messages.ts";
-import { announceRound, type DepartRound, departRound } from "../../lib/roles/task/rounds.ts";
+import {
+  aliveSidecars,
+  announceRound,
+  type DepartRound,
+  departRound,
+} from "../../lib/roles/task/rounds.ts";
 import { taskTags } from "../../lib/roles/task/runner.ts";
 
 /** The worker port of every member (each has its own address). */
