@@ -13,6 +13,8 @@ import type {
   SidecarConfig,
   TaskConfig,
 } from "../config.ts";
+import { ValidationError } from "../haproxy/errors.ts";
+import { parseServerOptionsFlag } from "../haproxy/server_options.ts";
 import type { LogLevel } from "../log/logger.ts";
 import { SpecError } from "../supervisor/errors.ts";
 import { parseHealthSpec, parseReadinessSpec } from "../supervisor/probe_spec.ts";
@@ -162,6 +164,42 @@ function checkProbe(
   return spec;
 }
 
+/** A zone name, as AWS spells them (`eu-west-1a`, `use1-az1`); it becomes a gossip tag. */
+const ZONE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function zoneFlag(f: Flags): string | null {
+  const zone = f.string("zone");
+  if (zone !== null && !ZONE.test(zone)) {
+    f.fail(`invalid --zone ${JSON.stringify(zone)}: use 1-64 of A-Z a-z 0-9 _ . : -`);
+  }
+  return zone;
+}
+
+/** `--server-options backend=options…`, each validated, for backends the sidecar serves. */
+function serverOptions(f: Flags, backends: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const value of f.list("server-options")) {
+    let parsed;
+    try {
+      parsed = parseServerOptionsFlag(value);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      f.fail(`invalid --server-options ${JSON.stringify(value)}: ${err.message}`);
+    }
+    if (!backends.includes(parsed.backend)) {
+      f.fail(
+        `invalid --server-options: backend ${JSON.stringify(parsed.backend)} is not served ` +
+          `(--haproxy-backend or --backends)`,
+      );
+    }
+    if (out.has(parsed.backend)) {
+      f.fail(`invalid --server-options: backend ${JSON.stringify(parsed.backend)} given twice`);
+    }
+    out.set(parsed.backend, parsed.words);
+  }
+  return out;
+}
+
 /** Builds `shoal agent`'s config. */
 export function agentConfig(r: ResolvedFlags, deps: ConfigDeps): AgentConfig {
   const f = new Flags(r, "agent");
@@ -203,6 +241,8 @@ export function sidecarConfig(
     defaultWeight: f.number("weight")!,
     slowstartMs: f.number("slowstart")!,
     haproxyCommand: [...rest],
+    zone: zoneFlag(f),
+    serverOptions: serverOptions(f, backends),
     logHaproxy: f.bool("log-haproxy"),
   });
 }
@@ -246,6 +286,7 @@ export function taskConfig(
     listenAddr: f.endpoint("listen-addr")!,
     backend,
     weight: f.number("weight"),
+    zone: zoneFlag(f),
     ready: checkProbe(f, "ready", f.string("ready") ?? "", parseReadinessSpec),
     readyTimeoutMs: f.number("ready-timeout")!,
     health: health === null ? null : checkProbe(f, "health", health, parseHealthSpec),

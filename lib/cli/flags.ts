@@ -21,6 +21,7 @@ export type FlagKind =
   | "hostport"
   | "list"
   | "argv"
+  | "entries"
   | "tags";
 
 /** One flag. */
@@ -85,7 +86,7 @@ export function flagOrigin(name: string, source: FlagSource | undefined): string
 
 /** True for kinds that may be given several times. */
 export function isRepeatable(kind: FlagKind): boolean {
-  return kind === "list" || kind === "tags" || kind === "argv";
+  return kind === "list" || kind === "tags" || kind === "argv" || kind === "entries";
 }
 
 /**
@@ -111,7 +112,7 @@ export function parseFlag(
 function parseValue(spec: FlagSpec, raw: string | boolean | readonly string[]): FlagValue {
   if (spec.kind === "bool") return parseBool(raw);
   if (Array.isArray(raw)) {
-    if (spec.kind === "argv") return [...raw];
+    if (spec.kind === "argv" || spec.kind === "entries") return [...raw];
     if (spec.kind === "list") return splitList(raw);
     if (spec.kind === "tags") return new Map(splitList(raw).map(parseTag));
   }
@@ -123,6 +124,9 @@ function parseValue(spec: FlagSpec, raw: string | boolean | readonly string[]): 
       return splitList([text]);
     case "argv":
       return text.split(/\s+/).filter((a) => a !== "");
+    case "entries":
+      // Entries keep their spaces and commas; the environment variable separates them with `;`.
+      return text.split(";").map((e) => e.trim()).filter((e) => e !== "");
     case "tags":
       return new Map(splitList([text]).map(parseTag));
     case "int":

@@ -115,7 +115,8 @@ export interface JoinTarget {
 
 /** Parses a join target; the port defaults to `defaultPort`. Throws {@linkcode AddressParseError}. */
 export function parseJoinTarget(text: string, defaultPort: number): JoinTarget {
-  const slash = text.indexOf("/");
+  // the last slash: a node name may contain one, an address never does
+  const slash = text.lastIndexOf("/");
   const name = slash >= 0 ? text.slice(0, slash) : null;
   const rest = slash >= 0 ? text.slice(slash + 1) : text;
   let host = rest;

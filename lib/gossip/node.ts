@@ -22,8 +22,15 @@ import { AddressParseError, formatAddress, isIpLiteral, parseJoinTarget } from "
 import type { GossipConfig } from "./config.ts";
 import type { GossipEffect } from "./effects.ts";
 import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
-import { dialPushPull, dialTcpPing, serveStream, type StreamContext } from "./streams.ts";
+import {
+  dialPushPull,
+  dialTcpPing,
+  serveStream,
+  SourceSlots,
+  type StreamContext,
+} from "./streams.ts";
 import type { MemberObserver } from "./membership.ts";
+import { RateBudget } from "./rate_budget.ts";
 import { SwimCore } from "./swim_core.ts";
 import type {
   Address,
@@ -44,6 +51,7 @@ import {
   ENCRYPTION_OVERHEAD,
   type Keyring,
   labelOverhead,
+  PACKET_DECOMPRESSED_MAX_BYTES,
 } from "./wire/mod.ts";
 
 /** Options of {@linkcode createGossipNode}. */
@@ -73,6 +81,14 @@ export interface GossipNodeOptions {
   readonly observer?: MemberObserver;
 }
 
+/**
+ * Bytes all UDP packets together may inflate to per second. A busy node receives a few hundred
+ * gossip packets a second of at most 1400 bytes (~3 KB inflated): under 1 MiB/s. At 4 MiB/s a
+ * flood of LZW bombs costs a fraction of a core; beyond it compressed packets are dropped
+ * (counted as "too-large") until the budget refills, while plain ones still flow.
+ */
+export const DECOMPRESSED_BYTES_PER_SECOND_MAX = 4 * 1024 * 1024;
+
 /** A memberlist node; see the module documentation. */
 export class GossipNode implements GossipHandle {
   readonly localName: string;
@@ -81,7 +97,12 @@ export class GossipNode implements GossipHandle {
   readonly #o: GossipNodeOptions;
   readonly #log: Logger;
   readonly #streams = new Set<StreamConn>();
+  readonly #perSource: SourceSlots;
   readonly #ctx: StreamContext;
+  readonly #inflate = new RateBudget({
+    capacity: DECOMPRESSED_BYTES_PER_SECOND_MAX,
+    perSecond: DECOMPRESSED_BYTES_PER_SECOND_MAX,
+  });
   #started = false;
   #stopped = false;
   #warnedPlaintext = false;
@@ -103,6 +124,7 @@ export class GossipNode implements GossipHandle {
       packetOverheadBytes: labelOverhead(label) + (opts.keyring ? ENCRYPTION_OVERHEAD : 0),
       ...(opts.observer ? { observer: opts.observer } : {}),
     });
+    this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {
       core: this.core,
       delegate: opts.delegate,
@@ -110,6 +132,7 @@ export class GossipNode implements GossipHandle {
       keyring: opts.keyring,
       label,
       timeoutMs: opts.config.tcpTimeoutMs,
+      buffered: { bytes: 0 },
     };
   }
 
@@ -232,13 +255,24 @@ export class GossipNode implements GossipHandle {
     c.packetsIn++;
     c.bytesIn += bytes.length;
     let messages: Uint8Array[];
+    const nowMs = this.#o.clock.nowMs();
+    const meter = { decompressedBytes: 0 };
     try {
-      const decoded = decodePacket(bytes, this.#decodeOptions());
+      const decoded = decodePacket(bytes, {
+        ...this.#decodeOptions(),
+        decompressedMaxBytes: Math.min(
+          PACKET_DECOMPRESSED_MAX_BYTES,
+          this.#inflate.available(nowMs),
+        ),
+        meter,
+      });
       for (const err of decoded.errors) this.#drop(err, from);
       messages = decoded.messages;
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       return this.#drop(err, from);
+    } finally {
+      this.#inflate.spend(meter.decompressedBytes, nowMs);
     }
     for (const raw of messages) {
       try {
@@ -334,8 +368,11 @@ export class GossipNode implements GossipHandle {
   #onStream(conn: StreamConn): void {
     if (this.#stopped || this.#streams.size >= this.#o.config.streamsMax) {
       this.counters.streamsRefused++;
-      conn.close();
-      return;
+      return conn.close();
+    }
+    if (!this.#perSource.acquire(conn.remote.host)) {
+      this.counters.streamsRefused++;
+      return conn.close();
     }
     this.counters.streamsIn++;
     this.#streams.add(conn);
@@ -345,6 +382,7 @@ export class GossipNode implements GossipHandle {
       this.#log.debug("stream.failed", { from: formatAddress(conn.remote), error: String(err) });
     }).finally(() => {
       this.#streams.delete(conn);
+      this.#perSource.release(conn.remote.host);
       conn.close();
     });
   }

@@ -17,7 +17,13 @@ import {
   setWeightCommand,
   shutdownSessionsCommand,
 } from "./commands.ts";
-import { HaproxyError, NoSuchServerError, StillHasConnectionsError } from "./errors.ts";
+import {
+  HaproxyError,
+  IdInUseError,
+  NoSuchServerError,
+  StillHasConnectionsError,
+} from "./errors.ts";
+import { SERVER_ID_MAX, SERVER_ID_MIN } from "./names.ts";
 import type { DesiredServer, PlanStep } from "./plan.ts";
 
 /** Commands that add a server and make it ready, with traffic only after its checks pass. */
@@ -140,7 +146,50 @@ export async function executePlan(
   const plain = (_o: StepOutcome, i: number) => !custom.has(i) && !refused.has(i);
   await retryDeletes(client, outcomes, options, plain);
   await addReplacements(client, outcomes, plain);
+  await retryTakenIds(client, outcomes, plain);
   return outcomes;
+}
+
+/** Most ids tried for one server before its add fails with {@linkcode IdInUseError}. */
+export const ID_ATTEMPTS_MAX = 16;
+
+/** The id tried after `id`: the next one, wrapping inside shoal's id range. */
+export function nextServerId(id: number): number {
+  return id >= SERVER_ID_MAX || id < SERVER_ID_MIN ? SERVER_ID_MIN : id + 1;
+}
+
+/**
+ * Adds whose id was taken (by a configuration server, or a task whose name hashed to the same
+ * id) are sent again with the next id, up to {@linkcode ID_ATTEMPTS_MAX} ids in all. Every
+ * sidecar probes the same sequence, so a collision only makes the ids depend on the order in
+ * which the colliding servers were added.
+ */
+async function retryTakenIds(
+  client: RuntimeClient,
+  outcomes: StepOutcome[],
+  plain: Filter,
+): Promise<void> {
+  for (let attempt = 1; attempt < ID_ATTEMPTS_MAX; attempt++) {
+    const taken = outcomes.flatMap((o, i) =>
+      plain(o, i) && (o.step.kind === "add" || o.step.kind === "replace") &&
+        o.error instanceof IdInUseError && o.step.server.id !== undefined
+        ? [i]
+        : []
+    );
+    if (taken.length === 0) return;
+    const sequences = taken.map((i) => {
+      const step = outcomes[i]!.step as Extract<PlanStep, { kind: "add" | "replace" }>;
+      const server = { ...step.server, id: nextServerId(step.server.id!) };
+      outcomes[i] = { step: { ...step, server } };
+      return addSequence(step.backend, server);
+    });
+    const results = await client.executeAll(sequences.flat());
+    let at = 0;
+    taken.forEach((i, k) => {
+      const failed = results.slice(at, at += sequences[k]!.length).find((r) => !r.ok);
+      if (failed && !failed.ok) outcomes[i] = { step: outcomes[i]!.step, error: failed.error };
+    });
+  }
 }
 
 function removes(step: PlanStep): step is Extract<PlanStep, { kind: "delete" | "replace" }> {

@@ -19,7 +19,7 @@ import {
   type PlanStep,
 } from "./plan.ts";
 import type { RampOptions } from "./ramp.ts";
-import { hasSlots, slotStepCommands, type SlotView, viewSlots } from "./slots.ts";
+import { hasSlots, pickFreeSlot, slotStepCommands, type SlotView, viewSlots } from "./slots.ts";
 import { saveServerState } from "./state_file.ts";
 
 /** What one pass did. */
@@ -95,8 +95,10 @@ export async function runPass(
     if (view === undefined) return undefined;
     const name = "server" in step ? step.server.name : step.name;
     const spare = free.get(step.backend)!;
-    const slot = step.kind === "add" ? spare[0] : view.slotOf.get(name);
-    const commands = slotStepCommands(step, view, spare);
+    const slot = step.kind === "add"
+      ? pickFreeSlot(spare, step.server, ctx.prefix, view.counts)
+      : view.slotOf.get(name);
+    const commands = slotStepCommands(step, view, spare, ctx.prefix);
     if (slot !== undefined) slots.set(`${step.backend}/${name}`, slot);
     return commands;
   };

@@ -140,6 +140,8 @@ export interface TaskOptions {
   readonly extra?: readonly string[];
   /** The worker command. @default the demo worker, answering `hello from <name>` */
   readonly worker?: readonly string[];
+  /** More environment variables for the task. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** What every shoal process of a {@linkcode Cluster} runs with (benchmarks change these). */
@@ -203,7 +205,7 @@ export class Cluster {
         "--",
         ...(o.worker ?? [Deno.execPath(), "run", "-A", DEMO_WORKER]),
       ],
-      { ...this.#env, DEMO_TASK: o.name },
+      { ...this.#env, DEMO_TASK: o.name, ...o.env },
       this.#start,
     ));
     await proc.waitForLog("task.announce.accepted", undefined, 30_000);

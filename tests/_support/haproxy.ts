@@ -65,6 +65,8 @@ export interface HaproxyOptions {
   readyTimeoutMs?: number;
   /** Prefix of the temporary directory's name. @default "shoal-haproxy-" */
   dirPrefix?: string;
+  /** The HAProxy executable (another version's path). @default {@linkcode haproxyBinary} */
+  binary?: string;
   /** Extra lines of the `global` section (`{dir}` stands for the temporary directory). */
   globalLines?: string[];
   /** Extra lines of the `defaults` section. */
@@ -140,12 +142,19 @@ export class HaproxyProcess {
   #stderrDone: Promise<void> = Promise.resolve();
 
   readonly #readyTimeoutMs: number;
+  readonly #binary: string;
 
-  private constructor(dir: string, ports: Map<string, number>, readyTimeoutMs: number) {
+  private constructor(
+    dir: string,
+    ports: Map<string, number>,
+    readyTimeoutMs: number,
+    binary: string,
+  ) {
     this.dir = dir;
     this.socketPath = `${dir}/admin.sock`;
     this.ports = ports;
     this.#readyTimeoutMs = readyTimeoutMs;
+    this.#binary = binary;
   }
 
   /** Writes a configuration, starts HAProxy and waits until `show info` answers. */
@@ -155,7 +164,12 @@ export class HaproxyProcess {
     const backends = options.backends ?? [{ name: "be_app" }];
     const ports = new Map<string, number>();
     for (const b of backends) ports.set(b.name, freePort());
-    const hap = new HaproxyProcess(dir, ports, options.readyTimeoutMs ?? 10_000);
+    const hap = new HaproxyProcess(
+      dir,
+      ports,
+      options.readyTimeoutMs ?? 10_000,
+      options.binary ?? haproxyBinary(),
+    );
     try {
       await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends, options));
       await hap.#spawn();
@@ -243,7 +257,7 @@ export class HaproxyProcess {
   }
 
   async #spawn(extraArgs: string[] = []): Promise<void> {
-    const child = new Deno.Command(haproxyBinary(), {
+    const child = new Deno.Command(this.#binary, {
       args: ["-db", "-f", `${this.dir}/haproxy.cfg`, ...extraArgs],
       stdin: "null",
       stdout: "null",

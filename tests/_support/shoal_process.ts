@@ -66,7 +66,14 @@ export function startShoal(
     // --unstable-net as in deno.json, which a bundle run from elsewhere would not find
     [Deno.execPath(), "run", "-A", "--unstable-net", ...runFlags, main, ...args],
     // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
-    { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
+    // No test may reach EC2 instance metadata (169.254.169.254): loopback only.
+    {
+      SHOAL_LOG_FORMAT: "json",
+      SHOAL_LOG_LEVEL: "debug",
+      SHOAL_INSECURE: "1",
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...env,
+    },
     { label: "shoal", ...start },
   );
 }

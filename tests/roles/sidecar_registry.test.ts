@@ -1,4 +1,5 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { serverIdFor } from "../../lib/haproxy/names.ts";
 import { type AnnouncingMember, Registry } from "../../lib/roles/sidecar/registry.ts";
 
 const OPTS = {
@@ -29,6 +30,7 @@ Deno.test("Registry.announce() registers the gossip address, never the payload's
       weight: 100,
       state: "ready",
       check: { interMs: 1000 },
+      id: serverIdFor("shoal-t1"),
     },
   ]);
   deepStrictEqual(r.desired().get("api"), []);
@@ -102,4 +104,29 @@ Deno.test("Registry keeps adopted servers for the grace period unless a task cla
   deepStrictEqual(r.expireOrphans(30_999), []);
   deepStrictEqual(r.expireOrphans(31_000), ["web/shoal-t9"]);
   deepStrictEqual(r.desired().get("web")!.map((s) => s.name), ["shoal-t1"]);
+});
+
+Deno.test("Registry: with a zone, other zones' tasks (and untagged ones) are backup servers", () => {
+  const r = new Registry({ ...OPTS, zone: "a" });
+  r.announce({ ...alive("t-a"), zone: "a" }, ready, 0);
+  r.announce({ ...alive("t-b", "10.0.0.8"), zone: "b" }, ready, 0);
+  r.announce(alive("t-none", "10.0.0.9"), ready, 0);
+  const backup = new Map(r.desired().get("web")!.map((s) => [s.name, s.backup === true]));
+  deepStrictEqual(
+    backup,
+    new Map([["shoal-t-a", false], ["shoal-t-b", true], ["shoal-t-none", true]]),
+  );
+  const plain = new Registry(OPTS);
+  plain.announce({ ...alive("t-b"), zone: "b" }, ready, 0);
+  equal(plain.desired().get("web")![0]!.backup, undefined, "no --zone: all alike");
+});
+
+Deno.test("Registry: per-backend server options go to that backend's servers only", () => {
+  const r = new Registry({ ...OPTS, serverOptions: new Map([["api", ["send-proxy-v2"]]]) });
+  r.announce(alive("t1"), { ...ready, backend: "api" }, 0);
+  r.announce(alive("t2", "10.0.0.8"), ready, 0);
+  deepStrictEqual(r.desired().get("api")![0]!.options, ["send-proxy-v2"]);
+  equal(r.desired().get("web")![0]!.options, undefined);
+  // Ids are the name's, the same on every sidecar.
+  equal(r.desired().get("api")![0]!.id, serverIdFor("shoal-t1"));
 });

@@ -10,12 +10,16 @@
  * HAProxy already has when the sidecar starts are adopted and kept for a grace period, so a
  * restarted sidecar removes nothing healthy while tasks answer its solicit.
  *
+ * Placement (issue 18): every server gets the id its name hashes to, so consistent hashing maps
+ * a key to the same task through every sidecar's HAProxy; with a zone, tasks whose `zone` tag
+ * differs are `backup` servers; per-backend server options are appended to their `add server`.
+ *
  * @module
  */
 
 import type { CheckOptions } from "../../haproxy/commands.ts";
 import type { DesiredServer } from "../../haproxy/plan.ts";
-import { serverNameFor } from "../../haproxy/names.ts";
+import { serverIdFor, serverNameFor } from "../../haproxy/names.ts";
 import { parseIp } from "../../haproxy/validate.ts";
 
 /** Settings of a {@linkcode Registry}. */
@@ -28,6 +32,13 @@ export interface RegistryOptions {
   readonly check: CheckOptions;
   /** How long adopted servers nobody claims are kept. */
   readonly orphanGraceMs: number;
+  /**
+   * The sidecar's zone (`--zone`): tasks of another zone, or of none, become `backup` servers.
+   * Absent or null: every task is a normal server.
+   */
+  readonly zone?: string | null;
+  /** Backend → extra `add server` keywords (`--server-options`). */
+  readonly serverOptions?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The gossip view of the node that sent an announce. */
@@ -36,6 +47,8 @@ export interface AnnouncingMember {
   /** Gossip address (IP literal): where HAProxy will connect. */
   readonly host: string;
   readonly status: "alive" | "leaving" | "left" | "failed" | "none";
+  /** The member's `zone` tag, if it has one. */
+  readonly zone?: string | undefined;
 }
 
 /** The fields of an `AnnounceRequest` the registry uses. */
@@ -133,6 +146,8 @@ export class Registry {
     }
     const state = req.state === "ready" ? "ready" : "drain";
     const previous = this.#claims.get(key);
+    const zone = this.#opts.zone ?? null;
+    const options = this.#opts.serverOptions?.get(backend);
     const server: DesiredServer = {
       name,
       addr: member.host,
@@ -141,6 +156,10 @@ export class Registry {
       state,
       check: this.#opts.check,
       ...(this.#opts.slowstartMs > 0 ? { slowstartMs: this.#opts.slowstartMs } : {}),
+      // The same id for the same task on every sidecar: consistent hashing agrees across HAProxies.
+      id: serverIdFor(name),
+      ...(zone !== null && member.zone !== zone ? { backup: true } : {}),
+      ...(options !== undefined && options.length > 0 ? { options } : {}),
     };
     const drainSinceMs = state === "ready"
       ? undefined

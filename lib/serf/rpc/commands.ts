@@ -182,7 +182,9 @@ function membersFiltered(s: RpcSession, seq: number, body: Map<string, MsgValue>
 }
 
 function query(s: RpcSession, seq: number, body: Map<string, MsgValue>): void {
-  const timeoutNs = intField(body, "Timeout");
+  // Go durations are int64 ns: beyond 2^53 a bigint, which the query engine then clamps
+  const rawTimeout = body.get("Timeout");
+  const timeoutNs = typeof rawTimeout === "bigint" ? Number(rawTimeout) : intField(body, "Timeout");
   const record = (type: string, from = "", payload: Uint8Array | null = null): EncValue => ({
     Type: type,
     From: from,

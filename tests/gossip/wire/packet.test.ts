@@ -118,11 +118,17 @@ Deno.test("decodePacket() bounds nesting depth and total decompressed bytes", ()
   let nested = CAPTURE_PING;
   for (let i = 0; i <= PACKET_NESTING_MAX; i++) nested = encodeCompress(nested);
   throwsDecode(() => decodePacket(nested), "malformed");
-  const big = encodeCompress(bytes("08", "00".repeat(400_000)));
+  // three parts of 25 000 bytes: two fit in the 64 KiB packet budget, the third does not
+  const big = encodeCompress(bytes("08", "00".repeat(25_000)));
   const r = decodePacket(encodeCompound([big, big, big]));
   assert.equal(r.messages.length, 2);
   assert.deepEqual(r.errors.map((e) => e.reason), ["too-large"]);
   throwsDecode(() => decodePacket(big, { decompressedMaxBytes: 1000 }), "too-large");
+  const meter = { decompressedBytes: 0 };
+  throwsDecode(() => decodePacket(big, { decompressedMaxBytes: 1000, meter }), "too-large");
+  assert.equal(meter.decompressedBytes, 1000, "a failed inflate is charged its whole allowance");
+  decodePacket(big, { meter });
+  assert.equal(meter.decompressedBytes, 1000 + 25_001);
 });
 
 Deno.test("encodePacket()/decodePacket() round-trip through encryption and a label", () => {
