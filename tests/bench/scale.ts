@@ -191,10 +191,10 @@ async function main(): Promise<void> {
       const upMs = await allUp(files.socket, target, lastAnnounce);
       await new Promise((r) => setTimeout(r, 5_000));
       const cpu = await idleCpuPerMin(sidecar.pid, IDLE_S);
-      lines.push(
-        `| ${target} tasks | ${target} | ${(upMs / 1000).toFixed(2)} s | ` +
-          `${(await rssMb(sidecar.pid)).toFixed(1)} | ${cpu.toFixed(3)} |`,
-      );
+      const row = `| ${target} tasks | ${target} | ${(upMs / 1000).toFixed(2)} s | ` +
+        `${(await rssMb(sidecar.pid)).toFixed(1)} | ${cpu.toFixed(3)} |`;
+      lines.push(row);
+      console.error(`${row} ${notes.at(-1)}`); // kept if a later step fails
     }
     if (DRAIN > 0) {
       const leaving = swarmed.slice(-DRAIN);
