@@ -16,6 +16,7 @@ import type {
 import { ValidationError } from "../haproxy/errors.ts";
 import { parseServerOptionsFlag } from "../haproxy/server_options.ts";
 import type { LogLevel } from "../log/logger.ts";
+import { AddressParseError } from "../net/mod.ts";
 import { SpecError } from "../supervisor/errors.ts";
 import { parseHealthSpec, parseReadinessSpec } from "../supervisor/probe_spec.ts";
 import { envName, flagOrigin, type FlagValue, type ResolvedFlags } from "./flags.ts";
@@ -89,7 +90,7 @@ function encryptKey(f: Flags): string | null {
   let bytes: Uint8Array;
   try {
     bytes = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
-  } catch {
+  } catch { // atob throws only InvalidCharacterError: the text is not base64
     f.fail(`invalid ${f.origin("encrypt")}: not base64 (generate a key with 'shoal keygen')`);
   }
   if (![16, 24, 32].includes(bytes.length)) {
@@ -120,7 +121,8 @@ function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
     try {
       return formatHostPort(parseHostPort(addr, { defaultPort: DEFAULT_GOSSIP_PORT }));
     } catch (err) {
-      f.fail(`invalid ${f.origin("join")}: ${(err as Error).message}`);
+      if (!(err instanceof AddressParseError)) throw err;
+      f.fail(`invalid ${f.origin("join")}: ${err.message}`);
     }
   });
   return {
@@ -313,7 +315,7 @@ export function membersConfig(r: ResolvedFlags): MembersConfig {
     if (expr === null) continue;
     try {
       new RegExp(expr);
-    } catch {
+    } catch { // RegExp throws only SyntaxError for a bad pattern
       f.fail(
         `invalid ${f.origin(key === "status" || key === "name" ? key : "tag")}: bad regexp ${
           JSON.stringify(expr)

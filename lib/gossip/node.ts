@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { Clock, Prng } from "../clock.ts";
+import { type Clock, deadline, type Prng } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { AddressParseError, formatAddress, isIpLiteral, parseJoinTarget } from "./address.ts";
 import type { GossipConfig } from "./config.ts";
@@ -212,20 +212,12 @@ export class GossipNode implements GossipHandle {
   }
 
   /** Broadcasts our leave; resolves once it is fully sent or after `timeoutMs`. */
-  leave(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer = 0;
-      const done = () => {
-        this.#o.clock.clearTimer(timer);
-        resolve();
-      };
-      const othersAlive = this.core.leave(done);
-      if (!othersAlive) return resolve();
-      timer = this.#o.clock.setTimer(timeoutMs, () => {
-        this.#log.warn("leave.timeout", { timeoutMs });
-        resolve();
-      });
-    });
+  async leave(timeoutMs: number): Promise<void> {
+    let othersAlive = false;
+    const sent = new Promise<true>((done) => (othersAlive = this.core.leave(() => done(true))));
+    if (!othersAlive) return;
+    const inTime = await deadline(this.#o.clock, timeoutMs, sent);
+    if (inTime === undefined) this.#log.warn("leave.timeout", { timeoutMs });
   }
 
   /** Everything countable, for metrics. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import { type Clock, sleep } from "../clock.ts";
 import type { CommandResult, RuntimeClient } from "./client.ts";
 import {
   addServerCommand,
@@ -103,6 +103,11 @@ export interface ExecuteOptions {
   deleteRetries?: number;
   /** Pause before each retry. @default 100 */
   deleteRetryDelayMs?: number;
+  /**
+   * Aborted when the caller stops (a stopping reconciler): delete retries still to come are
+   * skipped, and those steps keep their "still has connections" error.
+   */
+  signal?: AbortSignal | undefined;
   /**
    * The commands of a step when they are not {@linkcode stepCommands}' (a slot backend's), or
    * undefined for the default. A {@linkcode HaproxyError} it throws fails that step alone. Such
@@ -219,7 +224,8 @@ async function retryDeletes(
       plain(o, i) && removes(o.step) && o.error instanceof StillHasConnectionsError ? [i] : []
     );
     if (busy.length === 0) break;
-    await sleep(options.clock, options.deleteRetryDelayMs ?? 100);
+    const delayMs = options.deleteRetryDelayMs ?? 100;
+    if (!await sleep(options.clock, delayMs, { signal: options.signal })) break;
     const commands = busy.map((i) => {
       const step = outcomes[i]!.step;
       return delServerCommand(step.backend, "server" in step ? step.server.name : step.name);
@@ -251,9 +257,4 @@ async function addReplacements(
     const failed = mine.find((r) => !r.ok);
     if (failed && !failed.ok) outcomes[i] = { step: outcomes[i]!.step, error: failed.error };
   });
-}
-
-/** Waits `ms` on the injected clock. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ms, resolve));
 }

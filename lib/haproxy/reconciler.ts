@@ -24,6 +24,7 @@ import { ReconcileMemory } from "./memory.ts";
 import { nextPassDelayMs } from "./schedule.ts";
 import { validateDesired } from "./observe.ts";
 import { validateName } from "./validate.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Settings of a {@linkcode Reconciler}. */
 export interface ReconcilerOptions {
@@ -107,6 +108,8 @@ export class Reconciler {
   readonly #backends: readonly string[];
   readonly #prefix: string;
   readonly #clock: Clock;
+  /** Aborted by {@linkcode Reconciler.stop}, so a pass in progress skips its pauses. */
+  #stopping = new AbortController();
   readonly #log: Logger;
   readonly #opts: Required<
     Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile" | "serverOptions">
@@ -229,7 +232,9 @@ export class Reconciler {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#clearTimer();
+    this.#stopping.abort();
     while (this.#running) await this.#running;
+    this.#stopping = new AbortController();
   }
 
   /** Schedules a pass soon; bursts of triggers coalesce into one. */
@@ -278,7 +283,7 @@ export class Reconciler {
           RETRY_DELAY_MAX_MS,
         );
         this.#log.warn("haproxy.reconcile.failed", {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
           failures: this.#failures,
           retryMs: delayMs,
         });
@@ -315,6 +320,7 @@ export class Reconciler {
       desired: this.#desired,
       memory: this.#memory,
       clock: this.#clock,
+      signal: this.#stopping.signal,
       log: this.#log,
       observeSessions: this.#opts.observeSessions,
       drainTimeoutMs: this.#opts.drainTimeoutMs,

@@ -35,6 +35,7 @@ import {
 } from "../metrics/mod.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
 import { VERSION } from "../version.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
@@ -259,7 +260,7 @@ export class GossipRuntime {
     } catch (err) {
       this.#log.warn("gossip.join_failed", {
         addrs: addrs.join(","),
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return 0;
     }
@@ -273,7 +274,7 @@ export class GossipRuntime {
       this.#log.info("gossip.left");
     } catch (err) {
       this.#log.warn("gossip.leave_failed", {
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
     }
     await this.close();

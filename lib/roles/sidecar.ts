@@ -26,6 +26,7 @@ import { BackendCheckError } from "../haproxy/errors.ts";
 import type { RuntimeClient } from "../haproxy/client.ts";
 import type { Connector } from "../haproxy/transport.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
+import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
@@ -321,8 +322,4 @@ async function shutdown(parts: {
   }
   parts.spawner?.close();
   parts.stopSignals.dispose();
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { randomInt, type TimerId } from "../clock.ts";
+import { deadline, randomInt, sleep, type TimerId } from "../clock.ts";
 import type { NodeInfo } from "../gossip/types.ts";
 import { utf8 } from "../gossip/wire/msgpack.ts";
 import { joinHostPort, sameIp } from "./addr.ts";
@@ -173,23 +173,13 @@ export class SerfLifecycle {
       m.name !== s.localName && m.status === MemberStatus.Alive
     );
     if (others) {
-      await this.#wait(s.cfg.broadcastTimeoutMs, (done) => {
-        s.queueIntent(encodeSerfMessage(msg), done);
-      });
+      const sent = new Promise<void>((done) => s.queueIntent(encodeSerfMessage(msg), done));
+      await deadline(s.deps.clock, s.cfg.broadcastTimeoutMs, sent);
     }
     await s.handle.leave(s.cfg.broadcastTimeoutMs);
-    await this.#wait(s.cfg.leavePropagateDelayMs, () => {});
+    await sleep(s.deps.clock, s.cfg.leavePropagateDelayMs);
     s.state = "left";
     s.deps.log.info("serf.left", {});
-  }
-
-  /** Resolves when `start` calls its callback or after `timeoutMs`, on the injected clock. */
-  #wait(timeoutMs: number, start: (done: () => void) => void): Promise<void> {
-    const { clock } = this.#s.deps;
-    return new Promise((resolve) => {
-      const timer = clock.setTimer(timeoutMs, resolve);
-      start(() => (clock.clearTimer(timer), resolve()));
-    });
   }
 
   /** Force-leave: a leave intent about another node, handled locally and gossiped. */

@@ -6,27 +6,9 @@
  */
 
 import { freePort } from "./ports.ts";
-/** Waits until `condition` returns a truthy value, checking every `intervalMs`, or throws. */
-export async function waitFor<T>(
-  what: string,
-  condition: () => T | Promise<T>,
-  { timeoutMs = 5000, intervalMs = 10 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+import { waitFor } from "./wait.ts";
+
+export { waitFor };
 
 /** A backend of the generated configuration; each gets a frontend on its own port. */
 export interface BackendConfig {

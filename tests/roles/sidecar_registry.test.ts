@@ -1,6 +1,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { serverIdFor } from "../../lib/haproxy/names.ts";
 import { type AnnouncingMember, Registry } from "../../lib/roles/sidecar/registry.ts";
+import { ANNOUNCED_WEIGHT_MIN, validateWeight, WEIGHT_MAX } from "../../lib/haproxy/validate.ts";
 
 const OPTS = {
   prefix: "shoal-",
@@ -80,6 +81,18 @@ Deno.test("Registry drains on non-ready announce, depart and leave; removes on f
   equal(r.desired().get("web")!.find((s) => s.name === "shoal-t1")!.state, "ready");
   r.forgetDrained("web", new Set(["shoal-t1"]));
   deepStrictEqual(r.desired().get("web")!.map((s) => s.name), ["shoal-t1"]);
+});
+
+Deno.test("Registry takes announced weights 1 to WEIGHT_MAX; HAProxy commands also take 0", () => {
+  const r = new Registry(OPTS);
+  for (const weight of [0, WEIGHT_MAX + 1, 1.5]) {
+    const v = r.announce(alive("t1"), { ...ready, weight }, 0);
+    ok(!v.accepted && v.reason === `weight ${weight} is outside 1-${WEIGHT_MAX}`, String(weight));
+  }
+  for (const weight of [ANNOUNCED_WEIGHT_MIN, WEIGHT_MAX]) {
+    ok(r.announce(alive("t1"), { ...ready, weight }, 0).accepted, String(weight));
+  }
+  equal(validateWeight(0), 0, "a command may set weight 0");
 });
 
 Deno.test("Registry moves a task between backends by draining the old server", () => {

@@ -20,7 +20,8 @@
 import type { CheckOptions } from "../../haproxy/commands.ts";
 import type { DesiredServer } from "../../haproxy/plan.ts";
 import { serverIdFor, serverNameFor } from "../../haproxy/names.ts";
-import { parseIp } from "../../haproxy/validate.ts";
+import { ANNOUNCED_WEIGHT_MIN, WEIGHT_MAX } from "../../haproxy/validate.ts";
+import { isIp } from "../../net/mod.ts";
 
 /** Settings of a {@linkcode Registry}. */
 export interface RegistryOptions {
@@ -117,7 +118,7 @@ export class Registry {
     if (member.status !== "alive") {
       return refuse(`member ${member.name} is ${member.status}, not alive`);
     }
-    if (!isIpLiteral(member.host)) {
+    if (!isIp(member.host)) {
       return refuse(`gossip address ${JSON.stringify(member.host)} is not an IP literal`);
     }
     if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) {
@@ -132,8 +133,8 @@ export class Registry {
       );
     }
     const weight = req.weight ?? this.#opts.defaultWeight;
-    if (!Number.isInteger(weight) || weight < 1 || weight > 256) {
-      return refuse(`weight ${weight} is outside 1-256`);
+    if (!Number.isInteger(weight) || weight < ANNOUNCED_WEIGHT_MIN || weight > WEIGHT_MAX) {
+      return refuse(`weight ${weight} is outside ${ANNOUNCED_WEIGHT_MIN}-${WEIGHT_MAX}`);
     }
     const name = serverNameFor(member.name, { prefix: this.#opts.prefix });
     const key = `${backend}/${name}`;
@@ -319,13 +320,4 @@ export class Registry {
 
 function refuse(reason: string): AnnounceVerdict {
   return { accepted: false, reason };
-}
-
-function isIpLiteral(host: string): boolean {
-  try {
-    parseIp(host);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -127,6 +127,8 @@ export async function imdsGet(deps: AdvertiseDeps, path: string): Promise<string
     const text = (await res.text()).trim();
     return res.ok && text !== "" ? text : undefined;
   } catch {
+    // fetch reports an unreachable host as TypeError, a slow one as TimeoutError: every failure
+    // means "not on EC2", which is what undefined says.
     return undefined;
   }
 }
@@ -138,6 +140,7 @@ export async function ecsGet(deps: AdvertiseDeps, suffix: string): Promise<unkno
   try {
     return await getJson(deps, `${base.replace(/\/$/, "")}${suffix}`);
   } catch {
+    // Unreachable (TypeError), slow (TimeoutError) or not JSON (SyntaxError): no metadata.
     return undefined;
   }
 }

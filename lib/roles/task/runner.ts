@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, deadline, type Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
@@ -17,6 +17,7 @@ import { joinWithRetry } from "./joiner.ts";
 import { LEAVE_BUDGET_MS, type TaskEffect, TaskLifecycle, type TaskState } from "./lifecycle.ts";
 import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
 import { announceRound, departRound } from "./rounds.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** The gossip member the task runs (a `GossipRuntime` in production). */
 export interface TaskGossip {
@@ -124,7 +125,7 @@ export class TaskRunner {
         this.#onWorkerExited(err.status);
       } else {
         this.#o.log.error("task.start_failed", {
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
           kind: err instanceof Error ? err.name : typeof err,
         });
         this.#apply(this.#lc.onStartFailed());
@@ -164,7 +165,7 @@ export class TaskRunner {
       } catch (err) {
         this.#o.log.debug("task.solicit.failed", {
           from: e.sourceNode,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
     }
@@ -256,11 +257,6 @@ function isSidecar(m: Member): boolean {
 
 /** True when `p` settled within `ms`. */
 function withinMs(clock: Clock, ms: number, p: Promise<unknown>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimer(ms, () => resolve(false));
-    p.then(
-      () => (clock.clearTimer(timer), resolve(true)),
-      () => (clock.clearTimer(timer), resolve(true)),
-    );
-  });
+  const settled = p.then(() => true, () => true);
+  return deadline(clock, ms, settled).then((inTime) => inTime ?? false);
 }

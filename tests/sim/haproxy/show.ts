@@ -6,6 +6,7 @@
  * @module
  */
 
+import { joinHostPort } from "../../../lib/net/mod.ts";
 import type { SimHaproxy, SimServer } from "./model.ts";
 
 const STATE_HEADER = "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state " +
@@ -112,7 +113,7 @@ export function formatStat(hap: SimHaproxy, only: string | undefined): string {
           1,
           2,
           s.lastCheck === undefined ? "" : s.lastCheck ? "L7OK" : "L4CON",
-          `${s.addr.includes(":") ? `[${s.addr}]` : s.addr}:${s.port}`,
+          joinHostPort(s.addr, s.port),
           s.uweight,
         ].join(",") + ",",
       );
