@@ -173,6 +173,7 @@ function buildManager(
     clock,
     log,
     meter,
+    join: (addr) => runtime.join([addr]),
   });
   return { client, reconciler, service, meter };
 }

@@ -86,6 +86,7 @@ export async function runTask(config: TaskConfig): Promise<number> {
     gossip: {
       serf: gossip.serf,
       advertiseHost: local.host,
+      localName: gossip.node.localName,
       join: (addrs) => gossip.join(addrs),
       leave: () => gossip.leave(),
       close: () => gossip.close(),

@@ -131,6 +131,7 @@ function setup(o: { sidecars?: string[]; drainTimeoutMs?: number } = {}) {
     gossip: {
       serf,
       advertiseHost: "10.0.0.5",
+      localName: "task-1",
       join: () => (calls.push("join"), Promise.resolve(1)),
       leave: () => (calls.push("leave"), Promise.resolve()),
       close: () => (calls.push("close"), Promise.resolve()),
@@ -259,6 +260,7 @@ Deno.test("TaskRunner answers solicit with its current state", async () => {
       name: "solicit",
       payload: new Uint8Array(0),
       sourceNode: "sc-1",
+      sourceAddr: { host: "127.0.0.1", port: 7946 },
       deadlineMs: 1e9,
       respond: (p) => answers.push(p),
     });

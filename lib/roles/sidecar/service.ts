@@ -17,7 +17,17 @@ import type { QueryEvent, SerfEvent } from "../../serf/events.ts";
 import { type Member, MemberStatus } from "../../serf/members.ts";
 import type { Serf } from "../../serf/serf.ts";
 import { adoptedServers } from "./adopt.ts";
-import { type AnnounceOutcome, handleAnnounce, memberView } from "./announce.ts";
+import {
+  type AnnounceOutcome,
+  cut,
+  encodeVerdict,
+  handleAnnounce,
+  memberView,
+  REASON_LENGTH_MAX,
+  sourceMismatch,
+} from "./announce.ts";
+import { encodeDepartAnswer } from "./depart.ts";
+import { joinHostPort } from "../../serf/addr.ts";
 import { DrainWatch } from "./drain_watch.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import { applyMemberEvent, type MemberChange } from "./member_events.ts";
@@ -38,6 +48,11 @@ export interface SidecarServiceOptions {
   readonly drainPollMs?: number;
   /** Where query counts and member gauges are recorded. */
   readonly meter?: SidecarMeter;
+  /**
+   * Joins a gossip address (`host:port`): how the sidecar learns a node that announced itself
+   * before gossip introduced it. Without it, such announces are only waited for.
+   */
+  readonly join?: (addr: string) => Promise<number>;
 }
 
 /** Tag filter of `solicit`: only tasks answer. */
@@ -54,6 +69,16 @@ const UNKNOWN_SENDER_WAIT_MS = 2000;
 const UNKNOWN_SENDER_POLL_MS = 50;
 /** The answer must still reach the task before its query's deadline. */
 const UNKNOWN_SENDER_MARGIN_MS = 500;
+/** Most joins of unknown announcers at once (each is one push/pull; announces come from anyone). */
+const LEARN_JOINS_MAX = 4;
+/** After member events while converging, the solicit that completes convergence waits this long. */
+const CONVERGE_SOLICIT_DELAY_MS = 250;
+/**
+ * Longest orphan removal is held back while the sidecar has not converged (no other member
+ * heard from, or no solicit completed since). Past it, a sidecar alone in its cluster removes the
+ * servers nobody claimed: they belong to tasks that are gone for good.
+ */
+export const CONVERGE_MAX_MS = 5 * 60_000;
 const MEMBER_EVENT_NAMES: Record<MemberChange["action"], string> = {
   drain: "sidecar.member.left",
   remove: "sidecar.member.failed",
@@ -73,9 +98,16 @@ export class SidecarService {
   #solicitTimer: TimerId | undefined;
   #soliciting = false;
   #orphanTimer: TimerId | undefined;
+  /** Converged: a solicit round completed while at least one other member was alive. */
+  #converged = false;
+  #startedMs: number;
+  #convergeTimer: TimerId | undefined;
+  /** Gossip addresses being joined to learn an announcer. */
+  readonly #learning = new Set<string>();
 
   constructor(options: SidecarServiceOptions) {
     this.#o = options;
+    this.#startedMs = options.clock.nowMs();
     this.#drains = new DrainWatch({
       registry: options.registry,
       reconciler: options.reconciler,
@@ -140,9 +172,11 @@ export class SidecarService {
     const { serf, clock, log } = this.#o;
     const startedMs = clock.nowMs();
     let answers = 0;
+    const peersBefore = this.#alivePeers();
     // No alive task: nobody to ask.
     if (!serf.members().some((m) => m.status === MemberStatus.Alive && isTask(m))) {
       log.debug("sidecar.solicit", { reason, answers, tasks: 0 });
+      if (peersBefore > 0) this.#markConverged(reason);
       return 0;
     }
     this.#soliciting = true;
@@ -157,6 +191,7 @@ export class SidecarService {
       const ms = clock.nowMs() - startedMs;
       log.info("sidecar.solicit", { reason, answers, ended_early: result.endedEarly, ms });
       this.#o.meter?.solicitRound(ms / 1000);
+      if (peersBefore > 0) this.#markConverged(reason);
     } catch (err) {
       if (!(err instanceof SerfError)) throw err;
       log.warn("sidecar.solicit.failed", { reason, error: err.message });
@@ -182,7 +217,9 @@ export class SidecarService {
     this.#stopped = true;
     this.#unsubscribe?.();
     const clock = this.#o.clock;
-    for (const id of [this.#solicitTimer, this.#orphanTimer, ...this.#timers]) {
+    for (
+      const id of [this.#solicitTimer, this.#orphanTimer, this.#convergeTimer, ...this.#timers]
+    ) {
       if (id !== undefined) clock.clearTimer(id);
     }
     this.#timers.clear();
@@ -193,10 +230,11 @@ export class SidecarService {
     if (this.#stopped) return;
     if (e.type === "query") {
       if (e.name === QUERY.announce) this.#onAnnounce(e);
-      else if (e.name === QUERY.depart) this.#drains.onDepart(e);
+      else if (e.name === QUERY.depart) this.#onDepart(e);
       return;
     }
     if (e.type === "user") return;
+    if (e.type === "member-join" && !this.#converged) this.#solicitToConverge();
     this.#o.meter?.members(this.#o.serf.members());
     const changes = applyMemberEvent(this.#o.registry, e, this.#o.clock.nowMs());
     for (const c of changes) {
@@ -207,15 +245,18 @@ export class SidecarService {
 
   #onAnnounce(e: QueryEvent): void {
     // A query can outrun the gossip that introduces its sender (queries to a few sidecars are
-    // also sent directly): give the member a moment to become known before judging it.
-    const known = this.#o.serf.members().some((m) =>
-      m.name === e.sourceNode && m.status === MemberStatus.Alive
-    );
-    const waitedMs = this.#o.clock.nowMs() - (this.#announceSeenMs.get(e) ?? this.#o.clock.nowMs());
-    if (!this.#announceSeenMs.has(e)) this.#announceSeenMs.set(e, this.#o.clock.nowMs());
-    const leftMs = e.deadlineMs - this.#o.clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
+    // also sent directly), and a restarted sidecar may not know its tasks yet: learn the sender
+    // (join the address it queries from), and give it a moment to become known before judging.
+    const { serf, clock } = this.#o;
+    const member = serf.members().find((m) => m.name === e.sourceNode);
+    const known = member?.status === MemberStatus.Alive;
+    const firstSeen = !this.#announceSeenMs.has(e);
+    if (firstSeen) this.#announceSeenMs.set(e, clock.nowMs());
+    const waitedMs = clock.nowMs() - this.#announceSeenMs.get(e)!;
+    const leftMs = e.deadlineMs - clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
+    if (!known && firstSeen) this.#learn(e);
     if (!known && !this.#stopped && waitedMs < UNKNOWN_SENDER_WAIT_MS && leftMs > 0) {
-      const id = this.#o.clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
+      const id = clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
         this.#timers.delete(id);
         if (!this.#stopped) this.#onAnnounce(e);
       });
@@ -223,7 +264,10 @@ export class SidecarService {
       return;
     }
     this.#announceSeenMs.delete(e);
-    const out = this.#register(e.sourceNode, e.payload, "announce");
+    const mismatch = sourceMismatch(member, e);
+    const out = mismatch === null
+      ? this.#register(e.sourceNode, e.payload, "announce")
+      : this.#refuseSource(e, "announce", mismatch);
     try {
       e.respond(out.response);
     } catch (err) {
@@ -233,6 +277,72 @@ export class SidecarService {
         error: err.message,
       });
     }
+  }
+
+  /** A depart is acted on only when it comes from the gossip address of the member it names. */
+  #onDepart(e: QueryEvent): void {
+    const member = this.#o.serf.members().find((m) => m.name === e.sourceNode);
+    const mismatch = member === undefined
+      ? `${e.sourceNode} is not a known cluster member`
+      : sourceMismatch(member, e);
+    if (mismatch === null) return this.#drains.onDepart(e);
+    this.#refuseSource(e, "depart", mismatch);
+    try {
+      e.respond(encodeDepartAnswer({ accepted: false, reason: cut(mismatch, REASON_LENGTH_MAX) }));
+    } catch (err) {
+      if (!(err instanceof SerfError)) throw err;
+    }
+  }
+
+  /** Logs and counts a query refused for its source; returns the announce refusal to send. */
+  #refuseSource(e: QueryEvent, via: string, reason: string): AnnounceOutcome {
+    const addr = joinHostPort(e.sourceAddr.host, e.sourceAddr.port);
+    this.#o.log.warn("sidecar.query.source_refused", { via, node: e.sourceNode, addr, reason });
+    this.#o.meter?.query(via === "depart" ? "depart" : "announce", "rejected", 0);
+    const verdict = { accepted: false as const, reason };
+    return { verdict, request: undefined, host: undefined, response: encodeVerdict(verdict) };
+  }
+
+  /** Joins the address an unknown announcer queried from (bounded; one join per address). */
+  #learn(e: QueryEvent): void {
+    const join = this.#o.join;
+    const { host, port } = e.sourceAddr;
+    if (join === undefined || host === "" || port < 1) return;
+    const addr = joinHostPort(host, port);
+    if (this.#learning.has(addr) || this.#learning.size >= LEARN_JOINS_MAX) return;
+    this.#learning.add(addr);
+    this.#o.log.info("sidecar.announce.learning", { node: e.sourceNode, addr });
+    join(addr).catch(() => 0).finally(() => this.#learning.delete(addr));
+  }
+
+  #alivePeers(): number {
+    const self = this.#o.serf.localName;
+    return this.#o.serf.members().filter((m) => m.name !== self && m.status === MemberStatus.Alive)
+      .length;
+  }
+
+  /** While converging, members joining are followed by one solicit (coalesced). */
+  #solicitToConverge(): void {
+    if (this.#convergeTimer !== undefined || !this.#applyEnabled) return;
+    this.#convergeTimer = this.#o.clock.setTimer(CONVERGE_SOLICIT_DELAY_MS, () => {
+      this.#convergeTimer = undefined;
+      if (this.#stopped || this.#converged) return;
+      if (this.#soliciting) return this.#solicitToConverge();
+      void this.solicit("converging");
+    });
+  }
+
+  #markConverged(reason: string): void {
+    if (this.#converged) return;
+    this.#converged = true;
+    this.#o.log.info("sidecar.converged", {
+      reason,
+      members: this.#alivePeers(),
+      ms: Math.round(this.#o.clock.nowMs() - this.#startedMs),
+    });
+    if (this.#orphanTimer !== undefined) this.#o.clock.clearTimer(this.#orphanTimer);
+    this.#orphanTimer = undefined;
+    this.#scheduleOrphans();
   }
 
   #register(node: string, payload: Uint8Array, via: string): AnnounceOutcome {
@@ -279,10 +389,16 @@ export class SidecarService {
 
   #scheduleOrphans(): void {
     const { registry, clock, log } = this.#o;
-    const nextMs = registry.nextOrphanDeadlineMs();
-    if (nextMs === undefined || this.#stopped) return;
+    const deadlineMs = registry.nextOrphanDeadlineMs();
+    if (deadlineMs === undefined || this.#stopped) return;
+    // Not converged: the tasks may simply not have reached us yet. Hold removal until they have
+    // (convergence reschedules), at most CONVERGE_MAX_MS after the start.
+    const nextMs = this.#converged
+      ? deadlineMs
+      : Math.max(deadlineMs, this.#startedMs + CONVERGE_MAX_MS);
     this.#orphanTimer = clock.setTimer(Math.max(0, nextMs - clock.nowMs()), () => {
       this.#orphanTimer = undefined;
+      if (!this.#converged) log.warn("sidecar.orphan.unconverged", { waitedMs: CONVERGE_MAX_MS });
       const expired = registry.expireOrphans(clock.nowMs());
       for (const key of expired) log.info("sidecar.orphan.removed", { server: key });
       if (expired.length > 0) this.#apply();

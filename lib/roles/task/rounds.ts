@@ -36,6 +36,20 @@ export function aliveSidecars(serf: QuerySender): number {
   ).length;
 }
 
+/** The refusal of a sidecar that does not know us (the registry's wording). */
+export const UNKNOWN_MEMBER_REASON = "not a known cluster member";
+
+/**
+ * Why a task must rejoin now, or null: it has no alive sidecar (one was replaced, or it never
+ * found one), or no alive peer at all.
+ */
+export function rejoinReason(members: readonly Member[], localName: string): string | null {
+  const alive = members.filter((m) => m.status === MemberStatus.Alive && m.name !== localName);
+  if (alive.length === 0) return "no alive peer";
+  if (!alive.some((m) => m.tags.get("role") === "sidecar")) return "no alive sidecar";
+  return null;
+}
+
 /**
  * Sends `announce` with `payload` and logs `task.announce.accepted` / `task.announce.refused` per
  * sidecar. Throws what `serf.query` throws (size limit, shut down).
@@ -48,6 +62,8 @@ export async function announceRound(
     log: Logger;
     /** Each sidecar's answer, for metrics: accepted or rejected, seconds since the query. */
     onAnswer?: ((accepted: boolean, seconds: number) => void) | undefined;
+    /** A sidecar refused, with its reason. */
+    onRefused?: ((sidecar: string, reason: string) => void) | undefined;
     nowMs?: (() => number) | undefined;
   },
 ): Promise<AnnounceRound> {
@@ -72,6 +88,7 @@ export async function announceRound(
         });
       } else {
         o.log.warn("task.announce.refused", { sidecar: r.from, state: o.state, reason: a.reason });
+        o.onRefused?.(r.from, a.reason);
       }
     },
   });

@@ -12,11 +12,12 @@ import type { Logger } from "../../log/logger.ts";
 import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
 import { WorkerExitedError } from "../../supervisor/mod.ts";
+import { Rejoiner } from "../rejoin.ts";
 import { Announcer } from "./announcer.ts";
 import { joinWithRetry } from "./joiner.ts";
 import { LEAVE_BUDGET_MS, type TaskEffect, TaskLifecycle, type TaskState } from "./lifecycle.ts";
 import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
-import { announceRound, departRound } from "./rounds.ts";
+import { announceRound, departRound, rejoinReason, UNKNOWN_MEMBER_REASON } from "./rounds.ts";
 
 /** The gossip member the task runs (a `GossipRuntime` in production). */
 export interface TaskGossip {
@@ -28,6 +29,8 @@ export interface TaskGossip {
   };
   /** The address peers (and HAProxy) reach this task at. */
   readonly advertiseHost: string;
+  /** Our node name (to tell ourselves from peers in the member list). */
+  readonly localName: string;
   join(addrs: readonly string[]): Promise<number>;
   leave(): Promise<void>;
   close(): Promise<void>;
@@ -79,6 +82,7 @@ export class TaskRunner {
   readonly #o: TaskRunnerOptions;
   readonly #lc: TaskLifecycle;
   readonly #announcer: Announcer;
+  readonly #rejoiner: Rejoiner;
   readonly #joinAbort = new AbortController();
   #exit!: (code: number) => void;
   readonly #exitCode = new Promise<number>((r) => (this.#exit = r));
@@ -94,12 +98,22 @@ export class TaskRunner {
           state,
           log: this.#o.log,
           onAnswer: this.#o.onAnnounceAnswer,
+          onRefused: (sidecar, reason) => this.#onRefused(sidecar, reason),
           nowMs: () => this.#o.clock.nowMs(),
         });
       },
       clock: options.clock,
       prng: options.prng,
       log: options.log,
+    });
+    this.#rejoiner = new Rejoiner({
+      needed: () => rejoinReason(this.#o.gossip.serf.members(), this.#o.gossip.localName),
+      targets: () => this.#o.joinTargets(),
+      join: (addrs) => this.#o.gossip.join(addrs),
+      clock: options.clock,
+      prng: options.prng,
+      log: options.log,
+      event: "task.rejoin",
     });
   }
 
@@ -152,9 +166,19 @@ export class TaskRunner {
     this.#apply(this.#lc.onWorkerExited(status));
   }
 
+  /** A sidecar that does not know us cannot register us: join it directly, at once. */
+  #onRefused(sidecar: string, reason: string): void {
+    if (!reason.includes(UNKNOWN_MEMBER_REASON)) return;
+    const m = this.#o.gossip.serf.members().find((x) => x.name === sidecar);
+    if (m === undefined) return;
+    this.#rejoiner.poke([m.host.includes(":") ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`]);
+  }
+
   #onSerfEvent(e: SerfEvent): void {
     if (e.type === "member-join" && e.members.some(isSidecar)) {
       this.#apply(this.#lc.onSidecarJoined());
+    } else if (e.type === "member-leave" || e.type === "member-failed") {
+      this.#rejoiner.poke();
     } else if (e.type === "query" && e.name === "solicit") {
       const port = this.#o.worker.address?.port;
       if (port === undefined) return;
@@ -223,12 +247,17 @@ export class TaskRunner {
       prng: o.prng,
       log: o.log,
       signal: this.#joinAbort.signal,
-    }).catch((err) => o.log.error("task.join.failed", { error: String(err) }));
+    }).then(
+      // Joined: from now on, losing every sidecar (or every peer) means joining again.
+      () => this.#joinAbort.signal.aborted || this.#rejoiner.start(),
+      (err) => o.log.error("task.join.failed", { error: String(err) }),
+    );
   }
 
   async #depart(timeoutMs: number, timeoutSeconds: number): Promise<void> {
     this.#announcer.stop();
     this.#joinAbort.abort();
+    this.#rejoiner.stop();
     const o = this.#o;
     const payload = departPayload(this.#served(), { addr: o.gossip.advertiseHost, timeoutSeconds });
     await departRound(o.gossip.serf, { payload, timeoutMs, clock: o.clock, log: o.log });
@@ -238,6 +267,7 @@ export class TaskRunner {
   async #finish(code: number, leave: boolean): Promise<void> {
     this.#announcer.stop();
     this.#joinAbort.abort();
+    this.#rejoiner.stop();
     const o = this.#o;
     if (leave) {
       const left = await withinMs(o.clock, LEAVE_BUDGET_MS, o.gossip.leave());
