@@ -67,7 +67,10 @@ export async function runTask(config: TaskConfig): Promise<number> {
       observeWorker(m, e);
       late.runner?.onWorkerEvent(e);
     });
-    runtime.serveMetrics(config.gossip.metricsAddr, () => workerHealth(m));
+    runtime.serveMetrics(config.gossip.metricsAddr, () => {
+      const worker = workerHealth(m);
+      return worker.ok && late.runner ? late.runner.registrationHealth() : worker;
+    });
   } catch (err) {
     log.error("task.start_failed", { error: err instanceof Error ? err.message : String(err) });
     await runtime?.close();
@@ -110,6 +113,7 @@ export async function runTask(config: TaskConfig): Promise<number> {
       metrics.announces.inc({ result: accepted ? "accepted" : "rejected" });
       if (accepted) metrics.announceDuration.observe(seconds);
     },
+    onRegistered: (n) => metrics.registered.set(n),
   });
   late.runner = runner;
   stop.signal.then((sig) => requestStop(sig));
@@ -142,7 +146,10 @@ function observeWorker(m: TaskMetrics, e: SupervisorEvent): void {
   }
 }
 
-/** `/healthz` for a task: its worker must be running and healthy. */
+/**
+ * `/healthz` for a task, first part: its worker must be running and healthy (then the runner's
+ * registration must hold, see `task/registration.ts`).
+ */
 function workerHealth(m: TaskMetrics): { ok: boolean; reason: string } {
   const healthy = m.healthy.value() === 1;
   return healthy

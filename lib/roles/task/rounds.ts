@@ -62,6 +62,8 @@ export async function announceRound(
     log: Logger;
     /** Each sidecar's answer, for metrics: accepted or rejected, seconds since the query. */
     onAnswer?: ((accepted: boolean, seconds: number) => void) | undefined;
+    /** A sidecar accepted. */
+    onAccepted?: ((sidecar: string) => void) | undefined;
     /** A sidecar refused, with its reason. */
     onRefused?: ((sidecar: string, reason: string) => void) | undefined;
     nowMs?: (() => number) | undefined;
@@ -80,6 +82,7 @@ export async function announceRound(
       o.onAnswer?.(a.accepted, ((o.nowMs?.() ?? 0) - sentMs) / 1000);
       if (a.accepted) {
         accepted++;
+        o.onAccepted?.(r.from);
         o.log.info("task.announce.accepted", {
           sidecar: r.from,
           state: o.state,

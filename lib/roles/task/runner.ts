@@ -9,7 +9,13 @@
 
 import type { Clock, Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
-import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
+import {
+  type Member,
+  MemberStatus,
+  type QueryCollector,
+  type QueryParams,
+  type SerfEvent,
+} from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
 import { WorkerExitedError } from "../../supervisor/mod.ts";
 import { Rejoiner } from "../rejoin.ts";
@@ -17,6 +23,8 @@ import { Announcer } from "./announcer.ts";
 import { joinWithRetry } from "./joiner.ts";
 import { LEAVE_BUDGET_MS, type TaskEffect, TaskLifecycle, type TaskState } from "./lifecycle.ts";
 import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
+import { Registration } from "./registration.ts";
+import type { HealthStatus } from "../../metrics/mod.ts";
 import { announceRound, departRound, rejoinReason, UNKNOWN_MEMBER_REASON } from "./rounds.ts";
 
 /** The gossip member the task runs (a `GossipRuntime` in production). */
@@ -61,6 +69,8 @@ export interface TaskRunnerOptions {
   readonly log: Logger;
   /** Each sidecar's answer to an announce (for metrics). */
   readonly onAnnounceAnswer?: (accepted: boolean, seconds: number) => void;
+  /** The number of sidecars that accepted the current announce changed (for metrics). */
+  readonly onRegistered?: (sidecars: number) => void;
 }
 
 /**
@@ -83,6 +93,7 @@ export class TaskRunner {
   readonly #lc: TaskLifecycle;
   readonly #announcer: Announcer;
   readonly #rejoiner: Rejoiner;
+  readonly #registration = new Registration();
   readonly #joinAbort = new AbortController();
   #exit!: (code: number) => void;
   readonly #exitCode = new Promise<number>((r) => (this.#exit = r));
@@ -98,6 +109,7 @@ export class TaskRunner {
           state,
           log: this.#o.log,
           onAnswer: this.#o.onAnnounceAnswer,
+          onAccepted: (sidecar) => this.#registered(() => this.#registration.accepted(sidecar)),
           onRefused: (sidecar, reason) => this.#onRefused(sidecar, reason),
           nowMs: () => this.#o.clock.nowMs(),
         });
@@ -166,8 +178,23 @@ export class TaskRunner {
     this.#apply(this.#lc.onWorkerExited(status));
   }
 
+  /**
+   * `/healthz`'s view of the registration: unhealthy until a sidecar accepted us, and when no
+   * sidecar has been alive for long (see `registration.ts`).
+   */
+  registrationHealth(): HealthStatus {
+    return this.#registration.health(this.#o.clock.nowMs());
+  }
+
+  #registered(change: () => void): void {
+    const before = this.#registration.count;
+    change();
+    if (this.#registration.count !== before) this.#o.onRegistered?.(this.#registration.count);
+  }
+
   /** A sidecar that does not know us cannot register us: join it directly, at once. */
   #onRefused(sidecar: string, reason: string): void {
+    this.#registered(() => this.#registration.refused(sidecar));
     if (!reason.includes(UNKNOWN_MEMBER_REASON)) return;
     const m = this.#o.gossip.serf.members().find((x) => x.name === sidecar);
     if (m === undefined) return;
@@ -175,6 +202,12 @@ export class TaskRunner {
   }
 
   #onSerfEvent(e: SerfEvent): void {
+    if (e.type !== "query" && e.type !== "user") {
+      const alive = this.#o.gossip.serf.members().filter((m) =>
+        m.status === MemberStatus.Alive && isSidecar(m)
+      ).map((m) => m.name);
+      this.#registered(() => this.#registration.sidecarsAlive(alive, this.#o.clock.nowMs()));
+    }
     if (e.type === "member-join" && e.members.some(isSidecar)) {
       this.#apply(this.#lc.onSidecarJoined());
     } else if (e.type === "member-leave" || e.type === "member-failed") {
@@ -211,6 +244,7 @@ export class TaskRunner {
     switch (e.type) {
       case "set-state":
         o.log.info("task.state", { state: e.state });
+        this.#registered(() => this.#registration.reset());
         try {
           o.gossip.serf.setTags(taskTags(o.tags, e.state));
         } catch (err) {
