@@ -57,7 +57,8 @@ export async function runTask(config: TaskConfig): Promise<number> {
       { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
       {
         logger: log,
-        onShutdown: (reason) => requestStop(`shutdown: ${reason}`),
+        // serf shut itself down: we lost a name conflict. Stop, and exit non-zero.
+        onShutdown: (reason) => late.runner?.fail(reason),
         onRpcLeave: () => requestStop("rpc leave"),
       },
     );

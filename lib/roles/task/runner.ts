@@ -21,7 +21,13 @@ import { WorkerExitedError } from "../../supervisor/mod.ts";
 import { Rejoiner } from "../rejoin.ts";
 import { Announcer } from "./announcer.ts";
 import { joinWithRetry } from "./joiner.ts";
-import { LEAVE_BUDGET_MS, type TaskEffect, TaskLifecycle, type TaskState } from "./lifecycle.ts";
+import {
+  FAILURE_EXIT_CODE,
+  LEAVE_BUDGET_MS,
+  type TaskEffect,
+  TaskLifecycle,
+  type TaskState,
+} from "./lifecycle.ts";
 import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
 import { Registration } from "./registration.ts";
 import type { HealthStatus } from "../../metrics/mod.ts";
@@ -94,6 +100,7 @@ export class TaskRunner {
   readonly #announcer: Announcer;
   readonly #rejoiner: Rejoiner;
   readonly #registration = new Registration();
+  #failed = false;
   readonly #joinAbort = new AbortController();
   #exit!: (code: number) => void;
   readonly #exitCode = new Promise<number>((r) => (this.#exit = r));
@@ -165,6 +172,16 @@ export class TaskRunner {
   requestStop(reason: string): void {
     this.#o.log.info("task.stopping", { reason, phase: this.#lc.phase });
     this.#apply(this.#lc.onStopRequested());
+  }
+
+  /**
+   * A fatal condition (we lost a name conflict: gossip is shut down): log it as an error, stop
+   * the worker, and exit non-zero whatever the worker's status.
+   */
+  fail(reason: string): void {
+    this.#failed = true;
+    this.#o.log.error("task.failed", { error: reason });
+    this.requestStop("failed");
   }
 
   /** The supervisor's events (health changes matter here; exit comes through `exited`). */
@@ -308,8 +325,9 @@ export class TaskRunner {
       if (!left) o.log.warn("task.leave.timeout", { budgetMs: LEAVE_BUDGET_MS });
     }
     await o.gossip.close().catch(() => {});
-    o.log.info("task.exit", { code });
-    this.#exit(code);
+    const status = this.#failed && code === 0 ? FAILURE_EXIT_CODE : code;
+    o.log.info("task.exit", { code: status });
+    this.#exit(status);
   }
 }
 
