@@ -43,7 +43,7 @@ export interface RejoinOptions {
   needed(): string | null;
   /** The addresses to join this time (`--join`, the SRV targets resolved again, a snapshot). */
   targets(): Promise<string[]>;
-  /** One join attempt; resolves to how many answered. */
+  /** One join attempt (also with no targets: a snapshot may know more); how many answered. */
   join(addrs: readonly string[]): Promise<number>;
   readonly clock: Clock;
   readonly prng: Prng;
@@ -118,7 +118,7 @@ export class Rejoiner {
       const targets = [...new Set([...extra, ...(await o.targets())])];
       this.#attempt++;
       o.log.info(o.event, { reason, attempt: this.#attempt, addrs: targets.join(",") });
-      contacted = targets.length === 0 ? 0 : await o.join(targets);
+      contacted = await o.join(targets);
     } catch (err) {
       o.log.warn(`${o.event}.failed`, { error: err instanceof Error ? err.message : String(err) });
     } finally {
