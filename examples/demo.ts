@@ -81,10 +81,13 @@ function freePort(host: string): number {
   throw new Error(`No free port on ${host}`);
 }
 
+/** One fresh gossip key for this demo's cluster, as `shoal keygen` would print it. */
+const GOSSIP_KEY = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+
 function start(name: string, args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   const child = new Deno.Command(DENO, {
     args: ["run", "-A", MAIN, ...args],
-    env: { SHOAL_LOG_LEVEL: "warn", SHOAL_LOG_FORMAT: "text", ...env },
+    env: { SHOAL_LOG_LEVEL: "warn", SHOAL_LOG_FORMAT: "text", SHOAL_ENCRYPT: GOSSIP_KEY, ...env },
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",

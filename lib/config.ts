@@ -32,6 +32,8 @@ export interface GossipConfig {
   readonly tags: ReadonlyMap<string, string>;
   /** Base64 encryption key, validated for length. */
   readonly encryptKey: string | null;
+  /** The operator asked to run without a key (`--insecure`); sidecar and task refuse otherwise. Absent: no. */
+  readonly insecure?: boolean;
   readonly rpcAddr: Endpoint | null;
   readonly rpcAuth: string | null;
   readonly snapshotDir: string | null;

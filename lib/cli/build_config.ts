@@ -88,6 +88,19 @@ function encryptKey(f: Flags): string | null {
   return key;
 }
 
+/**
+ * The sidecar and the task act on queries that move HAProxy traffic; without a key those queries
+ * can be forged by anyone who reaches the gossip port. They start unencrypted only when asked to.
+ */
+function requireEncryption(f: Flags, gossip: GossipConfig): GossipConfig {
+  if (gossip.encryptKey !== null || gossip.insecure) return gossip;
+  f.fail(
+    "refusing to start without gossip encryption: pass --encrypt <key> (from 'shoal keygen', " +
+      "the same key on every node) or --insecure (anyone who can reach the gossip port could " +
+      "then add or remove HAProxy servers)",
+  );
+}
+
 function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
   const node = f.string("node") ?? deps.hostname();
   if (!NODE_NAME.test(node)) {
@@ -107,6 +120,7 @@ function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
     join,
     tags: f.tags("tag"),
     encryptKey: encryptKey(f),
+    insecure: f.resolved.values.get("insecure") === true,
     rpcAddr: f.endpoint("rpc-addr"),
     rpcAuth: f.string("rpc-auth"),
     snapshotDir: f.string("snapshot-dir"),
@@ -163,7 +177,7 @@ export function sidecarConfig(
   return deepFreeze({
     role: "sidecar",
     log: logConfig(f),
-    gossip: gossipConfig(f, deps),
+    gossip: requireEncryption(f, gossipConfig(f, deps)),
     haproxySocket: f.string("haproxy-socket") ?? f.fail("--haproxy-socket must not be empty"),
     defaultBackend,
     backends,
@@ -185,7 +199,7 @@ export function taskConfig(
   deps: ConfigDeps,
 ): TaskConfig {
   const f = new Flags(r, "task");
-  const gossip = gossipConfig(f, deps);
+  const gossip = requireEncryption(f, gossipConfig(f, deps));
   const joinSrv = f.string("join-srv");
   if (gossip.join.length === 0 && joinSrv === null) {
     f.fail("missing required flag --join (or SHOAL_JOIN, or --join-srv)");

@@ -16,7 +16,14 @@ import {
   taskConfig,
 } from "./build_config.ts";
 import { envName, type FlagSpec, isRepeatable, resolveFlags } from "./flags.ts";
-import { GOSSIP_FLAGS, LOG_FLAGS, MEMBERS_FLAGS, SIDECAR_FLAGS, TASK_FLAGS } from "./specs.ts";
+import {
+  GOSSIP_FLAGS,
+  INSECURE_FLAG,
+  LOG_FLAGS,
+  MEMBERS_FLAGS,
+  SIDECAR_FLAGS,
+  TASK_FLAGS,
+} from "./specs.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./usage_error.ts";
 
 /** The outcome of parsing: run a role, or print something and exit. */
@@ -41,7 +48,7 @@ const SUBCOMMANDS: Readonly<Record<string, { summary: string; flags: readonly Fl
   sidecar: {
     summary:
       "Run beside HAProxy: register announced tasks as backend servers, drain and remove them",
-    flags: [...GOSSIP_FLAGS, ...SIDECAR_FLAGS, ...LOG_FLAGS],
+    flags: [...GOSSIP_FLAGS, INSECURE_FLAG, ...SIDECAR_FLAGS, ...LOG_FLAGS],
   },
   task: {
     summary:
@@ -51,6 +58,7 @@ const SUBCOMMANDS: Readonly<Record<string, { summary: string; flags: readonly Fl
       ...GOSSIP_FLAGS.map((f) =>
         f.name === "rpc-addr" ? { ...f, default: "", defaultText: "off" } : f
       ),
+      INSECURE_FLAG,
       ...TASK_FLAGS,
       ...LOG_FLAGS,
     ],
@@ -67,14 +75,25 @@ const SUBCOMMANDS: Readonly<Record<string, { summary: string; flags: readonly Fl
   version: { summary: "Print the version", flags: [] },
 };
 
+/** The flags `shoal <command>` accepts, as composed for its help and parser. */
+export function commandFlags(command: string): readonly FlagSpec[] {
+  const def = SUBCOMMANDS[command];
+  if (def === undefined) throw new Error(`bug: no shoal command ${JSON.stringify(command)}`);
+  return def.flags;
+}
+
 const EXAMPLES: Readonly<Record<string, string>> = {
   sidecar: `
 Examples:
+  export SHOAL_ENCRYPT=$(shoal keygen)   # the same key on every node
   shoal sidecar --haproxy-socket /run/haproxy/admin.sock --haproxy-backend web
-  shoal sidecar --join 10.0.0.5 -- haproxy -W -db -f /usr/local/etc/haproxy/haproxy.cfg`,
+  shoal sidecar --join 10.0.0.5 -- haproxy -W -db -f /usr/local/etc/haproxy/haproxy.cfg
+
+Gossip is encrypted: without --encrypt (SHOAL_ENCRYPT) the sidecar refuses to start unless
+--insecure is given.`,
   task: `
 Examples:
-  shoal task --join 10.0.0.5 -- python3 server.py
+  shoal task --join 10.0.0.5 --encrypt "$SHOAL_ENCRYPT" -- python3 server.py
   shoal task --join sidecar.internal --ready http:/healthz --backend api -- ./api --fd {fd}
 
 The worker gets the listening socket as fd 3 and SHOAL_PORT, SHOAL_ADDR, SHOAL_LISTENER_FD=3,

@@ -129,6 +129,19 @@ export const GOSSIP_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/**
+ * The opt-out from gossip encryption, on the roles that move HAProxy traffic (sidecar and task).
+ * Without a key, anyone who can reach the gossip port can forge the queries that add, replace and
+ * remove servers, so running unencrypted is something the operator must ask for.
+ */
+export const INSECURE_FLAG: FlagSpec = {
+  name: "insecure",
+  kind: "bool",
+  default: "false",
+  help:
+    "run without --encrypt: anyone who can reach the gossip port can then add or remove servers",
+};
+
 /** Flags only the sidecar has. */
 export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   {

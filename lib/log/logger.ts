@@ -2,8 +2,8 @@
  * The logger interface every layer of shoal logs through.
  *
  * Events have stable dotted names (`member.failed`, `haproxy.server.added`) and structured fields
- * (`node`, `backend`, `addr`). The composition root builds the real implementation on
- * `@logtape/logtape` (see `./logtape.ts`); libraries and tests take any {@linkcode Logger}.
+ * (`node`, `backend`, `addr`). The composition root builds the real implementation (JSON or text
+ * lines, `./line_logger.ts`); libraries and tests take any {@linkcode Logger}.
  *
  * @module
  */

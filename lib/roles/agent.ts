@@ -7,7 +7,7 @@
  */
 
 import type { AgentConfig } from "../config.ts";
-import { createLogger } from "../log/logtape.ts";
+import { createLogger } from "../log/line_logger.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
 import { stopSignals } from "./signals.ts";
 

@@ -191,6 +191,12 @@ export class GossipRuntime {
         rpc: rpc ? `${rpc.addr.hostname}:${rpc.addr.port}` : "off",
         profile: cfg.profile,
       });
+      if (keyring === undefined && cfg.insecure === true) {
+        log.warn("gossip.insecure", {
+          reason: "--insecure: without --encrypt, anyone who can reach the gossip port can " +
+            "forge the queries that add and remove HAProxy servers",
+        });
+      }
       return new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
     } catch (err) {
       await snapshot?.close();

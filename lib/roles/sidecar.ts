@@ -21,7 +21,7 @@ import { BackendCheckError } from "../haproxy/errors.ts";
 import type { RuntimeClient } from "../haproxy/client.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
 import type { Logger } from "../log/logger.ts";
-import { createLogger } from "../log/logtape.ts";
+import { createLogger } from "../log/line_logger.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";

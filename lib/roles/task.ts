@@ -13,7 +13,7 @@
 import { systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
-import { createLogger } from "../log/logtape.ts";
+import { createLogger } from "../log/line_logger.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
@@ -30,7 +30,9 @@ import { TaskRunner, taskTags } from "./task/runner.ts";
  * ```ts ignore
  * import { runTask } from "./task.ts";
  * import { parseCommandLine } from "../cli/program.ts";
- * const parsed = parseCommandLine(["task", "--join", "10.0.0.2", "--", "python3", "app.py"], {
+ * const key = Deno.env.get("SHOAL_ENCRYPT") ?? "";
+ * const argv = ["task", "--join", "10.0.0.2", "--encrypt", key, "--", "python3", "app.py"];
+ * const parsed = parseCommandLine(argv, {
  *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(), version: "dev",
  * });
  * if (parsed.kind === "run" && parsed.config.role === "task") {

@@ -6,16 +6,15 @@
  */
 
 import { envName, type FlagSpec } from "../../lib/cli/flags.ts";
-import { parseCommandLine, type ParseResult } from "../../lib/cli/program.ts";
-import { GOSSIP_FLAGS, LOG_FLAGS, SIDECAR_FLAGS, TASK_FLAGS } from "../../lib/cli/specs.ts";
+import { commandFlags, parseCommandLine, type ParseResult } from "../../lib/cli/program.ts";
 
 /** The repository's `examples/` directory. */
 export const EXAMPLES_DIR = new URL("../../examples/", import.meta.url).pathname;
 
-/** The flags of the long-running commands, composed as `lib/cli/program.ts` composes them. */
+/** The flags of the long-running commands, as `lib/cli/program.ts` composes them. */
 export const COMMAND_FLAGS: Readonly<Record<"sidecar" | "task", readonly FlagSpec[]>> = {
-  sidecar: [...GOSSIP_FLAGS, ...SIDECAR_FLAGS, ...LOG_FLAGS],
-  task: [...GOSSIP_FLAGS, ...TASK_FLAGS, ...LOG_FLAGS],
+  sidecar: commandFlags("sidecar"),
+  task: commandFlags("task"),
 };
 
 /** The `SHOAL_*` variables a command reads. */

@@ -34,7 +34,8 @@ export interface ShoalProcess {
 export function startShoal(args: string[], env: Record<string, string> = {}): ShoalProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
-    env: { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", ...env },
+    // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
+    env: { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

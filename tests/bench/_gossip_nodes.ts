@@ -230,6 +230,13 @@ export class GossipCluster {
     await this.awaitAlive(deadlineMs);
   }
 
+  /** Starts `n` more nodes joining the observer, then waits until it lists them all alive. */
+  async grow(n: number, deadlineMs: number): Promise<void> {
+    const obs = this.observer;
+    for (let i = 0; i < n; i++) this.spawnNode(undefined, `${obs.addr}:${obs.port}`);
+    await this.awaitAlive(deadlineMs);
+  }
+
   /** Kills every process this cluster started. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.kill()));

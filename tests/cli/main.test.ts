@@ -36,3 +36,14 @@ Deno.test("shoal binary: SHOAL_* errors name the variable; help and version exit
   equal(key.code, 0);
   equal(atob(key.stdout.trim()).length, 32);
 });
+
+Deno.test("shoal binary: sidecar and task refuse to start unencrypted unless --insecure", async () => {
+  // the environment is cleared, so no SHOAL_ENCRYPT or SHOAL_INSECURE reaches the child
+  for (const args of [["sidecar"], ["task", "--join", "127.0.0.1", "--", "true"]]) {
+    const r = await shoal(args);
+    equal(r.code, 2, r.stderr);
+    equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    ok(r.stderr.includes("--encrypt") && r.stderr.includes("--insecure"), r.stderr);
+    ok(r.stderr.includes("add or remove HAProxy servers"), "says why");
+  }
+});

@@ -1,18 +1,13 @@
 import { deepStrictEqual, equal, notDeepStrictEqual, ok } from "node:assert/strict";
 import { envName, type FlagSpec } from "../../lib/cli/flags.ts";
-import { parseCommandLine, type ParseResult } from "../../lib/cli/program.ts";
-import {
-  GOSSIP_FLAGS,
-  LOG_FLAGS,
-  MEMBERS_FLAGS,
-  SIDECAR_FLAGS,
-  TASK_FLAGS,
-} from "../../lib/cli/specs.ts";
-import type { Config } from "../../lib/config.ts";
+import { commandFlags, parseCommandLine, type ParseResult } from "../../lib/cli/program.ts";
+import type { Config, GossipConfig } from "../../lib/config.ts";
 
+/** Parses as `shoal` would, with `SHOAL_INSECURE=1` unless `env` says otherwise. */
 function parse(args: string[], env: Record<string, string> = {}): ParseResult {
+  const vars: Record<string, string> = { SHOAL_INSECURE: "1", ...env };
   return parseCommandLine(args, {
-    env: (name) => env[name],
+    env: (name) => vars[name] || undefined,
     hostname: () => "host-1",
     version: "9.9.9",
   });
@@ -22,6 +17,11 @@ function config(args: string[], env: Record<string, string> = {}): Config {
   const r = parse(args, env);
   if (r.kind !== "run") throw new Error(`expected a config, got exit ${r.code}: ${r.stderr}`);
   return r.config;
+}
+
+function gossipOf(c: Config): GossipConfig {
+  if (!("gossip" in c)) throw new Error(`${c.role} has no gossip config`);
+  return c.gossip;
 }
 
 function usage(args: string[], env: Record<string, string> = {}): string {
@@ -72,24 +72,33 @@ function sample(spec: FlagSpec): string {
 }
 
 const COMMANDS: [string, readonly FlagSpec[], string[]][] = [
-  ["agent", [...GOSSIP_FLAGS, ...LOG_FLAGS], []],
-  ["sidecar", [...GOSSIP_FLAGS, ...SIDECAR_FLAGS, ...LOG_FLAGS], []],
-  ["task", [...GOSSIP_FLAGS, ...TASK_FLAGS, ...LOG_FLAGS], ["--join", "10.0.0.1"]],
-  ["members", MEMBERS_FLAGS, []],
+  ["agent", commandFlags("agent"), []],
+  ["sidecar", commandFlags("sidecar"), []],
+  ["task", commandFlags("task"), ["--join", "10.0.0.1"]],
+  ["members", commandFlags("members"), []],
 ];
 
 Deno.test("parseCommandLine() reads every flag from its SHOAL_* variable exactly as from the flag", () => {
   let checked = 0;
   for (const [command, specs, base] of COMMANDS) {
     const rest = command === "task" ? ["--", "python3", "w.py"] : [];
-    const baseline = config([command, ...base, ...rest]);
+    // sidecar and task start only with a key (or --insecure): the baseline has one
+    const keyed = command === "sidecar" || command === "task";
+    const key = keyed ? ["--encrypt", btoa("e".repeat(16))] : [];
+    const baseline = config([command, ...base, ...key, ...rest], { SHOAL_INSECURE: "" });
     for (const spec of specs) {
       if (spec.name === "join" && command === "task") continue; // required: in the baseline
       if (spec.name === "worker") continue; // exclusive with `--`; covered below
       const value = sample(spec);
       const flagArgs = spec.kind === "bool" ? [`--${spec.name}`] : [`--${spec.name}`, value];
-      const fromFlag = config([command, ...base, ...flagArgs, ...rest]);
-      const fromEnv = config([command, ...base, ...rest], { [envName(spec.name)]: value });
+      const secure = spec.name === "encrypt" ? [] : key;
+      const fromFlag = config([command, ...base, ...secure, ...flagArgs, ...rest], {
+        SHOAL_INSECURE: "",
+      });
+      const fromEnv = config([command, ...base, ...secure, ...rest], {
+        SHOAL_INSECURE: "",
+        [envName(spec.name)]: value,
+      });
       deepStrictEqual(fromEnv, fromFlag, `${command} ${envName(spec.name)}`);
       notDeepStrictEqual(fromFlag, baseline, `${command} --${spec.name} changes the config`);
       checked++;
@@ -180,6 +189,26 @@ Deno.test("parseCommandLine() reports usage errors in one line naming the flag, 
   for (const line of [usage(["task", "--jion", "x"]), usage(["frobnicate"])]) {
     ok(line.includes("--help"), "a --help hint");
   }
+});
+
+Deno.test("parseCommandLine() starts sidecar and task only with a key or --insecure", () => {
+  const none = { SHOAL_INSECURE: "" };
+  const commands = [
+    (...flags: string[]) => ["sidecar", ...flags],
+    (...flags: string[]) => ["task", "--join", "h", ...flags, "--", "w"],
+  ];
+  for (const args of commands) {
+    const line = usage(args(), none);
+    ok(line.includes("refusing to start without gossip encryption"), line);
+    ok(line.includes("--encrypt") && line.includes("--insecure"), line);
+    const keyed = gossipOf(config(args("--encrypt", btoa("k".repeat(32))), none));
+    ok(keyed.encryptKey !== null && keyed.insecure !== true);
+    const flag = gossipOf(config(args("--insecure"), none));
+    ok(flag.insecure === true && flag.encryptKey === null);
+    equal(gossipOf(config(args(), { SHOAL_INSECURE: "true" })).insecure, true);
+  }
+  // a plain agent is a serf-style debugging member: no key needed, as with serf agent
+  equal(gossipOf(config(["agent"], none)).encryptKey, null);
 });
 
 Deno.test("parseCommandLine() prints help on stdout with exit 0", () => {

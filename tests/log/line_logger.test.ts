@@ -1,5 +1,5 @@
 import { equal, ok } from "node:assert/strict";
-import { createLogger } from "../../lib/log/logtape.ts";
+import { createLogger } from "../../lib/log/line_logger.ts";
 
 function capture(isTerminal: boolean) {
   const chunks: string[] = [];

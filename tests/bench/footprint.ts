@@ -1,0 +1,143 @@
+/**
+ * Footprint benchmark (not a test): what `shoal task` and `shoal sidecar` cost next to the bare
+ * Deno runtime and to a serf agent in the same cluster.
+ *
+ *   deno task bench:footprint [members=100] [idle_s=60]
+ *
+ * 1. The floor: a bare Deno process with one UDP socket and a timer (`_floor.ts`).
+ * 2. A cluster on loopback: `shoal sidecar` supervising a real HAProxy, one `shoal task` (the
+ *    demo worker under it) and one `serf agent`, all joined. After a settling period, the idle
+ *    CPU of each over `idle_s` seconds, and RSS split into anonymous and file-backed pages.
+ * 3. The same sidecar after `members` more real serf agents join (their own cluster, merged into
+ *    the sidecar's with `serf join`): RSS and idle CPU against a serf agent's.
+ *
+ * Only the shoal processes themselves are measured, never their children (HAProxy, the worker).
+ * Prints a markdown table for BENCHMARKS.md. Addresses: 127.93.x.y.
+ *
+ * @module
+ */
+
+import { Cluster, freePortOn, gossipAddr, writeHaproxyConfig } from "../_support/cluster_e2e.ts";
+import { waitFor } from "../_support/serf_agent.ts";
+import { serfCli } from "../_support/serf_cli.ts";
+import { GossipCluster, members, procUsage } from "./_gossip_nodes.ts";
+
+const MEMBERS = Number(Deno.args[0] ?? 100);
+const IDLE_S = Number(Deno.args[1] ?? 60);
+const HOST = "127.93.0.1";
+const SETTLE_MS = 5_000;
+const FLOOR = new URL("./_floor.ts", import.meta.url).pathname;
+
+/** Resident memory of a process from `/proc/<pid>/status`, in MB. */
+interface Memory {
+  readonly rss: number;
+  readonly anon: number;
+  readonly file: number;
+}
+
+async function memory(pid: number): Promise<Memory> {
+  const text = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = (key: string) => Number(text.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
+  return { rss: kb("VmRSS") / 1024, anon: kb("RssAnon") / 1024, file: kb("RssFile") / 1024 };
+}
+
+/** CPU seconds each process used over `seconds` of idling, scaled to one minute. */
+async function idleCpu(pids: readonly number[], seconds: number): Promise<number[]> {
+  const before = await Promise.all(pids.map(procUsage));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const after = await Promise.all(pids.map(procUsage));
+  return pids.map((pid, i) => {
+    const a = before[i], b = after[i];
+    if (!a || !b) throw new Error(`process ${pid} exited while idling`);
+    return (b.cpuMs - a.cpuMs) / 1000 * (60 / seconds);
+  });
+}
+
+async function floor(): Promise<Memory> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-net", FLOOR],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read(); // "floor.ready"
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const m = await memory(child.pid);
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel();
+  return m;
+}
+
+function row(name: string, m: Memory, floorRss: number, cpu?: number, ref?: number): string {
+  const cells = [
+    name,
+    m.rss.toFixed(1),
+    `${m.rss >= floorRss ? "+" : "−"}${Math.abs(m.rss - floorRss).toFixed(1)}`,
+    m.anon.toFixed(1),
+    m.file.toFixed(1),
+    cpu === undefined ? "" : cpu.toFixed(3),
+    cpu === undefined || ref === undefined ? "" : `${(cpu / ref).toFixed(2)}×`,
+  ];
+  return `| ${cells.join(" | ")} |`;
+}
+
+async function main(): Promise<void> {
+  const lines = [
+    `members=${MEMBERS} idle=${IDLE_S}s, deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
+    "",
+    "| process | RSS MB | over floor | RssAnon MB | RssFile MB | CPU s / idle min | vs serf |",
+    "| ------- | -----: | ---------: | ---------: | ---------: | ---------------: | ------: |",
+  ];
+  const f = await floor();
+  lines.push(row("bare Deno (UDP socket + timer)", f, f.rss));
+
+  const cluster = new Cluster();
+  const swarm = new GossipCluster("serf", "127.93.1");
+  const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
+  try {
+    const sidecar = await cluster.sidecar({ name: "sidecar", host: HOST, files, extra: [] });
+    const join = await gossipAddr(sidecar);
+    const task = await cluster.task({ name: "task-1", host: "127.93.0.2", join: [join] });
+    await swarm.start(1, 20_000); // the reference serf agent (and the swarm's observer)
+    const joined = await serfCli("join", swarm.rpcAddr, [join], 10_000);
+    if (joined.code !== 0) throw new Error(`serf join ${join}: ${joined.stdout}${joined.stderr}`);
+    const serf = swarm.observer;
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const [taskCpu, sidecarCpu, serfCpu] = await idleCpu([task.pid, sidecar.pid, serf.pid], IDLE_S);
+    lines.push(
+      row("shoal task (idle, 3 members)", await memory(task.pid), f.rss, taskCpu, serfCpu),
+    );
+    lines.push(
+      row("shoal sidecar (3 members)", await memory(sidecar.pid), f.rss, sidecarCpu, serfCpu),
+    );
+    lines.push(row("serf agent (3 members)", await memory(serf.pid), f.rss, serfCpu, serfCpu));
+
+    if (MEMBERS > 0) {
+      await swarm.grow(MEMBERS, 120_000);
+      const want = MEMBERS + 3;
+      await waitFor(
+        `the serf observer lists ${want} members alive`,
+        async () => {
+          const alive = (await members(swarm.rpcAddr)).filter((m) => m.status === "alive");
+          return alive.length >= want;
+        },
+        120_000,
+        500,
+      );
+      await new Promise((r) => setTimeout(r, 2 * SETTLE_MS));
+      const [sc, sf] = await idleCpu([sidecar.pid, serf.pid], IDLE_S);
+      const n = `${want} members`;
+      lines.push(row(`shoal sidecar (${n})`, await memory(sidecar.pid), f.rss, sc, sf));
+      lines.push(row(`shoal task (${n})`, await memory(task.pid), f.rss));
+      lines.push(row(`serf agent (${n})`, await memory(serf.pid), f.rss, sf, sf));
+    }
+  } finally {
+    await swarm.stop();
+    await cluster.stop();
+  }
+  console.log(lines.join("\n"));
+}
+
+await main();
