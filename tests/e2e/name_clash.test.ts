@@ -58,11 +58,6 @@ Deno.test("e2e: a newcomer reusing a live task's name never displaces it and exi
     // A moment for anything the newcomer caused to reach HAProxy.
     await new Promise((r) => setTimeout(r, 2_000));
     await watch.stop();
-    if (Deno.env.get("DBG")) {
-      for (const l of sidecar.logs()) {
-        if (/announce|source|depart|conflict/.test(String(l.event))) console.log(JSON.stringify(l));
-      }
-    }
     deepStrictEqual(watch.gaps, [], "the original's server left rotation");
     equal(
       sidecar.logs().filter((l) =>

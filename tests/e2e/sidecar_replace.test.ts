@@ -62,11 +62,6 @@ async function scenario(
     // Past the orphan grace: nothing was removed, every server stayed UP.
     await new Promise((r) => setTimeout(r, 5_000)); // the grace (4 s) and one more second
     await watch.stop();
-    if (Deno.env.get("DBG")) {
-      for (const l of second.logs()) {
-        if (!String(l.event).startsWith("haproxy")) console.log(JSON.stringify(l));
-      }
-    }
     equal(second.logs().filter((l) => l.event === "sidecar.orphan.removed").length, 0);
     equal(second.logs().filter((l) => l.event === "haproxy.server.delete").length, 0);
     deepStrictEqual(watch.gaps, [], "a healthy server left rotation during the replacement");
