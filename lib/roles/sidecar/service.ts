@@ -1,7 +1,10 @@
 /**
  * The sidecar's event shell: turns serf events (announce and depart queries, member events) and
  * solicit answers into registry changes, and pushes the registry's desired servers to the HAProxy
- * reconciler after every change. Timers: the periodic solicit and the orphan grace deadline.
+ * reconciler after every change. Queries pass {@linkcode QueryIntake} first (source check,
+ * unknown senders). Timers: the periodic solicit and the orphan grace deadline, which waits until
+ * the sidecar has converged (a solicit round completed while another member was alive) so a
+ * restarted sidecar never removes servers of tasks that simply have not reached it yet.
  *
  * @module
  */
@@ -13,21 +16,12 @@ import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
 import { QUERY } from "../../proto.ts";
 import { SerfError } from "../../serf/errors.ts";
-import type { QueryEvent, SerfEvent } from "../../serf/events.ts";
+import type { SerfEvent } from "../../serf/events.ts";
 import { type Member, MemberStatus } from "../../serf/members.ts";
 import type { Serf } from "../../serf/serf.ts";
 import { adoptedServers } from "./adopt.ts";
-import {
-  type AnnounceOutcome,
-  cut,
-  encodeVerdict,
-  handleAnnounce,
-  memberView,
-  REASON_LENGTH_MAX,
-  sourceMismatch,
-} from "./announce.ts";
-import { encodeDepartAnswer } from "./depart.ts";
-import { joinHostPort } from "../../serf/addr.ts";
+import { type AnnounceOutcome, handleAnnounce, memberView } from "./announce.ts";
+import { QueryIntake } from "./intake.ts";
 import { DrainWatch } from "./drain_watch.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import { applyMemberEvent, type MemberChange } from "./member_events.ts";
@@ -63,14 +57,6 @@ function isTask(m: Member): boolean {
 }
 /** Delays of the extra passes after HAProxy is told to reload: the new worker starts empty. */
 const RELOAD_PASS_DELAYS_MS = [100, 300, 700, 1500, 3000];
-/** Longest wait for the sender of an announce to become a known, alive member. */
-const UNKNOWN_SENDER_WAIT_MS = 2000;
-/** How often a waiting announce looks again. */
-const UNKNOWN_SENDER_POLL_MS = 50;
-/** The answer must still reach the task before its query's deadline. */
-const UNKNOWN_SENDER_MARGIN_MS = 500;
-/** Most joins of unknown announcers at once (each is one push/pull; announces come from anyone). */
-const LEARN_JOINS_MAX = 4;
 /** After member events while converging, the solicit that completes convergence waits this long. */
 const CONVERGE_SOLICIT_DELAY_MS = 250;
 /**
@@ -90,8 +76,7 @@ export class SidecarService {
   readonly #o: SidecarServiceOptions;
   readonly #drains: DrainWatch;
   readonly #timers = new Set<TimerId>();
-  /** Announces from a sender not known yet, and when they first arrived. */
-  readonly #announceSeenMs = new Map<QueryEvent, number>();
+  readonly #intake: QueryIntake;
   #unsubscribe: (() => void) | undefined;
   #applyEnabled = false;
   #stopped = false;
@@ -102,12 +87,19 @@ export class SidecarService {
   #converged = false;
   #startedMs: number;
   #convergeTimer: TimerId | undefined;
-  /** Gossip addresses being joined to learn an announcer. */
-  readonly #learning = new Set<string>();
 
   constructor(options: SidecarServiceOptions) {
     this.#o = options;
     this.#startedMs = options.clock.nowMs();
+    this.#intake = new QueryIntake({
+      serf: options.serf,
+      clock: options.clock,
+      log: options.log,
+      register: (node, payload) => this.#register(node, payload, "announce"),
+      depart: (e) => this.#drains.onDepart(e),
+      ...(options.meter === undefined ? {} : { meter: options.meter }),
+      ...(options.join === undefined ? {} : { join: options.join }),
+    });
     this.#drains = new DrainWatch({
       registry: options.registry,
       reconciler: options.reconciler,
@@ -223,14 +215,15 @@ export class SidecarService {
       if (id !== undefined) clock.clearTimer(id);
     }
     this.#timers.clear();
+    this.#intake.stop();
     await this.#drains.stop();
   }
 
   #onEvent(e: SerfEvent): void {
     if (this.#stopped) return;
     if (e.type === "query") {
-      if (e.name === QUERY.announce) this.#onAnnounce(e);
-      else if (e.name === QUERY.depart) this.#onDepart(e);
+      if (e.name === QUERY.announce) this.#intake.announce(e);
+      else if (e.name === QUERY.depart) this.#intake.depart(e);
       return;
     }
     if (e.type === "user") return;
@@ -241,78 +234,6 @@ export class SidecarService {
       this.#o.log.info(MEMBER_EVENT_NAMES[c.action], { node: c.node, servers: c.keys.join(",") });
     }
     if (changes.length > 0) this.#changed();
-  }
-
-  #onAnnounce(e: QueryEvent): void {
-    // A query can outrun the gossip that introduces its sender (queries to a few sidecars are
-    // also sent directly), and a restarted sidecar may not know its tasks yet: learn the sender
-    // (join the address it queries from), and give it a moment to become known before judging.
-    const { serf, clock } = this.#o;
-    const member = serf.members().find((m) => m.name === e.sourceNode);
-    const known = member?.status === MemberStatus.Alive;
-    const firstSeen = !this.#announceSeenMs.has(e);
-    if (firstSeen) this.#announceSeenMs.set(e, clock.nowMs());
-    const waitedMs = clock.nowMs() - this.#announceSeenMs.get(e)!;
-    const leftMs = e.deadlineMs - clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
-    if (!known && firstSeen) this.#learn(e);
-    if (!known && !this.#stopped && waitedMs < UNKNOWN_SENDER_WAIT_MS && leftMs > 0) {
-      const id = clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
-        this.#timers.delete(id);
-        if (!this.#stopped) this.#onAnnounce(e);
-      });
-      this.#timers.add(id);
-      return;
-    }
-    this.#announceSeenMs.delete(e);
-    const mismatch = sourceMismatch(member, e);
-    const out = mismatch === null
-      ? this.#register(e.sourceNode, e.payload, "announce")
-      : this.#refuseSource(e, "announce", mismatch);
-    try {
-      e.respond(out.response);
-    } catch (err) {
-      if (!(err instanceof SerfError)) throw err;
-      this.#o.log.warn("sidecar.announce.respond_failed", {
-        node: e.sourceNode,
-        error: err.message,
-      });
-    }
-  }
-
-  /** A depart is acted on only when it comes from the gossip address of the member it names. */
-  #onDepart(e: QueryEvent): void {
-    const member = this.#o.serf.members().find((m) => m.name === e.sourceNode);
-    const mismatch = member === undefined
-      ? `${e.sourceNode} is not a known cluster member`
-      : sourceMismatch(member, e);
-    if (mismatch === null) return this.#drains.onDepart(e);
-    this.#refuseSource(e, "depart", mismatch);
-    try {
-      e.respond(encodeDepartAnswer({ accepted: false, reason: cut(mismatch, REASON_LENGTH_MAX) }));
-    } catch (err) {
-      if (!(err instanceof SerfError)) throw err;
-    }
-  }
-
-  /** Logs and counts a query refused for its source; returns the announce refusal to send. */
-  #refuseSource(e: QueryEvent, via: string, reason: string): AnnounceOutcome {
-    const addr = joinHostPort(e.sourceAddr.host, e.sourceAddr.port);
-    this.#o.log.warn("sidecar.query.source_refused", { via, node: e.sourceNode, addr, reason });
-    this.#o.meter?.query(via === "depart" ? "depart" : "announce", "rejected", 0);
-    const verdict = { accepted: false as const, reason };
-    return { verdict, request: undefined, host: undefined, response: encodeVerdict(verdict) };
-  }
-
-  /** Joins the address an unknown announcer queried from (bounded; one join per address). */
-  #learn(e: QueryEvent): void {
-    const join = this.#o.join;
-    const { host, port } = e.sourceAddr;
-    if (join === undefined || host === "" || port < 1) return;
-    const addr = joinHostPort(host, port);
-    if (this.#learning.has(addr) || this.#learning.size >= LEARN_JOINS_MAX) return;
-    this.#learning.add(addr);
-    this.#o.log.info("sidecar.announce.learning", { node: e.sourceNode, addr });
-    join(addr).catch(() => 0).finally(() => this.#learning.delete(addr));
   }
 
   #alivePeers(): number {
