@@ -36,20 +36,6 @@ export function aliveSidecars(serf: QuerySender): number {
   ).length;
 }
 
-/** The refusal of a sidecar that does not know us (the registry's wording). */
-export const UNKNOWN_MEMBER_REASON = "not a known cluster member";
-
-/**
- * Why a task must rejoin now, or null: it has no alive sidecar (one was replaced, or it never
- * found one), or no alive peer at all.
- */
-export function rejoinReason(members: readonly Member[], localName: string): string | null {
-  const alive = members.filter((m) => m.status === MemberStatus.Alive && m.name !== localName);
-  if (alive.length === 0) return "no alive peer";
-  if (!alive.some((m) => m.tags.get("role") === "sidecar")) return "no alive sidecar";
-  return null;
-}
-
 /**
  * Sends `announce` with `payload` and logs `task.announce.accepted` / `task.announce.refused` per
  * sidecar. Throws what `serf.query` throws (size limit, shut down).

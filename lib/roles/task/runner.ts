@@ -9,16 +9,9 @@
 
 import type { Clock, Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
-import {
-  type Member,
-  MemberStatus,
-  type QueryCollector,
-  type QueryParams,
-  type SerfEvent,
-} from "../../serf/mod.ts";
+import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
 import { WorkerExitedError } from "../../supervisor/mod.ts";
-import { Rejoiner } from "../rejoin.ts";
 import { Announcer } from "./announcer.ts";
 import { joinWithRetry } from "./joiner.ts";
 import {
@@ -29,9 +22,9 @@ import {
   type TaskState,
 } from "./lifecycle.ts";
 import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
-import { Registration } from "./registration.ts";
+import { isSidecar, TaskMembership } from "./membership.ts";
 import type { HealthStatus } from "../../metrics/mod.ts";
-import { announceRound, departRound, rejoinReason, UNKNOWN_MEMBER_REASON } from "./rounds.ts";
+import { announceRound, departRound } from "./rounds.ts";
 
 /** The gossip member the task runs (a `GossipRuntime` in production). */
 export interface TaskGossip {
@@ -98,8 +91,7 @@ export class TaskRunner {
   readonly #o: TaskRunnerOptions;
   readonly #lc: TaskLifecycle;
   readonly #announcer: Announcer;
-  readonly #rejoiner: Rejoiner;
-  readonly #registration = new Registration();
+  readonly #membership: TaskMembership;
   #failed = false;
   readonly #joinAbort = new AbortController();
   #exit!: (code: number) => void;
@@ -116,8 +108,8 @@ export class TaskRunner {
           state,
           log: this.#o.log,
           onAnswer: this.#o.onAnnounceAnswer,
-          onAccepted: (sidecar) => this.#registered(() => this.#registration.accepted(sidecar)),
-          onRefused: (sidecar, reason) => this.#onRefused(sidecar, reason),
+          onAccepted: (sidecar) => this.#membership.accepted(sidecar),
+          onRefused: (sidecar, reason) => this.#membership.refused(sidecar, reason),
           nowMs: () => this.#o.clock.nowMs(),
         });
       },
@@ -125,14 +117,15 @@ export class TaskRunner {
       prng: options.prng,
       log: options.log,
     });
-    this.#rejoiner = new Rejoiner({
-      needed: () => rejoinReason(this.#o.gossip.serf.members(), this.#o.gossip.localName),
-      targets: () => this.#o.joinTargets(),
+    this.#membership = new TaskMembership({
+      members: () => this.#o.gossip.serf.members(),
+      localName: options.gossip.localName,
+      joinTargets: () => this.#o.joinTargets(),
       join: (addrs) => this.#o.gossip.join(addrs),
       clock: options.clock,
       prng: options.prng,
       log: options.log,
-      event: "task.rejoin",
+      onRegistered: options.onRegistered,
     });
   }
 
@@ -200,35 +193,13 @@ export class TaskRunner {
    * sidecar has been alive for long (see `registration.ts`).
    */
   registrationHealth(): HealthStatus {
-    return this.#registration.health(this.#o.clock.nowMs());
-  }
-
-  #registered(change: () => void): void {
-    const before = this.#registration.count;
-    change();
-    if (this.#registration.count !== before) this.#o.onRegistered?.(this.#registration.count);
-  }
-
-  /** A sidecar that does not know us cannot register us: join it directly, at once. */
-  #onRefused(sidecar: string, reason: string): void {
-    this.#registered(() => this.#registration.refused(sidecar));
-    if (!reason.includes(UNKNOWN_MEMBER_REASON)) return;
-    const m = this.#o.gossip.serf.members().find((x) => x.name === sidecar);
-    if (m === undefined) return;
-    this.#rejoiner.poke([m.host.includes(":") ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`]);
+    return this.#membership.health();
   }
 
   #onSerfEvent(e: SerfEvent): void {
-    if (e.type !== "query" && e.type !== "user") {
-      const alive = this.#o.gossip.serf.members().filter((m) =>
-        m.status === MemberStatus.Alive && isSidecar(m)
-      ).map((m) => m.name);
-      this.#registered(() => this.#registration.sidecarsAlive(alive, this.#o.clock.nowMs()));
-    }
+    this.#membership.onEvent(e);
     if (e.type === "member-join" && e.members.some(isSidecar)) {
       this.#apply(this.#lc.onSidecarJoined());
-    } else if (e.type === "member-leave" || e.type === "member-failed") {
-      this.#rejoiner.poke();
     } else if (e.type === "query" && e.name === "solicit") {
       const port = this.#o.worker.address?.port;
       if (port === undefined) return;
@@ -261,7 +232,7 @@ export class TaskRunner {
     switch (e.type) {
       case "set-state":
         o.log.info("task.state", { state: e.state });
-        this.#registered(() => this.#registration.reset());
+        this.#membership.announcing();
         try {
           o.gossip.serf.setTags(taskTags(o.tags, e.state));
         } catch (err) {
@@ -300,7 +271,7 @@ export class TaskRunner {
       signal: this.#joinAbort.signal,
     }).then(
       // Joined: from now on, losing every sidecar (or every peer) means joining again.
-      () => this.#joinAbort.signal.aborted || this.#rejoiner.start(),
+      () => this.#joinAbort.signal.aborted || this.#membership.startRejoining(),
       (err) => o.log.error("task.join.failed", { error: String(err) }),
     );
   }
@@ -308,7 +279,7 @@ export class TaskRunner {
   async #depart(timeoutMs: number, timeoutSeconds: number): Promise<void> {
     this.#announcer.stop();
     this.#joinAbort.abort();
-    this.#rejoiner.stop();
+    this.#membership.stop();
     const o = this.#o;
     const payload = departPayload(this.#served(), { addr: o.gossip.advertiseHost, timeoutSeconds });
     await departRound(o.gossip.serf, { payload, timeoutMs, clock: o.clock, log: o.log });
@@ -318,7 +289,7 @@ export class TaskRunner {
   async #finish(code: number, leave: boolean): Promise<void> {
     this.#announcer.stop();
     this.#joinAbort.abort();
-    this.#rejoiner.stop();
+    this.#membership.stop();
     const o = this.#o;
     if (leave) {
       const left = await withinMs(o.clock, LEAVE_BUDGET_MS, o.gossip.leave());
@@ -329,10 +300,6 @@ export class TaskRunner {
     o.log.info("task.exit", { code: status });
     this.#exit(status);
   }
-}
-
-function isSidecar(m: Member): boolean {
-  return m.tags.get("role") === "sidecar";
 }
 
 /** True when `p` settled within `ms`. */
