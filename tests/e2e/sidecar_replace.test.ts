@@ -5,6 +5,9 @@
  * sidecar learning an unknown announcer) can bring them back before the grace ends, and no
  * healthy server may leave HAProxy meanwhile.
  *
+ * The last case is issue 19 item 3: HAProxy killed under a supervising sidecar (which then exits);
+ * the restarted sidecar and its new, empty HAProxy get every task back.
+ *
  * Addresses: 127.90.41.x.
  */
 
@@ -16,10 +19,12 @@ import { watchUp } from "../_support/up_watch.ts";
 import {
   BACKEND,
   Cluster,
+  descendants,
   freePortOn,
   gossipAddr,
   haproxyReader,
   upExactly,
+  writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
 
 const HOST = "127.90.41.1";
@@ -87,4 +92,35 @@ Deno.test("e2e: a SIGKILLed sidecar restarted with the same name gets every task
     // Long enough for the tasks to declare it failed (as in issue 19's run).
     await new Promise((r) => setTimeout(r, 5_000));
   }, "sidecar-a");
+});
+
+Deno.test("e2e: HAProxy killed under its sidecar: the restarted pair gets every task back", async () => {
+  const cluster = new Cluster();
+  const host = "127.90.41.2";
+  const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}` });
+  const reader = haproxyReader(files.socket);
+  try {
+    const port = freePortOn(host);
+    const first = await cluster.sidecar({ name: "sidecar-h", host, port, files });
+    const join = [await gossipAddr(first)];
+    await Promise.all(
+      TASKS.map((name, i) => cluster.task({ name, host: `127.90.41.${21 + i}`, join })),
+    );
+    await waitFor("servers UP", () => upExactly(reader, TASKS), 20_000);
+    const haproxy = descendants(first.pid);
+    for (const pid of haproxy) Deno.kill(pid, "SIGKILL");
+    equal((await first.status).code, 1, "a sidecar whose HAProxy died exits 1");
+    const second = await cluster.sidecar({ name: "sidecar-h", host, port, files });
+    for (const node of TASKS) {
+      await second.waitForLog(
+        "sidecar.announce",
+        (l) => l.node === node && l.accepted === true,
+        10_000,
+      );
+    }
+    await waitFor("servers UP in the new HAProxy", () => upExactly(reader, TASKS), 10_000);
+  } finally {
+    await reader.close();
+    await cluster.stop();
+  }
 });
