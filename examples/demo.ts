@@ -111,11 +111,17 @@ async function servers(client: RuntimeClient): Promise<StatRow[]> {
   return (await client.stat(BACKEND)).filter((r) => r.kind === "server");
 }
 
+/** Addresses of the slots in use (a slot in maintenance is free). */
+async function serving(client: RuntimeClient): Promise<string[]> {
+  return (await client.serversState(BACKEND)).filter((s) => s.admin !== "maint").map((s) => s.addr);
+}
+
 async function showTable(client: RuntimeClient): Promise<void> {
   const state = await client.serversState(BACKEND);
   const stat = new Map((await servers(client)).map((r) => [r.service, r]));
   console.log("   server            address              status    sessions");
   for (const s of state) {
+    if (s.admin === "maint") continue; // a free slot
     const row = stat.get(s.name);
     console.log(
       `   ${s.name.padEnd(17)} ${`${s.addr}:${s.port}`.padEnd(20)} ${
@@ -180,7 +186,9 @@ async function main(): Promise<void> {
     `${dir}/haproxy.cfg`,
     `global
   stats socket ${socket} mode 600 level admin
+  server-state-file ${dir}/server-state
 defaults
+  load-server-state-from-file global
   mode http
   timeout connect 2s
   timeout client 10s
@@ -193,18 +201,21 @@ frontend web
 backend ${BACKEND}
   balance roundrobin
   option httpchk GET /
+  server-template shoal-slot 1-8 localhost:1 check inter 1s rise 1 fall 2 downinter 50ms init-addr last,libc,none disabled
 `,
   );
-  const client = new RuntimeClient({ socketPath: socket });
+  // One connection per command: a persistent one would keep reading the old process after a reload.
+  const client = new RuntimeClient({ socketPath: socket, mode: "per-command" });
   try {
     say(`Starting the sidecar, supervising HAProxy (frontend http://127.0.0.1:${webPort})`);
-    start("sidecar", [
+    const sidecar = start("sidecar", [
       "sidecar",
       "--node=sidecar",
       `--bind=127.0.0.1:${gossipPort}`,
       "--rpc-addr=",
       `--haproxy-socket=${socket}`,
       `--haproxy-backend=${BACKEND}`,
+      `--server-state-file=${dir}/server-state`,
       "--",
       "haproxy",
       "-W",
@@ -241,13 +252,18 @@ backend ${BACKEND}
     say("12 requests through HAProxy");
     await spread(`http://127.0.0.1:${webPort}/`, 12);
 
+    say("SIGHUP to the sidecar: HAProxy reloads, its slots come back from the server-state file");
+    signalShoal(sidecar, "SIGHUP");
+    await new Promise((r) => setTimeout(r, 300)); // the new worker is up
+    await spread(`http://127.0.0.1:${webPort}/`, 12);
+
     say("SIGTERM to task-1: it departs, the sidecar drains it, then the worker stops");
     signalShoal(tasks[0]!, "SIGTERM");
     const status = await tasks[0]!.status;
     console.log(`   task-1 exited with status ${status.code}`);
     await waitUntil(
       "task-1 removed",
-      async () => !(await servers(client)).some((r) => r.service.endsWith("task-1")),
+      async () => !(await serving(client)).includes("127.0.0.11"),
     );
     await showTable(client);
     await spread(`http://127.0.0.1:${webPort}/`, 6);
@@ -257,7 +273,7 @@ backend ${BACKEND}
     killGroup(tasks[1]!, "SIGKILL");
     await waitUntil(
       "task-2 removed",
-      async () => !(await servers(client)).some((r) => r.service.endsWith("task-2")),
+      async () => !(await serving(client)).includes("127.0.0.12"),
     );
     console.log(
       `   removed ${((performance.now() - killedAt) / 1000).toFixed(1)} s after the kill`,

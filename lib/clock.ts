@@ -15,7 +15,7 @@ export type TimerId = number;
 export interface Clock {
   /** Milliseconds since an arbitrary epoch; never decreases. */
   nowMs(): number;
-  /** Calls `fn` once after `delayMs`. */
+  /** Calls `fn` once, after `delayMs`: never before {@linkcode nowMs} has advanced by it. */
   setTimer(delayMs: number, fn: () => void): TimerId;
   /** Cancels a timer; unknown or fired ids are ignored. */
   clearTimer(id: TimerId): void;
@@ -24,11 +24,43 @@ export interface Clock {
 /** A source of uniformly distributed numbers in [0, 1). */
 export type Prng = () => number;
 
-/** The wall clock, on `performance.now()` and `setTimeout`. */
+/** Our timer id → the `setTimeout` currently standing for it. */
+const systemTimers = new Map<TimerId, ReturnType<typeof setTimeout>>();
+let nextSystemTimer = 1;
+
+/**
+ * The wall clock, on `performance.now()` and `setTimeout`.
+ *
+ * `setTimeout` works in whole milliseconds of an event-loop time that lags `performance.now()`,
+ * so a fractional delay (`respondByMs - nowMs()`) can fire up to a millisecond early by
+ * `performance.now()`; a caller that then checks "is it due yet?" finds it is not and, with no
+ * timer left, never acts. So a timer that fires early is re-armed for what is left.
+ */
 export const systemClock: Clock = {
   nowMs: () => performance.now(),
-  setTimer: (delayMs, fn) => Number(setTimeout(fn, Math.max(0, delayMs))),
-  clearTimer: (id) => clearTimeout(id),
+  setTimer(delayMs, fn) {
+    const id = nextSystemTimer++;
+    const dueMs = performance.now() + Math.max(0, delayMs);
+    const arm = (waitMs: number) => {
+      systemTimers.set(
+        id,
+        setTimeout(() => {
+          const leftMs = dueMs - performance.now();
+          if (leftMs > 0) return arm(leftMs);
+          systemTimers.delete(id);
+          fn();
+        }, Math.ceil(waitMs)),
+      );
+    };
+    arm(Math.max(0, delayMs));
+    return id;
+  },
+  clearTimer(id) {
+    const timer = systemTimers.get(id);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    systemTimers.delete(id);
+  },
 };
 
 /**

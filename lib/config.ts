@@ -56,6 +56,8 @@ export interface SidecarConfig {
   readonly log: LogConfig;
   readonly gossip: GossipConfig;
   readonly haproxySocket: string;
+  /** HAProxy's `server-state-file`, saved after every pass; null when not kept. */
+  readonly serverStateFile: string | null;
   readonly defaultBackend: string;
   /** Backends tasks may join; always contains `defaultBackend`. */
   readonly backends: readonly string[];

@@ -179,6 +179,7 @@ export function sidecarConfig(
     log: logConfig(f),
     gossip: requireEncryption(f, gossipConfig(f, deps)),
     haproxySocket: f.string("haproxy-socket") ?? f.fail("--haproxy-socket must not be empty"),
+    serverStateFile: f.string("server-state-file") || null,
     defaultBackend,
     backends,
     serverPrefix: prefix,

@@ -152,6 +152,13 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
     help: "HAProxy runtime API UNIX socket (needs 'stats socket ... level admin')",
   },
   {
+    name: "server-state-file",
+    kind: "string",
+    default: "",
+    placeholder: "<path>",
+    help: "keep HAProxy's server-state-file here current (slot mode: servers survive reloads)",
+  },
+  {
     name: "haproxy-backend",
     kind: "string",
     default: "shoal",

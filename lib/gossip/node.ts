@@ -149,6 +149,10 @@ export class GossipNode implements GossipHandle {
     return this.core.numActive();
   }
 
+  healthScore(): number {
+    return this.core.membership.awareness.score;
+  }
+
   sendUserPacket(to: Address, payload: Uint8Array): void {
     this.core.sendUser(to, payload);
   }

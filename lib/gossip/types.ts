@@ -121,6 +121,8 @@ export interface GossipHandle {
   members(): NodeInfo[];
   /** Alive + suspect nodes, self included (serf's estimate of cluster size). */
   numActive(): number;
+  /** memberlist's awareness (Lifeguard health) score; 0 is healthy. */
+  healthScore?(): number;
   /** Sends `[0x08][payload]` to `to` as a direct datagram (serf query responses, relays). */
   sendUserPacket(to: Address, payload: Uint8Array): void;
   /** Re-reads the delegate's metadata and broadcasts an alive with a higher incarnation. */

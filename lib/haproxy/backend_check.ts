@@ -5,6 +5,7 @@
  * @module
  */
 
+import { hasSlots } from "./slots.ts";
 import type { RuntimeClient } from "./client.ts";
 import { probeCommands, probeServerName } from "./commands.ts";
 import {
@@ -36,6 +37,18 @@ export async function checkBackend(
   backend: string,
   prefix: string,
 ): Promise<void> {
+  // A slot backend (`server-template <prefix>slot ...`) is filled with `set server`, which any
+  // balance algorithm takes; it only has to exist.
+  let rows;
+  try {
+    rows = await client.serversState(backend);
+  } catch (err) {
+    if (err instanceof NoSuchBackendError) {
+      throw new BackendCheckError(backend, "missing", { cause: err });
+    }
+    throw err;
+  }
+  if (hasSlots(rows, prefix)) return;
   const probe = probeCommands(backend, prefix);
   for (let attempt = 0; attempt < 2; attempt++) {
     const [added] = await client.executeAll([probe.add]);

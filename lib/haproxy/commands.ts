@@ -16,7 +16,7 @@ import {
 } from "./validate.ts";
 
 /** What a successful reply looks like. */
-export type ReplyExpectation = "empty" | "registered" | "deleted" | "data";
+export type ReplyExpectation = "empty" | "registered" | "deleted" | "data" | "addr";
 
 const BUILDER = Symbol("command builder");
 
@@ -25,37 +25,41 @@ const SAFE_LINE = /^[A-Za-z0-9._:\[\]/ -]+$/;
 /** Longest command line; HAProxy's CLI buffer is 16 KB (`tune.bufsize`). */
 const LINE_LENGTH_MAX = 1024;
 
-/** One runtime-API command line, built and validated by this module's functions. */
+/**
+ * One runtime-API command: one or more lines, built and validated by this module's functions.
+ *
+ * Each line is sent on its own and gets its own prompt on every HAProxy version. Lines are never
+ * joined with `;`: HAProxy 2.6 and 3.0 answer each `;`-separated command with a prompt, 3.2
+ * answers the whole line with one, so the reply count of a joined line depends on the version.
+ */
 export class Command {
-  /** The line sent to HAProxy, without the trailing newline. */
-  readonly line: string;
-  /** The `;`-separated commands on the line; prompt mode answers each with its own prompt. */
-  readonly parts: readonly string[];
+  /** The lines sent to HAProxy, in order, without newlines; each gets exactly one reply. */
+  readonly lines: readonly string[];
   /** What a successful reply looks like. */
   readonly expect: ReplyExpectation;
 
   /** Internal: use the builder functions (`addServerCommand`, ...). */
-  constructor(token: symbol, parts: readonly string[], expect: ReplyExpectation) {
+  constructor(token: symbol, lines: readonly string[], expect: ReplyExpectation) {
     if (token !== BUILDER) throw new TypeError("Commands are made by the builder functions");
-    for (const part of parts) {
-      if (!SAFE_LINE.test(part)) throw new TypeError(`Unsafe command text ${JSON.stringify(part)}`);
+    if (lines.length === 0) throw new TypeError("A command needs at least one line");
+    for (const line of lines) {
+      if (!SAFE_LINE.test(line)) throw new TypeError(`Unsafe command text ${JSON.stringify(line)}`);
+      if (line.length > LINE_LENGTH_MAX) throw new TypeError("Command line too long");
     }
-    this.parts = [...parts];
-    this.line = parts.join("; ");
-    if (this.line.length > LINE_LENGTH_MAX) throw new TypeError("Command line too long");
+    this.lines = [...lines];
     this.expect = expect;
   }
 
   /**
-   * Reads the replies to this command (one per part): returns the payload, or throws the
+   * Reads the replies to this command (one per line): returns the payload, or throws the
    * classified {@linkcode HaproxyCommandError}. A connection that answered is not a command that
    * succeeded.
    */
   interpret(bodies: readonly string[]): string {
-    if (bodies.length !== this.parts.length) {
-      throw new TypeError(`Expected ${this.parts.length} replies, got ${bodies.length}`);
+    if (bodies.length !== this.lines.length) {
+      throw new TypeError(`Expected ${this.lines.length} replies, got ${bodies.length}`);
     }
-    return bodies.map((body, i) => interpretOne(this.parts[i]!, this.expect, body)).join("");
+    return bodies.map((body, i) => interpretOne(this.lines[i]!, this.expect, body)).join("");
   }
 }
 
@@ -67,6 +71,9 @@ function interpretOne(line: string, expect: ReplyExpectation, body: string): str
   if (expect === "empty" && trimmed === "") return "";
   if (expect === "registered" && trimmed === "New server registered.") return "";
   if (expect === "deleted" && trimmed === "Server deleted.") return "";
+  // `set server ... addr`: "IP changed from ..., port changed from ..." (2.6 also says "no need
+  // to change the addr"); a refusal ("Invalid addr ...") comes with the same `[warning]` prefix.
+  if (expect === "addr" && /(changed from|no need to change)/.test(trimmed)) return "";
   throw HaproxyCommandError.parse(line, body);
 }
 
@@ -74,8 +81,8 @@ function isErrorReply(body: string): boolean {
   return /^\[(emerg|alert|crit|err)\]: /.test(body) || /^(\[info\]: )?Unknown command/.test(body);
 }
 
-function cmd(expect: ReplyExpectation, ...parts: string[]): Command {
-  return new Command(BUILDER, parts, expect);
+function cmd(expect: ReplyExpectation, ...lines: string[]): Command {
+  return new Command(BUILDER, lines, expect);
 }
 
 function target(backend: string, server: string): string {
@@ -178,13 +185,21 @@ export function setStateCommand(backend: string, server: string, state: AdminSta
 }
 
 /**
- * `set server B/S state ready; set server B/S health down` on one line: the server leaves
- * maintenance as DOWN and goes UP only after `rise` passing checks (HAProxy 2.6 otherwise
- * starts it optimistically UP).
+ * `set server B/S state ready` then `set server B/S health down`, written together (two lines,
+ * two replies): the server leaves maintenance as DOWN and goes UP only after `rise` passing checks
+ * (HAProxy 2.6 otherwise starts it optimistically UP).
  */
 export function readyAfterChecksCommand(backend: string, server: string): Command {
   const t = target(backend, server);
   return cmd("empty", `set server ${t} state ready`, `set server ${t} health down`);
+}
+
+/**
+ * `set server B/S health down`: sent right after `state ready` (as its own command, so it needs
+ * no `;`-joined line), a server leaves maintenance DOWN and goes UP only after `rise` checks.
+ */
+export function setHealthDownCommand(backend: string, server: string): Command {
+  return cmd("empty", `set server ${target(backend, server)} health down`);
 }
 
 /** `enable health B/S`: starts the health checks configured by `add server ... check`. */
@@ -195,6 +210,20 @@ export function enableHealthCommand(backend: string, server: string): Command {
 /** `set server B/S weight W`. */
 export function setWeightCommand(backend: string, server: string, weight: number): Command {
   return cmd("empty", `set server ${target(backend, server)} weight ${validateWeight(weight)}`);
+}
+
+/**
+ * `set server B/S addr A port P`: points a configuration server (a `server-template` slot) at a
+ * new endpoint. The slot must have an address family already (a placeholder that resolved).
+ */
+export function setAddrCommand(
+  backend: string,
+  server: string,
+  addr: string,
+  port: number,
+): Command {
+  const ip = parseIp(addr).text; // IPv6 unbracketed: `addr` takes the address alone
+  return cmd("addr", `set server ${target(backend, server)} addr ${ip} port ${validatePort(port)}`);
 }
 
 /** `shutdown sessions server B/S`: closes every session on the server. */

@@ -17,7 +17,7 @@ import {
   setWeightCommand,
   shutdownSessionsCommand,
 } from "./commands.ts";
-import { type HaproxyError, NoSuchServerError, StillHasConnectionsError } from "./errors.ts";
+import { HaproxyError, NoSuchServerError, StillHasConnectionsError } from "./errors.ts";
 import type { DesiredServer, PlanStep } from "./plan.ts";
 
 /** Commands that add a server and make it ready, with traffic only after its checks pass. */
@@ -97,6 +97,12 @@ export interface ExecuteOptions {
   deleteRetries?: number;
   /** Pause before each retry. @default 100 */
   deleteRetryDelayMs?: number;
+  /**
+   * The commands of a step when they are not {@linkcode stepCommands}' (a slot backend's), or
+   * undefined for the default. A {@linkcode HaproxyError} it throws fails that step alone. Such
+   * steps are complete in one pipeline: no delete retries, no separate replacement add.
+   */
+  commandsFor?: (step: PlanStep) => Command[] | undefined;
 }
 
 /**
@@ -110,15 +116,30 @@ export async function executePlan(
   steps: readonly PlanStep[],
   options: ExecuteOptions,
 ): Promise<StepOutcome[]> {
-  const sequences = steps.map(stepCommands);
+  const custom = new Set<number>();
+  const refused = new Map<number, HaproxyError>();
+  const sequences = steps.map((step, i) => {
+    try {
+      const own = options.commandsFor?.(step);
+      if (own === undefined) return stepCommands(step);
+      custom.add(i);
+      return own;
+    } catch (err) {
+      if (!(err instanceof HaproxyError)) throw err;
+      refused.set(i, err);
+      return [];
+    }
+  });
   const results = await client.executeAll(sequences.flat());
   let at = 0;
   const outcomes: StepOutcome[] = steps.map((step, i) => {
     const mine = results.slice(at, at += sequences[i]!.length);
-    return { step, ...stepError(step, mine) };
+    const error = refused.get(i);
+    return error ? { step, error } : { step, ...stepError(step, mine) };
   });
-  await retryDeletes(client, outcomes, options);
-  await addReplacements(client, outcomes);
+  const plain = (_o: StepOutcome, i: number) => !custom.has(i) && !refused.has(i);
+  await retryDeletes(client, outcomes, options, plain);
+  await addReplacements(client, outcomes, plain);
   return outcomes;
 }
 
@@ -135,15 +156,18 @@ function stepError(step: PlanStep, results: CommandResult[]): { error?: HaproxyE
   return {};
 }
 
+type Filter = (o: StepOutcome, i: number) => boolean;
+
 async function retryDeletes(
   client: RuntimeClient,
   outcomes: StepOutcome[],
   options: ExecuteOptions,
+  plain: Filter,
 ): Promise<void> {
   const retries = options.deleteRetries ?? 3;
   for (let attempt = 0; attempt < retries; attempt++) {
     const busy = outcomes.flatMap((o, i) =>
-      removes(o.step) && o.error instanceof StillHasConnectionsError ? [i] : []
+      plain(o, i) && removes(o.step) && o.error instanceof StillHasConnectionsError ? [i] : []
     );
     if (busy.length === 0) break;
     await sleep(options.clock, options.deleteRetryDelayMs ?? 100);
@@ -158,8 +182,14 @@ async function retryDeletes(
   }
 }
 
-async function addReplacements(client: RuntimeClient, outcomes: StepOutcome[]): Promise<void> {
-  const ready = outcomes.flatMap((o, i) => o.step.kind === "replace" && !o.error ? [i] : []);
+async function addReplacements(
+  client: RuntimeClient,
+  outcomes: StepOutcome[],
+  plain: Filter,
+): Promise<void> {
+  const ready = outcomes.flatMap((o, i) =>
+    plain(o, i) && o.step.kind === "replace" && !o.error ? [i] : []
+  );
   if (ready.length === 0) return;
   const sequences = ready.map((i) => {
     const step = outcomes[i]!.step as Extract<PlanStep, { kind: "replace" }>;

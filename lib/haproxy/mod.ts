@@ -140,3 +140,12 @@ export {
   type ReconcilerOptions,
   RETRY_DELAY_MAX_MS,
 } from "./reconciler.ts";
+export {
+  hasSlots,
+  isSlotName,
+  NoFreeSlotError,
+  slotStepCommands,
+  type SlotView,
+  viewSlots,
+} from "./slots.ts";
+export { saveServerState } from "./state_file.ts";

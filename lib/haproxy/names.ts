@@ -43,7 +43,10 @@ export function serverNameFor(nodeName: string, options: ServerNameOptions = {})
   }
   if (nodeName.length === 0) throw new ValidationError("node name", nodeName, "empty");
   const sanitised = nodeName.replace(UNSAFE, "-");
-  if (sanitised === nodeName && nodeName.length <= room && !looksHashed(nodeName)) {
+  if (
+    sanitised === nodeName && nodeName.length <= room && !looksHashed(nodeName) &&
+    !/^slot[0-9]{1,6}$/.test(nodeName)
+  ) {
     return prefix + nodeName;
   }
   const suffix = fnv1a64Hex(nodeName).slice(0, HASH_HEX_DIGITS);
@@ -52,6 +55,9 @@ export function serverNameFor(nodeName: string, options: ServerNameOptions = {})
 }
 
 /**
+ * (Above, a node named like a `server-template` slot, `slot<digits>`, is hashed too: the slot
+ * named `<prefix>slot<N>` stays the slot's.)
+ *
  * A name that ends like a hashed one (`-` and 12 hex digits) is hashed too, so a node literally
  * named like another node's hashed form cannot take its server name.
  */

@@ -11,8 +11,16 @@ import type { RuntimeClient } from "./client.ts";
 import { executePlan, type StepOutcome } from "./executor.ts";
 import type { ReconcileMemory } from "./memory.ts";
 import { observeBackends } from "./observe.ts";
-import { type DesiredServer, type ObservedServer, type Plan, planReconcile } from "./plan.ts";
+import {
+  type DesiredServer,
+  type ObservedServer,
+  type Plan,
+  planReconcile,
+  type PlanStep,
+} from "./plan.ts";
 import type { RampOptions } from "./ramp.ts";
+import { hasSlots, slotStepCommands, type SlotView, viewSlots } from "./slots.ts";
+import { saveServerState } from "./state_file.ts";
 
 /** What one pass did. */
 export interface PassReport {
@@ -49,6 +57,8 @@ export interface PassContext {
   readonly removeDelayMs: number;
   /** Stepped weight ramp, if any. */
   readonly ramp: RampOptions | undefined;
+  /** Where `show servers state` is saved after every pass (HAProxy's `server-state-file`). */
+  readonly stateFile?: string | undefined;
 }
 
 /** Runs one pass; returns its report and what HAProxy reported. Errors propagate. */
@@ -56,15 +66,16 @@ export async function runPass(
   ctx: PassContext,
 ): Promise<{ report: PassReport; observed: Map<string, ObservedServer[]> }> {
   const restartDetected = await checkIdentity(ctx);
-  const observed = await observeBackends(ctx.client, ctx.backends, {
+  const found = await observeBackends(ctx.client, ctx.backends, {
     prefix: ctx.prefix,
     allSessions: ctx.observeSessions,
   });
+  const { observed, desired, views } = slotViews(ctx, found);
   const nowMs = ctx.clock.nowMs();
   const memory = ctx.memory;
   memory.noteObserved(observed, nowMs);
   const plan = planReconcile({
-    desired: ctx.desired,
+    desired,
     observed,
     prefix: ctx.prefix,
     nowMs,
@@ -76,17 +87,64 @@ export async function runPass(
     appliedOptions: memory.appliedOptions,
     ...(ctx.ramp ? { ramp: { ...ctx.ramp, startedMs: memory.rampStartedMs } } : {}),
   });
+  const free = new Map([...views].map(([b, v]) => [b, [...v.free]]));
+  /** `backend/server` → the slot its step used, for the logs. */
+  const slots = new Map<string, string>();
+  const commandsFor = (step: PlanStep) => {
+    const view = views.get(step.backend);
+    if (view === undefined) return undefined;
+    const name = "server" in step ? step.server.name : step.name;
+    const spare = free.get(step.backend)!;
+    const slot = step.kind === "add" ? spare[0] : view.slotOf.get(name);
+    const commands = slotStepCommands(step, view, spare);
+    if (slot !== undefined) slots.set(`${step.backend}/${name}`, slot);
+    return commands;
+  };
   const outcomes = plan.steps.length === 0
     ? []
-    : await executePlan(ctx.client, plan.steps, { clock: ctx.clock });
+    : await executePlan(ctx.client, plan.steps, { clock: ctx.clock, commandsFor });
   memory.noteOutcomes(outcomes, ctx.clock.nowMs(), ctx.ramp !== undefined);
-  logOutcomes(ctx.log, outcomes);
+  logOutcomes(ctx.log, outcomes, slots);
   ctx.log.debug("haproxy.reconcile.pass", {
     steps: plan.steps.length,
     waiting: plan.waiting.length,
     failed: outcomes.filter((o) => o.error).length,
   });
+  if (ctx.stateFile !== undefined) await saveState(ctx, ctx.stateFile);
   return { report: { plan, outcomes, restartDetected }, observed };
+}
+
+/**
+ * Backends with `server-template` slots are planned on their slot view (occupied slots under
+ * their desired servers' names); the others as HAProxy reports them.
+ */
+function slotViews(ctx: PassContext, found: Map<string, ObservedServer[]>): {
+  observed: Map<string, ObservedServer[]>;
+  desired: Map<string, readonly DesiredServer[]>;
+  views: Map<string, SlotView>;
+} {
+  const observed = new Map(found);
+  const desired = new Map(ctx.desired);
+  const views = new Map<string, SlotView>();
+  for (const [backend, rows] of found) {
+    if (!hasSlots(rows, ctx.prefix)) continue;
+    const view = viewSlots(ctx.desired.get(backend) ?? [], rows, ctx.prefix);
+    views.set(backend, view);
+    observed.set(backend, [...view.observed]);
+    if (desired.has(backend)) desired.set(backend, view.desired);
+  }
+  return { observed, desired, views };
+}
+
+async function saveState(ctx: PassContext, path: string): Promise<void> {
+  try {
+    await saveServerState(ctx.client, path);
+  } catch (err) {
+    ctx.log.warn("haproxy.state_file.failed", {
+      path,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }
 
 async function checkIdentity(ctx: PassContext): Promise<boolean> {
@@ -103,10 +161,15 @@ async function checkIdentity(ctx: PassContext): Promise<boolean> {
   return changed;
 }
 
-function logOutcomes(log: Logger, outcomes: readonly StepOutcome[]): void {
+function logOutcomes(
+  log: Logger,
+  outcomes: readonly StepOutcome[],
+  slots: ReadonlyMap<string, string>,
+): void {
   for (const { step, error } of outcomes) {
     const server = "server" in step ? step.server.name : step.name;
-    const fields = { backend: step.backend, server, step: step.kind };
+    const slot = slots.get(`${step.backend}/${server}`);
+    const fields = { backend: step.backend, server, step: step.kind, ...(slot ? { slot } : {}) };
     if (error) log.warn("haproxy.step.failed", { ...fields, error: error.message });
     else log.info(`haproxy.server.${step.kind}`, fields);
   }

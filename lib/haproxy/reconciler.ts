@@ -57,7 +57,18 @@ export interface ReconcilerOptions {
   observeSessions?: boolean;
   /** Optional stepped weight ramp for new servers (an alternative to `slowstartMs`). */
   ramp?: RampOptions;
+  /**
+   * HAProxy's `server-state-file`: `show servers state` is saved there after every pass, so a
+   * reload or restart, whoever triggers it, starts with the slots as they are (slot mode).
+   */
+  stateFile?: string;
 }
+
+/**
+ * With a state file, how soon a pass that changed something is followed by another: the new
+ * servers' first checks have passed by then, so the saved state has them UP.
+ */
+export const STATE_FOLLOW_UP_MS = 300;
 
 const SETTLE_ROUNDS_MAX = 3;
 
@@ -92,7 +103,8 @@ export class Reconciler {
   readonly #prefix: string;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #opts: Required<Omit<ReconcilerOptions, "ramp" | "logger" | "clock">>;
+  readonly #opts: Required<Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile">>;
+  readonly #stateFile: string | undefined;
   readonly #ramp: RampOptions | undefined;
   /** Only backends `setDesired` was called for; the plan never touches the others. */
   readonly #desired = new Map<string, readonly DesiredServer[]>();
@@ -117,6 +129,7 @@ export class Reconciler {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? nullLogger;
     this.#ramp = options.ramp;
+    this.#stateFile = options.stateFile;
     this.#opts = {
       backends: this.#backends,
       prefix: this.#prefix,
@@ -289,15 +302,18 @@ export class Reconciler {
       removeSettleMs: this.#opts.removeSettleMs,
       removeDelayMs: this.#opts.removeDelayMs,
       ramp: this.#ramp,
+      stateFile: this.#stateFile,
     };
   }
 
   #afterPass(report: PassReport): number {
     const failed = report.outcomes.some((o) => o.error !== undefined);
-    return nextPassDelayMs(report.plan, failed, {
+    const delayMs = nextPassDelayMs(report.plan, failed, {
       ...this.#opts,
       ...(this.#ramp ? { rampStepMs: this.#ramp.stepMs } : {}),
     });
+    const followUp = this.#stateFile !== undefined && report.outcomes.length > 0;
+    return followUp ? Math.min(delayMs, STATE_FOLLOW_UP_MS) : delayMs;
   }
 
   #schedule(delayMs: number): void {

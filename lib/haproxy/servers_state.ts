@@ -22,7 +22,11 @@ export const ADMIN_RMAINT = 0x20;
 /** Maintenance because of a host name problem. */
 export const ADMIN_HMAINT = 0x40;
 
-const MAINT_MASK = ADMIN_FMAINT | ADMIN_IMAINT | ADMIN_CMAINT | ADMIN_RMAINT | ADMIN_HMAINT;
+/**
+ * CMAINT alone is not maintenance: HAProxy sets it with FMAINT for a `disabled` server and keeps
+ * it after `state ready`, while the server serves (its `SRV_ADMF_MAINT` mask leaves it out).
+ */
+const MAINT_MASK = ADMIN_FMAINT | ADMIN_IMAINT | ADMIN_RMAINT | ADMIN_HMAINT;
 const DRAIN_MASK = ADMIN_FDRAIN | ADMIN_IDRAIN;
 
 /** `srv_check_state` bits. */

@@ -13,7 +13,7 @@ import { PromptFramer } from "./framing.ts";
 import { type Connector, type RuntimeConn, writeAll } from "./transport.ts";
 
 interface Pending {
-  /** Replies still expected (one per `;`-separated part). */
+  /** Replies expected: one per line of the command. */
   frames: number;
   bodies: string[];
   resolve(bodies: string[]): void;
@@ -76,17 +76,20 @@ export class PromptSession {
     return this.#pending.length - this.#head;
   }
 
-  /** Writes the commands in one write; each promise settles with that command's raw replies. */
+  /**
+   * Writes the commands in one write, each of their lines on its own; each promise settles with
+   * that command's raw replies (one per line).
+   */
   send(commands: readonly Command[]): Promise<string[]>[] {
     if (this.#failure) return commands.map(() => Promise.reject(this.#failure));
     const promises = commands.map((cmd) =>
       new Promise<string[]>((resolve, reject) =>
-        this.#pending.push({ frames: cmd.parts.length, bodies: [], resolve, reject })
+        this.#pending.push({ frames: cmd.lines.length, bodies: [], resolve, reject })
       )
     );
     if (this.inFlight === commands.length) this.#lastProgressMs = this.#opts.clock.nowMs();
     this.#armTimer();
-    const bytes = encoder.encode(commands.map((c) => c.line + "\n").join(""));
+    const bytes = encoder.encode(commands.flatMap((c) => c.lines.map((l) => l + "\n")).join(""));
     this.#writeChain = this.#writeChain.then(async () => {
       if (this.#failure) return;
       try {

@@ -8,16 +8,19 @@
 
 import type { AgentConfig } from "../config.ts";
 import { createLogger } from "../log/line_logger.ts";
+import { LogTap } from "../log/tap.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
 import { stopSignals } from "./signals.ts";
 
 /** Runs the agent until a stop signal, an RPC `leave`, or a lost name conflict. */
 export async function runAgent(config: AgentConfig): Promise<number> {
-  const log = createLogger({
+  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
+  const logTap = new LogTap();
+  const log = logTap.wrap(createLogger({
     level: config.log.level,
     format: config.log.format,
     fields: { node: config.gossip.node, role: "agent" },
-  });
+  }));
   const stop = stopSignals(log);
   let wake!: (why: string) => void;
   const stopped = new Promise<string>((r) => (wake = r));
@@ -25,6 +28,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   try {
     runtime = await GossipRuntime.start(config.gossip, {
       logger: log,
+      logTap,
       onShutdown: (reason) => wake(`shutdown: ${reason}`),
       onRpcLeave: () => wake("rpc leave"),
     });

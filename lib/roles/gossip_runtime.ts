@@ -14,6 +14,7 @@ import { createGossipNode, type GossipNode } from "../gossip/node.ts";
 import { JoinDnsError } from "../gossip/join_diagnostics.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
+import { LogTap } from "../log/tap.ts";
 import {
   MEMBER_STATUS_NAMES,
   rejoinFromSnapshot,
@@ -40,6 +41,11 @@ export interface GossipRuntimeOptions {
   /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
   readonly roleTags?: ReadonlyMap<string, string>;
   readonly logger: Logger;
+  /**
+   * The tap `serf monitor` reads, when the role already wrapped `logger` in it (to include its own
+   * events); otherwise the runtime taps `logger` itself.
+   */
+  readonly logTap?: LogTap;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default Math.random */
@@ -125,7 +131,8 @@ export class GossipRuntime {
   static async start(cfg: GossipConfig, opts: GossipRuntimeOptions): Promise<GossipRuntime> {
     const clock = opts.clock ?? systemClock;
     const prng = opts.prng ?? Math.random;
-    const log = opts.logger;
+    const tap = opts.logTap ?? new LogTap();
+    const log = opts.logTap ? opts.logger : tap.wrap(opts.logger);
     const advertise = await chooseAdvertise(cfg, {
       env: (n) => Deno.env.get(n),
       fetch,
@@ -177,6 +184,7 @@ export class GossipRuntime {
         ? RpcServer.listen({
           serf,
           log,
+          logs: tap,
           hostname: cfg.rpcAddr.host,
           port: cfg.rpcAddr.port,
           ...(cfg.rpcAuth ? { authKey: cfg.rpcAuth } : {}),

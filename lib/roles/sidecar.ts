@@ -7,9 +7,14 @@
  * recorded and applied later), join (re-tried in the background when unreachable), then wait for
  * HAProxy, adopt the servers it already has, apply, and solicit every task.
  *
+ * A supervised HAProxy that dies is started again (see {@linkcode HaproxyChild}); the sidecar
+ * stays in the cluster, puts back every server it knows as soon as the new HAProxy answers and
+ * solicits every task. With `--server-state-file`, the state is saved before a forwarded reload.
+ *
  * Stop order on SIGTERM/SIGINT: answer departs in progress, leave the cluster, stop the
  * reconciler (servers stay in HAProxy), then stop a supervised HAProxy. Exit status 0; 1 when
- * HAProxy cannot be managed, a supervised HAProxy exits, or gossip shuts down.
+ * HAProxy cannot be managed, a supervised HAProxy keeps dying, or gossip shuts down; 0 too when a
+ * supervised HAProxy stops cleanly by itself.
  *
  * @module
  */
@@ -22,6 +27,7 @@ import type { RuntimeClient } from "../haproxy/client.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
+import { LogTap } from "../log/tap.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
@@ -54,11 +60,13 @@ interface Ending {
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
 export async function runSidecar(config: SidecarConfig): Promise<number> {
   const name = config.gossip.node;
-  const log = createLogger({
+  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
+  const logTap = new LogTap();
+  const log = logTap.wrap(createLogger({
     level: config.log.level,
     format: config.log.format,
     fields: { node: name, role: "sidecar", sidecar: name },
-  });
+  }));
   const clock: Clock = systemClock;
   const prng: Prng = Math.random;
   const stop = stopSignals(log);
@@ -70,11 +78,11 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
   });
   stop.signal.then((signal) => end({ why: `signal ${signal}`, code: 0 }));
   const deps: WaitDeps = { clock, prng, log, signal: abort.signal };
-  const ref: { service?: SidecarService } = {};
+  const ref: { service?: SidecarService; reconciler?: Reconciler } = {};
   const spawner = config.haproxyCommand.length > 0 || Deno.pid === 1
     ? new Spawner({ clock, logger: log })
     : undefined;
-  const started = await startProcesses(config, { ...deps, spawner, end, ref });
+  const started = await startProcesses(config, { ...deps, spawner, logTap, end, ref });
   const { child, runtime } = started;
   if (runtime === undefined) {
     end({ why: "start failed", code: 1 });
@@ -84,6 +92,7 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
   }
   const { client, reconciler, service, meter } = buildManager(config, runtime, deps);
   ref.service = service;
+  ref.reconciler = reconciler;
   try {
     runtime.serveMetrics(config.gossip.metricsAddr, () => meter.health(staleAfterMs(config)));
   } catch (err) {
@@ -115,24 +124,39 @@ async function startProcesses(
   config: SidecarConfig,
   deps: WaitDeps & {
     spawner: Spawner | undefined;
+    logTap: LogTap;
     end: (e: Ending) => void;
-    ref: { service?: SidecarService };
+    ref: { service?: SidecarService; reconciler?: Reconciler };
   },
 ): Promise<{ child: HaproxyChild | undefined; runtime: GossipRuntime | undefined }> {
-  const { log, clock, prng, end } = deps;
+  const { log, logTap, clock, prng, end } = deps;
   let child: HaproxyChild | undefined;
   try {
     if (deps.spawner && config.haproxyCommand.length > 0) {
       child = HaproxyChild.start(deps.spawner, config.haproxyCommand, {
         log,
         clock,
+        // A reload reads the state file: make it current first (slot mode).
+        ...(config.serverStateFile === null ? {} : {
+          beforeReload: async () => void await deps.ref.reconciler?.reconcileOnce(),
+        }),
         onReload: () => deps.ref.service?.afterReload(),
+        onRestart: () => {
+          deps.ref.service?.afterReload();
+          void deps.ref.service?.solicit("haproxy restarted");
+        },
+        onGiveUp: (why) => {
+          if (!deps.signal.aborted) end({ why, code: 1 });
+        },
+        onStopped: () => {
+          if (!deps.signal.aborted) end({ why: "haproxy stopped", code: 0 });
+        },
       });
-      watchChild(child, deps, end);
     }
     const runtime = await GossipRuntime.start(config.gossip, {
       roleTags: new Map([["role", "sidecar"]]),
       logger: log,
+      logTap,
       clock,
       prng,
       onShutdown: (reason) => end({ why: `gossip shutdown: ${reason}`, code: 1 }),
@@ -167,6 +191,7 @@ function buildManager(
     }),
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
+    ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
   });
   const service = new SidecarService({
     serf: runtime.serf,
@@ -264,16 +289,6 @@ async function startManaging(
     backends: deps.config.backends.join(","),
     socket: deps.config.haproxySocket,
   });
-}
-
-/** A supervised HAProxy that exits on its own ends the sidecar with an error status. */
-function watchChild(child: HaproxyChild, deps: WaitDeps, end: (e: Ending) => void): void {
-  const { log, signal } = deps;
-  child.exited.then((status) => {
-    if (signal.aborted) return; // we are stopping it
-    log.error("haproxy.process.exited", { pid: child.pid, status: status.description });
-    end({ why: "haproxy exited", code: 1 });
-  }, (err) => log.warn("haproxy.process.lost", { pid: child.pid, error: errorText(err) }));
 }
 
 async function shutdown(parts: {

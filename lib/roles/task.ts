@@ -14,6 +14,7 @@ import { systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
+import { LogTap } from "../log/tap.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
@@ -41,11 +42,13 @@ import { TaskRunner, taskTags } from "./task/runner.ts";
  * ```
  */
 export async function runTask(config: TaskConfig): Promise<number> {
-  const log = createLogger({
+  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
+  const logTap = new LogTap();
+  const log = logTap.wrap(createLogger({
     level: config.log.level,
     format: config.log.format,
     fields: { node: config.gossip.node, role: "task" },
-  });
+  }));
   const stop = stopSignals(log);
   // The gossip callbacks and the supervisor's events exist before the runner that handles them.
   const late: { runner?: TaskRunner } = {};
@@ -59,6 +62,7 @@ export async function runTask(config: TaskConfig): Promise<number> {
       { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
       {
         logger: log,
+        logTap,
         // serf shut itself down: we lost a name conflict. Stop, and exit non-zero.
         onShutdown: (reason) => late.runner?.fail(reason),
         onRpcLeave: () => requestStop("rpc leave"),

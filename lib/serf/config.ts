@@ -45,7 +45,7 @@ export interface SerfConfig {
   readonly pendingQueriesMax: number;
   /** Distinct events (or query IDs) remembered per Lamport time slot. @default 64 */
   readonly slotEntriesMax: number;
-  /** Send the initial Vivaldi coordinate on acks. @default true */
+  /** Run the Vivaldi client and put our coordinate on acks. @default true */
   readonly enableCoordinates: boolean;
   /** Run `_serf_conflict` when another node claims our name. @default true */
   readonly enableNameConflictResolution: boolean;

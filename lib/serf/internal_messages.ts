@@ -1,6 +1,6 @@
 /**
  * Payloads nested inside serf queries and responses (wire spec §7.4): query filters, the
- * `_serf_conflict` member record, key requests and responses, and the coordinate ack payload.
+ * `_serf_conflict` member record, and key requests and responses. (The coordinate ack payload is in `coordinate/wire.ts`.)
  *
  * @example
  * ```ts
@@ -22,7 +22,7 @@ import {
   stringsField,
   uintField,
 } from "../gossip/wire/fields.ts";
-import { decode, Float64, Writer } from "../gossip/wire/msgpack.ts";
+import { decode, Writer } from "../gossip/wire/msgpack.ts";
 import { decodeBody } from "./_decode.ts";
 
 /** Filter type bytes. */
@@ -169,43 +169,4 @@ export function decodeKeyResponse(bytes: Uint8Array): KeyResponse {
       primaryKey: stringField(m, "PrimaryKey"),
     };
   });
-}
-
-/** A Vivaldi network coordinate. */
-export interface Coordinate {
-  vec: number[];
-  error: number;
-  adjustment: number;
-  height: number;
-}
-
-/** The coordinate serf starts from: 8 zeros, error 1.5, height 1e-5. */
-export function initialCoordinate(): Coordinate {
-  return { vec: Array<number>(8).fill(0), error: 1.5, adjustment: 0, height: 1e-5 };
-}
-
-/** msgpack Coordinate with every field as float64 (never fixint 0). */
-export function writeCoordinate(w: Writer, c: Coordinate): void {
-  w.mapHeader(4);
-  w.str("Adjustment"), w.float64(c.adjustment), w.str("Error"), w.float64(c.error);
-  w.str("Height"), w.float64(c.height), w.str("Vec"), w.arrayHeader(c.vec.length);
-  for (const x of c.vec) w.float64(x);
-}
-
-/** The ack payload: `[0x01]` + msgpack Coordinate (wire spec §7.13). */
-export function encodeCoordinateAck(c: Coordinate): Uint8Array {
-  const w = new Writer();
-  w.u8(1);
-  writeCoordinate(w, c);
-  return w.bytes();
-}
-
-/** Values for an RPC record (Coordinate with float64 fields). */
-export function coordinateValue(c: Coordinate): Record<string, Float64 | Float64[]> {
-  return {
-    Adjustment: new Float64(c.adjustment),
-    Error: new Float64(c.error),
-    Height: new Float64(c.height),
-    Vec: c.vec.map((x) => new Float64(x)),
-  };
 }

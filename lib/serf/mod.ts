@@ -7,7 +7,9 @@
  * - Events reach the application through {@linkcode Serf.subscribe}, typically into a bounded
  *   {@linkcode EventQueue} (overflow is dropped and counted).
  * - {@linkcode SnapshotFile} keeps serf's snapshot file; {@linkcode RpcServer} serves the agent
- *   RPC so `serf members`, `serf event`, `serf query` … work against a shoal node.
+ *   RPC so every `serf` CLI command (`members`, `event`, `query`, `monitor`, `rtt` …) works
+ *   against a shoal node.
+ * - {@linkcode PingDelegate} runs serf's Vivaldi network coordinates on memberlist's ping acks.
  *
  * @example Standalone (no peers yet): tags, a user event and a query answered by ourselves
  * ```ts
@@ -117,6 +119,15 @@ export {
   type SnapshotReplay,
 } from "./snapshot.ts";
 export { rejoinFromSnapshot, SnapshotFile, type SnapshotFileOptions } from "./snapshot_file.ts";
+export {
+  type Coordinate,
+  DEFAULT_VIVALDI_CONFIG,
+  distanceSeconds,
+  newCoordinate,
+  type VivaldiConfig,
+} from "./coordinate/coordinate.ts";
+export { CoordinateRejectedError, VivaldiClient } from "./coordinate/client.ts";
+export { PingDelegate, type PingDelegateOptions } from "./coordinate/ping_delegate.ts";
 export { RpcServer, type RpcServerOptions } from "./rpc/server.ts";
 export { RpcSession, type RpcSessionOptions } from "./rpc/session.ts";
 export { compileGoRegexp } from "./go_regexp.ts";

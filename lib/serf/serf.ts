@@ -25,7 +25,7 @@ import { DEFAULT_SERF_CONFIG, RING_SLOTS, type SerfConfig } from "./config.ts";
 import { newCounters, type SerfCounters } from "./counters.ts";
 import { SerfStateError } from "./errors.ts";
 import { EventQueue, type SerfEvent } from "./events.ts";
-import { encodeCoordinateAck, initialCoordinate } from "./internal_messages.ts";
+import { PingDelegate } from "./coordinate/ping_delegate.ts";
 import {
   handleInternalQuery,
   INTERNAL_QUERY_PREFIX,
@@ -120,6 +120,8 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   readonly eventQueue: TransmitLimitedQueue;
   /** The options given at construction. */
   readonly opts: SerfOptions;
+  /** Our Vivaldi coordinate and the cached ones of peers; `null` when coordinates are off. */
+  readonly coordinates: PingDelegate | null;
   #tags: ReadonlyMap<string, string>;
   #handle: GossipHandle | null = null;
   #listeners = new Set<SerfListener>();
@@ -150,6 +152,9 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     });
     this.queries = new QueryEngine(this.#queryContext());
     this.lifecycle = new SerfLifecycle(this);
+    this.coordinates = this.cfg.enableCoordinates
+      ? new PingDelegate({ localName: this.localName, prng: deps.prng, log: this.deps.log })
+      : null;
   }
 
   #queryContext() {
@@ -239,6 +244,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
 
   /** Sends an event to listeners and to the snapshot. */
   emit(e: SerfEvent): void {
+    if (e.type === "member-reap") { for (const m of e.members) this.coordinates?.forget(m.name); }
     if (e.type !== "user" && e.type !== "query") this.opts.snapshot?.memberEvent(e);
     for (const l of this.#listeners) l(e);
   }
@@ -344,9 +350,14 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     mergeRemoteState(this, state, join);
   }
 
-  /** The coordinate ack payload (the initial coordinate; shoal runs no Vivaldi updates). */
+  /** The ack payload: our current coordinate (wire spec §7.13). */
   ackPayload(): Uint8Array | null {
-    return this.cfg.enableCoordinates ? encodeCoordinateAck(initialCoordinate()) : null;
+    return this.coordinates?.ackPayload() ?? null;
+  }
+
+  /** memberlist: a direct ping of `node` was answered; its ack carried its coordinate. */
+  notifyPingComplete(node: NodeInfo, rttMs: number, payload: Uint8Array | null): void {
+    this.coordinates?.notifyPingComplete(node.name, rttMs, payload);
   }
 
   // ---- GossipEventDelegate ----

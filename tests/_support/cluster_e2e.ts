@@ -14,6 +14,7 @@
 import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mod.ts";
 import { type ShoalProcess, startShoal } from "./shoal_process.ts";
 import { freePortOn } from "./ports.ts";
+import { haproxyBinary } from "./haproxy.ts";
 
 /** The demo worker: answers every request with `hello from $DEMO_TASK`, drains on SIGTERM. */
 export const DEMO_WORKER = new URL("../../examples/demo_worker.ts", import.meta.url).pathname;
@@ -21,6 +22,24 @@ export const DEMO_WORKER = new URL("../../examples/demo_worker.ts", import.meta.
 export const BACKEND = "shoal";
 
 export { freePortOn };
+
+/**
+ * The `server-template` line of examples/haproxy/haproxy.cfg (slot mode), so tests and benchmarks
+ * run the slots the example ships.
+ */
+export const EXAMPLE_SLOT_LINE: string = (() => {
+  const cfg = new URL("../../examples/haproxy/haproxy.cfg", import.meta.url);
+  const line = Deno.readTextFileSync(cfg).split("\n").find((l) => /^\s*server-template /.test(l));
+  if (line === undefined) throw new Error("examples/haproxy/haproxy.cfg has no server-template");
+  return line.trim().replace(/ 1-\d+ /, " 1-8 "); // 8 slots are plenty here
+})();
+
+/** The slot-mode lines: the example's slots, the server-state file in `dir`, keep-alive on reload. */
+export const SLOT_MODE = {
+  backendLines: [EXAMPLE_SLOT_LINE],
+  globalLines: ["server-state-file {dir}/server-state"],
+  defaultsLines: ["load-server-state-from-file global", "option idle-close-on-response"],
+} as const;
 
 /** Options of {@linkcode writeHaproxyConfig}. */
 export interface HaproxyConfigOptions {
@@ -30,6 +49,10 @@ export interface HaproxyConfigOptions {
   readonly backendLines?: readonly string[];
   /** More backends, each with its own frontend address (`host:port`). */
   readonly more?: readonly { readonly backend: string; readonly web: string }[];
+  /** Extra lines of `global`; `{dir}` stands for the configuration's directory. */
+  readonly globalLines?: readonly string[];
+  /** Extra lines of `defaults`. */
+  readonly defaultsLines?: readonly string[];
 }
 
 /** A generated HAProxy configuration in a temporary directory. */
@@ -62,11 +85,13 @@ export async function writeHaproxyConfig(o: HaproxyConfigOptions): Promise<Hapro
       "global",
       `  stats socket ${socket} mode 600 level admin`,
       "  stats timeout 10s",
+      ...(o.globalLines ?? []).map((l) => `  ${l.replaceAll("{dir}", dir)}`),
       "defaults",
       "  mode http",
       "  timeout connect 1s",
       "  timeout client 10s",
       "  timeout server 10s",
+      ...(o.defaultsLines ?? []).map((l) => `  ${l}`),
       ...sections,
       "",
     ].join("\n"),
@@ -85,6 +110,8 @@ export interface SidecarOptions {
   readonly port?: number;
   readonly join?: readonly string[];
   readonly extra?: readonly string[];
+  /** The HAProxy binary run under the sidecar. @default "haproxy" */
+  readonly haproxy?: string;
 }
 
 /** Options of {@linkcode Cluster.task}. */
@@ -117,7 +144,9 @@ export class Cluster {
       ...(o.join ?? []).map((j) => `--join=${j}`),
       ...(o.extra ?? []),
     ];
-    if (o.supervise ?? true) args.push("--", "haproxy", "-W", "-db", "-f", o.files.cfg);
+    if (o.supervise ?? true) {
+      args.push("--", o.haproxy ?? haproxyBinary(), "-W", "-db", "-f", o.files.cfg);
+    }
     const proc = this.track(startShoal(args));
     await proc.waitForLog("sidecar.running", undefined, 30_000);
     return proc;
@@ -200,6 +229,18 @@ export function descendants(pid: number): number[] {
     }
   }
   return out;
+}
+
+/** The direct children of `pid` (for a supervising sidecar: the HAProxy master). */
+export function children(pid: number): number[] {
+  return descendants(pid).filter((c) => {
+    try {
+      return /^PPid:\s+(\d+)$/m.exec(Deno.readTextFileSync(`/proc/${c}/status`))?.[1] ===
+        String(pid);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

@@ -65,20 +65,66 @@ export interface HaproxyOptions {
   readyTimeoutMs?: number;
   /** Prefix of the temporary directory's name. @default "shoal-haproxy-" */
   dirPrefix?: string;
+  /** Extra lines of the `global` section (`{dir}` stands for the temporary directory). */
+  globalLines?: string[];
+  /** Extra lines of the `defaults` section. */
+  defaultsLines?: string[];
+}
+
+/**
+ * The HAProxy the tests run: `$SHOAL_HAPROXY` when set, else `haproxy` from PATH. `.ci/run` runs
+ * the HAProxy-dependent tests once per version by putting that version's folder first on PATH.
+ * Every test that starts HAProxy names it through this function (`.ci/peer_tests.ts` finds the
+ * HAProxy-dependent tests by it).
+ */
+export function haproxyBinary(): string {
+  return Deno.env.get("SHOAL_HAPROXY") || "haproxy";
+}
+
+/** The version of {@linkcode haproxyBinary}, from `haproxy -v`. */
+export interface HaproxyVersion {
+  readonly major: number;
+  readonly minor: number;
+  /** For example `3.2.26-1`. */
+  readonly text: string;
+}
+
+let versionCache: Promise<HaproxyVersion> | undefined;
+
+/** Runs `haproxy -v` once and reads its version (fails with an install hint when missing). */
+export function haproxyVersion(): Promise<HaproxyVersion> {
+  versionCache ??= (async () => {
+    let stdout = "";
+    try {
+      const out = await new Deno.Command(haproxyBinary(), { args: ["-v"], stderr: "null" })
+        .output();
+      if (out.success) stdout = new TextDecoder().decode(out.stdout);
+    } catch {
+      // reported below
+    }
+    const m = /^HA-?Proxy version ((\d+)\.(\d+)\S*)/m.exec(stdout);
+    if (!m) {
+      throw new Error(
+        `The haproxy binary (2.6 or newer) is needed (${haproxyBinary()} -v failed): ` +
+          "install it with `apt-get install haproxy`",
+      );
+    }
+    return { text: m[1]!, major: Number(m[2]), minor: Number(m[3]) };
+  })();
+  return versionCache;
 }
 
 /** Fails with an install hint when the `haproxy` binary is missing. */
 export async function requireHaproxy(): Promise<void> {
-  try {
-    const out = await new Deno.Command("haproxy", { args: ["-v"], stdout: "null", stderr: "null" })
-      .output();
-    if (out.success) return;
-  } catch {
-    // fall through
-  }
-  throw new Error(
-    "The haproxy binary (2.6 or newer) is needed: install it with `apt-get install haproxy`",
-  );
+  await haproxyVersion();
+}
+
+/**
+ * What a client sees when `shutdown sessions server` cuts its request: HAProxy 2.x answers 502,
+ * 3.x closes the connection without a response. Compare with {@linkcode getOutcome}.
+ */
+export async function cutOutcome(): Promise<string> {
+  return (await haproxyVersion()).major >= 3 ? "closed" : "502";
 }
 
 /** A real HAProxy process with a generated configuration. */
@@ -111,7 +157,7 @@ export class HaproxyProcess {
     for (const b of backends) ports.set(b.name, freePort());
     const hap = new HaproxyProcess(dir, ports, options.readyTimeoutMs ?? 10_000);
     try {
-      await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends));
+      await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends, options));
       await hap.#spawn();
     } catch (error) {
       await hap.stop(); // kills a process that never became ready and removes the directory
@@ -168,7 +214,7 @@ export class HaproxyProcess {
     await this.stop();
   }
 
-  #config(backends: BackendConfig[]): string {
+  #config(backends: BackendConfig[], o: HaproxyOptions): string {
     const sections = backends.map((b) =>
       [
         `backend ${b.name}`,
@@ -183,19 +229,21 @@ export class HaproxyProcess {
       "global",
       `  stats socket ${this.socketPath} mode 600 level admin`,
       "  stats timeout 10s",
+      ...(o.globalLines ?? []).map((l) => `  ${l.replaceAll("{dir}", this.dir)}`),
       "defaults",
       "  mode http",
       "  timeout connect 1s",
       "  timeout client 30s",
       "  timeout server 30s",
       "  timeout queue 2s",
+      ...(o.defaultsLines ?? []).map((l) => `  ${l}`),
       ...sections,
       "",
     ].join("\n");
   }
 
   async #spawn(extraArgs: string[] = []): Promise<void> {
-    const child = new Deno.Command("haproxy", {
+    const child = new Deno.Command(haproxyBinary(), {
       args: ["-db", "-f", `${this.dir}/haproxy.cfg`, ...extraArgs],
       stdin: "null",
       stdout: "null",
@@ -317,6 +365,20 @@ export function startUpstream(id: string, hostname = "127.0.0.1"): Upstream {
     },
   };
   return upstream;
+}
+
+/**
+ * One GET through HAProxy that never rejects: the status as text (`"200"`, `"502"`), `"closed"`
+ * when the connection closed without a response, else `"error: ..."`. Safe to start early and
+ * await late (no unhandled rejection while the test does something else).
+ */
+export async function getOutcome(url: string): Promise<string> {
+  try {
+    return String((await get(url)).status);
+  } catch (error) {
+    const text = String(error instanceof Error && error.cause ? error.cause : error);
+    return /connection closed before message completed/.test(text) ? "closed" : `error: ${text}`;
+  }
 }
 
 /** One GET through HAProxy; returns the status and body (the upstream id on success). */

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { requireSerfBinary, serfCli } from "./serf_cli.ts";
+import { requireSerfBinary, serfBinary, serfCli } from "./serf_cli.ts";
 import { freePort } from "./ports.ts";
+import { waitFor } from "./wait.ts";
 
 /** A running agent. */
 export interface SerfAgent {
@@ -21,21 +22,7 @@ export interface SerfAgent {
 }
 
 export { freePort };
-
-/** Awaits `cond` every `stepMs` until `deadlineMs` of wall time; throws with `what` on timeout. */
-export async function waitFor(
-  what: string,
-  cond: () => Promise<boolean> | boolean,
-  deadlineMs = 10_000,
-  stepMs = 50,
-): Promise<void> {
-  const end = performance.now() + deadlineMs;
-  while (performance.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  throw new Error(`Timed out after ${deadlineMs} ms waiting for ${what}`);
-}
+export { waitFor };
 
 /** Starts `serf agent -node=<name>` with tags and event handlers, ready when its RPC answers. */
 export async function startSerfAgent(
@@ -49,7 +36,7 @@ export async function startSerfAgent(
   for (const [k, v] of Object.entries(opts.tags ?? {})) args.push("-tag", `${k}=${v}`);
   for (const h of opts.handlers ?? []) args.push("-event-handler", h);
   args.push(...(opts.extraArgs ?? []));
-  const child = new Deno.Command("serf", { args, stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(serfBinary(), { args, stdout: "piped", stderr: "piped" }).spawn();
   let text = "";
   const td = new TextDecoder();
   const pump = async (s: ReadableStream<Uint8Array>) => {

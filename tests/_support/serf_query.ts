@@ -8,6 +8,7 @@
 
 import { ok } from "node:assert/strict";
 import type { SerfAgent } from "./serf_agent.ts";
+import { serfBinary } from "./serf_cli.ts";
 
 /**
  * A port whose protobuf varint is valid UTF-8, so an `AnnounceRequest` naming it can travel as a
@@ -84,7 +85,7 @@ export function serfQuery(
   payload: Uint8Array,
   timeout: string,
 ): QueryRun {
-  const child = new Deno.Command("serf", {
+  const child = new Deno.Command(serfBinary(), {
     args: [
       "query",
       `-rpc-addr=${agent.rpcAddr}`,

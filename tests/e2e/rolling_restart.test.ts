@@ -7,7 +7,7 @@
  */
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import {
   Cluster,
   freePortOn,

@@ -9,7 +9,7 @@
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { HaproxyProcess } from "../_support/haproxy.ts";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import { type UpWatch, watchUp } from "../_support/up_watch.ts";
 import {

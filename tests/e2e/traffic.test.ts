@@ -8,7 +8,7 @@
 
 import { equal, ok } from "node:assert/strict";
 import { parsePromText, type PromSample } from "../_support/prom_text.ts";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import {
   Cluster,
   freePortOn,

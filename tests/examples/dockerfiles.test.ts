@@ -62,6 +62,16 @@ Deno.test("examples/haproxy/Dockerfile runs HAProxy in the foreground under shoa
   assert.equal(copy?.args, "haproxy.cfg /usr/local/etc/haproxy/haproxy.cfg");
 });
 
+Deno.test("examples/haproxy/Dockerfile defaults to an HAProxy version CI tests", async () => {
+  const text = await Deno.readTextFile(`${EXAMPLES_DIR}haproxy/Dockerfile`);
+  const image = /^ARG HAPROXY_IMAGE=haproxy:(\d+\.\d+)\S*$/m.exec(text);
+  assert.ok(image, "ARG HAPROXY_IMAGE=haproxy:X.Y");
+  const ci = await Deno.readTextFile(new URL("../../.ci/run", import.meta.url));
+  const runs = /^CI_RUNS=\$\{CI_RUNS:-([^}]*)\}$/m.exec(ci)?.[1]?.split(" ") ?? [];
+  const tested = ["2.6", ...runs.flatMap((r) => r.startsWith("haproxy-") ? [r.slice(8)] : [])];
+  assert.ok(tested.includes(image[1]!), `haproxy:${image[1]} is not in CI's ${tested.join(", ")}`);
+});
+
 Deno.test("parseDockerfile() joins continuations and skips comments", () => {
   const instructions = parseDockerfile(
     "# c\nFROM a AS b\nRUN x \\\n  # inner comment\n  && y\nENV A=1 \\\n    B=2\n",

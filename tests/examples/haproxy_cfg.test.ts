@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   freePort,
+  haproxyBinary,
   rawCommand,
   requireHaproxy,
   startUpstream,
@@ -12,7 +13,18 @@ const CFG = `${EXAMPLES_DIR}haproxy/haproxy.cfg`;
 
 Deno.test("examples/haproxy/haproxy.cfg passes `haproxy -c` as shipped", async () => {
   await requireHaproxy();
-  const out = await new Deno.Command("haproxy", { args: ["-c", "-f", CFG] }).output();
+  // The image creates the server-state file (format line only) before HAProxy's first start.
+  const dir = await Deno.makeTempDir({ prefix: "shoal-example-cfg-" });
+  await Deno.writeTextFile(`${dir}/server-state`, "1\n");
+  const cfg = `${dir}/haproxy.cfg`;
+  const shipped = await Deno.readTextFile(CFG);
+  await Deno.writeTextFile(
+    cfg,
+    replaceOnce(shipped, "/var/run/haproxy/server-state", `${dir}/server-state`),
+  );
+  // `-V`: HAProxy 3.x prints nothing on success without it (2.6 always says it is valid).
+  const out = await new Deno.Command(haproxyBinary(), { args: ["-c", "-V", "-f", cfg] }).output();
+  await Deno.remove(dir, { recursive: true });
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, text);
   assert.match(text, /Configuration file is valid/);
@@ -36,7 +48,7 @@ Deno.test("examples/haproxy/haproxy.cfg backend `shoal` accepts dynamic servers 
   text = replaceOnce(text, "/var/run/haproxy/admin.sock", socket);
   text = replaceOnce(text, "bind :80", `bind 127.0.0.1:${port}`);
   await Deno.writeTextFile(`${dir}/haproxy.cfg`, text);
-  const child = new Deno.Command("haproxy", {
+  const child = new Deno.Command(haproxyBinary(), {
     args: ["-W", "-db", "-f", `${dir}/haproxy.cfg`],
     stdin: "null",
     stdout: "null",

@@ -2,19 +2,22 @@ import assert from "node:assert/strict";
 import {
   addServerCommand,
   delServerCommand,
+  enableHealthCommand,
   HaproxyConnectionError,
   HaproxyTimeoutError,
   IDLE_REOPEN_MS,
   NoSuchBackendError,
   NoSuchServerError,
   NotInMaintenanceError,
+  readyAfterChecksCommand,
   RuntimeClient,
   ServerAlreadyExistsError,
   setStateCommand,
+  showVersionCommand,
   unixConnector,
 } from "../../lib/haproxy/mod.ts";
 import { systemClock } from "../../lib/clock.ts";
-import { HaproxyProcess, waitFor } from "../_support/haproxy.ts";
+import { HaproxyProcess, haproxyVersion, waitFor } from "../_support/haproxy.ts";
 
 for (const mode of ["persistent", "per-command"] as const) {
   Deno.test(`RuntimeClient (${mode}) turns refusals into typed errors`, async () => {
@@ -40,12 +43,41 @@ for (const mode of ["persistent", "per-command"] as const) {
         NoSuchServerError,
       );
       assert.deepEqual((await client.serversState("be_app")).map((r) => r.name), []);
-      assert.match((await client.version()).raw, /^2\.6\./);
+      const version = await haproxyVersion();
+      assert.equal((await client.version()).raw, version.text, "show version = haproxy -v");
     } finally {
       await client.close();
     }
   });
 }
+
+Deno.test("RuntimeClient matches a two-line command's replies without shifting later ones", async () => {
+  // HAProxy 3.2 answers a `;`-joined line with one prompt (2.6 and 3.0: one per command), so a
+  // client counting prompts per `;` part reads the next command's reply as the pair's second.
+  await using hap = await HaproxyProcess.start();
+  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  try {
+    const version = (await haproxyVersion()).text;
+    const spec = { backend: "be_app", name: "shoal-a", addr: "127.0.0.2", port: 9 };
+    const results = await client.executeAll([
+      addServerCommand({ ...spec, check: { interMs: 60_000 } }),
+      enableHealthCommand("be_app", "shoal-a"),
+      readyAfterChecksCommand("be_app", "shoal-a"),
+      showVersionCommand(),
+      readyAfterChecksCommand("be_app", "shoal-nope"),
+      showVersionCommand(),
+    ]);
+    assert.deepEqual(results.slice(0, 3).map((r) => r.ok && r.value), ["", "", ""]);
+    assert.ok(results[3]!.ok && results[3]!.value.trim() === version, "its own reply");
+    assert.ok(!results[4]!.ok && results[4]!.error instanceof NoSuchServerError);
+    assert.ok(results[5]!.ok && results[5]!.value.trim() === version, "not shifted by the error");
+    const [row] = await client.serversState("be_app");
+    // srv_op_state 0: stopped (DOWN) until a check passes.
+    assert.deepEqual([row?.admin, row?.opState], ["ready", 0], "ready, and DOWN until checked");
+  } finally {
+    await client.close();
+  }
+});
 
 Deno.test("RuntimeClient pipelines thousands of commands and matches replies in order", async () => {
   await using hap = await HaproxyProcess.start();

@@ -56,3 +56,11 @@ Deno.test("serverNameFor() is stable and bounded by lengthMax", () => {
   assert.throws(() => serverNameFor(""), ValidationError);
   assert.throws(() => serverNameFor("a", { prefix: "bad prefix" }), ValidationError);
 });
+
+Deno.test("serverNameFor() never gives a node a slot's name (`<prefix>slot<N>`)", () => {
+  const name = serverNameFor("slot3");
+  assert.notEqual(name, "shoal-slot3");
+  assert.match(name, /^shoal-slot3-[0-9a-f]{12}$/);
+  assert.equal(serverNameFor("slot"), "shoal-slot");
+  assert.equal(serverNameFor("slot3a"), "shoal-slot3a");
+});

@@ -15,6 +15,7 @@ import {
 import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import type { QueryEvent } from "../../lib/serf/mod.ts";
 import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
+import { serfBinary } from "../_support/serf_cli.ts";
 
 function gossipConfig(node: string, host: string, port: number): GossipConfig {
   return {
@@ -59,7 +60,7 @@ Deno.test("a serf CLI query with raw protobuf bytes reaches shoal intact and get
     const out = await new Deno.Command("sh", {
       args: [
         "-c",
-        `serf query -rpc-addr=${agent.rpcAddr} -tag role=sidecar -format=json announce "$(printf '${printf}')"`,
+        `${serfBinary()} query -rpc-addr=${agent.rpcAddr} -tag role=sidecar -format=json announce "$(printf '${printf}')"`,
       ],
       stdout: "piped",
       stderr: "piped",

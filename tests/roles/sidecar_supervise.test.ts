@@ -8,6 +8,7 @@ import { equal, ok } from "node:assert/strict";
 import { AnnounceRequestSchema, encodePayload } from "../../lib/proto.ts";
 import {
   get,
+  haproxyBinary,
   HaproxyProcess,
   rawCommand,
   requireHaproxy,
@@ -101,7 +102,7 @@ Deno.test("shoal sidecar -- haproxy: waits for it, registers solicited tasks, ke
     "--",
     "sh",
     "-c",
-    `sleep 0.3; exec haproxy -W -db -f ${cfg}`,
+    `sleep 0.3; exec ${haproxyBinary()} -W -db -f ${cfg}`,
   ]);
   try {
     const waiting = await sidecar.waitForLog("haproxy.waiting");
@@ -152,7 +153,7 @@ Deno.test("shoal sidecar -- haproxy: waits for it, registers solicited tasks, ke
   }
 });
 
-Deno.test("shoal sidecar -- haproxy exits with an error status when HAProxy dies", async () => {
+Deno.test("shoal sidecar -- haproxy starts HAProxy again when it dies, and stays in service", async () => {
   await requireHaproxy();
   const dir = await Deno.makeTempDir({ prefix: "shoal-sidecar-sup-" });
   const cfg = await writeConfig(dir, freePort());
@@ -165,7 +166,7 @@ Deno.test("shoal sidecar -- haproxy exits with an error status when HAProxy dies
     `--haproxy-socket=${socket}`,
     "--haproxy-backend=be_app",
     "--",
-    "haproxy",
+    haproxyBinary(),
     "-W",
     "-db",
     "-f",
@@ -177,8 +178,16 @@ Deno.test("shoal sidecar -- haproxy exits with an error status when HAProxy dies
     await sidecar.waitForLog("sidecar.running");
     worker = await workerPid(socket);
     Deno.kill(Number(started.pid), "SIGKILL");
-    equal((await sidecar.status).code, 1);
-    ok(sidecar.logs().some((l) => l.event === "haproxy.process.exited"));
+    await sidecar.waitForLog("haproxy.process.exited");
+    const again = await sidecar.waitForLog("haproxy.process.restarted");
+    ok(Number(again.pid) !== Number(started.pid), "a new HAProxy master");
+    await waitFor("the new HAProxy to answer", async () => {
+      const pid = await workerPid(socket).catch(() => 0);
+      return pid > 0 && pid !== worker;
+    }, { timeoutMs: 10_000 });
+    equal(sidecar.logs().filter((l) => l.event === "sidecar.stopping").length, 0);
+    sidecar.kill("SIGTERM");
+    equal((await sidecar.status).code, 0);
   } finally {
     await sidecar.stop();
     try {
@@ -186,6 +195,66 @@ Deno.test("shoal sidecar -- haproxy exits with an error status when HAProxy dies
     } catch {
       // already gone with its master
     }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shoal sidecar -- haproxy stops with 0 when HAProxy is stopped cleanly (SIGUSR1)", async () => {
+  await requireHaproxy();
+  const dir = await Deno.makeTempDir({ prefix: "shoal-sidecar-sup-" });
+  const cfg = await writeConfig(dir, freePort());
+  const sidecar = startShoal([
+    "sidecar",
+    "--node=sidecar-usr1",
+    `--bind=127.0.0.1:${freePort()}`,
+    "--rpc-addr=",
+    `--haproxy-socket=${dir}/admin.sock`,
+    "--haproxy-backend=be_app",
+    "--",
+    "haproxy",
+    "-W",
+    "-db",
+    "-f",
+    cfg,
+  ]);
+  try {
+    const started = await sidecar.waitForLog("haproxy.process.started");
+    await sidecar.waitForLog("sidecar.running");
+    Deno.kill(Number(started.pid), "SIGUSR1"); // HAProxy's soft stop: the master exits 0
+    equal((await sidecar.status).code, 0);
+    const logs = sidecar.logs();
+    ok(logs.some((l) => l.event === "haproxy.process.stopped_by_itself"));
+    equal(logs.filter((l) => l.event === "haproxy.process.restarted").length, 0);
+  } finally {
+    await sidecar.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shoal sidecar -- haproxy gives up and exits 1 when HAProxy keeps exiting", async () => {
+  await requireHaproxy();
+  const dir = await Deno.makeTempDir({ prefix: "shoal-sidecar-sup-" });
+  const sidecar = startShoal([
+    "sidecar",
+    "--node=sidecar-loop",
+    `--bind=127.0.0.1:${freePort()}`,
+    "--rpc-addr=",
+    `--haproxy-socket=${dir}/admin.sock`,
+    "--haproxy-backend=be_app",
+    "--",
+    "haproxy",
+    "-db",
+    "-f",
+    `${dir}/missing.cfg`, // exits 1 at once, every time
+  ]);
+  try {
+    equal((await sidecar.status).code, 1);
+    const logs = sidecar.logs();
+    equal(logs.filter((l) => l.event === "haproxy.process.exited").length, 6);
+    equal(logs.filter((l) => l.event === "haproxy.process.restarted").length, 5);
+    ok(logs.some((l) => l.event === "haproxy.process.crash_loop"));
+  } finally {
+    await sidecar.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -225,7 +294,7 @@ Deno.test("shoal sidecar -- haproxy stops HAProxy and exits 1 when gossip cannot
     `--haproxy-socket=${dir}/admin.sock`,
     "--haproxy-backend=be_app",
     "--",
-    "haproxy",
+    haproxyBinary(),
     "-W",
     "-db",
     "-f",

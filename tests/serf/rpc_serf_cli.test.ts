@@ -135,5 +135,20 @@ Deno.test("serf info (real CLI) reads our stats", async () => {
     const r = await serfCli("info", addr);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /members = 2/);
+    // The sections and serf keys a serf agent reports.
+    const json = await serfCli("info", addr, ["-format=json"]);
+    const stats = JSON.parse(json.stdout) as Record<string, Record<string, string>>;
+    assert.deepEqual(Object.keys(stats).sort(), [
+      "agent",
+      "event_handlers",
+      "runtime",
+      "serf",
+      "tags",
+    ]);
+    for (const key of ["coordinate_resets", "health_score", "member_time", "encrypted"]) {
+      assert.ok(key in stats.serf!, `serf.${key} in ${json.stdout}`);
+    }
+    assert.equal(stats.serf!.health_score, "0");
+    assert.match(stats.runtime!.cpu_count!, /^\d+$/);
   });
 });

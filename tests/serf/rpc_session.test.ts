@@ -11,8 +11,9 @@ import { RpcFrameReader, valueEnd } from "../../lib/serf/rpc/framing.ts";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { makeSerf, nodeInfo } from "../_support/serf_harness.ts";
 import { capture } from "../_support/serf_bytes.ts";
+import { LogTap } from "../../lib/log/tap.ts";
 
-function session(authKey?: string) {
+function session(authKey?: string, logs?: LogTap) {
   const fx = makeSerf("a", 7946, { tags: new Map([["role", "web"]]) });
   const out: MsgValue[] = [];
   let closed = false;
@@ -20,6 +21,7 @@ function session(authKey?: string) {
     serf: fx.serf,
     log: new MemoryLogger(),
     ...(authKey ? { authKey } : {}),
+    ...(logs ? { logs } : {}),
     send: (b) => {
       const r = new Reader(b);
       while (r.remaining > 0) out.push(r.read());
@@ -84,6 +86,44 @@ Deno.test("RpcSession enforces the auth key after the handshake", () => {
   t.req("members", 4);
   assert.equal(t.err(4), "");
   assert.ok(!t.isClosed());
+});
+
+Deno.test("RpcSession auth without a key accepts only an empty token, as the agent", () => {
+  const t = session();
+  t.req("handshake", 0, { Version: 1 });
+  t.req("auth", 1, { AuthKey: "anything" });
+  assert.equal(t.err(1), RPC_ERRORS.invalidAuthToken);
+  t.req("auth", 2, { AuthKey: "" });
+  assert.equal(t.err(2), "");
+});
+
+Deno.test("RpcSession monitor replays and follows the log at its level until stop", () => {
+  const tap = new LogTap({ capacity: 2, nowMs: () => Date.UTC(2026, 0, 2, 3, 4, 5) });
+  const log = tap.wrap(new MemoryLogger()).with({ node: "a" });
+  log.info("dropped.from.ring"), log.debug("old.debug"), log.warn("old.warn", { n: 1 });
+  const t = session(undefined, tap);
+  const lines = () =>
+    t.out.filter((v) => v instanceof Map && v.has("Log")).map((v) =>
+      new TextDecoder().decode((v as Map<string, MsgValue>).get("Log") as Uint8Array)
+    );
+  const lastError = () => t.err(t.out.length - 1);
+  t.req("handshake", 0, { Version: 1 });
+  t.req("monitor", 1, { LogLevel: "loud" });
+  assert.equal(lastError(), "Unknown log level: LOUD");
+  t.req("monitor", 2, { LogLevel: "info" });
+  assert.equal(lastError(), "");
+  assert.equal(lines().length, 1, "the ring holds two records, one at INFO or above");
+  assert.match(lines()[0]!, /^\d{4}\/01\/0\d \d\d:04:05 \[WARN\] old\.warn node=a n=1$/);
+  t.req("monitor", 3, { LogLevel: "debug" });
+  assert.equal(lastError(), RPC_ERRORS.monitorExists);
+  log.debug("new.debug"), log.error("new.error", { error: new Error("boom") });
+  assert.match(lines()[1]!, /\[ERR\] new\.error node=a error=boom$/);
+  assert.equal(lines().length, 2);
+  t.req("stop", 4, { Stop: 2 });
+  log.error("after.stop");
+  assert.equal(lines().length, 2);
+  t.req("monitor", 5, { LogLevel: "DEBUG" });
+  assert.match(lines().at(-1)!, /\[ERR\] after\.stop/, "a new monitor replays the ring");
 });
 
 Deno.test("RpcSession members-filtered anchors regexps like the agent (^expr$)", () => {

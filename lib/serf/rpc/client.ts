@@ -1,6 +1,7 @@
 /**
  * A minimal client of serf's agent RPC (msgpack over TCP): handshake, optional auth, and
- * `members-filtered`. Enough for `shoal members` against a shoal node or a real serf agent.
+ * `members-filtered` and `get-coordinate`. Enough for `shoal members` against a shoal node or a
+ * real serf agent.
  *
  * @module
  */
@@ -13,6 +14,8 @@ import {
   uintField,
 } from "../../gossip/wire/fields.ts";
 import { encode, MsgpackTruncatedError, type MsgValue, Reader } from "../../gossip/wire/msgpack.ts";
+import type { Coordinate } from "../coordinate/coordinate.ts";
+import { coordinateFromMap } from "../coordinate/wire.ts";
 
 /** A member as the RPC reports it. */
 export interface RpcMember {
@@ -82,6 +85,13 @@ export class RpcClient {
     const list = asMap(body!, "members reply").get("Members");
     if (!Array.isArray(list)) return [];
     return list.map((m) => toMember(asMap(m, "member")));
+  }
+
+  /** `get-coordinate`: the agent's coordinate of `node`, `null` when it has none. */
+  async coordinate(node: string): Promise<Coordinate | null> {
+    const body = asMap((await this.#call("get-coordinate", { Node: node }, true))!, "reply");
+    if (body.get("Ok") !== true) return null;
+    return coordinateFromMap(asMap(body.get("Coord") ?? null, "Coord"));
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 /**
  * The agent-RPC commands that act on serf (wire spec §9): members, members-filtered, join, leave,
- * force-leave, event, tags, query, stats, get-coordinate, monitor and the key commands.
+ * force-leave, event, tags, query, stats, get-coordinate and the key commands.
  *
  * @module
  */
@@ -16,12 +16,8 @@ import {
 } from "../../gossip/wire/fields.ts";
 import { Bin, type EncValue, type MsgValue } from "../../gossip/wire/msgpack.ts";
 import { compileGoRegexp } from "../go_regexp.ts";
-import {
-  coordinateValue,
-  decodeKeyResponse,
-  encodeKeyRequest,
-  initialCoordinate,
-} from "../internal_messages.ts";
+import { coordinateValue } from "../coordinate/wire.ts";
+import { decodeKeyResponse, encodeKeyRequest } from "../internal_messages.ts";
 import { MEMBER_STATUS_NAMES, MemberStatus } from "../members.ts";
 import type { RpcSession } from "./session.ts";
 import { memberRecord } from "./records.ts";
@@ -86,11 +82,11 @@ export function runCommand(
     case "stats":
       return s.reply(seq, "", stats(s));
     case "get-coordinate": {
-      const ok = stringField(body, "Node") === serf.localName && serf.cfg.enableCoordinates;
-      return s.reply(seq, "", { Coord: ok ? coordinateValue(initialCoordinate()) : null, Ok: ok });
+      // As the agent: the cached coordinate of any member, else a zero Coordinate and Ok false.
+      const c = serf.coordinates?.cached(stringField(body, "Node"));
+      const zero = { vec: [], error: 0, adjustment: 0, height: 0 };
+      return s.reply(seq, "", { Coord: coordinateValue(c ?? zero), Ok: c !== undefined });
     }
-    case "monitor":
-      return s.reply(seq, "Log streaming (monitor) is not supported by shoal");
     case "install-key":
     case "use-key":
     case "remove-key":
@@ -223,10 +219,14 @@ function stats(s: RpcSession): Record<string, Record<string, string>> {
   const count = (st: MemberStatus) => String(all.filter((m) => m.status === st).length);
   return {
     agent: { name: serf.localName },
+    // shoal runs no agent event handlers (serf lists its `-event-handler` scripts here).
+    event_handlers: {},
     runtime: { ...s.o.runtime },
     serf: {
+      ...(serf.coordinates ? { coordinate_resets: String(serf.coordinates.client.resets) } : {}),
       members: String(all.length),
       failed: count(MemberStatus.Failed),
+      health_score: String(serf.handle.healthScore?.() ?? 0),
       left: count(MemberStatus.Left),
       member_time: String(serf.memberClock.time()),
       event_time: String(serf.eventClock.time()),

@@ -16,6 +16,7 @@
 
 import type { Logger } from "../../log/logger.ts";
 import type { Serf } from "../serf.ts";
+import type { LogSource } from "./monitor.ts";
 import { RpcSession } from "./session.ts";
 
 /** Options of {@linkcode RpcServer.listen}. */
@@ -28,6 +29,8 @@ export interface RpcServerOptions {
   readonly hostname?: string;
   /** @default 7373; 0 picks a free port */
   readonly port?: number;
+  /** The process log `monitor` streams (a `LogTap`); without it `monitor` is refused. */
+  readonly logs?: LogSource;
   /** Clients must `auth` with this key after the handshake. */
   readonly authKey?: string;
   /** Concurrent clients; more are closed at once. @default 16 */
@@ -111,8 +114,14 @@ export class RpcServer {
       serf: this.#opts.serf,
       log: this.#opts.log,
       ...(this.#opts.authKey === undefined ? {} : { authKey: this.#opts.authKey }),
+      ...(this.#opts.logs ? { logs: this.#opts.logs } : {}),
       ...(this.#opts.onLeave ? { onLeave: this.#opts.onLeave } : {}),
-      runtime: { os: Deno.build.os, arch: Deno.build.arch, version: `deno ${Deno.version.deno}` },
+      runtime: {
+        os: Deno.build.os,
+        arch: Deno.build.arch,
+        version: `deno ${Deno.version.deno}`,
+        cpu_count: String(navigator.hardwareConcurrency),
+      },
       send: (bytes) => {
         if (c.out.length >= (this.#opts.outputQueueMax ?? 1024)) return void this.outputDropped++;
         c.out.push(bytes);

@@ -15,6 +15,7 @@ import type { Serf } from "../serf.ts";
 import { RpcFrameError, RpcFrameReader } from "./framing.ts";
 import { eventRecord, parseStreamFilter, streamWants } from "./records.ts";
 import { runCommand } from "./commands.ts";
+import { type LogSource, monitorLevel, monitorWants, serfLogLine } from "./monitor.ts";
 
 /** Go's error strings, which the `serf` CLI prints as they are. */
 export const RPC_ERRORS = {
@@ -23,6 +24,7 @@ export const RPC_ERRORS = {
   duplicateHandshake: "Handshake already performed",
   handshakeRequired: "Handshake required",
   invalidFilter: "Invalid event filter",
+  monitorExists: "Monitor already exists",
   streamExists: "Stream with given sequence exists",
   invalidQueryId: "No pending queries matching ID",
   authRequired: "Authentication required",
@@ -65,6 +67,8 @@ export interface RpcSessionOptions {
   close(): void;
   /** Called after a successful `leave` (the agent then shuts down). */
   readonly onLeave?: () => void;
+  /** The process log, for `monitor`; without it `monitor` is refused. */
+  readonly logs?: LogSource;
   /** The `runtime` section of `stats` (os, arch, version), filled in by the shell. */
   readonly runtime?: Readonly<Record<string, string>>;
   /** Largest request accepted. @default 65 536 */
@@ -85,6 +89,7 @@ export class RpcSession {
   #authed = false;
   #closed = false;
   readonly #streams = new Map<number, () => void>();
+  #monitor: { seq: number; off: () => void } | null = null;
   readonly #queries = new Map<number, QueryEvent>();
   #nextQueryId = 1;
 
@@ -144,6 +149,8 @@ export class RpcSession {
     switch (command) {
       case "stream":
         return this.#stream(seq, stringField(body, "Type"));
+      case "monitor":
+        return this.#startMonitor(seq, stringField(body, "LogLevel"));
       case "stop":
         return this.#stop(seq, uintField(body, "Stop", Number.MAX_SAFE_INTEGER));
       case "respond":
@@ -164,7 +171,8 @@ export class RpcSession {
   }
 
   #auth(seq: number, body: Map<string, MsgValue>): void {
-    if (this.o.authKey !== undefined && stringField(body, "AuthKey") !== this.o.authKey) {
+    // As the agent: without a key only an empty token passes.
+    if (stringField(body, "AuthKey") !== (this.o.authKey ?? "")) {
       return this.reply(seq, RPC_ERRORS.invalidAuthToken);
     }
     this.#authed = true;
@@ -196,7 +204,21 @@ export class RpcSession {
     return id;
   }
 
+  /** `monitor`: the replayed and then live log lines at `level` and above, as `{Log}` records. */
+  #startMonitor(seq: number, level: string): void {
+    const min = monitorLevel(level);
+    if (min === null) return this.reply(seq, `Unknown log level: ${level.toUpperCase()}`);
+    if (this.#monitor !== null) return this.reply(seq, RPC_ERRORS.monitorExists);
+    if (this.o.logs === undefined) return this.reply(seq, "Log streaming is not available");
+    this.reply(seq, "");
+    const off = this.o.logs.subscribe((r) => {
+      if (!this.#closed && monitorWants(min, r.level)) this.reply(seq, "", { Log: serfLogLine(r) });
+    });
+    this.#monitor = { seq, off };
+  }
+
   #stop(seq: number, stream: number): void {
+    if (this.#monitor?.seq === stream) (this.#monitor.off(), this.#monitor = null);
     this.#streams.get(stream)?.();
     this.#streams.delete(stream);
     this.reply(seq, "");
@@ -230,6 +252,8 @@ export class RpcSession {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#streams.values()) off();
+    this.#monitor?.off();
+    this.#monitor = null;
     this.#streams.clear();
     this.#queries.clear();
     this.o.close();

@@ -16,6 +16,7 @@ import {
 } from "../../../lib/gossip/wire/messages.ts";
 import { decode, encode, type MsgValue, utf8 } from "../../../lib/gossip/wire/msgpack.ts";
 import { freePort } from "../../_support/ports.ts";
+import { serfBinary } from "../../_support/serf_cli.ts";
 import { type DecodedPacket, decodePacket, encodePacket } from "../../../lib/gossip/wire/packet.ts";
 import {
   encodePushPull,
@@ -30,14 +31,16 @@ const LOOPBACK = Uint8Array.of(127, 0, 0, 1);
 
 async function requireSerf(): Promise<void> {
   try {
-    await new Deno.Command("serf", { args: ["version"], stdout: "null", stderr: "null" }).output();
+    await new Deno.Command(serfBinary(), { args: ["version"], stdout: "null", stderr: "null" })
+      .output();
   } catch {
     throw new Error("This test needs the serf binary: install it with `apt-get install serf`");
   }
 }
 
 async function serfCli(args: string[]): Promise<{ ok: boolean; out: string }> {
-  const r = await new Deno.Command("serf", { args, stdout: "piped", stderr: "piped" }).output();
+  const r = await new Deno.Command(serfBinary(), { args, stdout: "piped", stderr: "piped" })
+    .output();
   const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
   return { ok: r.success, out: text };
 }
@@ -193,7 +196,7 @@ async function interop(encrypt: boolean): Promise<void> {
     "-log-level=warn",
   ];
   if (encrypt) args.push(`-encrypt=${KEY_BASE64}`);
-  const agent = new Deno.Command("serf", { args, stdout: "piped", stderr: "piped" }).spawn();
+  const agent = new Deno.Command(serfBinary(), { args, stdout: "piped", stderr: "piped" }).spawn();
   const failures: unknown[] = [];
   const servers = [serveTcp(peer), serveUdp(peer)].map((p) =>
     p.catch((e) => void failures.push(e))
