@@ -6,7 +6,6 @@
 
 import { parseCommandLine } from "./lib/cli/program.ts";
 import { runRole } from "./lib/roles/mod.ts";
-import { VERSION } from "./lib/version.ts";
 
 const encoder = new TextEncoder();
 const io = {
@@ -17,7 +16,6 @@ const io = {
 const parsed = parseCommandLine(Deno.args, {
   env: (name) => Deno.env.get(name),
   hostname: () => Deno.hostname(),
-  version: VERSION,
 });
 if (parsed.kind === "exit") {
   if (parsed.stdout) io.stdout(parsed.stdout);

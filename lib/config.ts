@@ -70,6 +70,8 @@ export interface SidecarConfig {
   readonly slowstartMs: number;
   /** HAProxy command to supervise (after `--`); empty when HAProxy runs elsewhere. */
   readonly haproxyCommand: readonly string[];
+  /** Wrap a supervised HAProxy's output lines into the structured log. */
+  readonly logHaproxy: boolean;
 }
 
 /** `shoal task`. */

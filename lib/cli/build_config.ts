@@ -16,7 +16,7 @@ import type {
 import type { LogLevel } from "../log/logger.ts";
 import { SpecError } from "../supervisor/errors.ts";
 import { parseHealthSpec, parseReadinessSpec } from "../supervisor/probe_spec.ts";
-import type { FlagValue, ResolvedFlags } from "./flags.ts";
+import { envName, flagOrigin, type FlagValue, type ResolvedFlags } from "./flags.ts";
 import { UsageError } from "./usage_error.ts";
 import { DEFAULT_GOSSIP_PORT, formatHostPort, parseHostPort } from "./values.ts";
 
@@ -61,6 +61,14 @@ class Flags {
     const v = this.#get(name);
     return v !== null && typeof v === "object" && "host" in v ? v : null;
   }
+  /** The flag as messages name it: `--x`, or `SHOAL_X (--x)` when it came from the environment. */
+  origin(name: string): string {
+    return flagOrigin(name, this.resolved.sources.get(name));
+  }
+  /** True when the value came from the command line. */
+  fromCli(name: string): boolean {
+    return this.resolved.sources.get(name) === "cli";
+  }
   fail(message: string): never {
     throw new UsageError(message, this.command);
   }
@@ -80,10 +88,10 @@ function encryptKey(f: Flags): string | null {
   try {
     bytes = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
   } catch {
-    f.fail("invalid --encrypt: not base64 (generate a key with 'shoal keygen')");
+    f.fail(`invalid ${f.origin("encrypt")}: not base64 (generate a key with 'shoal keygen')`);
   }
   if (![16, 24, 32].includes(bytes.length)) {
-    f.fail(`invalid --encrypt: key is ${bytes.length} bytes, must be 16, 24 or 32`);
+    f.fail(`invalid ${f.origin("encrypt")}: key is ${bytes.length} bytes, must be 16, 24 or 32`);
   }
   return key;
 }
@@ -104,13 +112,13 @@ function requireEncryption(f: Flags, gossip: GossipConfig): GossipConfig {
 function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
   const node = f.string("node") ?? deps.hostname();
   if (!NODE_NAME.test(node)) {
-    f.fail(`invalid --node ${JSON.stringify(node)}: use 1-128 of A-Z a-z 0-9 _ . : -`);
+    f.fail(`invalid ${f.origin("node")} ${JSON.stringify(node)}: use 1-128 of A-Z a-z 0-9 _ . : -`);
   }
   const join = f.list("join").map((addr) => {
     try {
       return formatHostPort(parseHostPort(addr, { defaultPort: DEFAULT_GOSSIP_PORT }));
     } catch (err) {
-      f.fail(`invalid --join: ${(err as Error).message}`);
+      f.fail(`invalid ${f.origin("join")}: ${(err as Error).message}`);
     }
   });
   return {
@@ -133,7 +141,7 @@ function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
 
 function checkIdent(f: Flags, flag: string, value: string): string {
   if (!HAPROXY_IDENT.test(value)) {
-    f.fail(`invalid --${flag} ${JSON.stringify(value)}: use 1-64 of A-Z a-z 0-9 _ . : -`);
+    f.fail(`invalid ${f.origin(flag)} ${JSON.stringify(value)}: use 1-64 of A-Z a-z 0-9 _ . : -`);
   }
   return value;
 }
@@ -148,7 +156,7 @@ function checkProbe(
   try {
     parse(spec);
   } catch (err) {
-    if (err instanceof SpecError) f.fail(`invalid --${flag}: ${err.message}`);
+    if (err instanceof SpecError) f.fail(`invalid ${f.origin(flag)}: ${err.message}`);
     throw err;
   }
   return spec;
@@ -172,13 +180,18 @@ export function sidecarConfig(
   for (const b of backends) checkIdent(f, "backends", b);
   const prefix = f.string("server-prefix") ?? "";
   if (!/^[A-Za-z0-9_.-]{1,16}$/.test(prefix)) {
-    f.fail(`invalid --server-prefix ${JSON.stringify(prefix)}: use 1-16 of A-Z a-z 0-9 _ . -`);
+    f.fail(
+      `invalid ${f.origin("server-prefix")} ${
+        JSON.stringify(prefix)
+      }: use 1-16 of A-Z a-z 0-9 _ . -`,
+    );
   }
   return deepFreeze({
     role: "sidecar",
     log: logConfig(f),
     gossip: requireEncryption(f, gossipConfig(f, deps)),
-    haproxySocket: f.string("haproxy-socket") ?? f.fail("--haproxy-socket must not be empty"),
+    haproxySocket: f.string("haproxy-socket") ??
+      f.fail(`${f.origin("haproxy-socket")} must not be empty`),
     serverStateFile: f.string("server-state-file") || null,
     defaultBackend,
     backends,
@@ -190,26 +203,37 @@ export function sidecarConfig(
     defaultWeight: f.number("weight")!,
     slowstartMs: f.number("slowstart")!,
     haproxyCommand: [...rest],
+    logHaproxy: f.bool("log-haproxy"),
   });
 }
 
-/** Builds `shoal task`'s config; `rest` is the worker command after `--`. */
+/**
+ * Builds `shoal task`'s config. `rest` holds the positional arguments; `dashDash` says they came
+ * after a `--`. As in the Go shoal, `--worker python3 server.py` is the command `python3 server.py`:
+ * `--worker` values come first and the positional arguments follow them. A command on the command
+ * line replaces one from `SHOAL_WORKER`.
+ */
 export function taskConfig(
   r: ResolvedFlags,
   rest: readonly string[],
   deps: ConfigDeps,
+  dashDash = false,
 ): TaskConfig {
   const f = new Flags(r, "task");
   const gossip = requireEncryption(f, gossipConfig(f, deps));
   const joinSrv = f.string("join-srv");
   if (gossip.join.length === 0 && joinSrv === null) {
-    f.fail("missing required flag --join (or SHOAL_JOIN, or --join-srv)");
+    f.fail(`missing required flag --join (or ${envName("join")}, or --join-srv)`);
   }
   const workerFlags = f.list("worker");
-  if (workerFlags.length > 0 && rest.length > 0) {
+  if (workerFlags.length > 0 && f.fromCli("worker") && dashDash) {
     f.fail("give the worker command either after -- or with --worker, not both");
   }
-  const worker = rest.length > 0 ? [...rest] : workerFlags;
+  const worker = f.fromCli("worker")
+    ? [...workerFlags, ...rest]
+    : rest.length > 0
+    ? [...rest]
+    : workerFlags;
   if (worker.length === 0) f.fail("missing worker command (put it after --, or use --worker)");
   const backend = f.string("backend");
   if (backend !== null) checkIdent(f, "backend", backend);
@@ -250,7 +274,7 @@ export function membersConfig(r: ResolvedFlags): MembersConfig {
       new RegExp(expr);
     } catch {
       f.fail(
-        `invalid --${key === "status" || key === "name" ? key : "tag"}: bad regexp ${
+        `invalid ${f.origin(key === "status" || key === "name" ? key : "tag")}: bad regexp ${
           JSON.stringify(expr)
         }`,
       );

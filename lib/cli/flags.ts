@@ -1,6 +1,6 @@
 /**
  * Declarative flags: one table describes each flag's name, type, default and help, and the same
- * table drives commander (parsing, help) and the resolution of `SHOAL_*` environment variables.
+ * table drives the parser (`argv.ts`), the help (`help.ts`) and the resolution of `SHOAL_*` variables.
  *
  * Precedence: a flag on the command line beats its environment variable, which beats the default.
  *
@@ -46,6 +46,10 @@ export interface FlagSpec {
   readonly allowZeroPort?: boolean;
   /** For `hostport`: accept an empty value (meaning "off"). */
   readonly allowEmpty?: boolean;
+  /** For `hostport` listen addresses: `:port` means every interface (`0.0.0.0`), as in serf. */
+  readonly anyHost?: boolean;
+  /** `false`: no `SHOAL_*` variable (per-invocation filters that must not pick up a role's env). */
+  readonly env?: false;
 }
 
 /** A resolved flag value. */
@@ -66,6 +70,19 @@ export function envName(flag: string): string {
   return `SHOAL_${flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
+/** The `SHOAL_*` variable a flag reads, or null when it reads none. */
+export function envOf(spec: FlagSpec): string | null {
+  return spec.env === false ? null : envName(spec.name);
+}
+
+/**
+ * How messages name a flag: `--bind`, or `SHOAL_BIND (--bind)` when its value came from the
+ * environment. Every error about a flag's value uses this, so the variable is named the same way.
+ */
+export function flagOrigin(name: string, source: FlagSource | undefined): string {
+  return source === "env" ? `${envName(name)} (--${name})` : `--${name}`;
+}
+
 /** True for kinds that may be given several times. */
 export function isRepeatable(kind: FlagKind): boolean {
   return kind === "list" || kind === "tags" || kind === "argv";
@@ -81,7 +98,7 @@ export function parseFlag(
   source: FlagSource,
   command: string,
 ): FlagValue {
-  const origin = source === "env" ? `${envName(spec.name)} (--${spec.name})` : `--${spec.name}`;
+  const origin = flagOrigin(spec.name, source);
   try {
     return parseValue(spec, raw);
   } catch (err) {
@@ -122,6 +139,7 @@ function parseValue(spec: FlagSpec, raw: string | boolean | readonly string[]): 
       return parseHostPort(text, {
         ...(spec.defaultPort !== undefined ? { defaultPort: spec.defaultPort } : {}),
         allowZeroPort: spec.allowZeroPort ?? false,
+        anyHost: spec.anyHost ?? false,
       });
   }
   throw new Error(`unhandled flag kind ${spec.kind}`);
@@ -160,9 +178,9 @@ function parseDurationBounded(text: string, spec: FlagSpec): number {
   return ms;
 }
 
-/** The raw inputs for one command: what commander saw and the environment. */
+/** The raw inputs for one command: what the command line gave and the environment. */
 export interface RawFlags {
-  /** Values commander parsed from the command line, by flag name. */
+  /** Values given on the command line, by flag name. */
   readonly cli: ReadonlyMap<string, string | boolean | readonly string[]>;
   /** Environment lookup. */
   readonly env: (name: string) => string | undefined;
@@ -184,7 +202,8 @@ export function resolveFlags(
   const sources = new Map<string, FlagSource>();
   for (const spec of specs) {
     const cli = raw.cli.get(spec.name);
-    const env = raw.env(envName(spec.name));
+    const variable = envOf(spec);
+    const env = variable === null ? undefined : raw.env(variable);
     let source: FlagSource;
     let text: string | boolean | readonly string[] | undefined;
     if (cli !== undefined) {

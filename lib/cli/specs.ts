@@ -43,8 +43,9 @@ export const GOSSIP_FLAGS: readonly FlagSpec[] = [
     default: `0.0.0.0:${DEFAULT_GOSSIP_PORT}`,
     defaultPort: DEFAULT_GOSSIP_PORT,
     allowZeroPort: true,
+    anyHost: true,
     placeholder: "<addr:port>",
-    help: "address to listen on for gossip, UDP and TCP on the same port",
+    help: "address to listen on for gossip, UDP and TCP on the same port (:PORT = every interface)",
   },
   {
     name: "advertise",
@@ -80,6 +81,7 @@ export const GOSSIP_FLAGS: readonly FlagSpec[] = [
     default: "127.0.0.1:7373",
     allowEmpty: true,
     allowZeroPort: true,
+    anyHost: true,
     placeholder: "<addr:port>",
     help: "serf-compatible agent RPC address; empty turns the RPC server off",
   },
@@ -123,6 +125,7 @@ export const GOSSIP_FLAGS: readonly FlagSpec[] = [
     name: "metrics-addr",
     kind: "hostport",
     allowZeroPort: true,
+    anyHost: true,
     placeholder: "<addr:port>",
     defaultText: "off",
     help: "serve Prometheus /metrics and /healthz on this address",
@@ -140,6 +143,14 @@ export const INSECURE_FLAG: FlagSpec = {
   default: "false",
   help:
     "run without --encrypt: anyone who can reach the gossip port can then add or remove servers",
+};
+
+/** `--log-haproxy`, for a sidecar that supervises HAProxy. */
+const LOG_HAPROXY_FLAG: FlagSpec = {
+  name: "log-haproxy",
+  kind: "bool",
+  default: "false",
+  help: "wrap a supervised HAProxy's stdout and stderr lines into the structured log",
 };
 
 /** Flags only the sidecar has. */
@@ -225,6 +236,7 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
     placeholder: "<duration>",
     help: "ramp a new server's weight up over this long (0 = full weight at once)",
   },
+  LOG_HAPROXY_FLAG,
 ];
 
 /** Flags only the task has. */
@@ -240,6 +252,7 @@ export const TASK_FLAGS: readonly FlagSpec[] = [
     kind: "hostport",
     default: "0.0.0.0:0",
     allowZeroPort: true,
+    anyHost: true,
     placeholder: "<addr:port>",
     help: "address of the listening socket handed to the worker as fd 3 (port 0 = ephemeral)",
   },
@@ -355,24 +368,28 @@ export const MEMBERS_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "status",
+    env: false,
     kind: "string",
     placeholder: "<regexp>",
     help: "only members whose status matches (alive, leaving, left, failed)",
   },
   {
     name: "name",
+    env: false,
     kind: "string",
     placeholder: "<regexp>",
     help: "only members whose name matches",
   },
   {
     name: "tag",
+    env: false,
     kind: "tags",
     placeholder: "<key=regexp>",
     help: "only members whose tag matches; repeatable",
   },
   {
     name: "format",
+    env: false,
     kind: "enum",
     choices: ["table", "json"],
     default: "table",

@@ -20,6 +20,8 @@ export interface HostPortOptions {
   defaultPort?: number;
   /** Accept port 0 (an ephemeral port chosen by the kernel). @default false */
   allowZeroPort?: boolean;
+  /** Read `:port` (no host) as every IPv4 interface, `0.0.0.0`, as serf and HAProxy do. */
+  anyHost?: boolean;
 }
 
 const HOSTNAME =
@@ -50,6 +52,7 @@ export function isIPv6(s: string): boolean {
  * import { parseHostPort } from "./values.ts";
  * console.assert(parseHostPort("10.0.0.1", { defaultPort: 7946 }).port === 7946);
  * console.assert(parseHostPort("[::1]:80").host === "::1");
+ * console.assert(parseHostPort(":7946", { anyHost: true }).host === "0.0.0.0");
  * ```
  */
 export function parseHostPort(text: string, options: HostPortOptions = {}): HostPort {
@@ -73,6 +76,7 @@ export function parseHostPort(text: string, options: HostPortOptions = {}): Host
     const i = s.lastIndexOf(":");
     host = i < 0 ? s : s.slice(0, i);
     portText = i < 0 ? undefined : s.slice(i + 1);
+    if (host === "" && i === 0 && options.anyHost) host = "0.0.0.0";
     if (host === "" || !(isIPv4(host) || HOSTNAME.test(host))) {
       throw new Error(`${JSON.stringify(text)} does not start with a valid host`);
     }

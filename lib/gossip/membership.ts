@@ -256,7 +256,8 @@ export class Membership {
     m.state = dm.node === dm.from ? NodeState.Left : NodeState.Dead;
     this.#changed(m, before);
     m.stateChangeMs = d.clock.nowMs();
-    d.logger.info(m.state === NodeState.Left ? "member.left" : "member.failed", {
+    const left = m.state === NodeState.Left;
+    d.logger[left ? "info" : "warn"](left ? "member.left" : "member.failed", {
       node: m.name,
       from: dm.from,
     });

@@ -31,6 +31,8 @@ export interface GossipMetrics extends ShellCounters, CoreCounters {
   readonly pendingAcks: number;
   readonly suspicions: number;
   readonly nodes: number;
+  /** Members by status: alive (suspects included, as serf counts them), failed, left. */
+  readonly membersByStatus: Readonly<Record<"alive" | "failed" | "left", number>>;
   readonly activeStreams: number;
   readonly healthScore: number;
 }

@@ -222,6 +222,7 @@ export class GossipNode implements GossipHandle {
       pendingAcks: q.pendingAcks,
       suspicions: q.suspicions,
       nodes: q.nodes,
+      membersByStatus: this.core.membersByStatus(),
       activeStreams: this.#streams.size,
       healthScore: this.core.membership.awareness.score,
     };

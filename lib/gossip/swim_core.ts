@@ -272,6 +272,17 @@ export class SwimCore {
     return this.membership.table.get(name);
   }
 
+  /** Members by status for metrics: suspects count as alive (serf's view), dead as failed. */
+  membersByStatus(): { alive: number; failed: number; left: number } {
+    const counts = { alive: 0, failed: 0, left: 0 };
+    for (const m of this.membership.table.all()) {
+      if (m.state === NodeState.Left) counts.left++;
+      else if (m.state === NodeState.Dead) counts.failed++;
+      else counts.alive++;
+    }
+    return counts;
+  }
+
   /** Queue depths for metrics. */
   queueDepths(): { broadcasts: number; pendingAcks: number; suspicions: number; nodes: number } {
     return {

@@ -33,6 +33,7 @@ export async function observeBackends(
       uweight: r.uweight,
       checkConfigured: (r.checkState & CHECK_CONFIGURED) !== 0,
       checkEnabled: (r.checkState & CHECK_ENABLED) !== 0,
+      opState: r.opState,
     }));
     const needSessions = allSessions ||
       servers.some((s) => isManagedName(s.name, prefix) && s.admin !== "ready");

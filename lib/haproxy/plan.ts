@@ -45,6 +45,8 @@ export interface ObservedServer {
   readonly checkConfigured: boolean;
   /** `enable health` was run (or the check comes from the configuration). */
   readonly checkEnabled: boolean;
+  /** `srv_op_state`: 0 stopped (down), 1 starting, 2 running, 3 stopping; unknown if absent. */
+  readonly opState?: number;
   /** Current and queued sessions; known when `show stat` was read for this backend. */
   readonly sessions?: {
     readonly scur: number;

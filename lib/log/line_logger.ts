@@ -11,6 +11,7 @@
  */
 
 import { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logger.ts";
+import { normalizeFields } from "./schema.ts";
 
 /** Options for {@linkcode createLogger}. */
 export interface LoggerOptions {
@@ -84,7 +85,12 @@ class LineLogger implements Logger {
 
   #log(level: LogLevel, event: string, fields: LogFields | undefined): void {
     if (LOG_LEVELS.indexOf(level) < this.sink.lowest) return;
-    const r = { timeMs: this.sink.nowMs(), level, event, fields: { ...this.fields, ...fields } };
+    const r = {
+      timeMs: this.sink.nowMs(),
+      level,
+      event,
+      fields: normalizeFields(this.fields, fields),
+    };
     const bytes = encoder.encode(this.sink.json ? formatJsonLine(r) : formatTextLine(r));
     let off = 0;
     while (off < bytes.length) off += this.sink.output.writeSync(bytes.subarray(off));
@@ -102,7 +108,7 @@ class LineLogger implements Logger {
     this.#log("error", event, fields);
   }
   with(fields: LogFields): Logger {
-    return new LineLogger(this.sink, { ...this.fields, ...fields });
+    return new LineLogger(this.sink, normalizeFields(this.fields, fields));
   }
 }
 

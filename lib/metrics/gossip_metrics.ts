@@ -32,7 +32,7 @@ export const GOSSIP_METRIC_NAMES = {
   streamsRefused: "shoal_gossip_streams_refused_total",
   /** Gauge: queue depths by `queue` (broadcasts, pending_acks, suspicions, streams). */
   queueDepth: "shoal_gossip_queue_depth",
-  /** Gauge: members this node knows of, any status. */
+  /** Gauge: members this node knows of, by `status` (alive, failed, left). */
   members: "shoal_gossip_members",
   /** Gauge: Lifeguard local health score (0 = healthy). */
   healthScore: "shoal_gossip_health_score",
@@ -61,6 +61,8 @@ export interface GossipMetricsSource {
   readonly suspicions: number;
   readonly activeStreams: number;
   readonly nodes: number;
+  /** Members by status; left members are not members any more, so they are counted apart. */
+  readonly membersByStatus: Readonly<Record<"alive" | "failed" | "left", number>>;
   readonly healthScore: number;
 }
 
@@ -140,8 +142,14 @@ function registerGossipGauges(registry: Registry, snapshot: () => GossipMetricsS
   });
   registry.gaugeFunc({
     name: n.members,
-    help: "Members this node knows of, any status.",
-    collect: () => snapshot().nodes,
+    help: "Members this node knows of by status (alive, failed, left); sum alive for the size.",
+    labelNames: ["status"],
+    collect: () => {
+      const m = snapshot().membersByStatus;
+      return [[{ status: "alive" }, m.alive], [{ status: "failed" }, m.failed], [{
+        status: "left",
+      }, m.left]];
+    },
   });
   registry.gaugeFunc({
     name: n.healthScore,

@@ -15,6 +15,7 @@
  * @module
  */
 
+export { BUILD_INFO_METRIC, type BuildInfo, registerBuildInfo } from "./build_info.ts";
 export { MetricDefinitionError, MetricsServerError } from "./errors.ts";
 export {
   escapeHelp,

@@ -18,12 +18,25 @@ export const SIDECAR_METRIC_NAMES = {
   servers: "shoal_sidecar_servers",
   /** Counter: reconcile runs by `result` (ok, error). */
   reconcileRuns: "shoal_sidecar_reconcile_runs_total",
-  /** Counter: drift repaired by reconciliation, by `backend` and `action`. */
+  /** Gauge: managed servers not in maintenance by `backend` and health `check` result. */
+  serverChecks: "shoal_sidecar_server_checks",
+  /** Counter: finished drains by `result` (drained: sessions ended; deadline: cut at the timeout). */
+  drains: "shoal_sidecar_drains_total",
+  /**
+   * Counter: HAProxy changed behind the reconciler's back (a server it had settled went missing,
+   * changed state, weight or checks, or an unclaimed managed server appeared), by `backend` and
+   * the repairing `action`. Ordinary adds and removes are not drift.
+   */
   driftCorrections: "shoal_sidecar_drift_corrections_total",
   /** Counter: failed HAProxy runtime API commands by error `kind`. */
   haproxyCommandErrors: "shoal_sidecar_haproxy_command_errors_total",
-  /** Counter: announce, depart and solicit queries handled, by `query` and `result`. */
+  /**
+   * Counter: announce and depart queries handled and solicit rounds run, by `query` and `result`;
+   * each also observes `queryDuration`, so the histogram's `_count` equals this counter's sum.
+   */
   queries: "shoal_sidecar_queries_total",
+  /** Counter: answers to solicit rounds registered, by `result`. */
+  solicitAnswers: "shoal_sidecar_solicit_answers_total",
   /** Histogram: seconds to handle a query (announce/depart) or run a solicit round, by `query`. */
   queryDuration: "shoal_sidecar_query_duration_seconds",
   /** Gauge: seconds since HAProxy last answered a command; `+Inf` before the first answer. */
@@ -34,6 +47,10 @@ export const SIDECAR_METRIC_NAMES = {
 export type MemberStatus = "alive" | "leaving" | "left" | "failed";
 /** Values of the `state` label of `shoal_sidecar_servers`. */
 export type ServerState = "ready" | "drain" | "maint";
+/** Values of the `check` label of `shoal_sidecar_server_checks` (HAProxy's operational state). */
+export type ServerCheck = "up" | "down" | "starting" | "unchecked";
+/** Values of the `result` label of `shoal_sidecar_drains_total`. */
+export type DrainResult = "drained" | "deadline";
 /** Values of the `action` label of `shoal_sidecar_drift_corrections_total`. */
 export type DriftAction = "add" | "remove" | "set_state" | "set_weight" | "enable_health";
 /** Values of the `query` label. */
@@ -79,6 +96,9 @@ export const QUERY_DURATION_BUCKETS: readonly number[] = [
 export interface SidecarMetrics {
   readonly members: Gauge<"status">;
   readonly servers: Gauge<"backend" | "state">;
+  readonly serverChecks: Gauge<"backend" | "check">;
+  readonly drains: Counter<"result">;
+  readonly solicitAnswers: Counter<"result">;
   readonly reconcileRuns: Counter<"result">;
   readonly driftCorrections: Counter<"backend" | "action">;
   readonly haproxyCommandErrors: Counter<"kind">;
@@ -126,6 +146,22 @@ export function createSidecarMetrics(
       help: "Managed HAProxy servers by backend and state (ready, drain, maint).",
       labelNames: ["backend", "state"],
     }),
+    serverChecks: registry.gauge({
+      name: n.serverChecks,
+      help: "Managed HAProxy servers not in maintenance by backend and check (up, down, " +
+        "starting, unchecked).",
+      labelNames: ["backend", "check"],
+    }),
+    drains: registry.counter({
+      name: n.drains,
+      help: "Finished drains by result (drained: sessions ended; deadline: cut at the timeout).",
+      labelNames: ["result"],
+    }),
+    solicitAnswers: registry.counter({
+      name: n.solicitAnswers,
+      help: "Answers to solicit rounds by result (accepted, rejected, error).",
+      labelNames: ["result"],
+    }),
     reconcileRuns: registry.counter({
       name: n.reconcileRuns,
       help: "Reconcile runs by result (ok, error).",
@@ -133,7 +169,8 @@ export function createSidecarMetrics(
     }),
     driftCorrections: registry.counter({
       name: n.driftCorrections,
-      help: "Differences between HAProxy and the registry repaired by reconciliation.",
+      help: "Changes HAProxy made behind shoal's back that reconciliation repaired " +
+        "(not ordinary adds and removes).",
       labelNames: ["backend", "action"],
     }),
     haproxyCommandErrors: registry.counter({
@@ -143,7 +180,7 @@ export function createSidecarMetrics(
     }),
     queries: registry.counter({
       name: n.queries,
-      help: "Announce, depart and solicit queries by result.",
+      help: "Announce and depart queries handled and solicit rounds run, by result.",
       labelNames: ["query", "result"],
     }),
     queryDuration: registry.histogram({

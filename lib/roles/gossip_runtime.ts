@@ -27,11 +27,13 @@ import {
 import {
   type HealthStatus,
   type MetricsServer,
+  registerBuildInfo,
   registerGossipMetrics,
   Registry,
   serveMetrics,
 } from "../metrics/mod.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
+import { VERSION } from "../version.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
@@ -40,6 +42,8 @@ export const SNAPSHOT_FILE = "serf.snapshot";
 export interface GossipRuntimeOptions {
   /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
   readonly roleTags?: ReadonlyMap<string, string>;
+  /** The role `shoal_build_info` reports. @default the `role` role tag, else "agent" */
+  readonly role?: string;
   readonly logger: Logger;
   /**
    * The tap `serf monitor` reads, when the role already wrapped `logger` in it (to include its own
@@ -205,7 +209,10 @@ export class GossipRuntime {
             "forge the queries that add and remove HAProxy servers",
         });
       }
-      return new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+      const runtime = new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+      const role = opts.role ?? opts.roleTags?.get("role") ?? "agent";
+      registerBuildInfo(runtime.registry, { version: VERSION, deno: Deno.version.deno, role });
+      return runtime;
     } catch (err) {
       await snapshot?.close();
       await transport.close();

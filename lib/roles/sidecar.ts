@@ -31,6 +31,7 @@ import { LogTap } from "../log/tap.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
+import { hintField } from "./sidecar/hints.ts";
 import { HaproxyChild } from "./sidecar/haproxy_child.ts";
 import { MeteredRuntimeClient, SidecarMeter } from "./sidecar/metrics.ts";
 import { Registry } from "./sidecar/registry.ts";
@@ -141,6 +142,7 @@ async function startProcesses(
           beforeReload: async () => void await deps.ref.reconciler?.reconcileOnce(),
         }),
         onReload: () => deps.ref.service?.afterReload(),
+        logOutput: config.logHaproxy,
         onRestart: () => {
           deps.ref.service?.afterReload();
           void deps.ref.service?.solicit("haproxy restarted");
@@ -184,11 +186,10 @@ function buildManager(
     backends: config.backends,
     prefix: config.serverPrefix,
     clock,
-    logger: meter.reconcilerLogger(log, () => {
-      for (const b of config.backends) {
-        meter.servers(b, reconciler.observed(b), config.serverPrefix);
-      }
-    }),
+    logger: meter.reconcilerLogger(
+      log,
+      () => meter.afterPass(reconciler, config.backends, config.serverPrefix),
+    ),
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
     ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
@@ -278,6 +279,7 @@ async function startManaging(
       socket: deps.config.haproxySocket,
       error: errorText(err),
       ...(err instanceof BackendCheckError ? { backend: err.backend, reason: err.reason } : {}),
+      ...hintField(err),
     });
     deps.end({ why: "HAProxy cannot be managed", code: 1 });
     return;

@@ -34,7 +34,7 @@ import { TaskRunner, taskTags } from "./task/runner.ts";
  * const key = Deno.env.get("SHOAL_ENCRYPT") ?? "";
  * const argv = ["task", "--join", "10.0.0.2", "--encrypt", key, "--", "python3", "app.py"];
  * const parsed = parseCommandLine(argv, {
- *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(), version: "dev",
+ *   env: (n) => Deno.env.get(n), hostname: () => Deno.hostname(),
  * });
  * if (parsed.kind === "run" && parsed.config.role === "task") {
  *   Deno.exit(await runTask(parsed.config));
@@ -61,6 +61,7 @@ export async function runTask(config: TaskConfig): Promise<number> {
       // role and state are ours: a user --tag cannot override them.
       { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
       {
+        role: "task",
         logger: log,
         logTap,
         // serf shut itself down: we lost a name conflict. Stop, and exit non-zero.

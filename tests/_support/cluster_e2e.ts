@@ -12,7 +12,7 @@
  */
 
 import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mod.ts";
-import { type ShoalProcess, startShoal } from "./shoal_process.ts";
+import { type ShoalProcess, type StartOptions, startShoal } from "./shoal_process.ts";
 import { freePortOn } from "./ports.ts";
 import { haproxyBinary } from "./haproxy.ts";
 
@@ -43,8 +43,10 @@ export const SLOT_MODE = {
 
 /** Options of {@linkcode writeHaproxyConfig}. */
 export interface HaproxyConfigOptions {
-  /** Frontend address, `host:port`. */
-  readonly web: string;
+  /** Frontend address, `host:port`; without it the frontend listens on `<dir>/web.sock`. */
+  readonly web?: string;
+  /** Extra lines of every frontend section (after `bind`). */
+  readonly frontendLines?: readonly string[];
   /** Extra lines of every backend section (after `balance` and `option httpchk`). */
   readonly backendLines?: readonly string[];
   /** More backends, each with its own frontend address (`host:port`). */
@@ -60,8 +62,10 @@ export interface HaproxyFiles {
   readonly dir: string;
   readonly cfg: string;
   readonly socket: string;
-  /** The frontend URL. */
+  /** The frontend URL (`http://localhost/` for a UNIX socket frontend). */
   readonly url: string;
+  /** The frontend's UNIX socket, when it has one (fetch it through {@linkcode unixClient}). */
+  readonly webSocket?: string;
 }
 
 /** Writes a configuration with an admin socket, one frontend and the `shoal` backend. */
@@ -69,10 +73,12 @@ export async function writeHaproxyConfig(o: HaproxyConfigOptions): Promise<Hapro
   const dir = await Deno.makeTempDir({ prefix: "shoal-e2e-" });
   const socket = `${dir}/admin.sock`;
   const cfg = `${dir}/haproxy.cfg`;
-  const pairs = [{ backend: BACKEND, web: o.web }, ...(o.more ?? [])];
+  const webSocket = o.web === undefined ? `${dir}/web.sock` : undefined;
+  const pairs = [{ backend: BACKEND, web: o.web ?? webSocket! }, ...(o.more ?? [])];
   const sections = pairs.flatMap(({ backend, web }) => [
     `frontend fe_${backend}`,
     `  bind ${web}`,
+    ...(o.frontendLines ?? []).map((l) => `  ${l}`),
     `  default_backend ${backend}`,
     `backend ${backend}`,
     "  balance roundrobin",
@@ -96,7 +102,14 @@ export async function writeHaproxyConfig(o: HaproxyConfigOptions): Promise<Hapro
       "",
     ].join("\n"),
   );
-  return { dir, cfg, socket, url: `http://${o.web}/` };
+  return webSocket === undefined
+    ? { dir, cfg, socket, url: `http://${o.web}/` }
+    : { dir, cfg, socket, url: "http://localhost/", webSocket };
+}
+
+/** An HTTP client that sends every request to the UNIX socket `path` (a frontend in a netns). */
+export function unixClient(path: string): Deno.HttpClient {
+  return Deno.createHttpClient({ proxy: { transport: "unix", path } });
 }
 
 /** Options of {@linkcode Cluster.sidecar}. */
@@ -123,12 +136,20 @@ export interface TaskOptions {
   /** @default "5s" */
   readonly drainTimeout?: string;
   readonly extra?: readonly string[];
+  /** The worker command. @default the demo worker, answering `hello from <name>` */
+  readonly worker?: readonly string[];
 }
 
 /** The processes of one test; {@linkcode Cluster.stop} kills all of them. */
 export class Cluster {
   readonly #procs: ShoalProcess[] = [];
   readonly #dirs: string[] = [];
+  readonly #start: StartOptions;
+
+  /** `start.wrap` runs every shoal process under a prefix (e.g. `ip netns exec NAME`). */
+  constructor(start: StartOptions = {}) {
+    this.#start = start;
+  }
 
   /** Starts `shoal sidecar`; resolves once it manages HAProxy (`sidecar.running`). */
   async sidecar(o: SidecarOptions): Promise<ShoalProcess> {
@@ -147,29 +168,30 @@ export class Cluster {
     if (o.supervise ?? true) {
       args.push("--", o.haproxy ?? haproxyBinary(), "-W", "-db", "-f", o.files.cfg);
     }
-    const proc = this.track(startShoal(args));
+    const proc = this.track(startShoal(args, {}, this.#start));
     await proc.waitForLog("sidecar.running", undefined, 30_000);
     return proc;
   }
 
   /** Starts `shoal task` with the demo worker; resolves once it is announced (`task.announce.accepted`). */
   async task(o: TaskOptions): Promise<ShoalProcess> {
-    const proc = this.track(startShoal([
-      "task",
-      `--node=${o.name}`,
-      `--bind=${o.host}:0`,
-      "--rpc-addr=",
-      `--metrics-addr=${o.host}:0`,
-      `--listen-addr=${o.host}:0`,
-      `--drain-timeout=${o.drainTimeout ?? "5s"}`,
-      ...o.join.map((j) => `--join=${j}`),
-      ...(o.extra ?? []),
-      "--",
-      Deno.execPath(),
-      "run",
-      "-A",
-      DEMO_WORKER,
-    ], { DEMO_TASK: o.name }));
+    const proc = this.track(startShoal(
+      [
+        "task",
+        `--node=${o.name}`,
+        `--bind=${o.host}:0`,
+        "--rpc-addr=",
+        `--metrics-addr=${o.host}:0`,
+        `--listen-addr=${o.host}:0`,
+        `--drain-timeout=${o.drainTimeout ?? "5s"}`,
+        ...o.join.map((j) => `--join=${j}`),
+        ...(o.extra ?? []),
+        "--",
+        ...(o.worker ?? [Deno.execPath(), "run", "-A", DEMO_WORKER]),
+      ],
+      { DEMO_TASK: o.name },
+      this.#start,
+    ));
     await proc.waitForLog("task.announce.accepted", undefined, 30_000);
     return proc;
   }
@@ -277,18 +299,28 @@ export function serverOf(node: string): string {
  * satisfies `cond`; resolves to the time it did (`performance.now()`), or throws after
  * `deadlineMs`.
  */
-export async function whenServer(
+export function whenServer(
   client: RuntimeClient,
   node: string,
   cond: (status: string | undefined) => boolean,
   deadlineMs: number,
 ): Promise<number> {
+  return whenServerNamed(client, serverOf(node), cond, deadlineMs);
+}
+
+/** {@linkcode whenServer} by HAProxy server name (the Go shoal names servers by node name). */
+export async function whenServerNamed(
+  client: RuntimeClient,
+  server: string,
+  cond: (status: string | undefined) => boolean,
+  deadlineMs: number,
+): Promise<number> {
   const end = performance.now() + deadlineMs;
   for (;;) {
-    const row = (await servers(client)).find((s) => s.service === serverOf(node));
+    const row = (await servers(client)).find((s) => s.service === server);
     if (cond(row?.status)) return performance.now();
     if (performance.now() > end) {
-      throw new Error(`Timed out after ${deadlineMs} ms: ${node}'s server is ${row?.status}`);
+      throw new Error(`Timed out after ${deadlineMs} ms: server ${server} is ${row?.status}`);
     }
     await new Promise((r) => setTimeout(r, 20)); // the poll's pace
   }
@@ -320,6 +352,8 @@ export interface LoadOptions {
   readonly maxMs: number;
   /** Per-request timeout. @default 3000 */
   readonly timeoutMs?: number;
+  /** The client to fetch with (e.g. {@linkcode unixClient}). */
+  readonly client?: Deno.HttpClient;
 }
 
 /**
@@ -382,13 +416,15 @@ export class Load {
         this.#wake = undefined;
         if (this.#stopped) break;
       }
-      const p = this.#one(url, o.timeoutMs ?? 3000).finally(() => this.#inflight.delete(p));
+      const p = this.#one(url, o.timeoutMs ?? 3000, o.client).finally(() =>
+        this.#inflight.delete(p)
+      );
       this.#inflight.add(p);
     }
     await Promise.all(this.#inflight);
   }
 
-  async #one(url: string, timeoutMs: number): Promise<void> {
+  async #one(url: string, timeoutMs: number, client?: Deno.HttpClient): Promise<void> {
     const sentMs = performance.now();
     let status = 0;
     let body = "";
@@ -396,6 +432,7 @@ export class Load {
       const res = await fetch(url, {
         headers: { connection: "close" },
         signal: AbortSignal.timeout(timeoutMs),
+        ...(client === undefined ? {} : { client }),
       });
       status = res.status;
       body = await res.text();

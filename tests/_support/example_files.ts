@@ -110,6 +110,5 @@ export function parseWithEnv(
   return parseCommandLine(argv, {
     env: (name) => env.get(name),
     hostname: () => "example-host",
-    version: "0.0.0-test",
   });
 }

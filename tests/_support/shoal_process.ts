@@ -17,6 +17,12 @@ export interface ShoalProcess {
   logs(): Record<string, unknown>[];
   /** Raw stderr + stdout so far. */
   output(): string;
+  /** Resolves with the first JSON log line that satisfies `match`, or throws after `deadlineMs`. */
+  waitForLine(
+    match: (line: Record<string, unknown>) => boolean,
+    what: string,
+    deadlineMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the first log line whose event is `event` (and matches `where`), or throws. */
   waitForLog(
     event: string,
@@ -26,16 +32,48 @@ export interface ShoalProcess {
   kill(signal: Deno.Signal): void;
   /** Exit status (code, or 128 + signal). */
   readonly status: Promise<Deno.CommandStatus>;
+  /** The exit status as soon as the process exits (`status` also waits for its output). */
+  readonly exited: Promise<Deno.CommandStatus>;
   /** SIGKILLs if still running and waits; safe to call twice. */
   stop(): Promise<void>;
 }
 
+/** How a process is started. */
+export interface StartOptions {
+  /** A command prefix the program runs under, e.g. `["ip", "netns", "exec", name]`. */
+  readonly wrap?: readonly string[];
+  /** The name error messages use. @default the program's file name */
+  readonly label?: string;
+}
+
 /** Starts `deno run -A main.ts <args>` with JSON logs at debug level. */
-export function startShoal(args: string[], env: Record<string, string> = {}): ShoalProcess {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+export function startShoal(
+  args: string[],
+  env: Record<string, string> = {},
+  o: StartOptions = {},
+): ShoalProcess {
+  return startLogged(
+    [Deno.execPath(), "run", "-A", MAIN, ...args],
     // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
-    env: { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
+    { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
+    { label: "shoal", ...o },
+  );
+}
+
+/**
+ * Starts `command` (under `o.wrap`) in its own process group, collecting its output and parsing
+ * every stderr line that is JSON (shoal's and the Go shoal's logs).
+ */
+export function startLogged(
+  command: readonly string[],
+  env: Record<string, string>,
+  o: StartOptions = {},
+): ShoalProcess {
+  const [program, ...rest] = [...(o.wrap ?? []), ...command];
+  const label = o.label ?? command[0]!.split("/").pop();
+  const child = new Deno.Command(program!, {
+    args: rest,
+    env,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
@@ -82,16 +120,21 @@ export function startShoal(args: string[], env: Record<string, string> = {}): Sh
     logs: () => lines,
     output: () => text,
     waitForLog(event, where = () => true, deadlineMs = 15_000) {
+      return proc.waitForLine((l) => l.event === event && where(l), event, deadlineMs);
+    },
+    waitForLine(match, what, deadlineMs = 15_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const hit = lines.find((l) => l.event === event && where(l));
+          const hit = lines.find(match);
           if (hit) return done(() => resolve(hit));
           if (exited) {
-            return done(() => reject(new Error(`shoal exited before logging ${event}:\n${text}`)));
+            return done(() =>
+              reject(new Error(`${label} exited before logging ${what}:\n${text}`))
+            );
           }
         };
         const timer = setTimeout(
-          () => done(() => reject(new Error(`no ${event} within ${deadlineMs} ms:\n${text}`))),
+          () => done(() => reject(new Error(`no ${what} within ${deadlineMs} ms:\n${text}`))),
           deadlineMs,
         );
         const done = (f: () => void) => {
@@ -111,6 +154,7 @@ export function startShoal(args: string[], env: Record<string, string> = {}): Sh
       }
     },
     status,
+    exited: child.status,
     async stop() {
       try {
         Deno.kill(-child.pid, "SIGKILL"); // the whole group: shoal and its worker

@@ -84,7 +84,7 @@ async function sampleOf(
   const joinedMs = tsOf(await o.task.waitForLog("task.joined"));
   const sentMs = tsOf(await o.task.waitForLog("task.announce", (l) => Number(l.sidecars) > 0));
   const announcedMs = tsOf(
-    await o.sidecar.waitForLog("sidecar.announce", (l) => l.node === name && l.accepted === true),
+    await o.sidecar.waitForLog("sidecar.announce", (l) => l.member === name && l.accepted === true),
   );
   const addedMs = tsOf(
     await o.sidecar.waitForLog("haproxy.server.add", (l) => l.server === server),

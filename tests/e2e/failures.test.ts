@@ -68,7 +68,7 @@ Deno.test("e2e: a crashed worker leaves rotation in < 1 s; a killed task goes DO
     const downMs = downAt - killedAt;
     ok(downMs < 3500, `DOWN after ${downMs.toFixed(0)} ms (inter 1s, fall 2)`);
     const goneAt = await whenServer(hap, "killed", (s) => s === undefined, 25_000);
-    await sidecar.waitForLog("sidecar.member.failed", (l) => l.node === "killed", 1_000);
+    await sidecar.waitForLog("sidecar.member.failed", (l) => l.member === "killed", 1_000);
     const results = await load.stop();
 
     // Requests to the dead server fail until HAProxy marks it DOWN (no redispatch here); every

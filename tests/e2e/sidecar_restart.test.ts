@@ -69,7 +69,7 @@ Deno.test("e2e: a restarted sidecar removes no healthy server; a restarted HAPro
     for (const node of TASKS) {
       await second.waitForLog(
         "sidecar.announce",
-        (l) => l.via === "solicit" && l.node === node && l.accepted === true,
+        (l) => l.via === "solicit" && l.member === node && l.accepted === true,
         15_000,
       );
     }

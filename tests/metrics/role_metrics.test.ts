@@ -29,6 +29,7 @@ const zeroGossip: GossipMetricsSource = {
   suspicions: 0,
   activeStreams: 0,
   nodes: 1,
+  membersByStatus: { alive: 1, failed: 0, left: 0 },
   healthScore: 0,
 };
 

@@ -29,6 +29,7 @@ function gossipSnapshot(): GossipMetricsSource {
     suspicions: 1,
     activeStreams: 0,
     nodes: 4,
+    membersByStatus: { alive: 4, failed: 0, left: 0 },
     healthScore: 0,
   };
 }

@@ -47,10 +47,16 @@ Deno.test("SidecarMeter.commandResults() counts error kinds; any HAProxy answer 
   equal(meter.health(30_000).ok, false);
   meter.commandResults([{ ok: false, error: new HaproxyConnectionError("down") }]);
   equal(meter.health(30_000).reason, "waiting for HAProxy");
+  equal(
+    value("shoal_sidecar_haproxy_command_errors_total", { kind: "connection" }),
+    undefined,
+    "waiting for HAProxy to start is not an error",
+  );
   meter.commandResults([
     { ok: true, value: "" },
     { ok: false, error: HaproxyCommandError.parse("del server be/x", "No such server.") },
   ]);
+  meter.commandResults([{ ok: false, error: new HaproxyConnectionError("gone") }]);
   equal(value("shoal_sidecar_haproxy_command_errors_total", { kind: "connection" }), 1);
   equal(value("shoal_sidecar_haproxy_command_errors_total", { kind: "no_such_server" }), 1);
   equal(value("shoal_sidecar_haproxy_contact_age_seconds"), 0);
@@ -59,7 +65,7 @@ Deno.test("SidecarMeter.commandResults() counts error kinds; any HAProxy answer 
   ok(!meter.health(30_000).ok && meter.health(30_000).reason.includes("31 s"));
 });
 
-Deno.test("SidecarMeter.reconcilerLogger() forwards events and counts runs and repairs", () => {
+Deno.test("SidecarMeter.reconcilerLogger() forwards events and counts runs", () => {
   const { meter, value } = setup();
   const log = new MemoryLogger();
   let passes = 0;
@@ -74,8 +80,11 @@ Deno.test("SidecarMeter.reconcilerLogger() forwards events and counts runs and r
   equal(passes, 1);
   equal(value("shoal_sidecar_reconcile_runs_total", { result: "ok" }), 1);
   equal(value("shoal_sidecar_reconcile_runs_total", { result: "error" }), 1);
-  equal(value("shoal_sidecar_drift_corrections_total", { backend: "web", action: "add" }), 1);
-  equal(value("shoal_sidecar_drift_corrections_total", { backend: "web", action: "set_state" }), 1);
+  equal(
+    value("shoal_sidecar_drift_corrections_total", { backend: "web", action: "add" }),
+    undefined,
+    "an ordinary add is not drift",
+  );
 });
 
 Deno.test("SidecarMeter sets member and managed-server gauges and counts queries", () => {
@@ -101,22 +110,30 @@ Deno.test("SidecarMeter sets member and managed-server gauges and counts queries
     addr: "10.0.0.1",
     port: 80,
     uweight: 1,
-    checkConfigured: false,
-    checkEnabled: false,
+    checkConfigured: true,
+    checkEnabled: true,
   };
   meter.servers("web", [
-    { ...server, name: "shoal-a", admin: "ready" },
-    { ...server, name: "shoal-b", admin: "drain" },
+    { ...server, name: "shoal-a", admin: "ready", opState: 2 },
+    { ...server, name: "shoal-b", admin: "drain", opState: 0 },
+    { ...server, name: "shoal-c", admin: "maint", opState: 0 },
     { ...server, name: "static-1", admin: "ready" },
   ], "shoal-");
+  equal(value("shoal_sidecar_server_checks", { backend: "web", check: "up" }), 1);
+  equal(value("shoal_sidecar_server_checks", { backend: "web", check: "down" }), 1);
+  equal(value("shoal_sidecar_server_checks", { backend: "web", check: "unchecked" }), 0);
   equal(value("shoal_sidecar_servers", { backend: "web", state: "ready" }), 1);
   equal(value("shoal_sidecar_servers", { backend: "web", state: "drain" }), 1);
-  equal(value("shoal_sidecar_servers", { backend: "web", state: "maint" }), 0);
+  equal(value("shoal_sidecar_servers", { backend: "web", state: "maint" }), 1);
   meter.query("announce", "accepted", 0.002);
-  meter.query("announce", "rejected");
+  meter.query("announce", "rejected", 0);
   meter.solicitRound(0.5);
+  meter.query("solicit", "accepted", 0.001); // an answer to the round, counted apart
+  meter.query("solicit", "accepted", 0.001);
+  equal(value("shoal_sidecar_solicit_answers_total", { result: "accepted" }), 2);
+  equal(value("shoal_sidecar_queries_total", { query: "solicit", result: "accepted" }), 1);
   equal(value("shoal_sidecar_queries_total", { query: "announce", result: "accepted" }), 1);
   equal(value("shoal_sidecar_queries_total", { query: "announce", result: "rejected" }), 1);
-  equal(value("shoal_sidecar_query_duration_seconds_count", { query: "announce" }), 1);
   equal(value("shoal_sidecar_query_duration_seconds_count", { query: "solicit" }), 1);
+  equal(value("shoal_sidecar_query_duration_seconds_count", { query: "announce" }), 2);
 });

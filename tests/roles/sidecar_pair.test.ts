@@ -52,7 +52,7 @@ Deno.test("shoal sidecar pair: each registers the task under the same name; a gr
     for (const [i, hap] of [hapA, hapB].entries()) {
       await sidecars[i]!.waitForLog(
         "sidecar.announce",
-        (l) => l.node === "task-f" && l.accepted === true && l.server === "shoal-task-f",
+        (l) => l.member === "task-f" && l.accepted === true && l.server === "shoal-task-f",
       );
       await waitFor("server registered", async () => await serverAddr(hap, "shoal-task-f"));
       equal(await serverAddr(hap, "shoal-task-f"), `127.0.7.31:${upstream.port}`);
@@ -60,7 +60,7 @@ Deno.test("shoal sidecar pair: each registers the task under the same name; a gr
     }
     Deno.kill(agent.pid, "SIGINT"); // serf agent leaves gracefully on SIGINT
     for (const [i, hap] of [hapA, hapB].entries()) {
-      await sidecars[i]!.waitForLog("sidecar.member.left", (l) => l.node === "task-f");
+      await sidecars[i]!.waitForLog("sidecar.member.left", (l) => l.member === "task-f");
       await sidecars[i]!.waitForLog("haproxy.server.drain", (l) => l.server === "shoal-task-f");
       await waitFor("server drained out", async () => !(await serverAddr(hap, "shoal-task-f")));
     }

@@ -172,7 +172,7 @@ Deno.test("shoal sidecar removes a task's server once gossip marks its serf agen
     equal((await announce(agent, upstream.port)).accepted, true);
     await waitFor("server in HAProxy", async () => (await servers(hap)).has("shoal-task-b"));
     await agent.stop(); // SIGKILL: no leave, gossip must notice
-    await sidecar.waitForLog("sidecar.member.failed", (l) => l.node === "task-b", 20_000);
+    await sidecar.waitForLog("sidecar.member.failed", (l) => l.member === "task-b", 20_000);
     await waitFor("server removed", async () => !(await servers(hap)).has("shoal-task-b"), {
       timeoutMs: 10_000,
     });
@@ -224,7 +224,7 @@ Deno.test("restarted shoal sidecar adopts the healthy server and re-claims it by
     await second.waitForLog("sidecar.server.adopted", (l) => l.server === "shoal-task-c");
     const claim = await second.waitForLog(
       "sidecar.announce",
-      (l) => l.via === "solicit" && l.node === "task-c" && l.accepted === true,
+      (l) => l.via === "solicit" && l.member === "task-c" && l.accepted === true,
     );
     // Past the orphan grace, the claimed server is still there and still serving.
     const graceEnd = Date.parse(String(claim.ts)) + 2500;
@@ -272,7 +272,7 @@ Deno.test("shoal sidecar keeps running when --join is unreachable, retries, and 
     await sidecar.waitForLog("gossip.joined");
     await sidecar.waitForLog(
       "sidecar.announce",
-      (l) => l.via === "solicit" && l.node === "task-e" && l.accepted === true,
+      (l) => l.via === "solicit" && l.member === "task-e" && l.accepted === true,
     );
     await waitFor(
       "traffic routed to the task",

@@ -34,6 +34,17 @@ Deno.test("Registry.announce() registers the gossip address, never the payload's
   deepStrictEqual(r.desired().get("api"), []);
 });
 
+Deno.test("Registry.announce() takes no backend and the Go shoal's <none_backend> as the default", () => {
+  const r = new Registry(OPTS);
+  for (const [node, backend] of [["t1", ""], ["go-1", "<none_backend>"]]) {
+    const v = r.announce(alive(node!), { ...ready, backend: backend! }, 0);
+    deepStrictEqual(v, { accepted: true, server: `shoal-${node}`, backend: "web" });
+  }
+  deepStrictEqual(r.desired().get("web")?.map((s) => s.name), ["shoal-t1", "shoal-go-1"]);
+  const other = r.announce(alive("t2"), { ...ready, backend: "<other_backend>" }, 0);
+  equal(other.accepted, false, "only the Go shoal's literal is special");
+});
+
 Deno.test("Registry.announce() refuses unknown or dead members, bad ports and foreign backends", () => {
   const r = new Registry(OPTS);
   const reasons = [

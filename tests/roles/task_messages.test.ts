@@ -10,6 +10,7 @@ import {
 import {
   announcePayload,
   departPayload,
+  departSilence,
   readAnnounceAnswer,
   readDepartAnswer,
 } from "../../lib/roles/task/messages.ts";
@@ -81,4 +82,30 @@ Deno.test("readDepartAnswer() reads drained and remaining sessions", () => {
     })),
     { accepted: true, reason: "", drained: false, remainingSessions: 3, drainMs: 19_500 },
   );
+});
+
+Deno.test("departSilence() says which sidecars stayed silent and why", () => {
+  const all = new Set(["go-1", "shoal-a", "lost"]);
+  equal(
+    departSilence({ expected: all, answered: all, acked: all, timeoutMs: 2000 }),
+    undefined,
+    "everyone answered",
+  );
+  const none = departSilence({
+    expected: new Set(["go-1"]),
+    answered: new Set(),
+    acked: new Set(["go-1"]),
+    timeoutMs: 2500,
+  })!;
+  ok(none.startsWith("depart: no sidecar answered within 2.5s (sidecars known: go-1 acknowledged"));
+  ok(none.includes("without a depart handler"), none);
+  const some = departSilence({
+    expected: all,
+    answered: new Set(["shoal-a"]),
+    acked: new Set(["go-1", "shoal-a"]),
+    timeoutMs: 20_000,
+  })!;
+  ok(some.startsWith("depart: 2 of 3 sidecars did not answer within 20s"), some);
+  ok(some.includes("lost did not acknowledge it"), some);
+  ok(!some.includes("shoal-a"), "a sidecar that answered is not blamed");
 });

@@ -1,7 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { seededPrng } from "../../lib/clock.ts";
 import { MemoryLogger } from "../../lib/log/logger.ts";
-import { Announcer, type AnnounceRound } from "../../lib/roles/task/announcer.ts";
+import { Announcer, type AnnounceRound, CONFIRM_DELAY_MS } from "../../lib/roles/task/announcer.ts";
 import { Backoff } from "../../lib/roles/task/backoff.ts";
 import { joinWithRetry } from "../../lib/roles/task/joiner.ts";
 import {
@@ -106,14 +106,14 @@ Deno.test("joinWithRetry() retries with backoff until a member answers, logging 
   for (let i = 0; i < 3; i++) {
     const retry = log.named("task.join.retry")[i];
     ok(retry, `retry ${i + 1} logged`);
-    await clock.advance(retry.fields.delayMs as number);
+    await clock.advance(retry.fields.delay_ms as number);
     await settle();
   }
   strictEqual(await joined, 2);
   strictEqual(tried.length, 4);
   strictEqual(log.named("task.join.attempt").length, 4);
   strictEqual(log.named("task.joined")[0]?.fields.attempt, 4);
-  const delays = log.named("task.join.retry").map((r) => r.fields.delayMs as number);
+  const delays = log.named("task.join.retry").map((r) => r.fields.delay_ms as number);
   ok(delays[0]! < 250 && delays[1]! >= 250 && delays[2]! >= 500, `growing: ${delays}`);
 });
 
@@ -216,4 +216,29 @@ Deno.test("Announcer.stop() ends the retries", async () => {
   a.kick();
   await settle();
   strictEqual(seen.length, 1, "kicks after stop are ignored");
+});
+
+Deno.test("Announcer repeats once, 1 s later, after an accept that named no server (the Go shoal)", async () => {
+  const clock = new VirtualClock();
+  const unconfirmed = { answered: 2, accepted: 2, unconfirmed: 1 };
+  const { a, seen, log } = announcer([unconfirmed, unconfirmed, unconfirmed], clock);
+  a.kick();
+  await settle();
+  strictEqual(seen.length, 1);
+  await clock.advance(CONFIRM_DELAY_MS - 1);
+  await settle();
+  strictEqual(seen.length, 1, "not before the delay");
+  await clock.advance(1);
+  await settle();
+  await a.idle();
+  deepStrictEqual(seen, [0, CONFIRM_DELAY_MS], "one repeat, however it is answered");
+  strictEqual(log.named("task.announce.repeat").length, 1);
+  await clock.advance(60_000);
+  strictEqual(seen.length, 2, "no more rounds");
+  a.kick();
+  await settle();
+  await clock.advance(CONFIRM_DELAY_MS);
+  await settle();
+  await a.idle();
+  strictEqual(seen.length, 4, "a kick earns a fresh repeat");
 });

@@ -156,7 +156,13 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 30; i++) await Promise.resolve();
 }
 
-const accepted = encodePayload(AnnounceResponseSchema, { accepted: true, reason: "" });
+/** A shoal sidecar's accept names the server (one that does not is repeated: see Announcer). */
+const accepted = encodePayload(AnnounceResponseSchema, {
+  accepted: true,
+  reason: "",
+  server: "shoal-t1",
+  backend: "web",
+});
 const departed = encodePayload(DepartResponseSchema, { accepted: true, reason: "", drained: true });
 
 Deno.test("TaskRunner: ready sets role/state tags, joins and announces the bound port", async () => {

@@ -172,7 +172,8 @@ export class DrainWatch {
   }
 
   #send(event: QueryEvent, answer: Partial<DepartAnswer>): void {
-    const seconds = answer.drainMs === undefined ? undefined : answer.drainMs / 1000;
+    // A refusal takes no drain time; counting it at 0 s keeps the histogram's count in step.
+    const seconds = (answer.drainMs ?? 0) / 1000;
     this.#o.meter?.query("depart", answer.accepted ? "accepted" : "rejected", seconds);
     try {
       event.respond(encodeDepartAnswer({ accepted: false, reason: "", ...answer }));

@@ -18,6 +18,7 @@ import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ExitStatus } from "../../supervisor/exit_status.ts";
 import type { SpawnedProcess, Spawner } from "../../supervisor/spawn.ts";
+import { pumpHaproxyOutput } from "./haproxy_output.ts";
 
 /** Signals forwarded to HAProxy: both make an `haproxy -W` master reload. */
 export const RELOAD_SIGNALS: readonly Deno.Signal[] = ["SIGHUP", "SIGUSR2"];
@@ -44,6 +45,8 @@ export interface HaproxyChildHooks {
   readonly onGiveUp: (why: string) => void;
   /** HAProxy stopped cleanly (status 0) without the sidecar asking: the sidecar should stop. */
   readonly onStopped: () => void;
+  /** Log HAProxy's stdout and stderr lines as `haproxy.output` instead of sharing ours. */
+  readonly logOutput?: boolean;
 }
 
 /** A supervised HAProxy process, restarted when it exits. */
@@ -112,7 +115,11 @@ export class HaproxyChild {
   }
 
   #spawn(): SpawnedProcess {
-    const process = this.#spawner.spawn({ argv: this.#argv, stdout: "inherit", stderr: "inherit" });
+    const stdio = this.#hooks.logOutput ? "pipe" : "inherit";
+    const process = this.#spawner.spawn({ argv: this.#argv, stdout: stdio, stderr: stdio });
+    const log = this.#hooks.log;
+    if (process.stdout) pumpHaproxyOutput(process.stdout, log, "stdout").catch(() => {});
+    if (process.stderr) pumpHaproxyOutput(process.stderr, log, "stderr").catch(() => {});
     this.#exitedStatus = undefined;
     this.#hooks.log.info("haproxy.process.started", {
       pid: process.pid,

@@ -1,7 +1,7 @@
 /**
  * Recording the sidecar's metrics (`shoal_sidecar_*`): HAProxy command results through a metered
- * runtime client, reconcile runs and repairs from the reconciler's stable `haproxy.*` events,
- * members and servers as gauges, and query counts and durations from the service.
+ * runtime client, reconcile runs from the reconciler's stable `haproxy.*` events, drift, drains,
+ * members and servers after each pass, and query counts and durations from the service.
  *
  * @module
  */
@@ -31,17 +31,20 @@ import {
 } from "../../haproxy/errors.ts";
 import { isManagedName } from "../../haproxy/names.ts";
 import type { ObservedServer, PlanStep } from "../../haproxy/plan.ts";
+import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { LogFields, Logger } from "../../log/logger.ts";
 import type { HealthStatus } from "../../metrics/server.ts";
 import type {
   DriftAction,
   HaproxyErrorKind,
   QueryResult,
+  ServerCheck,
   ServerState,
   SidecarMetrics,
   SidecarQuery,
 } from "../../metrics/sidecar_metrics.ts";
 import { type Member, MEMBER_STATUS_NAMES } from "../../serf/members.ts";
+import { DriftTracker } from "./drift.ts";
 
 const ERROR_KINDS: readonly [new (...args: never[]) => HaproxyError, HaproxyErrorKind][] = [
   [ValidationError, "validation"],
@@ -76,6 +79,14 @@ const STEP_ACTIONS: Record<PlanStep["kind"], DriftAction> = {
 };
 const MEMBER_STATUSES = ["alive", "leaving", "left", "failed"] as const;
 const SERVER_STATES: readonly ServerState[] = ["ready", "drain", "maint"];
+const SERVER_CHECKS: readonly ServerCheck[] = ["up", "down", "starting", "unchecked"];
+
+/** A server's check result from HAProxy's `srv_op_state` (0 stopped, 1 starting, 2 running). */
+function serverCheck(s: ObservedServer): ServerCheck {
+  if (!s.checkEnabled) return "unchecked";
+  if (s.opState === 1) return "starting";
+  return s.opState === 0 ? "down" : "up";
+}
 
 /** A runtime client that reports every command's result (HAProxy contact and error kinds). */
 export class MeteredRuntimeClient extends RuntimeClient {
@@ -103,13 +114,17 @@ export class SidecarMeter {
   readonly #m: SidecarMetrics;
   readonly #clock: Pick<Clock, "nowMs">;
   #lastContactMs: number | undefined;
+  #drift: DriftTracker | undefined;
 
   constructor(metrics: SidecarMetrics, deps: { clock: Pick<Clock, "nowMs"> }) {
     this.#m = metrics;
     this.#clock = deps.clock;
   }
 
-  /** Records HAProxy command results: an answer (even an error reply) is contact. */
+  /**
+   * Records HAProxy command results: an answer (even an error reply) is contact. Until HAProxy has
+   * answered once, failing to reach it is waiting for it to start, not an error, and not counted.
+   */
   commandResults(results: readonly CommandResult[]): void {
     const nowMs = this.#clock.nowMs();
     for (const r of results) {
@@ -117,24 +132,25 @@ export class SidecarMeter {
         this.#lastContactMs = nowMs;
         this.#m.haproxyContacted(nowMs);
       }
-      if (!r.ok) this.#m.haproxyCommandErrors.inc({ kind: errorKind(r.error) });
+      if (r.ok) continue;
+      const kind = errorKind(r.error);
+      const waiting = this.#lastContactMs === undefined &&
+        (kind === "connection" || kind === "timeout");
+      if (!waiting) this.#m.haproxyCommandErrors.inc({ kind });
     }
   }
 
   /**
-   * A logger for the reconciler: forwards everything to `log`, counts runs and repairs from its
-   * events, and calls `afterPass` after each completed pass.
+   * A logger for the reconciler: forwards everything to `log`, counts runs from its events, and
+   * calls `afterPass` after each completed pass.
    */
   reconcilerLogger(log: Logger, afterPass: () => void): Logger {
-    const observe = (event: string, fields: LogFields | undefined) => {
+    const observe = (event: string, _fields: LogFields | undefined) => {
       if (event === "haproxy.reconcile.pass") {
         this.#m.reconcileRuns.inc({ result: "ok" });
         afterPass();
       } else if (event === "haproxy.reconcile.failed") {
         this.#m.reconcileRuns.inc({ result: "error" });
-      } else if (event.startsWith("haproxy.server.")) {
-        const action = STEP_ACTIONS[event.slice("haproxy.server.".length) as PlanStep["kind"]];
-        if (action) this.#m.driftCorrections.inc({ backend: String(fields?.backend), action });
       }
     };
     const wrap = (inner: Logger): Logger => ({
@@ -159,22 +175,59 @@ export class SidecarMeter {
     }
   }
 
-  /** Sets the servers gauge of `backend` from what HAProxy reported. */
+  /** Sets the servers and server-check gauges of `backend` from what HAProxy reported. */
   servers(backend: string, observed: readonly ObservedServer[], prefix: string): void {
+    const managed = observed.filter((s) => isManagedName(s.name, prefix));
     for (const state of SERVER_STATES) {
-      const n = observed.filter((s) => isManagedName(s.name, prefix) && s.admin === state).length;
-      this.#m.servers.set({ backend, state }, n);
+      this.#m.servers.set({ backend, state }, managed.filter((s) => s.admin === state).length);
+    }
+    const serving = managed.filter((s) => s.admin !== "maint");
+    for (const check of SERVER_CHECKS) {
+      const n = serving.filter((s) => serverCheck(s) === check).length;
+      this.#m.serverChecks.set({ backend, check }, n);
     }
   }
 
-  /** Counts a handled query and, when given, how long it took. */
-  query(query: SidecarQuery, result: QueryResult, seconds?: number): void {
-    this.#m.queries.inc({ query, result });
-    if (seconds !== undefined) this.#m.queryDuration.observe({ query }, seconds);
+  /**
+   * After a completed pass: the server gauges of every backend, then drift and finished drains
+   * from the pass's steps (see `drift.ts`).
+   */
+  afterPass(
+    reconciler: Pick<Reconciler, "desired" | "observed" | "lastPass">,
+    backends: readonly string[],
+    prefix: string,
+  ): void {
+    for (const b of backends) this.servers(b, reconciler.observed(b), prefix);
+    const outcomes = reconciler.lastPass?.outcomes ?? [];
+    this.#drift ??= new DriftTracker(prefix);
+    const { drift, drains } = this.#drift.pass({
+      desired: new Map(backends.map((b) => [b, reconciler.desired(b)])),
+      observed: new Map(backends.map((b) => [b, reconciler.observed(b)])),
+      outcomes,
+    });
+    for (const step of drift) {
+      this.#m.driftCorrections.inc({ backend: step.backend, action: STEP_ACTIONS[step.kind] });
+    }
+    if (drains.drained > 0) this.#m.drains.inc({ result: "drained" }, drains.drained);
+    if (drains.deadline > 0) this.#m.drains.inc({ result: "deadline" }, drains.deadline);
   }
 
-  /** Records how long a solicit round took. */
-  solicitRound(seconds: number): void {
+  /**
+   * Counts a handled announce or depart with how long it took. An answer to a solicit round is
+   * counted in `shoal_sidecar_solicit_answers_total`; the round itself in {@linkcode solicitRound}.
+   */
+  query(query: SidecarQuery, result: QueryResult, seconds: number): void {
+    if (query === "solicit") {
+      this.#m.solicitAnswers.inc({ result });
+      return;
+    }
+    this.#m.queries.inc({ query, result });
+    this.#m.queryDuration.observe({ query }, seconds);
+  }
+
+  /** Counts a solicit round and records how long it took. */
+  solicitRound(seconds: number, result: QueryResult = "accepted"): void {
+    this.#m.queries.inc({ query: "solicit", result });
     this.#m.queryDuration.observe({ query: "solicit" }, seconds);
   }
 

@@ -5,9 +5,10 @@
  *
  * Rules (issue 7): a task's address always comes from gossip, never from its payload; an announce
  * is refused unless the member is alive, the port is 1..65535 and the backend is one this sidecar
- * serves; a non-ready announce, a depart and a graceful leave drain the server; a failure removes it
- * at once. Servers HAProxy already has when the sidecar starts are adopted and kept for a grace
- * period, so a restarted sidecar removes nothing healthy while tasks answer its solicit.
+ * serves (none named, or the Go shoal's `<none_backend>`, means the default backend); a non-ready
+ * announce, a depart and a graceful leave drain the server; a failure removes it at once. Servers
+ * HAProxy already has when the sidecar starts are adopted and kept for a grace period, so a
+ * restarted sidecar removes nothing healthy while tasks answer its solicit.
  *
  * @module
  */
@@ -60,6 +61,12 @@ interface Claim {
   readonly drainSinceMs?: number;
 }
 
+/**
+ * Backend names that mean "no backend named" (use the sidecar's default): empty, and the literal
+ * `<none_backend>` the Go shoal's task sends when started without `--backend`.
+ */
+export const NO_BACKEND_NAMED: ReadonlySet<string> = new Set(["", "<none_backend>"]);
+
 /** Most claims kept; announces come from the network, so the registry is bounded. */
 export const CLAIMS_MAX = 10_000;
 
@@ -103,7 +110,7 @@ export class Registry {
     if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) {
       return refuse(`port ${req.port} is outside 1-65535`);
     }
-    const backend = req.backend === "" ? this.#opts.defaultBackend : req.backend;
+    const backend = NO_BACKEND_NAMED.has(req.backend) ? this.#opts.defaultBackend : req.backend;
     if (!this.#opts.backends.includes(backend)) {
       return refuse(
         `backend ${JSON.stringify(backend)} is not served here (allowed: ${

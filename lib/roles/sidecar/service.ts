@@ -181,12 +181,19 @@ export class SidecarService {
         },
       }).done();
       const ms = clock.nowMs() - startedMs;
-      log.info("sidecar.solicit", { reason, answers, ended_early: result.endedEarly, ms });
+      // The periodic round is routine; the ones at start and after a join are worth a line.
+      log[reason === "interval" ? "debug" : "info"]("sidecar.solicit", {
+        reason,
+        answers,
+        ended_early: result.endedEarly,
+        duration_ms: ms,
+      });
       this.#o.meter?.solicitRound(ms / 1000);
       if (peersBefore > 0) this.#markConverged(reason);
     } catch (err) {
       if (!(err instanceof SerfError)) throw err;
       log.warn("sidecar.solicit.failed", { reason, error: err.message });
+      this.#o.meter?.solicitRound((clock.nowMs() - startedMs) / 1000, "error");
     } finally {
       this.#soliciting = false;
     }

@@ -9,6 +9,8 @@ import type { Clock, Prng } from "../../clock.ts";
 import { HaproxyConnectionError, HaproxyTimeoutError } from "../../haproxy/errors.ts";
 import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
+import { LogThrottle } from "../../log/throttle.ts";
+import { hintField } from "./hints.ts";
 import type { GossipRuntime } from "../gossip_runtime.ts";
 import { backoffDelayMs, type BackoffOptions } from "../backoff.ts";
 
@@ -29,9 +31,12 @@ export interface WaitDeps {
 /**
  * Starts the reconciler once HAProxy answers and has been observed once. Connection failures and
  * timeouts are retried with backoff (HAProxy is not up yet); any other error, such as a
- * `BackendCheckError`, is thrown. Resolves false when stopped first.
+ * `BackendCheckError`, is thrown. Resolves false when stopped first. The first failure is logged
+ * at info (HAProxy may be starting beside us), later ones at warn, at most once a minute.
  */
 export async function startReconciler(reconciler: Reconciler, deps: WaitDeps): Promise<boolean> {
+  const throttle = new LogThrottle();
+  const startedMs = deps.clock.nowMs();
   for (let attempt = 0; !deps.signal.aborted; attempt++) {
     try {
       await reconciler.start();
@@ -41,10 +46,17 @@ export async function startReconciler(reconciler: Reconciler, deps: WaitDeps): P
     } catch (err) {
       if (!(err instanceof HaproxyConnectionError || err instanceof HaproxyTimeoutError)) throw err;
       const delayMs = backoffDelayMs(attempt, HAPROXY_BACKOFF, deps.prng);
-      deps.log.info("haproxy.waiting", {
+      const { level, suppressed } = throttle.level(
+        deps.clock.nowMs(),
+        attempt === 0 ? "info" : "warn",
+      );
+      deps.log[level]("haproxy.waiting", {
         attempt: attempt + 1,
+        waited_ms: deps.clock.nowMs() - startedMs,
         delay_ms: delayMs,
+        suppressed,
         error: err.message,
+        ...hintField(err),
       });
       await sleep(deps, delayMs);
     }
@@ -61,6 +73,7 @@ export async function joinWithRetry(
   addrs: readonly string[],
   deps: WaitDeps & { onJoined: () => void },
 ): Promise<boolean> {
+  const throttle = new LogThrottle();
   for (let attempt = 0; !deps.signal.aborted; attempt++) {
     if ((await runtime.join(addrs)) > 0) {
       deps.onJoined();
@@ -68,10 +81,12 @@ export async function joinWithRetry(
     }
     if (deps.signal.aborted) break;
     const delayMs = backoffDelayMs(attempt, JOIN_BACKOFF, deps.prng);
-    deps.log.warn("sidecar.join.retrying", {
+    const { level, suppressed } = throttle.level(deps.clock.nowMs(), "warn");
+    deps.log[level]("sidecar.join.retrying", {
       join: addrs.join(","),
       attempt: attempt + 1,
       delay_ms: delayMs,
+      suppressed,
     });
     await sleep(deps, delayMs);
   }

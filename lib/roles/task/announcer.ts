@@ -3,6 +3,11 @@
  * cluster yet, or all refused) retries with backoff until one accepts or the loop is stopped.
  * A {@linkcode Announcer.kick} (state change, a sidecar joined) coalesces into one fresh round.
  *
+ * An accept that names no server comes from a sidecar that accepts whatever it did with the
+ * announce: the Go shoal's sidecar answers `accepted` even when it dropped the announce because
+ * gossip had not yet told it about us ("announce before join"). After such a round the loop
+ * announces once more, {@linkcode CONFIRM_DELAY_MS} later, when gossip has spread our join.
+ *
  * @example
  * ```ts
  * import { Announcer } from "./announcer.ts";
@@ -23,6 +28,7 @@
 
 import type { Clock, Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
+import { LogThrottle } from "../../log/throttle.ts";
 import { Backoff } from "./backoff.ts";
 import { Sleeper } from "./_sleep.ts";
 
@@ -32,7 +38,12 @@ export interface AnnounceRound {
   readonly answered: number;
   /** Sidecars that accepted. */
   readonly accepted: number;
+  /** Accepts that named no server (see the module documentation). @default 0 */
+  readonly unconfirmed?: number;
 }
+
+/** How long after a round with unconfirmed accepts the one repeat is sent. */
+export const CONFIRM_DELAY_MS = 1000;
 
 /** Options of {@linkcode Announcer}. */
 export interface AnnouncerOptions {
@@ -52,9 +63,12 @@ export class Announcer {
   readonly #o: AnnouncerOptions;
   readonly #backoff: Backoff;
   readonly #sleeper: Sleeper;
+  readonly #throttle: LogThrottle;
   #pending = false;
   #stopped = false;
   #active = false;
+  /** The repeat for unconfirmed accepts was sent since the last kick. */
+  #repeated = false;
   #running: Promise<void> = Promise.resolve();
   /** Rounds run so far. */
   rounds = 0;
@@ -67,12 +81,14 @@ export class Announcer {
       ...(options.maxMs === undefined ? {} : { maxMs: options.maxMs }),
     });
     this.#sleeper = new Sleeper(options.clock);
+    this.#throttle = new LogThrottle();
   }
 
   /** Announces now (or right after the round in flight), restarting the backoff. */
   kick(): void {
     if (this.#stopped) return;
     this.#pending = true;
+    this.#repeated = false;
     this.#backoff.reset();
     this.#sleeper.wake();
     if (this.#active) return;
@@ -97,12 +113,24 @@ export class Announcer {
         this.#pending = false;
         const round = await this.#round();
         if (this.#stopped || this.#pending) continue;
-        if (round.accepted > 0) return;
+        if (round.accepted > 0) {
+          if ((round.unconfirmed ?? 0) === 0 || this.#repeated) return;
+          this.#repeated = true;
+          this.#o.log.info("task.announce.repeat", {
+            unconfirmed: round.unconfirmed,
+            delayMs: CONFIRM_DELAY_MS,
+          });
+          this.#pending = true;
+          await this.#sleeper.sleep(CONFIRM_DELAY_MS);
+          continue;
+        }
         const delayMs = this.#backoff.next();
-        this.#o.log.info("task.announce.retry", {
+        const { level, suppressed } = this.#throttle.level(this.#o.clock.nowMs(), "info");
+        this.#o.log[level]("task.announce.retry", {
           attempt: this.#backoff.attempts,
           answered: round.answered,
-          delayMs,
+          delay_ms: delayMs,
+          suppressed,
         });
         this.#pending = true;
         await this.#sleeper.sleep(delayMs);

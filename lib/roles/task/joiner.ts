@@ -21,6 +21,7 @@
 
 import type { Clock, Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
+import { LogThrottle } from "../../log/throttle.ts";
 import { Backoff } from "./backoff.ts";
 import { Sleeper } from "./_sleep.ts";
 
@@ -53,12 +54,16 @@ export async function joinWithRetry(o: JoinWithRetryOptions): Promise<number> {
     ...(o.maxMs === undefined ? {} : { maxMs: o.maxMs }),
   });
   const sleeper = new Sleeper(o.clock);
+  const throttle = new LogThrottle();
   const onAbort = () => sleeper.wake();
   o.signal.addEventListener("abort", onAbort, { once: true });
   try {
     for (let attempt = 1; !o.signal.aborted; attempt++) {
       const addrs = await o.targets();
-      o.log.info("task.join.attempt", { attempt, addrs: addrs.join(",") });
+      o.log[attempt === 1 ? "info" : "debug"]("task.join.attempt", {
+        attempt,
+        addrs: addrs.join(","),
+      });
       const contacted = addrs.length === 0 || o.signal.aborted ? 0 : await o.join(addrs);
       if (contacted > 0) {
         o.log.info("task.joined", { attempt, contacted, addrs: addrs.join(",") });
@@ -66,7 +71,13 @@ export async function joinWithRetry(o: JoinWithRetryOptions): Promise<number> {
       }
       if (o.signal.aborted) break;
       const delayMs = backoff.next();
-      o.log.warn("task.join.retry", { attempt, delayMs, reason: "no member answered" });
+      const { level, suppressed } = throttle.level(o.clock.nowMs(), "warn");
+      o.log[level]("task.join.retry", {
+        attempt,
+        delay_ms: delayMs,
+        suppressed,
+        reason: "no member answered",
+      });
       await sleeper.sleep(delayMs);
     }
     return 0;

@@ -105,3 +105,45 @@ export function readDepartAnswer(bytes: Uint8Array): DepartAnswer {
     return { accepted: false, reason: `invalid response: ${err.message}` };
   }
 }
+
+/** Who was asked to answer a `depart` and what came back. */
+export interface DepartSilence {
+  /** The sidecars the query expected answers from. */
+  readonly expected: ReadonlySet<string>;
+  /** The ones that answered. */
+  readonly answered: ReadonlySet<string>;
+  /** The ones that acknowledged receiving the query. */
+  readonly acked: ReadonlySet<string>;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Why some sidecars did not answer a `depart`, as one log-ready sentence; undefined when every
+ * expected sidecar answered. A sidecar that acknowledged the query but never answered received
+ * it and has no `depart` handler (the Go shoal: it only drains a task once the task leaves the
+ * cluster); one that did not even acknowledge it was unreachable, overloaded or gone.
+ *
+ * @example
+ * ```ts
+ * import { departSilence } from "./messages.ts";
+ * const why = departSilence({
+ *   expected: new Set(["go-1"]), answered: new Set(), acked: new Set(["go-1"]), timeoutMs: 2000,
+ * });
+ * console.assert(why?.startsWith("depart: no sidecar answered within 2s (sidecars known: go-1"));
+ * ```
+ */
+export function departSilence(o: DepartSilence): string | undefined {
+  const silent = [...o.expected].filter((n) => !o.answered.has(n)).sort();
+  if (silent.length === 0) return undefined;
+  const within = `within ${Number((o.timeoutMs / 1000).toFixed(1))}s`;
+  const head = silent.length === o.expected.size
+    ? `depart: no sidecar answered ${within}`
+    : `depart: ${silent.length} of ${o.expected.size} sidecars did not answer ${within}`;
+  const each = silent.map((n) =>
+    o.acked.has(n)
+      ? `${n} acknowledged the query but sent no answer, as a sidecar without a depart handler ` +
+        "does (the Go shoal drains this task only once it leaves the cluster)"
+      : `${n} did not acknowledge it (unreachable, overloaded or gone)`
+  );
+  return `${head} (sidecars known: ${each.join("; ")})`;
+}

@@ -15,7 +15,7 @@ import {
   type QueryParams,
 } from "../../serf/mod.ts";
 import type { AnnounceRound } from "./announcer.ts";
-import { readAnnounceAnswer, readDepartAnswer } from "./messages.ts";
+import { departSilence, readAnnounceAnswer, readDepartAnswer } from "./messages.ts";
 
 /** Only sidecars process the task's queries. */
 export const SIDECAR_FILTER: ReadonlyMap<string, string> = new Map([["role", "^sidecar$"]]);
@@ -60,6 +60,7 @@ export async function announceRound(
     return { answered: 0, accepted: 0 };
   }
   let accepted = 0;
+  let unconfirmed = 0;
   const sentMs = o.nowMs?.() ?? 0;
   const q = serf.query(QUERY.announce, o.payload, {
     filterTags: SIDECAR_FILTER,
@@ -69,6 +70,7 @@ export async function announceRound(
       if (a.accepted) {
         accepted++;
         o.onAccepted?.(r.from);
+        if (a.server === undefined) unconfirmed++;
         o.log.info("task.announce.accepted", {
           sidecar: r.from,
           state: o.state,
@@ -83,7 +85,7 @@ export async function announceRound(
   });
   o.log.info("task.announce", { state: o.state, sidecars: q.expected.size });
   const result = await q.done();
-  return { answered: result.responses.length, accepted };
+  return { answered: result.responses.length, accepted, unconfirmed };
 }
 
 /** What a depart round saw. */
@@ -94,7 +96,9 @@ export interface DepartRound {
 }
 
 /**
- * Sends `depart` with a `timeoutMs` deadline and logs `task.depart.answer` per sidecar, then
+ * Sends `depart` with a `timeoutMs` deadline (asking for acks, so a sidecar that got the query but
+ * cannot answer it is told apart from one that never got it) and logs `task.depart.answer` per
+ * sidecar, `task.depart.unanswered` with the reason when some stayed silent, then
  * `task.depart.done`. Never throws: a query that cannot be sent is logged and counts as no answer.
  */
 export async function departRound(
@@ -112,6 +116,7 @@ export async function departRound(
     q = serf.query(QUERY.depart, o.payload, {
       filterTags: SIDECAR_FILTER,
       timeoutMs: o.timeoutMs,
+      requestAck: true,
       onResponse: (r) => {
         const a = readDepartAnswer(r.payload);
         o.log.info("task.depart.answer", { sidecar: r.from, ...a });
@@ -123,6 +128,15 @@ export async function departRound(
   }
   o.log.info("task.depart", { sidecars: q.expected.size, timeoutMs: o.timeoutMs });
   const result = await q.done();
+  const reason = departSilence({
+    expected: q.expected,
+    answered: new Set(result.responses.map((r) => r.from)),
+    acked: new Set(result.acks),
+    timeoutMs: o.timeoutMs,
+  });
+  if (reason !== undefined) {
+    o.log.warn("task.depart.unanswered", { reason, acked: result.acks.join(",") });
+  }
   const round = {
     expected: q.expected.size,
     answered: result.responses.length,

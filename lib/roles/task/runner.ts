@@ -231,7 +231,8 @@ export class TaskRunner {
     const o = this.#o;
     switch (e.type) {
       case "set-state":
-        o.log.info("task.state", { state: e.state });
+        // A worker turning unhealthy is worth a look; the other changes are routine.
+        o.log[e.state === "unhealthy" ? "warn" : "info"]("task.state", { state: e.state });
         this.#membership.announcing();
         try {
           o.gossip.serf.setTags(taskTags(o.tags, e.state));
