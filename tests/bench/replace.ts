@@ -102,7 +102,7 @@ async function once(c: Case, run: number): Promise<Run> {
     for (const node of names) {
       const l = await second.waitForLog(
         "sidecar.announce",
-        (l) => l.node === node && l.accepted === true,
+        (l) => l.member === node && l.accepted === true,
         30_000,
       );
       lastMs = Math.max(lastMs, Date.parse(String(l.ts)));

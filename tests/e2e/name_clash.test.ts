@@ -61,7 +61,7 @@ Deno.test("e2e: a newcomer reusing a live task's name never displaces it and exi
     deepStrictEqual(watch.gaps, [], "the original's server left rotation");
     equal(
       sidecar.logs().filter((l) =>
-        l.event === "sidecar.announce" && l.node === "task-x" && l.accepted === true &&
+        l.event === "sidecar.announce" && l.member === "task-x" && l.accepted === true &&
         String(l.addr).startsWith("127.90.43.12")
       ).length,
       0,

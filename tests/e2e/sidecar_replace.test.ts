@@ -59,7 +59,7 @@ async function scenario(
     for (const node of TASKS) {
       await second.waitForLog(
         "sidecar.announce",
-        (l) => l.node === node && l.accepted === true,
+        (l) => l.member === node && l.accepted === true,
         10_000,
       );
     }
@@ -112,7 +112,7 @@ Deno.test("e2e: a supervising sidecar stopped with its HAProxy: the restarted pa
     for (const node of TASKS) {
       await second.waitForLog(
         "sidecar.announce",
-        (l) => l.node === node && l.accepted === true,
+        (l) => l.member === node && l.accepted === true,
         10_000,
       );
     }

@@ -55,7 +55,11 @@ Deno.test({
       ]));
       const name = await goNodeName(go);
 
-      const announce = await sidecar.waitForLog("sidecar.announce", (l) => l.node === name, 20_000);
+      const announce = await sidecar.waitForLog(
+        "sidecar.announce",
+        (l) => l.member === name,
+        20_000,
+      );
       equal(announce.accepted, true, `refused: ${announce.reason}`);
       equal(announce.backend, BACKEND, "its <none_backend> means our default backend");
       await whenServer(hap, name, (s) => s?.startsWith("UP") ?? false, 10_000);

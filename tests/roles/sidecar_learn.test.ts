@@ -73,7 +73,7 @@ Deno.test("restarted sidecar learns an unknown announcer and keeps its adopted s
     // The agent still sees sidecar-l alive and announces to it.
     const answer = await announce();
     equal(answer.accepted, true, answer.reason);
-    await second.waitForLog("sidecar.announce.learning", (l) => l.node === "task-l");
+    await second.waitForLog("sidecar.announce.learning", (l) => l.member === "task-l");
     await second.waitForLog("sidecar.converged");
     equal(
       (await rawCommand(hap.socketPath, "show servers state be_app")).includes("shoal-task-l"),
