@@ -56,6 +56,14 @@ export interface GossipConfig {
   readonly pendingAcksMax: number;
   /** Most concurrent incoming streams served (memberlist serves 128 push/pulls). @default 128 */
   readonly streamsMax: number;
+  /**
+   * Most concurrent incoming streams from one source address. A peer has at most a push/pull
+   * and a TCP ping in flight to us, but several nodes can share an address (tasks behind one
+   * host's NAT starting together); 16 leaves room for that, while one hostile host holding
+   * streams open can no longer take all of `streamsMax` and block every join (issue 13).
+   * @default 16
+   */
+  readonly streamsPerSourceMax: number;
   /** memberlist protocol versions we speak: pmin, pmax, pcur. @default [1, 5, 2] */
   readonly protocolVersions: readonly [number, number, number];
   /** Delegate (serf) protocol versions: dmin, dmax, dcur. @default [2, 5, 5] */
@@ -74,6 +82,7 @@ const COMMON = {
   nodeTableMax: 65_536,
   pendingAcksMax: 4096,
   streamsMax: 128,
+  streamsPerSourceMax: 16,
   suspicionMaxTimeoutMult: 6,
   protocolVersions: [1, 5, 2] as const,
   delegateVersions: [2, 5, 5] as const,
@@ -152,6 +161,7 @@ export function gossipConfig(
     "nodeTableMax",
     "pendingAcksMax",
     "streamsMax",
+    "streamsPerSourceMax",
   ];
   for (const key of positive) {
     const v = cfg[key];

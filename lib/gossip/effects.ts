@@ -69,6 +69,12 @@ export interface CoreCounters {
   conflicts: number;
   pendingAcksRefused: number;
   nodeTableFull: number;
+  /** New names refused because their source host used up its admission budget. */
+  nodesRefusedFromSource: number;
+  /** Alives refused because their versions cannot share a table with ours. */
+  versionsRefused: number;
+  /** Alives refused because their address is neither IPv4 nor IPv6. */
+  addressesRefused: number;
   messagesIgnored: number;
 }
 
@@ -85,6 +91,9 @@ export function newCoreCounters(): CoreCounters {
     conflicts: 0,
     pendingAcksRefused: 0,
     nodeTableFull: 0,
+    nodesRefusedFromSource: 0,
+    versionsRefused: 0,
+    addressesRefused: 0,
     messagesIgnored: 0,
   };
 }

@@ -30,6 +30,7 @@ function aliveOf(me: Member, incarnation: number, meta: Uint8Array): Alive {
 }
 
 export type { MemberObserver } from "./member_table.ts";
+import { AliveAdmission } from "./admission.ts";
 import { suspicionBounds, SuspicionTimers } from "./suspicion.ts";
 import {
   type Alive,
@@ -67,9 +68,11 @@ export class Membership {
   readonly #suspicions: SuspicionTimers;
   #incarnation = 0;
   #leaving = false;
+  readonly #admission: AliveAdmission;
 
   constructor(deps: MembershipDeps) {
     this.#d = deps;
+    this.#admission = new AliveAdmission(deps);
     this.table = new MemberTable(deps.prng);
     this.awareness = new Awareness(deps.config.awarenessMaxMultiplier);
     this.#suspicions = new SuspicionTimers(deps.clock, (name) => this.#suspicionExpired(name));
@@ -135,12 +138,17 @@ export class Membership {
     return this.table.all().some((m) => m.name !== this.#d.name && !isDeadOrLeft(m));
   }
 
-  /** Applies an alive message (§6.7). `bootstrap` is for our own announcements. */
-  onAlive(a: Alive, opts: { bootstrap?: boolean } = {}): void {
+  /**
+   * Applies an alive message (§6.7). `bootstrap` is for our own announcements; `source` is the
+   * host it came from when that host did not answer a push/pull we started (see
+   * `NEW_NAMES_PER_SOURCE_BURST` in `admission.ts`).
+   */
+  onAlive(a: Alive, opts: { bootstrap?: boolean; source?: string } = {}): void {
     const d = this.#d;
     const isSelf = a.node === d.name;
     if ((this.#leaving && isSelf) || !vsnValid(a.vsn)) return this.#ignored();
-    const entry = this.#entryFor(a);
+    if (!isSelf && !this.#admission.admits(a, this.table.get(d.name)?.vsn)) return;
+    const entry = this.#entryFor(a, opts.source);
     if (!entry) return;
     const { m, addressChange } = entry;
     if (!isSelf && !addressChange && a.incarnation <= m.incarnation) return this.#ignored();
@@ -170,7 +178,7 @@ export class Membership {
    * The entry an alive applies to: a new placeholder (Dead, incarnation 0) for an unknown name,
    * or the known one. Null when the table is full or the alive conflicts with a known address.
    */
-  #entryFor(a: Alive): { m: Member; addressChange: boolean } | null {
+  #entryFor(a: Alive, source: string | undefined): { m: Member; addressChange: boolean } | null {
     const d = this.#d;
     const known = this.table.get(a.node);
     if (known) {
@@ -185,6 +193,7 @@ export class Membership {
       d.counters.nodeTableFull++;
       return null;
     }
+    if (source !== undefined && !this.#admission.newName(a.node, source)) return null;
     const m: Member = {
       name: a.node,
       addr: a.addr,

@@ -16,15 +16,22 @@
  * @module
  */
 
-import type { Clock, Prng } from "../clock.ts";
+import { type Clock, deadline, type Prng } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { AddressParseError, formatAddress, isIpLiteral, parseJoinTarget } from "./address.ts";
 import type { GossipConfig } from "./config.ts";
 import type { GossipEffect } from "./effects.ts";
 import { DecryptWarner, joinCause, JoinDnsError } from "./join_diagnostics.ts";
 import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
-import { dialPushPull, dialTcpPing, serveStream, type StreamContext } from "./streams.ts";
+import {
+  dialPushPull,
+  dialTcpPing,
+  serveStream,
+  SourceSlots,
+  type StreamContext,
+} from "./streams.ts";
 import type { MemberObserver } from "./membership.ts";
+import { RateBudget } from "./rate_budget.ts";
 import { SwimCore } from "./swim_core.ts";
 import type {
   Address,
@@ -45,6 +52,7 @@ import {
   ENCRYPTION_OVERHEAD,
   type Keyring,
   labelOverhead,
+  PACKET_DECOMPRESSED_MAX_BYTES,
 } from "./wire/mod.ts";
 
 /** Options of {@linkcode createGossipNode}. */
@@ -74,6 +82,14 @@ export interface GossipNodeOptions {
   readonly observer?: MemberObserver;
 }
 
+/**
+ * Bytes all UDP packets together may inflate to per second. A busy node receives a few hundred
+ * gossip packets a second of at most 1400 bytes (~3 KB inflated): under 1 MiB/s. At 4 MiB/s a
+ * flood of LZW bombs costs a fraction of a core; beyond it compressed packets are dropped
+ * (counted as "too-large") until the budget refills, while plain ones still flow.
+ */
+export const DECOMPRESSED_BYTES_PER_SECOND_MAX = 4 * 1024 * 1024;
+
 /** A memberlist node; see the module documentation. */
 export class GossipNode implements GossipHandle {
   readonly localName: string;
@@ -82,7 +98,12 @@ export class GossipNode implements GossipHandle {
   readonly #o: GossipNodeOptions;
   readonly #log: Logger;
   readonly #streams = new Set<StreamConn>();
+  readonly #perSource: SourceSlots;
   readonly #ctx: StreamContext;
+  readonly #inflate = new RateBudget({
+    capacity: DECOMPRESSED_BYTES_PER_SECOND_MAX,
+    perSecond: DECOMPRESSED_BYTES_PER_SECOND_MAX,
+  });
   #started = false;
   #stopped = false;
   #warnedPlaintext = false;
@@ -106,6 +127,7 @@ export class GossipNode implements GossipHandle {
       packetOverheadBytes: labelOverhead(label) + (opts.keyring ? ENCRYPTION_OVERHEAD : 0),
       ...(opts.observer ? { observer: opts.observer } : {}),
     });
+    this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {
       core: this.core,
       delegate: opts.delegate,
@@ -113,6 +135,7 @@ export class GossipNode implements GossipHandle {
       keyring: opts.keyring,
       label,
       timeoutMs: opts.config.tcpTimeoutMs,
+      buffered: { bytes: 0 },
     };
   }
 
@@ -195,20 +218,12 @@ export class GossipNode implements GossipHandle {
   }
 
   /** Broadcasts our leave; resolves once it is fully sent or after `timeoutMs`. */
-  leave(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer = 0;
-      const done = () => {
-        this.#o.clock.clearTimer(timer);
-        resolve();
-      };
-      const othersAlive = this.core.leave(done);
-      if (!othersAlive) return resolve();
-      timer = this.#o.clock.setTimer(timeoutMs, () => {
-        this.#log.warn("leave.timeout", { timeoutMs });
-        resolve();
-      });
-    });
+  async leave(timeoutMs: number): Promise<void> {
+    let othersAlive = false;
+    const sent = new Promise<true>((done) => (othersAlive = this.core.leave(() => done(true))));
+    if (!othersAlive) return;
+    const inTime = await deadline(this.#o.clock, timeoutMs, sent);
+    if (inTime === undefined) this.#log.warn("leave.timeout", { timeoutMs });
   }
 
   /** Everything countable, for metrics. */
@@ -238,13 +253,24 @@ export class GossipNode implements GossipHandle {
     c.packetsIn++;
     c.bytesIn += bytes.length;
     let messages: Uint8Array[];
+    const nowMs = this.#o.clock.nowMs();
+    const meter = { decompressedBytes: 0 };
     try {
-      const decoded = decodePacket(bytes, this.#decodeOptions());
+      const decoded = decodePacket(bytes, {
+        ...this.#decodeOptions(),
+        decompressedMaxBytes: Math.min(
+          PACKET_DECOMPRESSED_MAX_BYTES,
+          this.#inflate.available(nowMs),
+        ),
+        meter,
+      });
       for (const err of decoded.errors) this.#drop(err, from);
       messages = decoded.messages;
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       return this.#drop(err, from);
+    } finally {
+      this.#inflate.spend(meter.decompressedBytes, nowMs);
     }
     for (const raw of messages) {
       try {
@@ -343,8 +369,11 @@ export class GossipNode implements GossipHandle {
   #onStream(conn: StreamConn): void {
     if (this.#stopped || this.#streams.size >= this.#o.config.streamsMax) {
       this.counters.streamsRefused++;
-      conn.close();
-      return;
+      return conn.close();
+    }
+    if (!this.#perSource.acquire(conn.remote.host)) {
+      this.counters.streamsRefused++;
+      return conn.close();
     }
     this.counters.streamsIn++;
     this.#streams.add(conn);
@@ -357,6 +386,7 @@ export class GossipNode implements GossipHandle {
       this.#log.debug("stream.failed", { from: formatAddress(conn.remote), error: String(err) });
     }).finally(() => {
       this.#streams.delete(conn);
+      this.#perSource.release(conn.remote.host);
       conn.close();
     });
   }

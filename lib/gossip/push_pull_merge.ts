@@ -16,7 +16,9 @@ export function mergeState(
   membership: Membership,
   localName: string,
   remote: readonly PushNodeState[],
+  source?: string,
 ): void {
+  const opts = source === undefined ? {} : { source };
   for (const r of remote) {
     const incarnation = r.incarnation;
     switch (r.state) {
@@ -29,7 +31,7 @@ export function mergeState(
           port: r.port,
           meta: r.meta,
           vsn: r.vsn,
-        });
+        }, opts);
         break;
       case NodeState.Left:
         membership.onDead({ type: MessageType.Dead, incarnation, node: r.name, from: r.name });

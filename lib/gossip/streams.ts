@@ -33,6 +33,54 @@ export interface StreamContext {
   readonly keyring: Keyring | undefined;
   readonly label: string;
   readonly timeoutMs: number;
+  /** Bytes buffered by every stream read in progress (see STREAMS_BUFFERED_MAX_BYTES). */
+  readonly buffered?: { bytes: number };
+}
+
+/**
+ * Buffer bytes all partly received frames may hold together (allocated, not only filled). One
+ * frame may take 16 MiB
+ * (STREAM_FRAME_MAX_BYTES) and 128 streams may be open: without a shared bound, hosts sending
+ * large frames slowly could hold 2 GiB. 64 MiB still fits four frames of the largest legitimate
+ * push/pull at once; a read that would go beyond fails and its connection closes.
+ */
+export const STREAMS_BUFFERED_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Concurrent incoming streams counted per source host, up to a maximum each (the gossip
+ * config's `streamsPerSourceMax`).
+ *
+ * @example
+ * ```ts
+ * import { SourceSlots } from "./streams.ts";
+ * const slots = new SourceSlots(1);
+ * console.assert(slots.acquire("10.0.0.1") && !slots.acquire("10.0.0.1"));
+ * slots.release("10.0.0.1");
+ * console.assert(slots.acquire("10.0.0.1"));
+ * ```
+ */
+export class SourceSlots {
+  readonly #max: number;
+  readonly #open = new Map<string, number>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Takes a slot for `host`; false when it already holds the maximum. */
+  acquire(host: string): boolean {
+    const n = this.#open.get(host) ?? 0;
+    if (n >= this.#max) return false;
+    this.#open.set(host, n + 1);
+    return true;
+  }
+
+  /** Gives back a slot taken by {@linkcode acquire}. */
+  release(host: string): void {
+    const left = (this.#open.get(host) ?? 1) - 1;
+    if (left > 0) this.#open.set(host, left);
+    else this.#open.delete(host);
+  }
 }
 
 /** Bytes asked for per read; frames larger than this arrive over several reads. */
@@ -75,10 +123,21 @@ export async function readFrame(
     ...(ctx.keyring ? { keyring: ctx.keyring } : {}),
   });
   let timedOut = false;
+  let held = 0;
   const timer = ctx.clock.setTimer(Math.max(0, deadlineMs - ctx.clock.nowMs()), () => {
     timedOut = true;
     conn.close();
   });
+  const account = () => {
+    if (!ctx.buffered) return;
+    ctx.buffered.bytes += decoder.allocatedBytes - held;
+    held = decoder.allocatedBytes;
+    if (ctx.buffered.bytes > STREAMS_BUFFERED_MAX_BYTES) {
+      throw new StreamExchangeError(
+        `Stream from ${conn.remote.host} refused: streams buffer ${ctx.buffered.bytes} bytes`,
+      );
+    }
+  };
   try {
     const buf = new Uint8Array(READ_CHUNK_BYTES);
     for (;;) {
@@ -96,9 +155,11 @@ export async function readFrame(
         throw new StreamExchangeError(`Stream from ${conn.remote.host} ended before a message`);
       }
       const frame = decoder.feed(buf.subarray(0, n));
+      account();
       if (frame) return frame;
     }
   } finally {
+    if (ctx.buffered) ctx.buffered.bytes -= held;
     ctx.clock.clearTimer(timer);
   }
 }
@@ -123,7 +184,7 @@ async function serveFrame(ctx: StreamContext, conn: StreamConn, deadlineMs: numb
       const local = ctx.core.localPushPull(m.join);
       const reply = encodePushPull({ join: m.join, ...local });
       await conn.writeAll(encodeStreamFrame(reply, frameOptions(ctx, false)));
-      ctx.core.mergeRemote(m, m.join);
+      ctx.core.mergeRemote(m, m.join, conn.remote.host);
       return;
     }
     case MessageType.Ping: {

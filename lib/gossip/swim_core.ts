@@ -188,7 +188,9 @@ export class SwimCore {
       case MessageType.Suspect:
         return m.onSuspect(msg);
       case MessageType.Alive:
-        return m.onAlive(msg.port === 0 ? { ...msg, port: this.#o.advertise.port } : msg);
+        return m.onAlive(msg.port === 0 ? { ...msg, port: this.#o.advertise.port } : msg, {
+          source: from.host,
+        });
       case MessageType.Dead:
         return m.onDead(msg);
       case MessageType.User:
@@ -225,12 +227,13 @@ export class SwimCore {
   }
 
   /**
-   * Merges a peer's push/pull. Throws {@linkcode ProtocolVersionError} (nothing merged) when the
+   * Merges a peer's push/pull; `source` is the host that started it (absent when we did, which
+   * exempts it from the new-name budget). Throws {@linkcode ProtocolVersionError} (nothing merged) when the
    * versions are incompatible.
    */
-  mergeRemote(remote: PushPullState, join: boolean): void {
+  mergeRemote(remote: PushPullState, join: boolean, source?: string): void {
     verifyProtocol(this.membership.table.all(), remote.nodes);
-    mergeState(this.membership, this.name, remote.nodes);
+    mergeState(this.membership, this.name, remote.nodes, source);
     if (remote.userState.length > 0) this.#o.delegate.mergeRemoteState(remote.userState, join);
   }
 

@@ -57,3 +57,32 @@ export function verifyProtocol(local: readonly Member[], remote: readonly PushNo
   for (const n of remote) check(r, n.name, n.vsn);
   for (const m of local) check(r, m.name, m.vsn);
 }
+
+/**
+ * True when a node with version vector `theirs` could sit in one table with us (`ours`): both
+ * current versions inside the ranges the two share. An alive that fails this is refused, because
+ * once in our table every later push/pull with a joiner would fail its protocol check (issue 13:
+ * one forged alive blocked all joins). The same rules as {@linkcode verifyProtocol}, so a
+ * vector too short to carry current versions is refused as it would be there.
+ *
+ * @example
+ * ```ts
+ * import { versionsCompatible } from "./version_check.ts";
+ * const ours = new Uint8Array([1, 5, 2, 2, 5, 5]);
+ * console.assert(versionsCompatible(ours, new Uint8Array([1, 5, 5, 2, 5, 4])));
+ * console.assert(!versionsCompatible(ours, new Uint8Array([1, 5, 2, 6, 7, 6])));
+ * console.assert(!versionsCompatible(ours, new Uint8Array([1, 5])));
+ * ```
+ */
+export function versionsCompatible(ours: Uint8Array, theirs: Uint8Array): boolean {
+  const r: Ranges = { maxPMin: 0, minPMax: 255, maxDMin: 0, minDMax: 255 };
+  for (const v of [ours, theirs]) if (v.length >= 5) widen(r, v);
+  try {
+    check(r, "", ours);
+    check(r, "", theirs);
+    return true;
+  } catch (e) {
+    if (e instanceof ProtocolVersionError) return false;
+    throw e;
+  }
+}

@@ -36,7 +36,34 @@ export const GOSSIP_METRIC_NAMES = {
   members: "shoal_gossip_members",
   /** Gauge: Lifeguard local health score (0 = healthy). */
   healthScore: "shoal_gossip_health_score",
+  /** Counter: hostile or malformed input refused by a bound of issue 13, by `reason`. */
+  refused: "shoal_gossip_refused_total",
 } as const;
+
+/**
+ * Defines {@linkcode GOSSIP_METRIC_NAMES}.refused, reading `collect()` (reason to count) when
+ * scraped.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "./registry.ts";
+ * import { registerRefusalMetrics } from "./gossip_metrics.ts";
+ * const registry = new Registry();
+ * registerRefusalMetrics(registry, () => ({ lamport: 3 }));
+ * console.assert(registry.render().includes('shoal_gossip_refused_total{reason="lamport"} 3'));
+ * ```
+ */
+export function registerRefusalMetrics(
+  registry: Registry,
+  collect: () => Readonly<Record<string, number>>,
+): void {
+  registry.counterFunc({
+    name: GOSSIP_METRIC_NAMES.refused,
+    help: "Input refused by a hostile-input bound (Lamport time, size, source budget, ...).",
+    labelNames: ["reason"],
+    collect: () => Object.entries(collect()).map(([reason, v]) => [{ reason }, v] as const),
+  });
+}
 
 /**
  * What the gossip shell reports (a structural subset of `GossipMetrics` in

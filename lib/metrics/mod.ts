@@ -68,4 +68,5 @@ export {
   GOSSIP_METRIC_NAMES,
   type GossipMetricsSource,
   registerGossipMetrics,
+  registerRefusalMetrics,
 } from "./gossip_metrics.ts";

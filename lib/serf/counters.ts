@@ -11,6 +11,12 @@ export interface SerfCounters {
   decodeErrors: number;
   /** Messages of a type we do not accept on this path. */
   unknownMessages: number;
+  /** Remote Lamport times refused as too far ahead (never witnessed; see `clock_guard.ts`). */
+  lTimesRefused: number;
+  /** Node metadata that did not decode as tags (the member gets empty tags, as in serf). */
+  tagDecodeErrors: number;
+  /** User events and queries refused on receive for exceeding serf's size limits. */
+  oversizeRefused: number;
   /** Intents accepted (and re-broadcast). */
   intentsAccepted: number;
   /** User events delivered. */
@@ -48,6 +54,9 @@ export function newCounters(): SerfCounters {
   return {
     decodeErrors: 0,
     unknownMessages: 0,
+    lTimesRefused: 0,
+    tagDecodeErrors: 0,
+    oversizeRefused: 0,
     intentsAccepted: 0,
     userEventsDelivered: 0,
     userEventsDuplicate: 0,

@@ -54,6 +54,15 @@ class Unsupported extends Error {}
 
 interface Group {
   risky: boolean;
+  /**
+   * JS modifier groups opened for Go `(?flags)` in the middle of this group: Go applies them up
+   * to the end of the group, across `|`, so each alternative reopens them.
+   */
+  modifiers: string[];
+}
+
+function closeModifiers(g: Group): string {
+  return ")".repeat(g.modifiers.length);
 }
 
 /** Translates one escape at `p[i] === "\\"`; returns [js, next index]. */
@@ -123,8 +132,16 @@ function readQuantifier(p: string, i: number): [string, number, boolean] | null 
   return [q, next, repeats];
 }
 
-/** Handles `(` at `i`: returns [js, next] and the flags found for a leading `(?flags)`. */
-function openGroup(p: string, i: number, atStart: boolean, flags: Set<string>): [string, number] {
+/**
+ * Handles `(` at `i`: returns [js, next], collecting the flags of a leading `(?flags)`; a later
+ * `(?flags)` opens a JS modifier group and also returns its flags.
+ */
+function openGroup(
+  p: string,
+  i: number,
+  atStart: boolean,
+  flags: Set<string>,
+): [string, number, string?] {
   if (p[i + 1] !== "?") return ["(", i + 1];
   if (p.startsWith("(?P<", i)) return ["(?<", i + 4];
   if (p.startsWith("(?:", i)) return ["(?:", i + 3];
@@ -132,7 +149,7 @@ function openGroup(p: string, i: number, atStart: boolean, flags: Set<string>): 
   const m = /^\(\?([ims]+)(\)|:)/.exec(p.slice(i));
   if (m === null) throw new Unsupported("group syntax");
   if (m[2] === ")") {
-    if (!atStart) throw new Unsupported("flags in the middle of a pattern");
+    if (!atStart) return [`(?${m[1]}:`, i + m[0].length, m[1]!];
     for (const f of m[1]!) flags.add(f);
     return ["", i + m[0].length];
   }
@@ -142,7 +159,7 @@ function openGroup(p: string, i: number, atStart: boolean, flags: Set<string>): 
 /** The JS source and flags for a Go expression; throws Unsupported. */
 function translate(expr: string): { source: string; flags: string } {
   const flags = new Set<string>();
-  const stack: Group[] = [{ risky: false }];
+  const stack: Group[] = [{ risky: false, modifiers: [] }];
   let out = "", i = 0, lastAtom: "group" | "atom" | null = null, lastRisky = false, repeats = 0;
   while (i < expr.length) {
     const c = expr[i]!;
@@ -156,18 +173,22 @@ function translate(expr: string): { source: string; flags: string } {
       continue;
     }
     if (c === "(") {
-      const [js, next] = openGroup(expr, i, out === "", flags);
+      const [js, next, modifier] = openGroup(expr, i, out === "", flags);
       (out += js, i = next);
-      if (js !== "") stack.push({ risky: false });
+      if (modifier !== undefined) stack[stack.length - 1]!.modifiers.push(modifier);
+      else if (js !== "") stack.push({ risky: false, modifiers: [] });
       lastAtom = null;
     } else if (c === ")") {
       if (stack.length === 1) throw new Unsupported("unbalanced )");
-      lastRisky = stack.pop()!.risky;
+      const g = stack.pop()!;
+      lastRisky = g.risky;
       if (lastRisky) stack[stack.length - 1]!.risky = true;
-      (out += ")", i++, lastAtom = "group");
+      (out += closeModifiers(g) + ")", i++, lastAtom = "group");
     } else if (c === "|") {
-      stack[stack.length - 1]!.risky = true;
-      (out += "|", i++, lastAtom = null);
+      const g = stack[stack.length - 1]!;
+      g.risky = true;
+      const reopen = g.modifiers.map((f) => `(?${f}:`).join("");
+      (out += `${closeModifiers(g)}|${reopen}`, i++, lastAtom = null);
     } else if (c === "[") {
       const [js, next] = translateClass(expr, i);
       (out += js, i = next, lastAtom = "atom");
@@ -180,7 +201,7 @@ function translate(expr: string): { source: string; flags: string } {
     else (out += c, i++, lastAtom = c === "^" || c === "$" ? null : "atom");
   }
   if (stack.length !== 1) throw new Unsupported("unbalanced (");
-  return { source: out, flags: [...flags].join("") };
+  return { source: out + closeModifiers(stack[0]!), flags: [...flags].join("") };
 }
 
 const cache = new Map<string, RegExp | null>();

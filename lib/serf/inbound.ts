@@ -8,6 +8,7 @@
 
 import type { Address } from "../gossip/types.ts";
 import { ipToString } from "./addr.ts";
+import { admitLTime, type ClockGuardHost } from "./clock_guard.ts";
 import { SerfDecodeError } from "./errors.ts";
 import { MemberStatus } from "./members.ts";
 import {
@@ -17,9 +18,15 @@ import {
   type PushPullSerfMessage,
   type SerfMessage,
   SerfMessageType,
+  type UserEventsSlot,
 } from "./messages.ts";
 import type { Serf } from "./serf.ts";
 import { userEventIn } from "./user_events.ts";
+
+/** The clock guard's view of `s`. */
+export function guardOf(s: Serf): ClockGuardHost {
+  return { counters: s.counters, log: s.deps.log };
+}
 
 function decodeOrCount(s: Serf, bytes: Uint8Array, what: string): SerfMessage | null {
   try {
@@ -39,6 +46,7 @@ export function handleInbound(s: Serf, payload: Uint8Array, from: Address): void
   if (m === null) return;
   switch (m.type) {
     case SerfMessageType.Join:
+      if (!admitLTime(guardOf(s), s.memberClock, m.lTime, "join")) return;
       s.memberClock.witness(m.lTime);
       if (s.table.joinIntent(m.node, m.lTime)) {
         s.counters.intentsAccepted++;
@@ -58,6 +66,9 @@ export function handleInbound(s: Serf, payload: Uint8Array, from: Address): void
       if (s.queries.receive(m, payload)) s.queueQuery(payload);
       return;
     case SerfMessageType.QueryResponse:
+      if (payload.length > s.cfg.queryResponseSizeLimitBytes) {
+        return void s.counters.oversizeRefused++;
+      }
       return s.queries.onResponse(m);
     default:
       s.counters.unknownMessages++;
@@ -82,6 +93,30 @@ function relay(s: Serf, payload: Uint8Array): void {
   }
 }
 
+/**
+ * Event bytes (names and payloads) one push/pull carries. The ring can hold 512 slots × 64
+ * events × 512 bytes (16 MiB), more than a peer accepts (USER_STATE_MAX_BYTES, 8 MiB): the
+ * newest slots up to 2 MiB are sent, which leaves 6 MiB for the status times of 65 536 members
+ * with names up to ~90 bytes, so our state stays within the peer's bound by construction.
+ */
+export const PUSH_PULL_EVENTS_BYTES_MAX = 2 * 1024 * 1024;
+
+/** The newest slots whose events fit in `budget` bytes (names + payloads + 16 per event). */
+export function newestSlots(
+  slots: readonly (UserEventsSlot | null)[],
+  budget: number,
+): UserEventsSlot[] {
+  const out: UserEventsSlot[] = [];
+  const byNewest = slots.filter((x) => x !== null).sort((a, b) => b.lTime - a.lTime);
+  for (const slot of byNewest) {
+    const size = slot.events.reduce((n, e) => n + e.name.length * 3 + e.payload.length + 16, 0);
+    if (size > budget) break;
+    budget -= size;
+    out.push(slot);
+  }
+  return out;
+}
+
 /** `[0x02]` + messagePushPull with our clocks, status times, left members and event ring. */
 export function encodeLocalState(s: Serf): Uint8Array {
   const m: PushPullSerfMessage = {
@@ -90,7 +125,7 @@ export function encodeLocalState(s: Serf): Uint8Array {
     statusLTimes: s.table.statusLTimes(),
     leftMembers: s.table.withStatus(MemberStatus.Left).map((m) => m.name),
     eventLTime: s.eventClock.time(),
-    events: s.eventRing.slots(),
+    events: newestSlots(s.eventRing.slots(), PUSH_PULL_EVENTS_BYTES_MAX),
     queryLTime: s.queryClock.time(),
   };
   return encodeSerfMessage(m);

@@ -57,3 +57,22 @@ export class LamportClock {
     this.#time = t + 1;
   }
 }
+
+/**
+ * How far ahead of our clock a remote Lamport time may be. Legitimate clocks grow by one per
+ * intent, event or query in the whole cluster: a node that starts from zero and joins a cluster
+ * issuing 10 queries a second for 13 years is still within 2^32. A forged value beyond it is
+ * refused (issue 13): accepting it would let one packet move every clock to the end of its range.
+ */
+export const LTIME_AHEAD_MAX = 2 ** 32;
+/**
+ * Remote Lamport times above this are refused whatever our clock: the remaining 2^52 local
+ * increments (a million a second for 142 years) can never reach the safe-integer limit, so a
+ * clock that was pushed up step by step still works.
+ */
+export const LTIME_CEILING = 2 ** 52;
+
+/** True when a remote `v` may be witnessed by a clock at `local` (see {@linkcode LTIME_AHEAD_MAX}). */
+export function admissibleLTime(local: number, v: number): boolean {
+  return v <= LTIME_CEILING && v - local <= LTIME_AHEAD_MAX;
+}

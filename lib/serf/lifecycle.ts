@@ -6,11 +6,13 @@
  * @module
  */
 
-import { randomInt, type TimerId } from "../clock.ts";
+import { deadline, randomInt, sleep, type TimerId } from "../clock.ts";
 import type { NodeInfo } from "../gossip/types.ts";
 import { utf8 } from "../gossip/wire/msgpack.ts";
 import { joinHostPort, sameIp } from "./addr.ts";
+import { admitLTime } from "./clock_guard.ts";
 import { SerfStateError } from "./errors.ts";
+import { guardOf } from "./inbound.ts";
 import { decodeConflictResponse } from "./internal_messages.ts";
 import { MemberStatus } from "./members.ts";
 import {
@@ -21,6 +23,7 @@ import {
 } from "./messages.ts";
 import type { Serf } from "./serf.ts";
 import { userEventIn } from "./user_events.ts";
+import { admissibleLTime, type LamportClock } from "./lamport.ts";
 
 /** The lifecycle of one serf instance; owned by {@linkcode Serf}. */
 export class SerfLifecycle {
@@ -91,6 +94,7 @@ export class SerfLifecycle {
   /** Handles a leave intent; returns whether to re-broadcast it. */
   leaveIntent(m: Omit<LeaveMessage, "type">): boolean {
     const s = this.#s;
+    if (!admitLTime(guardOf(s), s.memberClock, m.lTime, "leave")) return false;
     s.memberClock.witness(m.lTime);
     const selfAlive = s.state === "alive" ? s.localName : undefined;
     const r = s.table.leaveIntent(m.node, m.lTime, m.prune, selfAlive);
@@ -105,19 +109,24 @@ export class SerfLifecycle {
   /** Merges a peer's push/pull state (§7.7). */
   mergePushPull(pp: PushPullSerfMessage, join: boolean): void {
     const s = this.#s;
-    if (pp.lTime > 0) s.memberClock.witness(pp.lTime - 1);
-    if (pp.eventLTime > 0) s.eventClock.witness(pp.eventLTime - 1);
-    if (pp.queryLTime > 0) s.queryClock.witness(pp.queryLTime - 1);
+    const g = guardOf(s);
+    const catchUp = (clock: LamportClock, v: number, what: string) => {
+      if (v > 0 && admitLTime(g, clock, v - 1, what)) clock.witness(v - 1);
+    };
+    catchUp(s.memberClock, pp.lTime, "push_pull.member");
+    catchUp(s.eventClock, pp.eventLTime, "push_pull.event");
+    catchUp(s.queryClock, pp.queryLTime, "push_pull.query");
     const left = new Set(pp.leftMembers);
     for (const name of left) {
       this.leaveIntent({ lTime: (pp.statusLTimes.get(name) ?? 0) + 1, node: name, prune: false });
     }
     for (const [name, lTime] of pp.statusLTimes) {
-      if (left.has(name)) continue;
+      if (left.has(name) || !admitLTime(g, s.memberClock, lTime, "push_pull.status")) continue;
       s.memberClock.witness(lTime);
       s.table.joinIntent(name, lTime);
     }
-    if (join && s.eventJoinIgnore && pp.eventLTime > s.eventRing.minTime) {
+    const eventsAdmissible = admissibleLTime(s.eventClock.time(), pp.eventLTime);
+    if (join && s.eventJoinIgnore && eventsAdmissible && pp.eventLTime > s.eventRing.minTime) {
       s.eventRing.minTime = pp.eventLTime;
     }
     for (const slot of pp.events) {
@@ -164,23 +173,13 @@ export class SerfLifecycle {
       m.name !== s.localName && m.status === MemberStatus.Alive
     );
     if (others) {
-      await this.#wait(s.cfg.broadcastTimeoutMs, (done) => {
-        s.queueIntent(encodeSerfMessage(msg), done);
-      });
+      const sent = new Promise<void>((done) => s.queueIntent(encodeSerfMessage(msg), done));
+      await deadline(s.deps.clock, s.cfg.broadcastTimeoutMs, sent);
     }
     await s.handle.leave(s.cfg.broadcastTimeoutMs);
-    await this.#wait(s.cfg.leavePropagateDelayMs, () => {});
+    await sleep(s.deps.clock, s.cfg.leavePropagateDelayMs);
     s.state = "left";
     s.deps.log.info("serf.left", {});
-  }
-
-  /** Resolves when `start` calls its callback or after `timeoutMs`, on the injected clock. */
-  #wait(timeoutMs: number, start: (done: () => void) => void): Promise<void> {
-    const { clock } = this.#s.deps;
-    return new Promise((resolve) => {
-      const timer = clock.setTimer(timeoutMs, resolve);
-      start(() => (clock.clearTimer(timer), resolve()));
-    });
   }
 
   /** Force-leave: a leave intent about another node, handled locally and gossiped. */

@@ -8,6 +8,7 @@
 
 import type { NodeInfo } from "../gossip/types.ts";
 import { ipToString } from "./addr.ts";
+import { SerfDecodeError } from "./errors.ts";
 import { decodeTags } from "./tags.ts";
 
 /** Serf member statuses; the numbers are the protocol. */
@@ -80,18 +81,31 @@ export interface MemberTableOptions {
   readonly recentIntentsMax: number;
   readonly emit: (e: MemberEvent) => void;
   readonly nowMs: () => number;
+  /** Called when a member's metadata does not decode (it then has empty tags). */
+  readonly onBadTags?: (name: string, e: SerfDecodeError) => void;
 }
 
 /** Outcome of a leave intent. */
 export type LeaveIntentResult = "accepted" | "ignored" | "refute";
 
-function fromNode(n: NodeInfo, status: MemberStatus): Member {
+/** The member's tags; metadata that does not decode gives empty tags, as in serf. */
+function tagsOrEmpty(n: NodeInfo, o: MemberTableOptions): Map<string, string> {
+  try {
+    return decodeTags(n.meta);
+  } catch (e) {
+    if (!(e instanceof SerfDecodeError)) throw e;
+    o.onBadTags?.(n.name, e);
+    return new Map();
+  }
+}
+
+function fromNode(n: NodeInfo, status: MemberStatus, o: MemberTableOptions): Member {
   return {
     name: n.name,
     addr: n.addr,
     host: n.host || ipToString(n.addr),
     port: n.port,
-    tags: decodeTags(n.meta),
+    tags: tagsOrEmpty(n, o),
     status,
     vsn: [...n.vsn],
   };
@@ -138,7 +152,7 @@ export class MemberTable {
   onJoin(n: NodeInfo): void {
     let s = this.#members.get(n.name);
     if (s === undefined) {
-      s = { member: fromNode(n, MemberStatus.Alive), statusLTime: 0, leaveTimeMs: 0 };
+      s = { member: fromNode(n, MemberStatus.Alive, this.#opts), statusLTime: 0, leaveTimeMs: 0 };
       const intent = this.#intents.get(n.name);
       if (intent !== undefined) {
         s.statusLTime = intent.lTime;
@@ -147,7 +161,7 @@ export class MemberTable {
       }
       this.#members.set(n.name, s);
     } else {
-      s.member = fromNode(n, MemberStatus.Alive);
+      s.member = fromNode(n, MemberStatus.Alive, this.#opts);
       s.leaveTimeMs = 0;
     }
     this.#opts.emit({ type: "member-join", members: [s.member] });
@@ -172,7 +186,7 @@ export class MemberTable {
   onUpdate(n: NodeInfo): void {
     const s = this.#members.get(n.name);
     if (s === undefined) return;
-    s.member = fromNode(n, s.member.status);
+    s.member = fromNode(n, s.member.status, this.#opts);
     this.#opts.emit({ type: "member-update", members: [s.member] });
   }
 

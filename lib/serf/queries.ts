@@ -10,6 +10,7 @@ import type { GossipHandle } from "../gossip/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { ipToString } from "./addr.ts";
 import { defaultQueryTimeoutMs, type SerfConfig } from "./config.ts";
+import { admitLTime } from "./clock_guard.ts";
 import type { SerfCounters } from "./counters.ts";
 import { QueryResponseError, SerfStateError, SizeLimitError } from "./errors.ts";
 import type { QueryEvent } from "./events.ts";
@@ -57,6 +58,13 @@ export interface QueryParams {
  * goes by gossip only (a broad query is what gossip is for).
  */
 export const DIRECT_QUERY_TARGETS_MAX = 8;
+
+/**
+ * Longest query timeout. A query holds one of `pendingQueriesMax` slots until it ends; serf's
+ * default is seconds, a day is more than any caller waits, and the timeout stays a safe integer
+ * of nanoseconds on the wire (an RPC client asking 2^53 ns made the query fail to encode).
+ */
+export const QUERY_TIMEOUT_MAX_MS = 24 * 60 * 60 * 1000;
 
 /** What {@linkcode QueryEngine} needs from the serf instance. */
 export interface QueryContext {
@@ -113,7 +121,10 @@ export class QueryEngine {
     }
     const local = c.handle().localNode();
     const filters = buildFilters(p.filterNodes, p.filterTags);
-    const timeoutMs = p.timeoutMs ?? defaultQueryTimeoutMs(c.cfg, c.handle().numActive());
+    const timeoutMs = Math.min(
+      p.timeoutMs ?? defaultQueryTimeoutMs(c.cfg, c.handle().numActive()),
+      QUERY_TIMEOUT_MAX_MS,
+    );
     const q: QueryMessage = {
       type: SerfMessageType.Query,
       lTime: c.queryClock.time(),
@@ -164,8 +175,15 @@ export class QueryEngine {
   }
 
   /** Handles a received (or our own) query. Returns whether to re-broadcast its bytes. */
-  receive(q: QueryMessage, _raw: Uint8Array): boolean {
+  receive(q: QueryMessage, raw: Uint8Array): boolean {
     const c = this.#c;
+    // serf's QuerySizeLimit, enforced on receive as well as on send (issue 13)
+    if (raw.length > c.cfg.querySizeLimitBytes) {
+      c.counters.oversizeRefused++;
+      c.log.debug("serf.query.oversize", { name: q.name, id: q.id, bytes: raw.length });
+      return false;
+    }
+    if (!admitLTime(c, c.queryClock, q.lTime, "query")) return false;
     c.queryClock.witness(q.lTime);
     const admission = c.ring.admit(q.lTime, q.id, c.queryClock.time());
     if (admission === "duplicate") return (c.counters.queriesDuplicate++, false);

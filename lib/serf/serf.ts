@@ -149,6 +149,10 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
       recentIntentsMax: this.cfg.recentIntentsMax,
       nowMs: () => deps.clock.nowMs(),
       emit: (e) => this.emit(e),
+      onBadTags: (node, e) => {
+        this.counters.tagDecodeErrors++;
+        this.deps.log.debug("serf.tags.invalid", { member: node, error: e.message });
+      },
     });
     this.queries = new QueryEngine(this.#queryContext());
     this.lifecycle = new SerfLifecycle(this);

@@ -14,6 +14,7 @@
  */
 
 import { joinHostPort } from "./addr.ts";
+import { LTIME_CEILING } from "./lamport.ts";
 import type { MemberEvent } from "./members.ts";
 import type { SnapshotSink } from "./serf.ts";
 
@@ -36,14 +37,20 @@ export interface SnapshotReplay {
 function clockValue(s: string): number | null {
   if (!/^\d{1,16}$/.test(s)) return null;
   const v = Number(s);
-  return Number.isSafeInteger(v) ? v : null;
+  // Above the ceiling is a poisoned clock (written by an older shoal that witnessed a forged
+  // time): refused like any bad line, so the node starts and never writes it back.
+  return Number.isSafeInteger(v) && v <= LTIME_CEILING ? v : null;
 }
 
 /** Replays a snapshot; `rejoinAfterLeave` keeps the state of a file that contains `leave`. */
 export function replaySnapshot(text: string, rejoinAfterLeave = false): SnapshotReplay {
   const alive = new Map<string, string>();
   let lastClock = 0, lastEventClock = 0, lastQueryClock = 0, left = false, badLines = 0;
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  // Every line is written with its newline: text after the last one was cut off mid-write (a
+  // crash), and a cut `alive:` line would name a wrong port.
+  if (lines.pop() !== "") badLines++;
+  for (const line of lines) {
     if (line === "" || line.startsWith("#") || line.startsWith("coordinate: ")) continue;
     if (line.startsWith("alive: ")) {
       const info = line.slice(7);

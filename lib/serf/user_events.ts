@@ -5,6 +5,7 @@
  * @module
  */
 
+import { admitLTime } from "./clock_guard.ts";
 import type { LamportClock } from "./lamport.ts";
 import type { Logger } from "../log/logger.ts";
 import { USER_EVENT_SIZE_HARD_LIMIT_BYTES } from "./config.ts";
@@ -52,6 +53,18 @@ export function userEventOut(
 
 /** Handles a user event; returns whether it is new (deliver and re-broadcast). */
 export function userEventIn(s: UserEventHost, m: UserEventMessage): boolean {
+  if (!admitLTime({ counters: s.counters, log: s.deps.log }, s.eventClock, m.lTime, "event")) {
+    return false;
+  }
+  // serf checks its limit only when sending; checked on receive too, so a forged event cannot
+  // be stored, relayed or pushed to joining nodes (issue 13)
+  const limit = Math.min(s.cfg.userEventSizeLimitBytes, USER_EVENT_SIZE_HARD_LIMIT_BYTES);
+  const size = new TextEncoder().encode(m.name).length + (m.payload?.length ?? 0);
+  if (size > limit) {
+    s.counters.oversizeRefused++;
+    s.deps.log.debug("serf.user_event.oversize", { name: m.name, lTime: m.lTime, bytes: size });
+    return false;
+  }
   s.eventClock.witness(m.lTime);
   const payload = m.payload ?? new Uint8Array(0);
   const admission = s.eventRing.admit(m.lTime, { name: m.name, payload }, s.eventClock.time());

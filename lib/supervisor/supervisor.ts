@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, deadline, sleep, systemClock, timeoutSignal } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { formatHostPort } from "./address.ts";
 import { ReadyTimeoutError, StopTimeoutError, WorkerExitedError } from "./errors.ts";
@@ -34,7 +34,6 @@ import {
   socketActivationArgv,
   workerEnvironment,
 } from "./worker_command.ts";
-import { delay, timeoutSignal, within } from "./_timing.ts";
 
 /**
  * Supervises one worker process.
@@ -138,11 +137,11 @@ export class Supervisor {
     if (this.#status !== undefined) return this.#status;
     this.#emit({ type: "stopping", signal: "SIGTERM" });
     this.#child!.kill("SIGTERM");
-    const drained = await within(this.#clock, drainTimeoutMs, exited);
+    const drained = await deadline(this.#clock, drainTimeoutMs, exited);
     if (drained !== undefined) return drained;
     this.#emit({ type: "stopping", signal: "SIGKILL" });
     this.#child!.kill("SIGKILL");
-    const killed = await within(this.#clock, this.#o.killGraceMs, exited);
+    const killed = await deadline(this.#clock, this.#o.killGraceMs, exited);
     if (killed !== undefined) return killed;
     throw new StopTimeoutError(`Worker ${this.#child!.pid} did not exit after SIGKILL`);
   }
@@ -218,7 +217,7 @@ export class Supervisor {
     const tracker = new HealthTracker({ rise: o.rise, fall: o.fall });
     const signal = this.#health.signal;
     (async () => {
-      while (await delay(this.#clock, o.healthIntervalMs, signal)) {
+      while (await sleep(this.#clock, o.healthIntervalMs, { signal })) {
         const ok = await check.run(o.probeTimeoutMs, signal);
         if (signal.aborted) break;
         const change = tracker.observe(ok);

@@ -136,7 +136,9 @@ function defaultIsExecutableFile(path: string): boolean {
   try {
     const st = Deno.statSync(path);
     return st.isFile && ((st.mode ?? 0) & 0o111) !== 0;
-  } catch {
-    return false;
+  } catch (err) {
+    const missing = err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory;
+    if (missing || err instanceof Deno.errors.PermissionDenied) return false;
+    throw err;
   }
 }

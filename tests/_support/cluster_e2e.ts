@@ -138,6 +138,8 @@ export interface TaskOptions {
   readonly extra?: readonly string[];
   /** The worker command. @default the demo worker, answering `hello from <name>` */
   readonly worker?: readonly string[];
+  /** More environment variables for the task. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The processes of one test; {@linkcode Cluster.stop} kills all of them. */
@@ -189,7 +191,7 @@ export class Cluster {
         "--",
         ...(o.worker ?? [Deno.execPath(), "run", "-A", DEMO_WORKER]),
       ],
-      { DEMO_TASK: o.name },
+      { DEMO_TASK: o.name, ...o.env },
       this.#start,
     ));
     await proc.waitForLog("task.announce.accepted", undefined, 30_000);

@@ -55,7 +55,14 @@ export function startShoal(
   return startLogged(
     [Deno.execPath(), "run", "-A", MAIN, ...args],
     // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
-    { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
+    // No test may reach EC2 instance metadata (169.254.169.254): loopback only.
+    {
+      SHOAL_LOG_FORMAT: "json",
+      SHOAL_LOG_LEVEL: "debug",
+      SHOAL_INSECURE: "1",
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...env,
+    },
     { label: "shoal", ...o },
   );
 }

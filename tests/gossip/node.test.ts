@@ -204,9 +204,15 @@ Deno.test("GossipNode serves TCP pings addressed to it and TCP user messages", a
 Deno.test("GossipNode serves at most streamsMax streams at once", async () => {
   const w = world();
   const a = w.add("a");
-  const dialer = w.net.transport({ host: "10.2.0.61", port: 7946 });
-  dialer.start({ onPacket: () => {}, onStream: (c) => c.close() });
-  const conns = Array.from({ length: 130 }, () => dialer.dialStream(a.address, 1000));
+  // 65 hosts with 2 streams each: within the per-source limit, beyond the total one
+  const dialers = Array.from({ length: 65 }, (_, i) => {
+    const d = w.net.transport({ host: `10.2.1.${i + 1}`, port: 7946 });
+    d.start({ onPacket: () => {}, onStream: (c) => c.close() });
+    return d;
+  });
+  const conns = dialers.flatMap((
+    d,
+  ) => [d.dialStream(a.address, 1000), d.dialStream(a.address, 1000)]);
   await w.clock.advance(50);
   const open = await Promise.all(conns);
   assert.equal(a.node.metrics().activeStreams, 128);
@@ -214,6 +220,28 @@ Deno.test("GossipNode serves at most streamsMax streams at once", async () => {
   await w.clock.advance(10_001);
   assert.equal(a.node.metrics().activeStreams, 0, "idle streams time out after TCPTimeout");
   for (const c of open) c.close();
+  for (const d of dialers) await d.close();
+  await w.stop();
+});
+
+Deno.test("GossipNode serves at most streamsPerSourceMax streams from one host", async () => {
+  const w = world();
+  const a = w.add("a");
+  const dialer = w.net.transport({ host: "10.2.0.61", port: 7946 });
+  dialer.start({ onPacket: () => {}, onStream: (c) => c.close() });
+  const perSource = gossipConfig("lan").streamsPerSourceMax;
+  const conns = Array.from({ length: perSource + 2 }, () => dialer.dialStream(a.address, 1000));
+  await w.clock.advance(50);
+  const open = await Promise.all(conns);
+  assert.equal(a.node.metrics().activeStreams, perSource);
+  assert.equal(a.node.metrics().streamsRefused, 2);
+  for (const c of open) c.close();
+  await w.clock.advance(50);
+  const redial = dialer.dialStream(a.address, 1000);
+  await w.clock.advance(50);
+  const again = await redial;
+  assert.equal(a.node.metrics().activeStreams, 1, "closed streams free their source's slots");
+  again.close();
   await dialer.close();
   await w.stop();
 });

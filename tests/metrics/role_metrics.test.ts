@@ -5,6 +5,7 @@ import {
   GOSSIP_METRIC_NAMES,
   type GossipMetricsSource,
   registerGossipMetrics,
+  registerRefusalMetrics,
   Registry,
   SIDECAR_METRIC_NAMES,
   TASK_METRIC_NAMES,
@@ -37,6 +38,7 @@ Deno.test("role metric names are shoal_-prefixed, valid and typed as declared", 
   const sidecarRegistry = new Registry();
   createSidecarMetrics(sidecarRegistry, { clock: { nowMs: () => 0 } });
   registerGossipMetrics(sidecarRegistry, () => zeroGossip);
+  registerRefusalMetrics(sidecarRegistry, () => ({ lamport: 0 }));
   const taskRegistry = new Registry();
   createTaskMetrics(taskRegistry);
   registerGossipMetrics(taskRegistry, () => zeroGossip);

@@ -16,7 +16,6 @@ import {
 } from "../../lib/proto.ts";
 import { get, HaproxyProcess, rawCommand, waitFor } from "../_support/haproxy.ts";
 import { freePort, type SerfAgent, startSerfAgent } from "../_support/serf_agent.ts";
-import { serfBinary } from "../_support/serf_cli.ts";
 import { type ShoalProcess, startShoal } from "../_support/shoal_process.ts";
 import { printfScript, serfQuery, startTaskUpstream } from "../_support/serf_query.ts";
 

@@ -30,6 +30,15 @@ Deno.test("compileGoRegexp() translates RE2-only syntax", () => {
   assert.ok(goRegexpMatches("a/b", "a/b"));
 });
 
+Deno.test("compileGoRegexp() applies (?flags) in mid-pattern to the rest of its group, as RE2", () => {
+  assert.ok(goRegexpMatches("^(?i)R$", "r"));
+  assert.ok(goRegexpMatches("a(?i)b", "aB"));
+  assert.ok(!goRegexpMatches("a(?i)b", "Ab"));
+  assert.ok(goRegexpMatches("^a(?i)b|c$", "C"), "the flag reaches the next alternative");
+  assert.ok(!goRegexpMatches("^x(a(?i)b)c$", "xaBC"), "and ends with its group");
+  assert.ok(goRegexpMatches("^x(a(?i)b)c$", "xaBc"));
+});
+
 Deno.test("compileGoRegexp() refuses invalid and non-RE2 syntax (does not match)", () => {
   for (
     const bad of [
@@ -43,7 +52,7 @@ Deno.test("compileGoRegexp() refuses invalid and non-RE2 syntax (does not match)
       "\\1",
       "a{1001}",
       "[a",
-      "a(?i)b",
+      "a(?i)*",
     ]
   ) {
     assert.equal(compileGoRegexp(bad), null, bad);

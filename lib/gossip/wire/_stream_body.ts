@@ -15,8 +15,8 @@ import {
   type Ping,
   type User,
 } from "./messages.ts";
-import { Reader } from "./msgpack.ts";
-import { type PushPull, type PushPullLimits, PushPullParser, tryRead } from "./push_pull.ts";
+import { ScannedValue } from "./_msgpack_scan.ts";
+import { type PushPull, type PushPullLimits, PushPullParser } from "./push_pull.ts";
 
 /** A push/pull as a stream message. */
 export interface PushPullMessage extends PushPull {
@@ -39,16 +39,38 @@ export interface BodyLimits extends PushPullLimits {
   userMsgMaxBytes: number;
 }
 
+/**
+ * Bytes a ping, ack or error body may take on a stream. Each is a small map (an ack's payload is
+ * a serf coordinate, ~100 bytes; an error is one line); a UDP packet, where the same messages
+ * travel, is at most 64 KiB. Without this cap such a body could fill the whole frame limit.
+ */
+export const STREAM_MAP_BODY_MAX_BYTES = 64 * 1024;
+/** Bytes the header map of a TCP user message may take (it holds one integer). */
+const USER_HEADER_MAX_BYTES = 256;
+
+function tooLarge(what: string, max: number): DecodeError {
+  return new DecodeError(`Stream ${what} exceeds ${max} bytes`, { reason: "too-large" });
+}
+
 class MapBody implements BodyParser {
   consumedBytes = 0;
+  readonly #value = new ScannedValue(0);
   constructor(readonly type: MessageType.Ping | MessageType.Ack | MessageType.Err) {}
   step(body: Uint8Array): StreamMessage | null {
-    const r = new Reader(body);
-    if (tryRead(() => r.read()) === null) return null;
-    this.consumedBytes = r.offset;
-    const bytes = new Uint8Array(1 + r.offset);
+    const read = this.#value.step(body, (r) => r.read());
+    if (read === null) {
+      if (body.length > STREAM_MAP_BODY_MAX_BYTES) {
+        throw tooLarge(`message of type ${this.type}`, STREAM_MAP_BODY_MAX_BYTES);
+      }
+      return null;
+    }
+    if (read.end > STREAM_MAP_BODY_MAX_BYTES) {
+      throw tooLarge(`message of type ${this.type}`, STREAM_MAP_BODY_MAX_BYTES);
+    }
+    this.consumedBytes = read.end;
+    const bytes = new Uint8Array(1 + read.end);
     bytes[0] = this.type;
-    bytes.set(body.subarray(0, r.offset), 1);
+    bytes.set(body.subarray(0, read.end), 1);
     return decodeMessage(bytes) as Ping | Ack | ErrResp;
   }
 }
@@ -57,13 +79,18 @@ class UserBody implements BodyParser {
   consumedBytes = 0;
   #len = -1;
   #offset = 0;
+  readonly #header = new ScannedValue(0);
   constructor(readonly maxBytes: number) {}
   step(body: Uint8Array): StreamMessage | null {
     if (this.#len < 0) {
-      const r = new Reader(body);
-      const header = tryRead(() => r.read());
-      if (header === null) return null;
-      const len = intField(asMap(header, "user message header"), "UserMsgLen");
+      const read = this.#header.step(body, (r) => r.read());
+      if (read === null) {
+        if (body.length > USER_HEADER_MAX_BYTES) {
+          throw tooLarge("user message header", USER_HEADER_MAX_BYTES);
+        }
+        return null;
+      }
+      const len = intField(asMap(read.value, "user message header"), "UserMsgLen");
       if (len < 0) throw new DecodeError(`Negative user message length ${len}`);
       if (len > this.maxBytes) {
         throw new DecodeError(`User message of ${len} bytes exceeds ${this.maxBytes}`, {
@@ -71,7 +98,7 @@ class UserBody implements BodyParser {
         });
       }
       this.#len = len;
-      this.#offset = r.offset;
+      this.#offset = read.end;
     }
     if (body.length - this.#offset < this.#len) return null;
     this.consumedBytes = this.#offset + this.#len;

@@ -30,20 +30,14 @@ export { COMPOUND_HEADER_OVERHEAD, COMPOUND_OVERHEAD, COMPOUND_PARTS_MAX } from 
 export { ENCRYPTION_OVERHEAD, ENCRYPTION_OVERHEAD_V0 } from "./keyring.ts";
 export { labelOverhead } from "./label.ts";
 
-/** Go's UDPBufferSize: the send-side budget for piggybacking broadcasts on one packet. */
-export const UDP_BUFFER_SIZE = 1400;
-/** Go reads datagrams into a buffer this large; receive buffers should be the same. */
-export const UDP_RECV_BUFFER_BYTES = 65536;
-/** Go's MetaMaxSize: node metadata longer than this is refused. */
-export const META_MAX = 512;
 /** Bytes the CRC header adds: type byte and u32. */
 export const CRC_OVERHEAD = 5;
 /**
  * Decompressed bytes allowed per packet, across all its compress layers. Go only compresses what
- * it built for one datagram (< 64 KiB), so 1 MiB is generous while capping what a small LZW bomb
- * (about 1300:1) can make us allocate.
+ * it built for one datagram, which is under 64 KiB (the UDP limit), so nothing legitimate
+ * inflates beyond it; at 1 MiB a 1.8 KB LZW bomb cost ~3 ms of CPU per packet (issue 13).
  */
-export const PACKET_DECOMPRESSED_MAX_BYTES = 1024 * 1024;
+export const PACKET_DECOMPRESSED_MAX_BYTES = 64 * 1024;
 /** Compound/compress layers allowed inside each other; Go sends at most two (compress, compound). */
 export const PACKET_NESTING_MAX = 8;
 
@@ -145,6 +139,11 @@ export interface DecodePacketOptions {
    * @default {PACKET_DECOMPRESSED_MAX_BYTES}
    */
   decompressedMaxBytes?: number | undefined;
+  /**
+   * Adds the bytes decompression produced (or was allowed to produce, when it failed for
+   * exceeding the limit), for a budget across packets.
+   */
+  meter?: { decompressedBytes: number } | undefined;
 }
 
 /** A decoded datagram. */
@@ -217,7 +216,12 @@ export function decodePacket(bytes: Uint8Array, options: DecodePacketOptions = {
     budget: options.decompressedMaxBytes ?? PACKET_DECOMPRESSED_MAX_BYTES,
     compressed: false,
   };
-  unwrap(buf, 0, walk);
+  const allowed = walk.budget;
+  try {
+    unwrap(buf, 0, walk);
+  } finally {
+    if (options.meter) options.meter.decompressedBytes += allowed - walk.budget;
+  }
   if (walk.messages.length === 0 && walk.errors.length > 0) throw walk.errors[0]!;
   const { messages, errors, compressed } = walk;
   return { messages, errors, compressed, label, encrypted: plain !== null, crc: checked !== null };
@@ -239,7 +243,14 @@ function unwrap(buf: Uint8Array, depth: number, walk: Walk): void {
       });
     }
     if (type === MessageType.Compress) {
-      const { inner } = decodeCompressBody(buf.subarray(1), { outputMaxBytes: walk.budget });
+      let inner: Uint8Array;
+      try {
+        inner = decodeCompressBody(buf.subarray(1), { outputMaxBytes: walk.budget }).inner;
+      } catch (err) {
+        // it inflated up to the whole remaining budget before failing
+        if (err instanceof DecodeError && err.reason === "too-large") walk.budget = 0;
+        throw err;
+      }
       walk.budget -= inner.length;
       walk.compressed = true;
       return unwrap(inner, depth + 1, walk);

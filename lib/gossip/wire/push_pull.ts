@@ -26,7 +26,8 @@ import {
   writePushNodeState,
   writePushPullHeader,
 } from "./messages.ts";
-import { MsgpackTruncatedError, Reader, Writer } from "./msgpack.ts";
+import { MsgpackTruncatedError, Writer } from "./msgpack.ts";
+import { ScannedValue } from "./_msgpack_scan.ts";
 
 /**
  * Node states accepted in one push/pull. Go allows 1 048 576; shoal clusters (ECS services) are
@@ -78,7 +79,8 @@ export interface PushPullLimits {
 
 /**
  * Incremental push/pull body parser (the bytes after the type byte). Call {@linkcode step} with
- * the body received so far (always from its start) until it returns the result.
+ * the body received so far (always from its start) until it returns the result; each byte is
+ * scanned once however the body is split.
  *
  * @example
  * ```ts
@@ -95,6 +97,8 @@ export class PushPullParser {
   #header: PushPullHeader | null = null;
   #nodes: PushNodeState[] = [];
   #offset = 0;
+  /** The header or node state being scanned (each value is walked once as bytes arrive). */
+  #value: ScannedValue | null = null;
 
   constructor(limits: PushPullLimits = {}) {
     this.#nodesMax = limits.nodesMax ?? PUSH_PULL_NODES_MAX;
@@ -114,11 +118,12 @@ export class PushPullParser {
     const header = this.#header ?? this.#readHeader(body);
     if (header === null) return null;
     while (this.#nodes.length < header.nodes) {
-      const r = new Reader(body, this.#offset);
-      const node = tryRead(() => readPushNodeState(r));
+      this.#value ??= new ScannedValue(this.#offset);
+      const node = this.#value.step(body, readPushNodeState);
       if (node === null) return null;
-      this.#nodes.push(node);
-      this.#offset = r.offset;
+      this.#nodes.push(node.value);
+      this.#offset = node.end;
+      this.#value = null;
     }
     if (body.length - this.#offset < header.userStateLen) return null;
     const userState = body.slice(this.#offset, this.#offset + header.userStateLen);
@@ -127,9 +132,11 @@ export class PushPullParser {
   }
 
   #readHeader(body: Uint8Array): PushPullHeader | null {
-    const r = new Reader(body, this.#offset);
-    const header = tryRead(() => readPushPullHeader(r));
-    if (header === null) return null;
+    this.#value ??= new ScannedValue(this.#offset);
+    const read = this.#value.step(body, readPushPullHeader);
+    if (read === null) return null;
+    this.#value = null;
+    const header = read.value;
     if (header.nodes > this.#nodesMax) {
       throw new DecodeError(`Push/pull of ${header.nodes} nodes exceeds ${this.#nodesMax}`, {
         reason: "too-large",
@@ -142,7 +149,7 @@ export class PushPullParser {
       );
     }
     this.#header = header;
-    this.#offset = r.offset;
+    this.#offset = read.end;
     return header;
   }
 }

@@ -23,7 +23,8 @@ import { DecodeError } from "./errors.ts";
 import type { Keyring } from "./keyring.ts";
 import { checkLabel } from "./label.ts";
 import { MessageType } from "./messages.ts";
-import { MsgpackTruncatedError, Reader, utf8 } from "./msgpack.ts";
+import { Reader, utf8 } from "./msgpack.ts";
+import { ScannedValue } from "./_msgpack_scan.ts";
 import { PUSH_PULL_NODES_MAX, USER_STATE_MAX_BYTES } from "./push_pull.ts";
 
 export type { PushPullMessage, StreamMessage } from "./_stream_body.ts";
@@ -36,6 +37,12 @@ export type { PushPullMessage, StreamMessage } from "./_stream_body.ts";
 export const STREAM_FRAME_MAX_BYTES = 16 * 1024 * 1024;
 /** Decompressed bytes one frame may expand to (Go allows 40 MiB; see STREAM_FRAME_MAX_BYTES). */
 export const STREAM_DECOMPRESSED_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Payload bytes of one TCP user message. memberlist sets no limit; serf's largest message is a
+ * 9 KiB user event, and 1 MiB leaves room for other delegates without letting one connection
+ * buffer the whole frame limit as a single message.
+ */
+export const STREAM_USER_MSG_MAX_BYTES = 1024 * 1024;
 /** Bytes the encrypt header adds before the blob: type byte and u32 length. */
 export const STREAM_ENCRYPT_HEADER_BYTES = 5;
 
@@ -68,7 +75,7 @@ export interface StreamDecoderOptions {
   decompressedMaxBytes?: number | undefined;
   /** @default {PUSH_PULL_NODES_MAX} */
   nodesMax?: number | undefined;
-  /** Also bounds TCP user message payloads. @default {USER_STATE_MAX_BYTES} */
+  /** @default {USER_STATE_MAX_BYTES} */
   userStateMaxBytes?: number | undefined;
 }
 
@@ -103,6 +110,8 @@ export class StreamDecoder {
   #phase: Phase;
   #label: string;
   #body: BodyParser | null = null;
+  /** The compress wrapper being scanned (walked once as bytes arrive). */
+  #compressed: ScannedValue | null = null;
   #failed: DecodeError | null = null;
 
   constructor(options: StreamDecoderOptions = {}) {
@@ -111,10 +120,15 @@ export class StreamDecoder {
     this.#limits = {
       nodesMax: options.nodesMax ?? PUSH_PULL_NODES_MAX,
       userStateMaxBytes: options.userStateMaxBytes ?? USER_STATE_MAX_BYTES,
-      userMsgMaxBytes: options.userStateMaxBytes ?? USER_STATE_MAX_BYTES,
+      userMsgMaxBytes: STREAM_USER_MSG_MAX_BYTES,
     };
     this.#phase = (options.role ?? "acceptor") === "acceptor" ? "label" : "type";
     this.#label = options.label ?? "";
+  }
+
+  /** Bytes of buffer allocated for this connection (at least {@linkcode bufferedBytes}). */
+  get allocatedBytes(): number {
+    return this.#buf.length;
   }
 
   /** Bytes received and not yet part of a returned frame. */
@@ -247,18 +261,14 @@ export class StreamDecoder {
   }
 
   #readCompressed(): StreamFrame | null {
-    const avail = this.#avail();
-    const r = new Reader(avail);
-    let value;
-    try {
-      value = r.read();
-    } catch (err) {
-      if (!(err instanceof MsgpackTruncatedError)) throw err;
-      if (err.neededBytes > this.#frameMax) throw tooLarge(this.#frameMax);
+    this.#compressed ??= new ScannedValue(0);
+    const read = this.#compressed.step(this.#avail(), (r) => r.read());
+    if (read === null) {
+      if (this.#compressed.neededBytes > this.#frameMax) throw tooLarge(this.#frameMax);
       return null;
     }
-    this.#head += r.offset;
-    return this.#complete(parseWhole(this.#decompress(value), this.#limits), false, true);
+    this.#head += read.end;
+    return this.#complete(parseWhole(this.#decompress(read.value), this.#limits), false, true);
   }
 
   #decompress(value: ReturnType<Reader["read"]>): Uint8Array {
@@ -277,6 +287,7 @@ export class StreamDecoder {
   #complete(message: StreamMessage, encrypted: boolean, compressed: boolean): StreamFrame {
     this.#phase = "type";
     this.#body = null;
+    this.#compressed = null;
     return { message, label: this.#label, encrypted, compressed };
   }
 }

@@ -39,7 +39,7 @@ export interface AnnounceOutcome {
 export function memberView(member: Member | undefined): AnnouncingMember | undefined {
   if (member === undefined) return undefined;
   const status = MEMBER_STATUS_NAMES[member.status] as AnnouncingMember["status"];
-  return { name: member.name, host: member.host, status };
+  return { name: member.name, host: member.host, status, zone: member.tags.get("zone") };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 } from "../../serf/mod.ts";
 import type { AnnounceRound } from "./announcer.ts";
 import { departSilence, readAnnounceAnswer, readDepartAnswer } from "./messages.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** Only sidecars process the task's queries. */
 export const SIDECAR_FILTER: ReadonlyMap<string, string> = new Map([["role", "^sidecar$"]]);
@@ -123,7 +124,7 @@ export async function departRound(
       },
     });
   } catch (err) {
-    o.log.warn("task.depart.failed", { error: err instanceof Error ? err.message : String(err) });
+    o.log.warn("task.depart.failed", { error: errorText(err) });
     return { expected: 0, answered: 0, elapsedMs: 0 };
   }
   o.log.info("task.depart", { sidecars: q.expected.size, timeoutMs: o.timeoutMs });

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, deadline, type Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
@@ -25,6 +25,7 @@ import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
 import { isSidecar, TaskMembership } from "./membership.ts";
 import type { HealthStatus } from "../../metrics/mod.ts";
 import { announceRound, departRound } from "./rounds.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** The gossip member the task runs (a `GossipRuntime` in production). */
 export interface TaskGossip {
@@ -150,7 +151,7 @@ export class TaskRunner {
         this.#onWorkerExited(err.status);
       } else {
         this.#o.log.error("task.start_failed", {
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
           kind: err instanceof Error ? err.name : typeof err,
         });
         this.#apply(this.#lc.onStartFailed());
@@ -209,7 +210,7 @@ export class TaskRunner {
       } catch (err) {
         this.#o.log.debug("task.solicit.failed", {
           from: e.sourceNode,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
     }
@@ -305,11 +306,6 @@ export class TaskRunner {
 
 /** True when `p` settled within `ms`. */
 function withinMs(clock: Clock, ms: number, p: Promise<unknown>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimer(ms, () => resolve(false));
-    p.then(
-      () => (clock.clearTimer(timer), resolve(true)),
-      () => (clock.clearTimer(timer), resolve(true)),
-    );
-  });
+  const settled = p.then(() => true, () => true);
+  return deadline(clock, ms, settled).then((inTime) => inTime ?? false);
 }

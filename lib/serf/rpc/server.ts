@@ -16,6 +16,8 @@
 
 import type { Logger } from "../../log/logger.ts";
 import type { Serf } from "../serf.ts";
+import type { TimerId } from "../../clock.ts";
+import { AuthBackoff, RPC_HANDSHAKE_TIMEOUT_MS, RPC_IDLE_TIMEOUT_MS } from "./limits.ts";
 import type { LogSource } from "./monitor.ts";
 import { RpcSession } from "./session.ts";
 
@@ -39,10 +41,16 @@ export interface RpcServerOptions {
   readonly outputQueueMax?: number;
   /** Called after a client's `leave` succeeded. */
   readonly onLeave?: () => void;
+  /** @default {RPC_HANDSHAKE_TIMEOUT_MS} */
+  readonly handshakeTimeoutMs?: number;
+  /** @default {RPC_IDLE_TIMEOUT_MS} */
+  readonly idleTimeoutMs?: number;
 }
 
 interface Client {
   readonly conn: Deno.Conn;
+  readonly host: string;
+  timer: TimerId | null;
   readonly session: RpcSession;
   readonly out: Uint8Array[];
   wake: (() => void) | null;
@@ -60,6 +68,9 @@ export class RpcServer {
   outputDropped = 0;
   /** Connections refused because `clientsMax` was reached. */
   clientsRefused = 0;
+  /** Connections closed before they finished the handshake, to make room or at the timeout. */
+  clientsUnready = 0;
+  readonly #backoff = new AuthBackoff();
 
   private constructor(opts: RpcServerOptions) {
     this.#opts = opts;
@@ -83,22 +94,74 @@ export class RpcServer {
   async #accept(): Promise<void> {
     try {
       for await (const conn of this.#listener) {
-        if (this.#clients.size >= (this.#opts.clientsMax ?? 16)) {
+        const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+        if (this.#clients.size >= (this.#opts.clientsMax ?? 16) && !this.#evictUnready()) {
           this.clientsRefused++;
           this.#opts.log.warn("serf.rpc.client_refused", { clients: this.#clients.size });
           conn.close();
           continue;
         }
-        this.#serve(conn);
+        this.#serve(conn, host);
       }
     } catch (e) {
       if (!(e instanceof Deno.errors.BadResource)) throw e;
     }
   }
 
-  #serve(conn: Deno.Conn): void {
+  get #clock() {
+    return this.#opts.serf.deps.clock;
+  }
+
+  /** Closes the oldest client still without a handshake; false when every client is ready. */
+  #evictUnready(): boolean {
+    for (const c of this.#clients) {
+      if (!c.closed && !c.session.ready) {
+        this.clientsUnready++;
+        this.#opts.log.debug("serf.rpc.unready_evicted", { from: c.host });
+        this.#shut(c);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #shut(c: Client): void {
+    if (c.closed) return;
+    c.closed = true;
+    if (c.timer !== null) this.#clock.clearTimer(c.timer);
+    c.wake?.();
+    // ends a pending read too, so the slot frees at once
+    try {
+      c.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Re-arms the client's timer: the handshake deadline until ready, then the idle timeout. */
+  #arm(c: Client): void {
+    if (c.closed) return;
+    if (c.timer !== null) this.#clock.clearTimer(c.timer);
+    const ready = c.session.ready;
+    const ms = ready
+      ? this.#opts.idleTimeoutMs ?? RPC_IDLE_TIMEOUT_MS
+      : this.#opts.handshakeTimeoutMs ?? RPC_HANDSHAKE_TIMEOUT_MS;
+    c.timer = this.#clock.setTimer(ms, () => {
+      c.timer = null;
+      if (c.session.ready && c.session.streaming) return this.#arm(c);
+      if (!c.session.ready) this.clientsUnready++;
+      this.#opts.log.debug(ready ? "serf.rpc.idle_closed" : "serf.rpc.handshake_timeout", {
+        from: c.host,
+      });
+      this.#shut(c);
+    });
+  }
+
+  #serve(conn: Deno.Conn, host: string): void {
     const c: Client = {
       conn,
+      host,
+      timer: null,
       out: [],
       wake: null,
       closed: false,
@@ -108,6 +171,7 @@ export class RpcServer {
     const closeClient = () => {
       if (c.closed) return;
       c.closed = true;
+      if (c.timer !== null) this.#clock.clearTimer(c.timer);
       c.wake?.();
     };
     (c as { session: RpcSession }).session = new RpcSession({
@@ -116,6 +180,14 @@ export class RpcServer {
       ...(this.#opts.authKey === undefined ? {} : { authKey: this.#opts.authKey }),
       ...(this.#opts.logs ? { logs: this.#opts.logs } : {}),
       ...(this.#opts.onLeave ? { onLeave: this.#opts.onLeave } : {}),
+      authBackoff: {
+        blocked: () => this.#backoff.blocked(host, this.#clock.nowMs()),
+        failed: () => {
+          const waitMs = this.#backoff.failed(host, this.#clock.nowMs());
+          this.#opts.log.warn("serf.rpc.auth_failed", { from: host, backoffMs: waitMs });
+        },
+        succeeded: () => this.#backoff.succeeded(host),
+      },
       runtime: {
         os: Deno.build.os,
         arch: Deno.build.arch,
@@ -126,10 +198,12 @@ export class RpcServer {
         if (c.out.length >= (this.#opts.outputQueueMax ?? 1024)) return void this.outputDropped++;
         c.out.push(bytes);
         c.wake?.();
+        if (c.session?.ready) this.#arm(c);
       },
       close: closeClient,
     });
     this.#clients.add(c);
+    this.#arm(c);
     c.done = Promise.all([this.#read(c), this.#write(c)]).then(() => {
       c.session.close();
       try {
@@ -148,6 +222,7 @@ export class RpcServer {
         const n = await c.conn.read(buf);
         if (n === null) break;
         c.session.feed(buf.subarray(0, n));
+        this.#arm(c);
       }
     } catch {
       // reset by peer or closed by us
@@ -173,11 +248,8 @@ export class RpcServer {
       // peer went away
     }
     c.closed = true;
-    try {
-      c.conn.closeWrite();
-    } catch {
-      // already closed
-    }
+    // rejects (asynchronously) when the socket was already closed by #shut
+    c.conn.closeWrite().catch(() => {});
     // Unblock the reader: closing the socket ends its pending read.
     try {
       c.conn.close();
@@ -190,10 +262,7 @@ export class RpcServer {
   async close(): Promise<void> {
     this.#listener.close();
     await this.#accepting;
-    for (const c of this.#clients) {
-      c.closed = true;
-      c.wake?.();
-    }
+    for (const c of this.#clients) this.#shut(c);
     await Promise.all([...this.#clients].map((c) => c.done));
   }
 }

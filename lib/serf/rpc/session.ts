@@ -16,6 +16,7 @@ import { RpcFrameError, RpcFrameReader } from "./framing.ts";
 import { eventRecord, parseStreamFilter, streamWants } from "./records.ts";
 import { runCommand } from "./commands.ts";
 import { type LogSource, monitorLevel, monitorWants, serfLogLine } from "./monitor.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** Go's error strings, which the `serf` CLI prints as they are. */
 export const RPC_ERRORS = {
@@ -65,6 +66,11 @@ export interface RpcSessionOptions {
   send(bytes: Uint8Array): void;
   /** Closes the client connection. */
   close(): void;
+  /**
+   * The client host's backoff after wrong keys (see `limits.ts`): while `blocked()`, `auth` is
+   * refused without comparing the key, so guesses are limited whatever the client sends.
+   */
+  readonly authBackoff?: { blocked(): boolean; failed(): void; succeeded(): void };
   /** Called after a successful `leave` (the agent then shuts down). */
   readonly onLeave?: () => void;
   /** The process log, for `monitor`; without it `monitor` is refused. */
@@ -97,6 +103,16 @@ export class RpcSession {
   constructor(o: RpcSessionOptions) {
     this.o = o;
     this.#reader = new RpcFrameReader(o.requestBytesMax ?? 65_536);
+  }
+
+  /** True once the handshake (and `auth`, when a key is required) succeeded. */
+  get ready(): boolean {
+    return this.#version !== 0 && (this.o.authKey === undefined || this.#authed);
+  }
+
+  /** True while the client holds an event stream or a monitor (it may then stay silent). */
+  get streaming(): boolean {
+    return this.#streams.size > 0 || this.#monitor !== null;
   }
 
   /** True after the session closed the connection. */
@@ -171,12 +187,20 @@ export class RpcSession {
   }
 
   #auth(seq: number, body: Map<string, MsgValue>): void {
+    const keyed = this.o.authKey !== undefined;
+    if (keyed && this.o.authBackoff?.blocked()) {
+      this.o.log.debug("serf.rpc.auth_backoff", {});
+      return this.reply(seq, RPC_ERRORS.invalidAuthToken);
+    }
     // As the agent: without a key only an empty token passes.
     if (stringField(body, "AuthKey") !== (this.o.authKey ?? "")) {
-      return this.reply(seq, RPC_ERRORS.invalidAuthToken);
+      this.reply(seq, RPC_ERRORS.invalidAuthToken);
+      if (keyed) this.o.authBackoff?.failed();
+      return;
     }
     this.#authed = true;
     this.reply(seq, "");
+    if (keyed) this.o.authBackoff?.succeeded();
   }
 
   #stream(seq: number, type: string): void {
@@ -232,7 +256,7 @@ export class RpcSession {
       q.respond(payload);
       this.reply(seq, "");
     } catch (e) {
-      this.reply(seq, e instanceof Error ? e.message : String(e));
+      this.reply(seq, errorText(e));
     }
   }
 
