@@ -146,3 +146,11 @@ Deno.test("QueryIntake: departs are remembered for a bounded time", async () => 
   t.intake.announce(query("announce", "t5", "10.0.0.11", 7946, t.clock.nowMs(), 5).e);
   deepStrictEqual(t.registered, ["t5"]);
 });
+
+Deno.test("QueryIntake: a remembered depart is forgotten when its node joins again", () => {
+  const t = setup([member("t7", "10.0.0.13", 7946)]);
+  t.intake.depart(query("depart", "t7", "10.0.0.13", 7946, 0, 50).e);
+  t.intake.memberJoined("t7"); // restarted under the same name; its query clock starts low
+  t.intake.announce(query("announce", "t7", "10.0.0.13", 7946, 0, 3).e);
+  deepStrictEqual(t.registered, ["t7"]);
+});

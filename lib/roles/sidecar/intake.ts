@@ -9,7 +9,8 @@
  * - departs supersede older announces (issue 15): an announce the task sent before its depart
  *   (a lower serf query LTime) may be acted on after it — it waited for its sender, or gossip
  *   delivered it late — and must not put the departing task's server back. Each accepted depart's
- *   LTime is remembered per node for {@linkcode DEPART_MEMORY_MS} (bounded in count too).
+ *   LTime is remembered per node for {@linkcode DEPART_MEMORY_MS} (bounded in count too), or until
+ *   the node joins again.
  *
  * @module
  */
@@ -74,6 +75,15 @@ export class QueryIntake {
 
   constructor(options: QueryIntakeOptions) {
     this.#o = options;
+  }
+
+  /**
+   * A member joined (new, or back after it failed or left): a remembered depart of that name
+   * belonged to an earlier incarnation (a task restarted under the same name, whose query clock
+   * may not have caught up yet) and no longer supersedes its announces.
+   */
+  memberJoined(node: string): void {
+    this.#departed.delete(node);
   }
 
   /** Drops the queries still waiting (they are not answered). */
