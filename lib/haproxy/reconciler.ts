@@ -68,6 +68,14 @@ export interface ReconcilerOptions {
    * options HAProxy refuses fails {@linkcode Reconciler.start} with HAProxy's message.
    */
   serverOptions?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Sees the report of every completed pass, after {@linkcode Reconciler.observed} and
+   * {@linkcode Reconciler.lastPass} have been updated to it (for metrics). An observer that
+   * throws is logged as `haproxy.reconcile.observer_failed`; the passes go on.
+   */
+  onPass?: (report: PassReport) => void;
+  /** Sees the error of every pass that failed (HAProxy down, restarting, …); as `onPass`. */
+  onPassFailed?: (error: unknown) => void;
 }
 
 /**
@@ -112,8 +120,13 @@ export class Reconciler {
   #stopping = new AbortController();
   readonly #log: Logger;
   readonly #opts: Required<
-    Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile" | "serverOptions">
+    Omit<
+      ReconcilerOptions,
+      "ramp" | "logger" | "clock" | "stateFile" | "serverOptions" | "onPass" | "onPassFailed"
+    >
   >;
+  readonly #onPass: ((report: PassReport) => void) | undefined;
+  readonly #onPassFailed: ((error: unknown) => void) | undefined;
   readonly #serverOptions: ReadonlyMap<string, readonly string[]>;
   readonly #modes = new Map<string, BackendMode>();
   readonly #stateFile: string | undefined;
@@ -143,6 +156,8 @@ export class Reconciler {
     this.#ramp = options.ramp;
     this.#stateFile = options.stateFile;
     this.#serverOptions = options.serverOptions ?? new Map();
+    this.#onPass = options.onPass;
+    this.#onPassFailed = options.onPassFailed;
     this.#opts = {
       backends: this.#backends,
       prefix: this.#prefix,
@@ -272,6 +287,7 @@ export class Reconciler {
     this.#running = pass.then(
       (report) => {
         this.#failures = 0;
+        this.#notify(() => this.#onPass?.(report));
         const delayMs = this.#afterPass(report);
         return this.#dirty ? Math.min(delayMs, this.#opts.coalesceMs) : delayMs;
       },
@@ -288,6 +304,7 @@ export class Reconciler {
           retryMs: delayMs,
         });
         this.#dirty = true;
+        this.#notify(() => this.#onPassFailed?.(error));
         return delayMs;
       },
     ).then((delayMs) => {
@@ -329,6 +346,15 @@ export class Reconciler {
       ramp: this.#ramp,
       stateFile: this.#stateFile,
     };
+  }
+
+  /** Calls an observer; its bug must not stop the passes, so it is logged, whatever it threw. */
+  #notify(observe: () => void): void {
+    try {
+      observe();
+    } catch (error) {
+      this.#log.error("haproxy.reconcile.observer_failed", { error: errorText(error) });
+    }
   }
 
   #afterPass(report: PassReport): number {
