@@ -20,6 +20,7 @@ import { deadline } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { formatAddress, parseJoinTarget, resolveJoinHost } from "./address.ts";
 import type { GossipEffect } from "./effects.ts";
+import { DecryptWarner, joinCause, JoinDnsError } from "./join_diagnostics.ts";
 import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
 import {
   dialPushPull,
@@ -58,11 +59,13 @@ export class GossipNode implements GossipHandle {
   #started = false;
   #stopped = false;
   #warnedPlaintext = false;
+  readonly #decrypt: DecryptWarner;
 
   constructor(opts: GossipNodeOptions) {
     this.#o = opts;
     this.localName = opts.name;
     this.#log = (opts.logger ?? nullLogger).with({ node: opts.name });
+    this.#decrypt = new DecryptWarner(opts.clock, this.#log);
     const label = opts.label ?? "";
     this.#packets = new PacketDecoder(label, opts.keyring);
     this.core = new SwimCore({
@@ -140,17 +143,20 @@ export class GossipNode implements GossipHandle {
     for (const text of addrs) {
       try {
         const { address } = parseJoinTarget(text, this.#bindPort());
-        for (const host of await resolveJoinHost(address.host, this.#o.resolveHost)) {
+        const hosts = await resolveJoinHost(address.host, this.#o.resolveHost);
+        if (hosts.length === 0) throw new JoinDnsError(`${address.host} resolved to no address`);
+        for (const host of hosts) {
           try {
             await this.#pushPull({ host, port: address.port }, true);
             ok++;
             break;
           } catch (err) {
-            this.#log.warn("join.failed", { addr: text, host, error: String(err) });
+            const cause = joinCause(err);
+            this.#log.warn("join.failed", { addr: text, host, cause, error: String(err) });
           }
         }
       } catch (err) {
-        this.#log.warn("join.failed", { addr: text, error: String(err) });
+        this.#log.warn("join.failed", { addr: text, cause: joinCause(err), error: String(err) });
       }
     }
     return ok;
@@ -212,6 +218,9 @@ export class GossipNode implements GossipHandle {
 
   #drop(err: DecodeError, from: Address): void {
     countDrop(this.counters, err.reason);
+    if (this.#o.keyring && err.reason === "decrypt") {
+      this.#decrypt.failed(formatAddress(from), "packet", err.message);
+    }
     if (this.#o.keyring && err.reason === "decrypt" && !this.#warnedPlaintext) {
       this.#warnedPlaintext = true;
       this.#log.warn("packet.unencrypted_refused", { from: formatAddress(from) });
@@ -300,6 +309,9 @@ export class GossipNode implements GossipHandle {
     serveStream(this.#ctx, conn).catch((err) => {
       this.counters.streamErrors++;
       if (err instanceof DecodeError) countDrop(this.counters, err.reason);
+      if (err instanceof DecodeError && err.reason === "decrypt") {
+        this.#decrypt.failed(formatAddress(conn.remote), "stream", err.message);
+      }
       this.#log.debug("stream.failed", { from: formatAddress(conn.remote), error: String(err) });
     }).finally(() => {
       this.#streams.delete(conn);

@@ -12,6 +12,7 @@ import { DenoTransport } from "../gossip/deno_transport.ts";
 import type { Transport } from "../gossip/types.ts";
 import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
+import { JoinDnsError } from "../gossip/join_diagnostics.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
 import { LogTap } from "../log/tap.ts";
@@ -255,7 +256,13 @@ export class GossipRuntime {
     if (addrs.length === 0) return 0;
     try {
       const n = await this.serf.join(addrs);
-      this.#log.info("gossip.joined", { addrs: addrs.join(","), contacted: n });
+      if (n > 0) this.#log.info("gossip.joined", { addrs: addrs.join(","), contacted: n });
+      else {
+        this.#log.warn("gossip.join_failed", {
+          addrs: addrs.join(","),
+          error: "no member answered (each target's cause is in join.failed)",
+        });
+      }
       return n;
     } catch (err) {
       this.#log.warn("gossip.join_failed", {
@@ -293,11 +300,16 @@ export class GossipRuntime {
   }
 }
 
+/** A and AAAA records of `name`; throws the DNS error when neither lookup worked. */
 async function resolveHost(name: string): Promise<string[]> {
   const [a, aaaa] = await Promise.allSettled([
     Deno.resolveDns(name, "A"),
     Deno.resolveDns(name, "AAAA"),
   ]);
+  if (a.status === "rejected" && aaaa.status === "rejected") {
+    const why = a.reason instanceof Error ? a.reason.message : String(a.reason);
+    throw new JoinDnsError(`Cannot resolve ${JSON.stringify(name)}: ${why}`);
+  }
   return [
     ...(a.status === "fulfilled" ? a.value : []),
     ...(aaaa.status === "fulfilled" ? aaaa.value : []),

@@ -40,6 +40,8 @@ import { Registry } from "./sidecar/registry.ts";
 import { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, startReconciler, type WaitDeps } from "./sidecar/wait.ts";
 import { stopSignals } from "./signals.ts";
+import { Rejoiner } from "./rejoin.ts";
+import { MemberStatus } from "../serf/members.ts";
 
 /**
  * Health checks of the servers the sidecar adds: a check every second, UP after one passing
@@ -122,10 +124,13 @@ export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}
     return 1;
   }
   service.start();
-  void joinCluster(runtime, config, { ...deps, onJoined: () => void service.solicit("joined") });
+  const rejoiner = sidecarRejoiner(runtime, config, deps);
+  void joinCluster(runtime, config, { ...deps, onJoined: () => void service.solicit("joined") })
+    .then(() => abort.signal.aborted || rejoiner?.start());
   void startManaging(reconciler, service, { ...deps, end, config });
   const ending = await ended;
   log.info("sidecar.stopping", { reason: ending.why });
+  rejoiner?.stop();
   await service.stop();
   await shutdown({ log, child, spawner, runtime, reconciler, client, stopSignals: stop });
   log.info("sidecar.stopped", { code: ending.code });
@@ -225,6 +230,7 @@ function buildManager(
     clock,
     log,
     meter,
+    join: (addr) => runtime.join([addr]),
   });
   return { client, reconciler, service, meter };
 }
@@ -260,6 +266,32 @@ async function joinCluster(
     return;
   }
   await joinWithRetry(runtime, config.gossip.join, deps);
+}
+
+/**
+ * With join targets (`--join` or a snapshot), a sidecar left without any alive peer (every task
+ * and the other sidecars failed or left, or it was partitioned) joins them again, as tasks do.
+ */
+function sidecarRejoiner(
+  runtime: GossipRuntime,
+  config: SidecarConfig,
+  { clock, prng, log }: WaitDeps,
+): Rejoiner | undefined {
+  if (config.gossip.join.length === 0 && runtime.snapshot === null) return undefined;
+  const self = runtime.node.localName;
+  return new Rejoiner({
+    needed: () =>
+      runtime.serf.members().some((m) => m.name !== self && m.status === MemberStatus.Alive)
+        ? null
+        : "no alive peer",
+    targets: () => Promise.resolve([...config.gossip.join]),
+    join: async (addrs) =>
+      addrs.length > 0 ? await runtime.join(addrs) : (await runtime.rejoinFromSnapshot()) ? 1 : 0,
+    clock,
+    prng,
+    log,
+    event: "sidecar.rejoin",
+  });
 }
 
 /** Waits for HAProxy, adopts its servers, applies the registry and starts soliciting. */

@@ -94,7 +94,8 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
         logTap,
         clock,
         prng,
-        onShutdown: (reason) => requestStop(`shutdown: ${reason}`),
+        // serf shut itself down: we lost a name conflict. Stop, and exit non-zero.
+        onShutdown: (reason) => late.runner?.fail(reason),
         onRpcLeave: () => requestStop("rpc leave"),
       },
     );
@@ -105,7 +106,10 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
       late.runner?.onWorkerEvent(e);
     };
     worker = inject.worker ? inject.worker(onEvent) : newSupervisor(config, log, onEvent);
-    runtime.serveMetrics(config.gossip.metricsAddr, () => workerHealth(m));
+    runtime.serveMetrics(config.gossip.metricsAddr, () => {
+      const worker = workerHealth(m);
+      return worker.ok && late.runner ? late.runner.registrationHealth() : worker;
+    });
   } catch (err) {
     log.error("task.start_failed", { error: err instanceof Error ? err.message : String(err) });
     await runtime?.close();
@@ -124,6 +128,7 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
     gossip: {
       serf: gossip.serf,
       advertiseHost: local.host,
+      localName: gossip.node.localName,
       join: (addrs) => gossip.join(addrs),
       leave: () => gossip.leave(),
       close: () => gossip.close(),
@@ -147,6 +152,7 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
       metrics.announces.inc({ result: accepted ? "accepted" : "rejected" });
       if (accepted) metrics.announceDuration.observe(seconds);
     },
+    onRegistered: (n) => metrics.registered.set(n),
   });
   late.runner = runner;
   stop.signal.then((sig) => requestStop(sig));
@@ -205,7 +211,10 @@ function observeWorker(m: TaskMetrics, e: SupervisorEvent): void {
   }
 }
 
-/** `/healthz` for a task: its worker must be running and healthy. */
+/**
+ * `/healthz` for a task, first part: its worker must be running and healthy (then the runner's
+ * registration must hold, see `task/registration.ts`).
+ */
 function workerHealth(m: TaskMetrics): { ok: boolean; reason: string } {
   const healthy = m.healthy.value() === 1;
   return healthy

@@ -201,12 +201,15 @@ export class SerfLifecycle {
     });
     if (other.name !== s.localName || !s.cfg.enableNameConflictResolution) return;
     if (s.state !== "alive") return;
+    const local = s.handle.localNode();
+    const isLocal = (n: NodeInfo) => n.host === local.host && n.port === local.port;
+    const rival = isLocal(other) ? existing : other;
     s.query("_serf_conflict", utf8(s.localName), {
-      onDone: (r) => this.#resolveConflict(r.responses),
+      onDone: (r) => this.#resolveConflict(r.responses, joinHostPort(rival.host, rival.port)),
     });
   }
 
-  #resolveConflict(responses: readonly { payload: Uint8Array }[]): void {
+  #resolveConflict(responses: readonly { payload: Uint8Array }[], rival: string): void {
     const s = this.#s;
     const local = s.handle.localNode();
     let valid = 0, matching = 0;
@@ -225,8 +228,12 @@ export class SerfLifecycle {
       s.deps.log.info("serf.name_conflict.won", { votes: matching, responses: valid });
       return;
     }
-    s.deps.log.error("serf.name_conflict.lost", { votes: matching, responses: valid });
+    s.deps.log.error("serf.name_conflict.lost", { votes: matching, responses: valid, rival });
     s.shutdown();
-    s.opts.onShutdown?.(`lost the name conflict for "${s.localName}"`);
+    s.opts.onShutdown?.(
+      `node name ${
+        JSON.stringify(s.localName)
+      } is already used by a live member at ${rival}; pick a unique --node`,
+    );
   }
 }

@@ -28,6 +28,8 @@ import { waitForReadiness } from "./readiness.ts";
 import { type SpawnedProcess, Spawner } from "./spawn.ts";
 import {
   expandPlaceholders,
+  findSetpriv,
+  parentDeathArgv,
   resolveProgram,
   socketActivationArgv,
   workerEnvironment,
@@ -157,7 +159,7 @@ export class Supervisor {
     argv[0] = resolveProgram(argv[0]!, env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
     const stdio = o.logWorker ? "pipe" : "inherit";
     this.#child = this.#spawner.spawn({
-      argv: o.socketActivation ? socketActivationArgv(argv) : argv,
+      argv: this.#dieWithParent(o.socketActivation ? socketActivationArgv(argv) : argv, env),
       env,
       extraFd: this.#listen!.fd,
       stdout: stdio,
@@ -236,6 +238,17 @@ export class Supervisor {
       }, { socketActivation: false, fdName: this.#o.fdName }),
       cwd: this.#o.cwd,
     };
+  }
+
+  /** On Linux, wraps the worker so it dies with us (see {@linkcode parentDeathArgv}). */
+  #dieWithParent(argv: string[], env: Record<string, string>): string[] {
+    if (Deno.build.os !== "linux" || !this.#o.dieWithParent) return argv;
+    const setpriv = findSetpriv(env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+    if (setpriv !== null) return parentDeathArgv(argv, setpriv);
+    this.#log.warn("worker.pdeathsig_unavailable", {
+      reason: "setpriv (util-linux) not found: the worker outlives a SIGKILLed shoal task",
+    });
+    return argv;
   }
 
   async #onExit(status: ExitStatus): Promise<ExitStatus> {

@@ -49,6 +49,10 @@ export async function announceRound(
     log: Logger;
     /** Each sidecar's answer, for metrics: accepted or rejected, seconds since the query. */
     onAnswer?: ((accepted: boolean, seconds: number) => void) | undefined;
+    /** A sidecar accepted. */
+    onAccepted?: ((sidecar: string) => void) | undefined;
+    /** A sidecar refused, with its reason. */
+    onRefused?: ((sidecar: string, reason: string) => void) | undefined;
     nowMs?: (() => number) | undefined;
   },
 ): Promise<AnnounceRound> {
@@ -66,6 +70,7 @@ export async function announceRound(
       o.onAnswer?.(a.accepted, ((o.nowMs?.() ?? 0) - sentMs) / 1000);
       if (a.accepted) {
         accepted++;
+        o.onAccepted?.(r.from);
         if (a.server === undefined) unconfirmed++;
         o.log.info("task.announce.accepted", {
           sidecar: r.from,
@@ -75,6 +80,7 @@ export async function announceRound(
         });
       } else {
         o.log.warn("task.announce.refused", { sidecar: r.from, state: o.state, reason: a.reason });
+        o.onRefused?.(r.from, a.reason);
       }
     },
   });
