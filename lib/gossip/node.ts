@@ -21,7 +21,13 @@ import { type Logger, nullLogger } from "../log/logger.ts";
 import { formatAddress, parseJoinTarget, resolveJoinHost } from "./address.ts";
 import type { GossipEffect } from "./effects.ts";
 import { DecryptWarner, joinCause, JoinDnsError } from "./join_diagnostics.ts";
-import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
+import {
+  countDrop,
+  type GossipMetrics,
+  gossipMetrics,
+  newShellCounters,
+  type ShellCounters,
+} from "./metrics.ts";
 import {
   dialPushPull,
   dialTcpPing,
@@ -173,19 +179,7 @@ export class GossipNode implements GossipHandle {
 
   /** Everything countable, for metrics. */
   metrics(): GossipMetrics {
-    const q = this.core.queueDepths();
-    return {
-      ...this.counters,
-      dropped: { ...this.counters.dropped },
-      ...this.core.counters,
-      queueBroadcasts: q.broadcasts,
-      pendingAcks: q.pendingAcks,
-      suspicions: q.suspicions,
-      nodes: q.nodes,
-      membersByStatus: this.core.membersByStatus(),
-      activeStreams: this.#streams.size,
-      healthScore: this.core.membership.awareness.score,
-    };
+    return gossipMetrics(this.counters, this.core, this.#streams.size);
   }
 
   #bindPort(): number {
