@@ -5,7 +5,7 @@
  * rejoin is needed, the loop joins its targets (asked for again on every attempt, so SRV names
  * are re-resolved) with bounded, jittered backoff: the first retry within 1 s, then doubling up
  * to about 10 s. {@linkcode Rejoiner.poke} looks again at once (a member event) and may add
- * addresses to the next attempt (a sidecar that refused an announce for not knowing us).
+ * addresses to the next attempt (a sidecar that refused an announce for not holding us alive).
  *
  * @example
  * ```ts
@@ -105,7 +105,7 @@ export class Rejoiner {
   async #look(): Promise<void> {
     if (this.#stopped || this.#running) return;
     const o = this.#o;
-    const reason = this.#extra.size > 0 ? "a sidecar does not know us" : o.needed();
+    const reason = this.#extra.size > 0 ? "a sidecar does not hold us alive" : o.needed();
     if (reason === null) {
       this.#attempt = 0;
       return this.#schedule(REJOIN_CHECK_MS);

@@ -3,7 +3,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { AnnounceResponseSchema, decodePayload, DepartResponseSchema } from "../../lib/proto.ts";
 import { encodeVerdict } from "../../lib/roles/sidecar/announce.ts";
-import { QueryIntake } from "../../lib/roles/sidecar/intake.ts";
+import { DEPART_MEMORY_MS, QueryIntake } from "../../lib/roles/sidecar/intake.ts";
 import { type Member, MemberStatus, type QueryEvent } from "../../lib/serf/mod.ts";
 import { VirtualClock } from "../_support/virtual_clock.ts";
 
@@ -19,11 +19,11 @@ function member(name: string, host: string, port: number, status = MemberStatus.
   };
 }
 
-function query(name: string, from: string, host: string, port: number, nowMs = 0) {
+function query(name: string, from: string, host: string, port: number, nowMs = 0, lTime = 1) {
   const answers: Uint8Array[] = [];
   const e: QueryEvent = {
     type: "query",
-    lTime: 1,
+    lTime,
     id: 1,
     name,
     payload: new Uint8Array(0),
@@ -90,10 +90,67 @@ Deno.test("QueryIntake: an unknown announcer is joined at its query address and 
   equal(a.answers.length, 1);
 });
 
-Deno.test("QueryIntake: an unknown depart is refused, nothing is drained", () => {
+Deno.test("QueryIntake: a depart from a sender that stays unknown is refused, nothing is drained", async () => {
   const t = setup([]);
   const d = query("depart", "ghost", "10.0.0.9", 7946);
   t.intake.depart(d.e);
+  deepStrictEqual([d.answers.length, t.joined], [0, ["10.0.0.9:7946"]], "waits, learning it");
+  await t.clock.advance(2_500);
   deepStrictEqual(t.departed, []);
   ok(decodePayload(DepartResponseSchema, d.answers[0]!).reason.includes("not a known"));
+});
+
+Deno.test("QueryIntake: a depart from an unknown sender waits for it, then supersedes its waiting announce", async () => {
+  const members: Member[] = [];
+  const t = setup(members);
+  const a = query("announce", "t6", "10.0.0.12", 7946, 0, 40);
+  t.intake.announce(a.e); // looks again at 50, 100, ...
+  await t.clock.advance(40);
+  t.intake.depart(query("depart", "t6", "10.0.0.12", 7946, 40, 41).e); // at 90, ...
+  await t.clock.advance(20);
+  members.push(member("t6", "10.0.0.12", 7946)); // known at 60: the depart is judged first
+  await t.clock.advance(100);
+  deepStrictEqual([t.departed, t.registered], [["t6"], []]);
+  equal(decodePayload(AnnounceResponseSchema, a.answers[0]!).accepted, false);
+});
+
+Deno.test("QueryIntake: a depart supersedes an older announce still waiting for its sender", async () => {
+  const members: Member[] = [member("t3", "10.0.0.9", 7946, MemberStatus.None)];
+  const t = setup(members);
+  const a = query("announce", "t3", "10.0.0.9", 7946, 0, 10);
+  t.intake.announce(a.e);
+  equal(a.answers.length, 0, "waits for the member to become alive");
+  members[0] = member("t3", "10.0.0.9", 7946); // alive, and departing at once
+  t.intake.depart(query("depart", "t3", "10.0.0.9", 7946, 0, 11).e);
+  await t.clock.advance(100);
+  deepStrictEqual([t.departed, t.registered], [["t3"], []]);
+  const ar = decodePayload(AnnounceResponseSchema, a.answers[0]!);
+  equal(ar.accepted, false);
+  ok(ar.reason.includes("depart"), ar.reason);
+});
+
+Deno.test("QueryIntake: an older announce arriving after the depart is refused; a newer one is not", () => {
+  const t = setup([member("t4", "10.0.0.10", 7946)]);
+  t.intake.depart(query("depart", "t4", "10.0.0.10", 7946, 0, 20).e);
+  const old = query("announce", "t4", "10.0.0.10", 7946, 0, 19);
+  t.intake.announce(old.e);
+  equal(decodePayload(AnnounceResponseSchema, old.answers[0]!).accepted, false);
+  t.intake.announce(query("announce", "t4", "10.0.0.10", 7946, 0, 21).e);
+  deepStrictEqual(t.registered, ["t4"], "a later incarnation's announce is registered");
+});
+
+Deno.test("QueryIntake: departs are remembered for a bounded time", async () => {
+  const t = setup([member("t5", "10.0.0.11", 7946)]);
+  t.intake.depart(query("depart", "t5", "10.0.0.11", 7946, 0, 30).e);
+  await t.clock.advance(DEPART_MEMORY_MS + 1);
+  t.intake.announce(query("announce", "t5", "10.0.0.11", 7946, t.clock.nowMs(), 5).e);
+  deepStrictEqual(t.registered, ["t5"]);
+});
+
+Deno.test("QueryIntake: a remembered depart is forgotten when its node joins again", () => {
+  const t = setup([member("t7", "10.0.0.13", 7946)]);
+  t.intake.depart(query("depart", "t7", "10.0.0.13", 7946, 0, 50).e);
+  t.intake.memberJoined("t7"); // restarted under the same name; its query clock starts low
+  t.intake.announce(query("announce", "t7", "10.0.0.13", 7946, 0, 3).e);
+  deepStrictEqual(t.registered, ["t7"]);
 });

@@ -328,11 +328,34 @@ Deno.test("TaskRunner: a sidecar that refuses us as unknown is joined at once; a
   await t.clock.advance(1);
   await settle();
   equal(joins(), 2, t.calls.join("; "));
-  equal(t.log.named("task.rejoin")[0]?.fields.reason, "a sidecar does not know us");
+  equal(t.log.named("task.rejoin")[0]?.fields.reason, "a sidecar does not hold us alive");
   await t.clock.advance(1_000); // the announcer's retry
   await settle();
   t.serf.named("announce").at(-1)!.answer("sc-1", accepted);
   await settle();
   deepStrictEqual(registered, [1]);
   equal(t.runner.registrationHealth().ok, true);
+});
+
+Deno.test("TaskRunner: a sidecar that holds us failed (or left) is joined at once, so we refute it", async () => {
+  for (const status of ["failed", "left", "none"]) {
+    const t = setup({ sidecars: ["sc-1"] });
+    t.worker.becomeReady();
+    await settle();
+    const joins = () => t.calls.filter((c) => c.startsWith("join ")).length;
+    equal(joins(), 1, "the first join");
+    const refusal = encodePayload(AnnounceResponseSchema, {
+      accepted: false,
+      reason: `member t1 is ${status}, not alive`,
+    });
+    t.serf.named("announce")[0]!.answer("sc-1", refusal);
+    await settle();
+    await t.clock.advance(1);
+    await settle();
+    equal(joins(), 2, `${status}: ${t.calls.join("; ")}`);
+    t.runner.requestStop("SIGTERM");
+    t.worker.exit(exitedStatus(0));
+    await t.clock.advance(20_000);
+    await t.code;
+  }
 });

@@ -126,7 +126,11 @@ async function main(args: string[]): Promise<number> {
     console.log(summary(r, f));
     for (const v of r.violations.slice(0, 3)) console.log(`  violation: ${v}`);
     console.log(r.tail.slice(-15).map((l) => `  | ${l}`).join("\n"));
-    console.log(`  replay: deno task sim --seed ${seed}`);
+    const again = [
+      f.mistakes ? " --mistakes" : "",
+      f.flavour === "2.6" ? "" : ` --haproxy ${f.flavour}`,
+    ];
+    console.log(`  replay: deno task sim --seed ${seed}${again.join("")}`);
   }
   const s = ((performance.now() - started) / 1000).toFixed(1);
   console.log(

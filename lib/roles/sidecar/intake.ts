@@ -5,7 +5,12 @@
  *   address of the member holding its `SourceNode`;
  * - unknown senders (issue 19): a query can outrun the gossip that introduces its sender, and a
  *   restarted sidecar may not know its tasks yet, so the sidecar joins the address the query came
- *   from and waits a moment for the sender to become a known, alive member before judging it.
+ *   from and waits a moment for the sender to become a known, alive member before judging it;
+ * - departs supersede older announces (issue 15): an announce the task sent before its depart
+ *   (a lower serf query LTime) may be acted on after it — it waited for its sender, or gossip
+ *   delivered it late — and must not put the departing task's server back. Each accepted depart's
+ *   LTime is remembered per node for {@linkcode DEPART_MEMORY_MS} (bounded in count too), or until
+ *   the node joins again.
  *
  * @module
  */
@@ -26,12 +31,19 @@ import {
 import { encodeDepartAnswer } from "./depart.ts";
 import type { SidecarMeter } from "./metrics.ts";
 
-/** Longest wait for the sender of an announce to become a known, alive member. */
+/** Longest wait for the sender of a query to become a known (for an announce, alive) member. */
 const UNKNOWN_SENDER_WAIT_MS = 2000;
-/** How often a waiting announce looks again. */
+/** How often a waiting query looks again. */
 const UNKNOWN_SENDER_POLL_MS = 50;
 /** The answer must still reach the task before its query's deadline. */
 const UNKNOWN_SENDER_MARGIN_MS = 500;
+/**
+ * How long a depart is remembered to refuse older announces of its node: longer than any query's
+ * time in flight (at most a minute, serf's largest query timeout).
+ */
+export const DEPART_MEMORY_MS = 60_000;
+/** Most departed nodes remembered (departs come from the network, so the memory is bounded). */
+export const DEPARTS_REMEMBERED_MAX = 4096;
 /** Most joins of unknown announcers at once (each is one push/pull; announces come from anyone). */
 const LEARN_JOINS_MAX = 4;
 
@@ -53,50 +65,48 @@ export interface QueryIntakeOptions {
 export class QueryIntake {
   readonly #o: QueryIntakeOptions;
   readonly #timers = new Set<TimerId>();
-  /** Announces from a sender not known yet, and when they first arrived. */
-  readonly #announceSeenMs = new Map<QueryEvent, number>();
+  /** Queries from a sender not known yet, and when they first arrived. */
+  readonly #seenMs = new Map<QueryEvent, number>();
   /** Gossip addresses being joined to learn an announcer. */
   readonly #learning = new Set<string>();
+  /** Node → the query LTime of its latest accepted depart, and when it arrived (oldest first). */
+  readonly #departed = new Map<string, { lTime: number; atMs: number }>();
   #stopped = false;
 
   constructor(options: QueryIntakeOptions) {
     this.#o = options;
   }
 
-  /** Drops the announces still waiting (they are not answered). */
+  /**
+   * A member joined (new, or back after it failed or left): a remembered depart of that name
+   * belonged to an earlier incarnation (a task restarted under the same name, whose query clock
+   * may not have caught up yet) and no longer supersedes its announces.
+   */
+  memberJoined(node: string): void {
+    this.#departed.delete(node);
+  }
+
+  /** Drops the queries still waiting (they are not answered). */
   stop(): void {
     this.#stopped = true;
     for (const id of this.#timers) this.#o.clock.clearTimer(id);
     this.#timers.clear();
-    this.#announceSeenMs.clear();
+    this.#seenMs.clear();
   }
 
   /** An `announce` query: wait for (and learn) an unknown sender, check its source, register. */
   announce(e: QueryEvent): void {
-    // A query can outrun the gossip that introduces its sender (queries to a few sidecars are
-    // also sent directly), and a restarted sidecar may not know its tasks yet: learn the sender
-    // (join the address it queries from), and give it a moment to become known before judging.
-    const { serf, clock } = this.#o;
-    const member = serf.members().find((m) => m.name === e.sourceNode);
-    const known = member?.status === MemberStatus.Alive;
-    const firstSeen = !this.#announceSeenMs.has(e);
-    if (firstSeen) this.#announceSeenMs.set(e, clock.nowMs());
-    const waitedMs = clock.nowMs() - this.#announceSeenMs.get(e)!;
-    const leftMs = e.deadlineMs - clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
-    if (!known && firstSeen) this.#learn(e);
-    if (!known && !this.#stopped && waitedMs < UNKNOWN_SENDER_WAIT_MS && leftMs > 0) {
-      const id = clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
-        this.#timers.delete(id);
-        if (!this.#stopped) this.announce(e);
-      });
-      this.#timers.add(id);
+    const member = this.#o.serf.members().find((m) => m.name === e.sourceNode);
+    if (this.#waitForSender(e, member?.status === MemberStatus.Alive, () => this.announce(e))) {
       return;
     }
-    this.#announceSeenMs.delete(e);
     const mismatch = sourceMismatch(member, e);
-    const out = mismatch === null
-      ? this.#o.register(e.sourceNode, e.payload)
-      : this.#refuseSource(e, "announce", mismatch);
+    const superseded = mismatch === null ? this.#supersededBy(e) : undefined;
+    const out = mismatch !== null
+      ? this.#refuseSource(e, "announce", mismatch)
+      : superseded !== undefined
+      ? this.#refuseSuperseded(e, superseded)
+      : this.#o.register(e.sourceNode, e.payload);
     try {
       e.respond(out.response);
     } catch (err) {
@@ -108,19 +118,79 @@ export class QueryIntake {
     }
   }
 
-  /** A depart is acted on only when it comes from the gossip address of the member it names. */
+  /**
+   * A depart is acted on only when it comes from the gossip address of the member it names; an
+   * unknown sender is waited for (and learnt) as for an announce: refusing it would let the
+   * announce it follows, still waiting for the same sender, be accepted after it.
+   */
   depart(e: QueryEvent): void {
     const member = this.#o.serf.members().find((m) => m.name === e.sourceNode);
+    if (this.#waitForSender(e, member !== undefined, () => this.depart(e))) return;
     const mismatch = member === undefined
       ? `${e.sourceNode} is not a known cluster member`
       : sourceMismatch(member, e);
-    if (mismatch === null) return this.#o.depart(e);
+    if (mismatch === null) {
+      this.#rememberDepart(e);
+      return this.#o.depart(e);
+    }
     this.#refuseSource(e, "depart", mismatch);
     try {
       e.respond(encodeDepartAnswer({ accepted: false, reason: cut(mismatch, REASON_LENGTH_MAX) }));
     } catch (err) {
       if (!(err instanceof SerfError)) throw err;
     }
+  }
+
+  /**
+   * A query can outrun the gossip that introduces its sender (queries to a few sidecars are also
+   * sent directly), and a restarted sidecar may not know its tasks yet: learn the sender (join the
+   * address it queries from), and give it a moment to become known before judging. True when
+   * `retry` is scheduled (the query is not judged yet).
+   */
+  #waitForSender(e: QueryEvent, known: boolean, retry: () => void): boolean {
+    const clock = this.#o.clock;
+    const firstSeen = !this.#seenMs.has(e);
+    if (firstSeen) this.#seenMs.set(e, clock.nowMs());
+    const waitedMs = clock.nowMs() - this.#seenMs.get(e)!;
+    const leftMs = e.deadlineMs - clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
+    if (!known && firstSeen) this.#learn(e);
+    if (!known && !this.#stopped && waitedMs < UNKNOWN_SENDER_WAIT_MS && leftMs > 0) {
+      const id = clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
+        this.#timers.delete(id);
+        if (!this.#stopped) retry();
+      });
+      this.#timers.add(id);
+      return true;
+    }
+    this.#seenMs.delete(e);
+    return false;
+  }
+
+  /** Remembers the depart's LTime for its node (the latest one wins), bounded in time and count. */
+  #rememberDepart(e: QueryEvent): void {
+    const nowMs = this.#o.clock.nowMs();
+    for (const [node, d] of this.#departed) {
+      if (nowMs - d.atMs <= DEPART_MEMORY_MS && this.#departed.size < DEPARTS_REMEMBERED_MAX) break;
+      this.#departed.delete(node);
+    }
+    const lTime = Math.max(e.lTime, this.#departed.get(e.sourceNode)?.lTime ?? 0);
+    this.#departed.delete(e.sourceNode);
+    this.#departed.set(e.sourceNode, { lTime, atMs: nowMs });
+  }
+
+  /** The LTime of a remembered depart the announce was sent before, if any. */
+  #supersededBy(e: QueryEvent): number | undefined {
+    const d = this.#departed.get(e.sourceNode);
+    if (d === undefined || this.#o.clock.nowMs() - d.atMs > DEPART_MEMORY_MS) return undefined;
+    return e.lTime < d.lTime ? d.lTime : undefined;
+  }
+
+  #refuseSuperseded(e: QueryEvent, departLTime: number): AnnounceOutcome {
+    const reason = `superseded by the depart sent after it (LTime ${e.lTime} < ${departLTime})`;
+    this.#o.log.info("sidecar.announce.superseded", { node: e.sourceNode, reason });
+    this.#o.meter?.query("announce", "rejected", 0);
+    const verdict = { accepted: false as const, reason };
+    return { verdict, request: undefined, host: undefined, response: encodeVerdict(verdict) };
   }
 
   /** Logs and counts a query refused for its source; returns the announce refusal to send. */

@@ -234,7 +234,10 @@ export class SidecarService {
       return;
     }
     if (e.type === "user") return;
-    if (e.type === "member-join" && !this.#converged) this.#solicitToConverge();
+    if (e.type === "member-join") {
+      for (const m of e.members) this.#intake.memberJoined(m.name);
+      if (!this.#converged) this.#solicitToConverge();
+    }
     this.#o.meter?.members(this.#o.serf.members());
     const changes = applyMemberEvent(this.#o.registry, e, this.#o.clock.nowMs());
     for (const c of changes) {

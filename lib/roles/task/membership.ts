@@ -1,6 +1,6 @@
 /**
  * The task's hold on the cluster (issue 12): the rejoin loop (while no sidecar, or no peer at
- * all, is alive; at once when a sidecar refuses us as unknown) and the registration the task's
+ * all, is alive; at once when a sidecar refuses us as unknown, failed or left) and the registration the task's
  * `/healthz` and `shoal_task_registered` report. The runner feeds in member events and announce
  * answers.
  *
@@ -16,6 +16,28 @@ import { Registration } from "./registration.ts";
 
 /** The refusal of a sidecar that does not know us (the registry's wording). */
 export const UNKNOWN_MEMBER_REASON = "not a known cluster member";
+/**
+ * The refusal of a sidecar that holds us failed, left or in no state (the registry's wording:
+ * `member <name> is <status>, not alive`): a false accusation we have not heard of.
+ */
+export const NOT_ALIVE_REASON = /^member .+ is (failed|left|none), not alive$/;
+
+/**
+ * True when a sidecar refused an announce because it does not hold us alive: it does not know
+ * us, or it holds us failed or left (a partition we did not notice). Serf would only reconnect
+ * to us after its reconnect interval (30 s); a join's push/pull shows us its view, we refute it
+ * (a higher incarnation), and the next announce is accepted.
+ *
+ * @example
+ * ```ts
+ * import { holdsUsNotAlive } from "./membership.ts";
+ * console.assert(holdsUsNotAlive("member t1 is failed, not alive"));
+ * console.assert(!holdsUsNotAlive("port 0 is outside 1-65535"));
+ * ```
+ */
+export function holdsUsNotAlive(reason: string): boolean {
+  return reason.includes(UNKNOWN_MEMBER_REASON) || NOT_ALIVE_REASON.test(reason);
+}
 
 /**
  * Why a task must rejoin now, or null: it has no alive sidecar (one was replaced, or it never
@@ -89,10 +111,10 @@ export class TaskMembership {
     this.#registered(() => this.#registration.accepted(sidecar));
   }
 
-  /** A sidecar that does not know us cannot register us: join it directly, at once. */
+  /** A sidecar that does not hold us alive cannot register us: join it directly, at once. */
   refused(sidecar: string, reason: string): void {
     this.#registered(() => this.#registration.refused(sidecar));
-    if (!reason.includes(UNKNOWN_MEMBER_REASON)) return;
+    if (!holdsUsNotAlive(reason)) return;
     const m = this.#o.members().find((x) => x.name === sidecar);
     if (m === undefined) return;
     this.#rejoiner.poke([m.host.includes(":") ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`]);
