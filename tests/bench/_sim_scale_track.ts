@@ -1,0 +1,96 @@
+/**
+ * Measurement helpers of `sim_scale.ts`: when each member first saw a target in a state, the
+ * 50/90/99/100 % points of that spread, and protocol health counters across a cluster.
+ *
+ * @module
+ */
+
+import { NodeState } from "../../lib/gossip/wire/messages.ts";
+import type { SimCluster } from "../_support/cluster.ts";
+
+/** Virtual ms after the start until 50, 90, 99 and 100 % of the expected members saw it. */
+export type Quantiles = [number, number, number, number];
+
+/** First-seen times of one target's states, by observer. */
+export interface Tracker {
+  /** Observers that saw the target in `state`. */
+  count(state: NodeState): number;
+  /** Their first-seen times, ascending. */
+  times(state: NodeState): number[];
+  /** The earliest first-seen time (Infinity if nobody). */
+  first(state: NodeState): number;
+  /** Stops tracking. */
+  stop(): void;
+}
+
+/** Tracks `target` in every table of `c` (one tracker at a time). */
+export function track(c: SimCluster, target: string, _expected: number): Tracker {
+  const seen = new Map<NodeState, Map<string, number>>();
+  for (const s of [NodeState.Alive, NodeState.Suspect, NodeState.Dead]) seen.set(s, new Map());
+  c.onMemberChange = (observer, m, removed) => {
+    if (removed || m.name !== target || observer.name === target) return;
+    const byObserver = seen.get(m.state);
+    if (byObserver && !byObserver.has(observer.name)) {
+      byObserver.set(observer.name, c.clock.nowMs());
+    }
+  };
+  const times = (s: NodeState) => [...seen.get(s)!.values()].sort((a, b) => a - b);
+  return {
+    count: (s) => seen.get(s)!.size,
+    times,
+    first: (s) => times(s)[0] ?? Infinity,
+    stop: () => void (c.onMemberChange = null),
+  };
+}
+
+/** The 50/90/99/100 % points of `times` out of `expected` members, relative to `t0`. */
+export function percentiles(times: readonly number[], expected: number, t0: number): Quantiles {
+  const at = (p: number) => times[Math.max(0, Math.ceil(p * expected) - 1)] ?? Infinity;
+  return [at(0.5) - t0, at(0.9) - t0, at(0.99) - t0, at(1) - t0];
+}
+
+/** Protocol health across a cluster: anything non-zero but `maxQueue` points at a defect. */
+export interface Health {
+  /** Running members that some running member sees as not alive. */
+  wrongViews: number;
+  /** Times a member refuted a suspicion of itself. */
+  refutations: number;
+  suspicions: number;
+  deaths: number;
+  pushPullFailures: number;
+  refusedFromSource: number;
+  nodeTableFull: number;
+  /** Deepest broadcast queue of any running member now. */
+  maxQueue: number;
+}
+
+/** Sums the health counters of the running members of `c`; `killed` are the victims so far. */
+export function health(c: SimCluster, killed: ReadonlySet<string>): Health {
+  const h: Health = {
+    wrongViews: 0,
+    refutations: 0,
+    suspicions: 0,
+    deaths: 0,
+    pushPullFailures: 0,
+    refusedFromSource: 0,
+    nodeTableFull: 0,
+    maxQueue: 0,
+  };
+  const live = c.running();
+  const liveNames = new Set(live.map((m) => m.name));
+  for (const m of live) {
+    const x = m.node.metrics();
+    h.refutations += x.refutations;
+    h.suspicions += x.suspicionsStarted;
+    h.deaths += x.deathsDeclared;
+    h.pushPullFailures += x.pushPullFailures;
+    h.refusedFromSource += x.nodesRefusedFromSource;
+    h.nodeTableFull += x.nodeTableFull;
+    h.maxQueue = Math.max(h.maxQueue, x.queueBroadcasts);
+    for (const v of m.node.members()) {
+      if (liveNames.has(v.name) && v.state !== NodeState.Alive) h.wrongViews++;
+      if (killed.has(v.name) && v.state === NodeState.Alive) h.wrongViews++;
+    }
+  }
+  return h;
+}

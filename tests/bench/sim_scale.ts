@@ -1,0 +1,190 @@
+/**
+ * Scale of the gossip layer in the deterministic simulation (not a test), shoal issue 15:
+ *
+ *   deno task sim:scale [--nodes 100,1000,5000] [--seed 1] [--joins 3] [--failures 3]
+ *                       [--warmup-s 31] [--window-s S] [--loss 0]
+ *
+ * For each size n: n real `lib/gossip` nodes (LAN profile, empty delegate) on a
+ * {@linkcode SimCluster} (simulated network, 1–5 ms one-way delay, virtual clock), preloaded as a
+ * converged cluster; `warmup-s` virtual seconds pass (every node's first push/pull is staggered
+ * over the first 30 s), then:
+ *
+ * - bandwidth: datagram and stream bytes every node sends over `window-s` (default: one scaled
+ *   push/pull period, which holds exactly one periodic push/pull per node), per node per second;
+ * - join: a fresh node joins a random member; the virtual time until 50/90/99/100 % of the
+ *   members see it alive;
+ * - failure: a random member is killed; the time until the first member suspects it, until the
+ *   first declares it dead, and until 50/90/99/100 % of the survivors see it dead.
+ *
+ * One seed reproduces every number: the run prints `seed=S` and a hash of all results, and the
+ * same seed prints the same hash. Health counters (false deaths, refutations, push/pull failures,
+ * the deepest broadcast queue) flag protocol defects at scale.
+ */
+
+import { parseArgs } from "node:util";
+import { seededPrng } from "../../lib/clock.ts";
+import { gossipConfig } from "../../lib/gossip/config.ts";
+import { suspicionBounds } from "../../lib/gossip/suspicion.ts";
+import { pushPullScaleMs } from "../../lib/gossip/swim_core.ts";
+import { NodeState } from "../../lib/gossip/wire/messages.ts";
+import { SimCluster } from "../_support/cluster.ts";
+import { type Health, health, percentiles, type Quantiles, track } from "./_sim_scale_track.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    nodes: { type: "string", default: "100,1000,5000" },
+    seed: { type: "string", default: "1" },
+    joins: { type: "string", default: "3" },
+    failures: { type: "string", default: "3" },
+    "warmup-s": { type: "string", default: "31" },
+    "window-s": { type: "string", default: "0" },
+    loss: { type: "string", default: "0" },
+  },
+});
+
+function flag(name: string, ok: (v: number) => boolean): number {
+  const v = Number(values[name as keyof typeof values]);
+  if (!ok(v)) {
+    console.error(`sim_scale: bad --${name} ${values[name as keyof typeof values]}`);
+    Deno.exit(2);
+  }
+  return v;
+}
+
+const sizes = values.nodes.split(",").map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 5 || n > 20_000)) {
+  console.error(`sim_scale: bad --nodes ${values.nodes} (integers 5..20000)`);
+  Deno.exit(2);
+}
+const seed = flag("seed", Number.isInteger);
+const joins = flag("joins", (v) => Number.isInteger(v) && v >= 0);
+const failures = flag("failures", (v) => Number.isInteger(v) && v >= 0);
+const warmupMs = flag("warmup-s", (v) => v >= 0) * 1000;
+const windowFlagMs = flag("window-s", (v) => v >= 0) * 1000;
+const lossRate = flag("loss", (v) => v >= 0 && v < 1);
+
+const LAN = gossipConfig("lan");
+/** Longest wait for a join to reach everyone. */
+const JOIN_DEADLINE_MS = 60_000;
+/** Virtual time between experiments, for the last one's broadcasts to drain. */
+const SETTLE_MS = 5_000;
+
+interface Row {
+  n: number;
+  windowS: number;
+  udpBps: number;
+  tcpBps: number;
+  join: Quantiles[];
+  suspectMs: number[];
+  deadMs: number[];
+  deadKnown: Quantiles[];
+  health: Health;
+  wallS: number;
+}
+
+async function measure(n: number): Promise<Row> {
+  const wall0 = performance.now();
+  const c = await SimCluster.create({
+    size: n,
+    seed: seed * 100_003 + n,
+    bootstrap: "preload",
+    network: { lossRate },
+  });
+  const pick = seededPrng(seed ^ (n * 7919));
+  // After the warm-up, a window of one scaled push/pull period holds exactly one periodic
+  // push/pull per node (their first ones are staggered over the first 30 s).
+  const windowMs = windowFlagMs || pushPullScaleMs(LAN.pushPullIntervalMs, n);
+  await c.clock.advance(warmupMs);
+  const s0 = { ...c.net.stats };
+  await c.clock.advance(windowMs);
+  const perNodeS = n * windowMs / 1000;
+  const udpBps = (c.net.stats.bytesSent - s0.bytesSent) / perNodeS;
+  const tcpBps = (c.net.stats.streamBytesSent - s0.streamBytesSent) / perNodeS;
+  const row: Row = {
+    n,
+    windowS: windowMs / 1000,
+    udpBps,
+    tcpBps,
+    join: [],
+    suspectMs: [],
+    deadMs: [],
+    deadKnown: [],
+    health: health(c, new Set()),
+    wallS: 0,
+  };
+  const killed = new Set<string>();
+  for (let j = 0; j < joins; j++) {
+    const live = c.running();
+    const seedNode = live[Math.floor(pick() * live.length)]!;
+    const m = c.spawn(LAN);
+    const t = track(c, m.name, live.length);
+    const t0 = c.clock.nowMs();
+    void m.node.join([`${seedNode.address.host}:${seedNode.address.port}`]);
+    await c.clock.advanceUntil(
+      () => t.count(NodeState.Alive) >= live.length,
+      t0 + JOIN_DEADLINE_MS,
+    );
+    row.join.push(percentiles(t.times(NodeState.Alive), live.length, t0));
+    t.stop();
+    await c.clock.advance(SETTLE_MS);
+  }
+  const b = suspicionBounds(LAN, n);
+  const deadlineMs = 4 * b.maxMs;
+  for (let f = 0; f < failures; f++) {
+    const live = c.running();
+    const victim = live[Math.floor(pick() * live.length)]!;
+    const survivors = live.length - 1;
+    const t = track(c, victim.name, survivors);
+    const t0 = c.clock.nowMs();
+    await c.kill(victim.index);
+    killed.add(victim.name);
+    await c.clock.advanceUntil(() => t.count(NodeState.Dead) >= survivors, t0 + deadlineMs, 100);
+    row.suspectMs.push(t.first(NodeState.Suspect) - t0);
+    row.deadMs.push(t.first(NodeState.Dead) - t0);
+    row.deadKnown.push(percentiles(t.times(NodeState.Dead), survivors, t0));
+    t.stop();
+    await c.clock.advance(SETTLE_MS);
+  }
+  row.health = health(c, killed);
+  c.assertNoViolations();
+  await c.shutdown();
+  row.wallS = (performance.now() - wall0) / 1000;
+  return row;
+}
+
+const fmtQ = (qs: Quantiles[]) =>
+  qs.length === 0 ? "–" : qs.map((q) => q.map((v) => (v / 1000).toFixed(2)).join("/")).join("; ");
+const fmtL = (xs: number[]) => xs.map((v) => (v / 1000).toFixed(2)).join("; ");
+
+console.log(
+  `seed=${seed} nodes=${sizes.join(",")} joins=${joins} failures=${failures} ` +
+    `warmup=${warmupMs / 1000}s window=${
+      windowFlagMs ? windowFlagMs / 1000 + "s" : "push/pull period"
+    } ` +
+    `loss=${lossRate}`,
+);
+const rows: Row[] = [];
+for (const n of sizes) {
+  const r = await measure(n);
+  rows.push(r);
+  const b = suspicionBounds(LAN, n);
+  console.log(
+    `n=${n} window=${r.windowS}s udp=${r.udpBps.toFixed(0)}B/node/s tcp=${
+      r.tcpBps.toFixed(0)
+    }B/node/s ` +
+      `join(50/90/99/100%,s)=${fmtQ(r.join)} firstSuspect(s)=${fmtL(r.suspectMs)} ` +
+      `firstDead(s)=${fmtL(r.deadMs)} dead(50/90/99/100%,s)=${fmtQ(r.deadKnown)} ` +
+      `lifeguard[min,max]=[${b.minMs / 1000},${b.maxMs / 1000}]s health=${
+        JSON.stringify(r.health)
+      } ` +
+      `wall=${r.wallS.toFixed(0)}s`,
+  );
+}
+const digest = await crypto.subtle.digest(
+  "SHA-256",
+  new TextEncoder().encode(JSON.stringify(rows.map(({ wallS: _, ...r }) => r))),
+);
+const hash = [...new Uint8Array(digest).slice(0, 8)].map((x) => x.toString(16).padStart(2, "0"))
+  .join("");
+console.log(`seed=${seed} hash=${hash}`);
