@@ -16,7 +16,7 @@
  */
 
 import { seededPrng } from "../../lib/clock.ts";
-import { type GossipConfig, gossipConfig, vsnOf } from "../../lib/gossip/config.ts";
+import { type GossipConfig, gossipConfig } from "../../lib/gossip/config.ts";
 import type { Member } from "../../lib/gossip/member_table.ts";
 import { createGossipNode, type GossipNode } from "../../lib/gossip/node.ts";
 import type { Address, GossipDelegate, NodeInfo } from "../../lib/gossip/types.ts";
@@ -70,8 +70,8 @@ export interface SimClusterOptions {
   /** Virtual ms between successive nodes starting and joining node 0. @default 20 */
   readonly joinSpacingMs?: number;
   /**
-   * `join`: node i > 0 joins node 0 over the network. `preload`: every node starts already
-   * knowing every other as alive at incarnation 1 (fed in-process, broadcast queues emptied), the
+   * `join`: node i > 0 joins node 0 over the network. `preload`: every node starts with every
+   * other in its table as alive at incarnation 1 (written in-process, nothing broadcast), the
    * state a converged cluster is in; it skips the O(n² log n) gossip of n joins, so large
    * clusters can be built. @default "join"
    */
@@ -155,24 +155,17 @@ export class SimCluster {
   }
 
   #preload(size: number, config: GossipConfig): void {
-    const alives: Alive[] = [];
-    for (let i = 0; i < size; i++) {
-      const m = this.#spawn(i, config);
-      m.node.start();
-      alives.push({
-        type: MessageType.Alive,
-        incarnation: 1,
-        node: m.name,
-        addr: m.node.core.membership.self().addr,
-        port: m.address.port,
-        meta: new Uint8Array(),
-        vsn: vsnOf(config),
-      });
-    }
+    for (let i = 0; i < size; i++) this.#spawn(i, config).node.start();
+    const selves = this.members.map((m) => m.node.core.membership.self());
+    const now = this.clock.nowMs();
     for (const m of this.members) {
-      const ms = m.node.core.membership;
-      for (const a of alives) if (a.node !== m.name) ms.onAlive(a);
-      ms.broadcasts.reset();
+      const table = m.node.core.membership.table;
+      for (const s of selves) {
+        if (s.name === m.name) continue;
+        // What a converged table holds: the entry an alive at incarnation 1 stores (addr, meta and
+        // vsn shared: memberlist would hold n copies, the simulation cannot afford n²).
+        table.add({ ...s, incarnation: 1, state: NodeState.Alive, stateChangeMs: now });
+      }
     }
   }
 
