@@ -26,9 +26,14 @@ import { seededPrng } from "../../lib/clock.ts";
 import { gossipConfig } from "../../lib/gossip/config.ts";
 import { suspicionBounds } from "../../lib/gossip/suspicion.ts";
 import { pushPullScaleMs } from "../../lib/gossip/swim_core.ts";
-import { NodeState } from "../../lib/gossip/wire/messages.ts";
 import { SimCluster } from "../_support/cluster.ts";
-import { type Health, health, percentiles, type Quantiles, track } from "./_sim_scale_track.ts";
+import {
+  failureExperiment,
+  type Health,
+  health,
+  joinExperiment,
+  type Quantiles,
+} from "../_support/sim_track.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -65,8 +70,6 @@ const windowFlagMs = flag("window-s", (v) => v >= 0) * 1000;
 const lossRate = flag("loss", (v) => v >= 0 && v < 1);
 
 const LAN = gossipConfig("lan");
-/** Longest wait for a join to reach everyone. */
-const JOIN_DEADLINE_MS = 60_000;
 /** Virtual time between experiments, for the last one's broadcasts to drain. */
 const SETTLE_MS = 5_000;
 
@@ -115,35 +118,15 @@ async function measure(n: number): Promise<Row> {
   };
   const killed = new Set<string>();
   for (let j = 0; j < joins; j++) {
-    const live = c.running();
-    const seedNode = live[Math.floor(pick() * live.length)]!;
-    const m = c.spawn(LAN);
-    const t = track(c, m.name, live.length);
-    const t0 = c.clock.nowMs();
-    void m.node.join([`${seedNode.address.host}:${seedNode.address.port}`]);
-    await c.clock.advanceUntil(
-      () => t.count(NodeState.Alive) >= live.length,
-      t0 + JOIN_DEADLINE_MS,
-    );
-    row.join.push(percentiles(t.times(NodeState.Alive), live.length, t0));
-    t.stop();
+    row.join.push(await joinExperiment(c, pick, LAN));
     await c.clock.advance(SETTLE_MS);
   }
-  const b = suspicionBounds(LAN, n);
-  const deadlineMs = 4 * b.maxMs;
   for (let f = 0; f < failures; f++) {
-    const live = c.running();
-    const victim = live[Math.floor(pick() * live.length)]!;
-    const survivors = live.length - 1;
-    const t = track(c, victim.name, survivors);
-    const t0 = c.clock.nowMs();
-    await c.kill(victim.index);
-    killed.add(victim.name);
-    await c.clock.advanceUntil(() => t.count(NodeState.Dead) >= survivors, t0 + deadlineMs, 100);
-    row.suspectMs.push(t.first(NodeState.Suspect) - t0);
-    row.deadMs.push(t.first(NodeState.Dead) - t0);
-    row.deadKnown.push(percentiles(t.times(NodeState.Dead), survivors, t0));
-    t.stop();
+    const r = await failureExperiment(c, pick, LAN);
+    killed.add(r.victim);
+    row.suspectMs.push(r.firstSuspectMs);
+    row.deadMs.push(r.firstDeadMs);
+    row.deadKnown.push(r.dead);
     await c.clock.advance(SETTLE_MS);
   }
   row.health = health(c, killed);

@@ -1,12 +1,16 @@
 /**
- * Measurement helpers of `sim_scale.ts`: when each member first saw a target in a state, the
- * 50/90/99/100 % points of that spread, and protocol health counters across a cluster.
+ * Measurements on a {@linkcode SimCluster} for `deno task sim:scale` and its test: when each
+ * member first saw a target in a state, the 50/90/99/100 % points of that spread, a join and a
+ * failure experiment, and protocol health counters across a cluster.
  *
  * @module
  */
 
 import { NodeState } from "../../lib/gossip/wire/messages.ts";
-import type { SimCluster } from "../_support/cluster.ts";
+import type { Prng } from "../../lib/clock.ts";
+import type { GossipConfig } from "../../lib/gossip/config.ts";
+import { suspicionBounds } from "../../lib/gossip/suspicion.ts";
+import type { SimCluster } from "./cluster.ts";
 
 /** Virtual ms after the start until 50, 90, 99 and 100 % of the expected members saw it. */
 export type Quantiles = [number, number, number, number];
@@ -24,7 +28,7 @@ export interface Tracker {
 }
 
 /** Tracks `target` in every table of `c` (one tracker at a time). */
-export function track(c: SimCluster, target: string, _expected: number): Tracker {
+export function track(c: SimCluster, target: string): Tracker {
   const seen = new Map<NodeState, Map<string, number>>();
   for (const s of [NodeState.Alive, NodeState.Suspect, NodeState.Dead]) seen.set(s, new Map());
   c.onMemberChange = (observer, m, removed) => {
@@ -93,4 +97,64 @@ export function health(c: SimCluster, killed: ReadonlySet<string>): Health {
     }
   }
   return h;
+}
+
+/** Longest wait for a join to reach everyone. */
+export const JOIN_DEADLINE_MS = 60_000;
+
+/**
+ * A fresh node joins a member picked with `pick`: when 50/90/99/100 % of the members before it
+ * saw it alive, relative to the join call.
+ */
+export async function joinExperiment(
+  c: SimCluster,
+  pick: Prng,
+  config: GossipConfig,
+): Promise<Quantiles> {
+  const live = c.running();
+  const seedNode = live[Math.floor(pick() * live.length)]!;
+  const m = c.spawn(config);
+  const t = track(c, m.name);
+  const t0 = c.clock.nowMs();
+  void m.node.join([`${seedNode.address.host}:${seedNode.address.port}`]);
+  await c.clock.advanceUntil(() => t.count(NodeState.Alive) >= live.length, t0 + JOIN_DEADLINE_MS);
+  t.stop();
+  return percentiles(t.times(NodeState.Alive), live.length, t0);
+}
+
+/** What a failure experiment saw, in virtual ms after the kill. */
+export interface FailureResult {
+  readonly victim: string;
+  /** The first suspicion by anyone. */
+  readonly firstSuspectMs: number;
+  /** The first declaration of death by anyone. */
+  readonly firstDeadMs: number;
+  /** When 50/90/99/100 % of the survivors saw it dead. */
+  readonly dead: Quantiles;
+}
+
+/**
+ * Kills a member picked with `pick` and runs until every survivor sees it dead, or for 4 × the
+ * upper Lifeguard suspicion timeout.
+ */
+export async function failureExperiment(
+  c: SimCluster,
+  pick: Prng,
+  config: GossipConfig,
+): Promise<FailureResult> {
+  const live = c.running();
+  const victim = live[Math.floor(pick() * live.length)]!;
+  const survivors = live.length - 1;
+  const t = track(c, victim.name);
+  const t0 = c.clock.nowMs();
+  await c.kill(victim.index);
+  const deadlineMs = t0 + 4 * suspicionBounds(config, live.length).maxMs;
+  await c.clock.advanceUntil(() => t.count(NodeState.Dead) >= survivors, deadlineMs, 100);
+  t.stop();
+  return {
+    victim: victim.name,
+    firstSuspectMs: t.first(NodeState.Suspect) - t0,
+    firstDeadMs: t.first(NodeState.Dead) - t0,
+    dead: percentiles(t.times(NodeState.Dead), survivors, t0),
+  };
 }
