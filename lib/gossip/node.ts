@@ -79,6 +79,8 @@ export interface GossipNodeOptions {
   readonly resolveHost?: (name: string) => Promise<string[]>;
   /** Sees every member state change; for simulation invariants. */
   readonly observer?: MemberObserver;
+  /** The first push/pull comes within this long after start (see `SwimCoreOptions`). */
+  readonly firstPushPullWithinMs?: number;
 }
 
 /**
@@ -123,6 +125,9 @@ export class GossipNode implements GossipHandle {
       emit: (e) => this.#execute(e),
       packetOverheadBytes: labelOverhead(label) + (opts.keyring ? ENCRYPTION_OVERHEAD : 0),
       ...(opts.observer ? { observer: opts.observer } : {}),
+      ...(opts.firstPushPullWithinMs !== undefined
+        ? { firstPushPullWithinMs: opts.firstPushPullWithinMs }
+        : {}),
     });
     this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {

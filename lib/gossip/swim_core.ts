@@ -67,6 +67,12 @@ export interface SwimCoreOptions {
   readonly packetOverheadBytes?: number;
   /** Sees every member state change (simulation invariants). */
   readonly observer?: MemberObserver;
+  /**
+   * The first periodic push/pull comes at a random time within this long after start. memberlist
+   * uses the unscaled interval; a simulation of a cluster whose nodes started at different times
+   * spreads it over the scaled period. @default config.pushPullIntervalMs
+   */
+  readonly firstPushPullWithinMs?: number;
 }
 
 /** Our node table and user state, as sent in a push/pull. */
@@ -141,7 +147,8 @@ export class SwimCore {
     this.#every(c.probeIntervalMs, () => this.prober.tick());
     this.#every(c.gossipIntervalMs, () => this.#gossip.gossipRound());
     if (c.pushPullIntervalMs > 0) {
-      this.#after(this.#stagger(c.pushPullIntervalMs), () => this.#pushPullTick());
+      const within = this.#o.firstPushPullWithinMs ?? c.pushPullIntervalMs;
+      this.#after(this.#stagger(within), () => this.#pushPullTick());
     }
   }
 

@@ -76,6 +76,11 @@ export interface SimClusterOptions {
    * clusters can be built. @default "join"
    */
   readonly bootstrap?: "join" | "preload";
+  /**
+   * Spreads every node's first push/pull over this long instead of the first 30 s (a cluster
+   * whose nodes started at different times, without everyone's push/pull in one burst).
+   */
+  readonly firstPushPullWithinMs?: number;
 }
 
 /** Sees every member change in every node's table (for measurements). */
@@ -117,6 +122,7 @@ export class SimCluster {
   /** Last seen (state, incarnation) per observer → member. */
   /** Last seen incarnation × 4 + state, per observer → member (a number: cheap at 5000²). */
   readonly #seen = new Map<string, Map<string, number>>();
+  #firstPushPullWithinMs: number | undefined;
   /** Called after the invariant check on every member change. */
   onMemberChange: MemberChangeHook | null = null;
 
@@ -136,6 +142,7 @@ export class SimCluster {
     const clock = new VirtualClock();
     const net = new SimNetwork(clock, { seed: o.seed, ...o.network });
     const c = new SimCluster(o.seed, net, clock);
+    c.#firstPushPullWithinMs = o.firstPushPullWithinMs;
     const config = o.config ?? gossipConfig("lan");
     if (o.bootstrap === "preload") {
       c.#preload(o.size, config);
@@ -190,6 +197,9 @@ export class SimCluster {
       delegate: emptyDelegate(),
       clock: this.clock,
       prng: seededPrng(this.seed * 1000 + i),
+      ...(this.#firstPushPullWithinMs
+        ? { firstPushPullWithinMs: this.#firstPushPullWithinMs }
+        : {}),
       events: {
         notifyJoin: () => {},
         notifyUpdate: () => {},
@@ -331,6 +341,7 @@ export interface CoreHarnessOptions {
   readonly seed?: number;
   /** Run the probe, gossip and push/pull loops. @default false */
   readonly loops?: boolean;
+  readonly firstPushPullWithinMs?: number;
 }
 
 /** Builds and starts a {@linkcode CoreHarness} for node "self" at 10.1.0.100:7946. */
@@ -345,6 +356,7 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
     clock,
     prng: seededPrng(o.seed ?? 1),
     emit: (e) => effects.push(e),
+    ...(o.firstPushPullWithinMs ? { firstPushPullWithinMs: o.firstPushPullWithinMs } : {}),
   });
   if (o.loops) core.start();
   else core.announce();

@@ -2,15 +2,16 @@
  * Scale of the gossip layer in the deterministic simulation (not a test), shoal issue 15:
  *
  *   deno task sim:scale [--nodes 100,1000,5000] [--seed 1] [--joins 3] [--failures 3]
- *                       [--warmup-s 31] [--window-s S] [--loss 0]
+ *                       [--warmup-s 5] [--window-s 30] [--loss 0]
  *
  * For each size n: n real `lib/gossip` nodes (LAN profile, empty delegate) on a
  * {@linkcode SimCluster} (simulated network, 1–5 ms one-way delay, virtual clock), preloaded as a
- * converged cluster; `warmup-s` virtual seconds pass (every node's first push/pull is staggered
- * over the first 30 s), then:
+ * converged cluster whose push/pulls are spread over the scaled period (as in a cluster whose nodes
+ * started at different times; memberlist staggers the first over 30 s, which at 5000 nodes would
+ * put 5000 full-state exchanges into the first 30 s); `warmup-s` virtual seconds pass, then:
  *
- * - bandwidth: datagram and stream bytes every node sends over `window-s` (default: one scaled
- *   push/pull period, which holds exactly one periodic push/pull per node), per node per second;
+ * - bandwidth: datagram (UDP) and stream (TCP) bytes sent over `window-s` after the warm-up, per
+ *   node per second;
  * - join: a fresh node joins a random member; the virtual time until 50/90/99/100 % of the
  *   members see it alive;
  * - failure: a random member is killed; the time until the first member suspects it, until the
@@ -42,8 +43,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     joins: { type: "string", default: "3" },
     failures: { type: "string", default: "3" },
-    "warmup-s": { type: "string", default: "31" },
-    "window-s": { type: "string", default: "0" },
+    "warmup-s": { type: "string", default: "5" },
+    "window-s": { type: "string", default: "30" },
     loss: { type: "string", default: "0" },
   },
 });
@@ -66,7 +67,7 @@ const seed = flag("seed", Number.isInteger);
 const joins = flag("joins", (v) => Number.isInteger(v) && v >= 0);
 const failures = flag("failures", (v) => Number.isInteger(v) && v >= 0);
 const warmupMs = flag("warmup-s", (v) => v >= 0) * 1000;
-const windowFlagMs = flag("window-s", (v) => v >= 0) * 1000;
+const windowMs = flag("window-s", (v) => v > 0) * 1000;
 const lossRate = flag("loss", (v) => v >= 0 && v < 1);
 
 const LAN = gossipConfig("lan");
@@ -75,7 +76,7 @@ const SETTLE_MS = 5_000;
 
 interface Row {
   n: number;
-  windowS: number;
+  periodS: number;
   udpBps: number;
   tcpBps: number;
   join: Quantiles[];
@@ -88,16 +89,15 @@ interface Row {
 
 async function measure(n: number): Promise<Row> {
   const wall0 = performance.now();
+  const periodMs = pushPullScaleMs(LAN.pushPullIntervalMs, n);
   const c = await SimCluster.create({
     size: n,
     seed: seed * 100_003 + n,
     bootstrap: "preload",
+    firstPushPullWithinMs: periodMs,
     network: { lossRate },
   });
   const pick = seededPrng(seed ^ (n * 7919));
-  // After the warm-up, a window of one scaled push/pull period holds exactly one periodic
-  // push/pull per node (their first ones are staggered over the first 30 s).
-  const windowMs = windowFlagMs || pushPullScaleMs(LAN.pushPullIntervalMs, n);
   await c.clock.advance(warmupMs);
   const s0 = { ...c.net.stats };
   await c.clock.advance(windowMs);
@@ -106,7 +106,7 @@ async function measure(n: number): Promise<Row> {
   const tcpBps = (c.net.stats.streamBytesSent - s0.streamBytesSent) / perNodeS;
   const row: Row = {
     n,
-    windowS: windowMs / 1000,
+    periodS: periodMs / 1000,
     udpBps,
     tcpBps,
     join: [],
@@ -142,10 +142,7 @@ const fmtL = (xs: number[]) => xs.map((v) => (v / 1000).toFixed(2)).join("; ");
 
 console.log(
   `seed=${seed} nodes=${sizes.join(",")} joins=${joins} failures=${failures} ` +
-    `warmup=${warmupMs / 1000}s window=${
-      windowFlagMs ? windowFlagMs / 1000 + "s" : "push/pull period"
-    } ` +
-    `loss=${lossRate}`,
+    `warmup=${warmupMs / 1000}s window=${windowMs / 1000}s loss=${lossRate}`,
 );
 const rows: Row[] = [];
 for (const n of sizes) {
@@ -153,7 +150,7 @@ for (const n of sizes) {
   rows.push(r);
   const b = suspicionBounds(LAN, n);
   console.log(
-    `n=${n} window=${r.windowS}s udp=${r.udpBps.toFixed(0)}B/node/s tcp=${
+    `n=${n} pushPullPeriod=${r.periodS}s udp=${r.udpBps.toFixed(0)}B/node/s tcp=${
       r.tcpBps.toFixed(0)
     }B/node/s ` +
       `join(50/90/99/100%,s)=${fmtQ(r.join)} firstSuspect(s)=${fmtL(r.suspectMs)} ` +
