@@ -21,6 +21,130 @@ export interface Clock {
   clearTimer(id: TimerId): void;
 }
 
+/** Options for {@linkcode sleep} and {@linkcode deadline}. */
+export interface SleepOptions {
+  /** Ends the wait early: a stopping component does not wait out its pauses. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Waits `ms` on `clock`; shaped like std's `delay(ms, { signal })`, except that an abort is not an
+ * error here (every caller is a loop that is stopping), so it resolves `false` at once instead of
+ * rejecting. Resolves `true` when the time has passed. The timer and the listener are always
+ * released.
+ *
+ * @example
+ * ```ts
+ * import { sleep, systemClock } from "./clock.ts";
+ * const ac = new AbortController();
+ * ac.abort();
+ * console.assert(await sleep(systemClock, 60_000, { signal: ac.signal }) === false);
+ * ```
+ */
+export function sleep(clock: Clock, ms: number, options: SleepOptions = {}): Promise<boolean> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clock.clearTimer(timer);
+      resolve(false);
+    };
+    const timer = clock.setTimer(ms, () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * `promise`'s value, or `undefined` when `ms` pass first on `clock` (or `options.signal` aborts);
+ * shaped like std's `deadline(promise, ms, { signal })`, resolving instead of rejecting on time
+ * out. A rejection of `promise` within the time propagates.
+ *
+ * @example
+ * ```ts
+ * import { deadline, systemClock } from "./clock.ts";
+ * console.assert(await deadline(systemClock, 1000, Promise.resolve(7)) === 7);
+ * ```
+ */
+export async function deadline<T>(
+  clock: Clock,
+  ms: number,
+  promise: Promise<T>,
+  options: SleepOptions = {},
+): Promise<T | undefined> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    return await Promise.race([
+      promise,
+      sleep(clock, ms, { signal: ac.signal }).then(() => undefined),
+    ]);
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    ac.abort();
+  }
+}
+
+/** An AbortSignal that aborts after `timeoutMs` on `clock`, or when `parent` aborts. */
+export function timeoutSignal(clock: Clock, timeoutMs: number, parent?: AbortSignal): {
+  signal: AbortSignal;
+  dispose(): void;
+} {
+  const ac = new AbortController();
+  const id = clock.setTimer(timeoutMs, () => ac.abort());
+  const onParent = () => ac.abort();
+  parent?.addEventListener("abort", onParent, { once: true });
+  if (parent?.aborted) ac.abort();
+  return {
+    signal: ac.signal,
+    dispose() {
+      clock.clearTimer(id);
+      parent?.removeEventListener("abort", onParent);
+    },
+  };
+}
+
+/**
+ * A pause that {@linkcode Sleeper.wake} ends early: a retry loop sleeps, and news that makes
+ * waiting pointless (a member joined, a stop) wakes it.
+ *
+ * @example
+ * ```ts
+ * import { Sleeper, systemClock } from "./clock.ts";
+ * const s = new Sleeper(systemClock);
+ * const paused = s.sleep(60_000);
+ * s.wake();
+ * console.assert(await paused === false);
+ * ```
+ */
+export class Sleeper {
+  readonly #clock: Clock;
+  #wake: AbortController | null = null;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Like {@linkcode sleep}: `true` after `delayMs`, `false` as soon as {@linkcode wake} is called. */
+  async sleep(delayMs: number): Promise<boolean> {
+    const wake = new AbortController();
+    this.#wake = wake;
+    try {
+      return await sleep(this.#clock, delayMs, { signal: wake.signal });
+    } finally {
+      if (this.#wake === wake) this.#wake = null;
+    }
+  }
+
+  /** Ends the current pause, if any. */
+  wake(): void {
+    this.#wake?.abort();
+  }
+}
+
 /** A source of uniformly distributed numbers in [0, 1). */
 export type Prng = () => number;
 

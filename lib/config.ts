@@ -70,6 +70,10 @@ export interface SidecarConfig {
   readonly slowstartMs: number;
   /** HAProxy command to supervise (after `--`); empty when HAProxy runs elsewhere. */
   readonly haproxyCommand: readonly string[];
+  /** This HAProxy's zone: tasks of other zones are `backup` servers. Null: all alike. */
+  readonly zone: string | null;
+  /** Backend → validated extra `add server` keywords (`--server-options`). */
+  readonly serverOptions: ReadonlyMap<string, readonly string[]>;
   /** Wrap a supervised HAProxy's output lines into the structured log. */
   readonly logHaproxy: boolean;
 }
@@ -83,6 +87,8 @@ export interface TaskConfig {
   readonly listenAddr: Endpoint;
   readonly backend: string | null;
   readonly weight: number | null;
+  /** `--zone`; null: looked up in the ECS or EC2 metadata at start (none when not found). */
+  readonly zone: string | null;
   /** Readiness check spec: `http:PATH`, `notify`, `exec:CMD` or `delay:DURATION`. */
   readonly ready: string;
   readonly readyTimeoutMs: number;

@@ -13,7 +13,10 @@ import type {
   SidecarConfig,
   TaskConfig,
 } from "../config.ts";
+import { ValidationError } from "../haproxy/errors.ts";
+import { parseServerOptionsFlag } from "../haproxy/server_options.ts";
 import type { LogLevel } from "../log/logger.ts";
+import { AddressParseError } from "../net/mod.ts";
 import { SpecError } from "../supervisor/errors.ts";
 import { parseHealthSpec, parseReadinessSpec } from "../supervisor/probe_spec.ts";
 import { envName, flagOrigin, type FlagValue, type ResolvedFlags } from "./flags.ts";
@@ -87,7 +90,7 @@ function encryptKey(f: Flags): string | null {
   let bytes: Uint8Array;
   try {
     bytes = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
-  } catch {
+  } catch { // atob throws only InvalidCharacterError: the text is not base64
     f.fail(`invalid ${f.origin("encrypt")}: not base64 (generate a key with 'shoal keygen')`);
   }
   if (![16, 24, 32].includes(bytes.length)) {
@@ -118,7 +121,8 @@ function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
     try {
       return formatHostPort(parseHostPort(addr, { defaultPort: DEFAULT_GOSSIP_PORT }));
     } catch (err) {
-      f.fail(`invalid ${f.origin("join")}: ${(err as Error).message}`);
+      if (!(err instanceof AddressParseError)) throw err;
+      f.fail(`invalid ${f.origin("join")}: ${err.message}`);
     }
   });
   return {
@@ -162,6 +166,42 @@ function checkProbe(
   return spec;
 }
 
+/** A zone name, as AWS spells them (`eu-west-1a`, `use1-az1`); it becomes a gossip tag. */
+const ZONE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function zoneFlag(f: Flags): string | null {
+  const zone = f.string("zone");
+  if (zone !== null && !ZONE.test(zone)) {
+    f.fail(`invalid --zone ${JSON.stringify(zone)}: use 1-64 of A-Z a-z 0-9 _ . : -`);
+  }
+  return zone;
+}
+
+/** `--server-options backend=options…`, each validated, for backends the sidecar serves. */
+function serverOptions(f: Flags, backends: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const value of f.list("server-options")) {
+    let parsed;
+    try {
+      parsed = parseServerOptionsFlag(value);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      f.fail(`invalid --server-options ${JSON.stringify(value)}: ${err.message}`);
+    }
+    if (!backends.includes(parsed.backend)) {
+      f.fail(
+        `invalid --server-options: backend ${JSON.stringify(parsed.backend)} is not served ` +
+          `(--haproxy-backend or --backends)`,
+      );
+    }
+    if (out.has(parsed.backend)) {
+      f.fail(`invalid --server-options: backend ${JSON.stringify(parsed.backend)} given twice`);
+    }
+    out.set(parsed.backend, parsed.words);
+  }
+  return out;
+}
+
 /** Builds `shoal agent`'s config. */
 export function agentConfig(r: ResolvedFlags, deps: ConfigDeps): AgentConfig {
   const f = new Flags(r, "agent");
@@ -203,6 +243,8 @@ export function sidecarConfig(
     defaultWeight: f.number("weight")!,
     slowstartMs: f.number("slowstart")!,
     haproxyCommand: [...rest],
+    zone: zoneFlag(f),
+    serverOptions: serverOptions(f, backends),
     logHaproxy: f.bool("log-haproxy"),
   });
 }
@@ -246,6 +288,7 @@ export function taskConfig(
     listenAddr: f.endpoint("listen-addr")!,
     backend,
     weight: f.number("weight"),
+    zone: zoneFlag(f),
     ready: checkProbe(f, "ready", f.string("ready") ?? "", parseReadinessSpec),
     readyTimeoutMs: f.number("ready-timeout")!,
     health: health === null ? null : checkProbe(f, "health", health, parseHealthSpec),
@@ -272,7 +315,7 @@ export function membersConfig(r: ResolvedFlags): MembersConfig {
     if (expr === null) continue;
     try {
       new RegExp(expr);
-    } catch {
+    } catch { // RegExp throws only SyntaxError for a bad pattern
       f.fail(
         `invalid ${f.origin(key === "status" || key === "name" ? key : "tag")}: bad regexp ${
           JSON.stringify(expr)

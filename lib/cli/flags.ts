@@ -9,7 +9,8 @@
 
 import { DurationError, parseDuration } from "./duration.ts";
 import { UsageError } from "./usage_error.ts";
-import { type HostPort, parseHostPort, parseTag, splitList } from "./values.ts";
+import { FlagValueError, type HostPort, parseHostPort, parseTag, splitList } from "./values.ts";
+import { AddressParseError } from "../net/mod.ts";
 
 /** How a flag's text becomes a value. */
 export type FlagKind =
@@ -21,6 +22,7 @@ export type FlagKind =
   | "hostport"
   | "list"
   | "argv"
+  | "entries"
   | "tags";
 
 /** One flag. */
@@ -85,7 +87,7 @@ export function flagOrigin(name: string, source: FlagSource | undefined): string
 
 /** True for kinds that may be given several times. */
 export function isRepeatable(kind: FlagKind): boolean {
-  return kind === "list" || kind === "tags" || kind === "argv";
+  return kind === "list" || kind === "tags" || kind === "argv" || kind === "entries";
 }
 
 /**
@@ -103,15 +105,16 @@ export function parseFlag(
     return parseValue(spec, raw);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new UsageError(`invalid ${origin}: ${detail}`, command, { cause: err });
+    // Only a refused value is the user's mistake; any other error is a bug and propagates.
+    if (!(err instanceof FlagValueError || err instanceof AddressParseError)) throw err;
+    throw new UsageError(`invalid ${origin}: ${err.message}`, command, { cause: err });
   }
 }
 
 function parseValue(spec: FlagSpec, raw: string | boolean | readonly string[]): FlagValue {
   if (spec.kind === "bool") return parseBool(raw);
   if (Array.isArray(raw)) {
-    if (spec.kind === "argv") return [...raw];
+    if (spec.kind === "argv" || spec.kind === "entries") return [...raw];
     if (spec.kind === "list") return splitList(raw);
     if (spec.kind === "tags") return new Map(splitList(raw).map(parseTag));
   }
@@ -123,6 +126,9 @@ function parseValue(spec: FlagSpec, raw: string | boolean | readonly string[]): 
       return splitList([text]);
     case "argv":
       return text.split(/\s+/).filter((a) => a !== "");
+    case "entries":
+      // Entries keep their spaces and commas; the environment variable separates them with `;`.
+      return text.split(";").map((e) => e.trim()).filter((e) => e !== "");
     case "tags":
       return new Map(splitList([text]).map(parseTag));
     case "int":
@@ -131,7 +137,9 @@ function parseValue(spec: FlagSpec, raw: string | boolean | readonly string[]): 
       return parseDurationBounded(text, spec);
     case "enum":
       if (!spec.choices?.includes(text)) {
-        throw new Error(`${JSON.stringify(text)} is not one of ${spec.choices?.join(", ")}`);
+        throw new FlagValueError(
+          `${JSON.stringify(text)} is not one of ${spec.choices?.join(", ")}`,
+        );
       }
       return text;
     case "hostport":
@@ -150,14 +158,16 @@ function parseBool(raw: string | boolean | readonly string[]): boolean {
   const text = String(raw).trim().toLowerCase();
   if (["1", "true", "yes", "on"].includes(text)) return true;
   if (["0", "false", "no", "off", ""].includes(text)) return false;
-  throw new Error(`${JSON.stringify(raw)} is not a boolean (true or false)`);
+  throw new FlagValueError(`${JSON.stringify(raw)} is not a boolean (true or false)`);
 }
 
 function parseIntBounded(text: string, spec: FlagSpec): number {
-  if (!/^-?\d+$/.test(text.trim())) throw new Error(`${JSON.stringify(text)} is not an integer`);
+  if (!/^-?\d+$/.test(text.trim())) {
+    throw new FlagValueError(`${JSON.stringify(text)} is not an integer`);
+  }
   const n = Number(text);
-  if (spec.min !== undefined && n < spec.min) throw new Error(`${n} is below ${spec.min}`);
-  if (spec.max !== undefined && n > spec.max) throw new Error(`${n} is above ${spec.max}`);
+  if (spec.min !== undefined && n < spec.min) throw new FlagValueError(`${n} is below ${spec.min}`);
+  if (spec.max !== undefined && n > spec.max) throw new FlagValueError(`${n} is above ${spec.max}`);
   return n;
 }
 
@@ -166,14 +176,16 @@ function parseDurationBounded(text: string, spec: FlagSpec): number {
   try {
     ms = parseDuration(text);
   } catch (err) {
-    if (err instanceof DurationError) throw new Error(err.message);
+    if (err instanceof DurationError) throw new FlagValueError(err.message);
     throw err;
   }
   if (ms < (spec.min ?? 0)) {
-    throw new Error(`${JSON.stringify(text)} is shorter than the minimum ${spec.min ?? 0}ms`);
+    throw new FlagValueError(
+      `${JSON.stringify(text)} is shorter than the minimum ${spec.min ?? 0}ms`,
+    );
   }
   if (spec.max !== undefined && ms > spec.max) {
-    throw new Error(`${JSON.stringify(text)} is longer than the maximum ${spec.max}ms`);
+    throw new FlagValueError(`${JSON.stringify(text)} is longer than the maximum ${spec.max}ms`);
   }
   return ms;
 }

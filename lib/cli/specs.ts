@@ -236,6 +236,20 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
     placeholder: "<duration>",
     help: "ramp a new server's weight up over this long (0 = full weight at once)",
   },
+  {
+    name: "zone",
+    kind: "string",
+    placeholder: "<zone>",
+    defaultText: "none: all tasks alike",
+    help: "this HAProxy's zone: tasks tagged with another zone (or none) become backup servers",
+  },
+  {
+    name: "server-options",
+    kind: "entries",
+    placeholder: "<backend=options>",
+    help:
+      "backend=options: extra 'add server' keywords, e.g. shoal=send-proxy-v2; repeatable (; between entries in the variable)",
+  },
   LOG_HAPROXY_FLAG,
 ];
 
@@ -271,6 +285,13 @@ export const TASK_FLAGS: readonly FlagSpec[] = [
     placeholder: "<n>",
     defaultText: "the sidecar's --weight",
     help: "HAProxy weight for this task",
+  },
+  {
+    name: "zone",
+    kind: "string",
+    placeholder: "<zone>",
+    defaultText: "from ECS or EC2 metadata",
+    help: "zone of this task, sent as the 'zone' tag (a --zone sidecar prefers its own zone)",
   },
   {
     name: "ready",

@@ -8,9 +8,11 @@
  * @module
  */
 
+import { joinHostPort } from "../net/mod.ts";
 import type { Address, StreamConn, Transport, TransportHandlers } from "./types.ts";
 import type { Logger } from "../log/logger.ts";
 import { nullLogger } from "../log/logger.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Go reads UDP into a 65,536-byte buffer; anything longer cannot be a memberlist packet. */
 export const UDP_RECEIVE_BUFFER_BYTES = 65_536;
@@ -216,9 +218,9 @@ export class DenoTransport implements Transport {
 }
 
 function fmt(a: Address): string {
-  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return joinHostPort(a.host, a.port);
 }
 
 function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }

@@ -16,11 +16,12 @@
  * @module
  */
 
-import type { Clock, Prng } from "../clock.ts";
+import { type Clock, deadline, type Prng } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { AddressParseError, formatAddress, isIpLiteral, parseJoinTarget } from "./address.ts";
 import type { GossipConfig } from "./config.ts";
 import type { GossipEffect } from "./effects.ts";
+import { DecryptWarner, joinCause, JoinDnsError } from "./join_diagnostics.ts";
 import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
 import {
   dialPushPull,
@@ -108,11 +109,13 @@ export class GossipNode implements GossipHandle {
   #started = false;
   #stopped = false;
   #warnedPlaintext = false;
+  readonly #decrypt: DecryptWarner;
 
   constructor(opts: GossipNodeOptions) {
     this.#o = opts;
     this.localName = opts.name;
     this.#log = (opts.logger ?? nullLogger).with({ node: opts.name });
+    this.#decrypt = new DecryptWarner(opts.clock, this.#log);
     const label = opts.label ?? "";
     this.core = new SwimCore({
       name: opts.name,
@@ -192,17 +195,20 @@ export class GossipNode implements GossipHandle {
     for (const text of addrs) {
       try {
         const { address } = parseJoinTarget(text, this.#bindPort());
-        for (const host of await this.#resolve(address.host)) {
+        const hosts = await this.#resolve(address.host);
+        if (hosts.length === 0) throw new JoinDnsError(`${address.host} resolved to no address`);
+        for (const host of hosts) {
           try {
             await this.#pushPull({ host, port: address.port }, true);
             ok++;
             break;
           } catch (err) {
-            this.#log.warn("join.failed", { addr: text, host, error: String(err) });
+            const cause = joinCause(err);
+            this.#log.warn("join.failed", { addr: text, host, cause, error: String(err) });
           }
         }
       } catch (err) {
-        this.#log.warn("join.failed", { addr: text, error: String(err) });
+        this.#log.warn("join.failed", { addr: text, cause: joinCause(err), error: String(err) });
       }
     }
     return ok;
@@ -217,20 +223,12 @@ export class GossipNode implements GossipHandle {
   }
 
   /** Broadcasts our leave; resolves once it is fully sent or after `timeoutMs`. */
-  leave(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer = 0;
-      const done = () => {
-        this.#o.clock.clearTimer(timer);
-        resolve();
-      };
-      const othersAlive = this.core.leave(done);
-      if (!othersAlive) return resolve();
-      timer = this.#o.clock.setTimer(timeoutMs, () => {
-        this.#log.warn("leave.timeout", { timeoutMs });
-        resolve();
-      });
-    });
+  async leave(timeoutMs: number): Promise<void> {
+    let othersAlive = false;
+    const sent = new Promise<true>((done) => (othersAlive = this.core.leave(() => done(true))));
+    if (!othersAlive) return;
+    const inTime = await deadline(this.#o.clock, timeoutMs, sent);
+    if (inTime === undefined) this.#log.warn("leave.timeout", { timeoutMs });
   }
 
   /** Everything countable, for metrics. */
@@ -296,6 +294,9 @@ export class GossipNode implements GossipHandle {
 
   #drop(err: DecodeError, from: Address): void {
     countDrop(this.counters, err.reason);
+    if (this.#o.keyring && err.reason === "decrypt") {
+      this.#decrypt.failed(formatAddress(from), "packet", err.message);
+    }
     if (this.#o.keyring && err.reason === "decrypt" && !this.#warnedPlaintext) {
       this.#warnedPlaintext = true;
       this.#log.warn("packet.unencrypted_refused", { from: formatAddress(from) });
@@ -384,6 +385,9 @@ export class GossipNode implements GossipHandle {
     serveStream(this.#ctx, conn).catch((err) => {
       this.counters.streamErrors++;
       if (err instanceof DecodeError) countDrop(this.counters, err.reason);
+      if (err instanceof DecodeError && err.reason === "decrypt") {
+        this.#decrypt.failed(formatAddress(conn.remote), "stream", err.message);
+      }
       this.#log.debug("stream.failed", { from: formatAddress(conn.remote), error: String(err) });
     }).finally(() => {
       this.#streams.delete(conn);

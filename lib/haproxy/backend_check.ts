@@ -5,17 +5,24 @@
  * @module
  */
 
-import { hasSlots } from "./slots.ts";
+import { hasSlots, slotCounts } from "./slots.ts";
 import type { RuntimeClient } from "./client.ts";
 import { probeCommands, probeServerName } from "./commands.ts";
 import {
   BackendCheckError,
+  HaproxyCommandError,
   NoSuchBackendError,
   NotDynamicBackendError,
   ServerAlreadyExistsError,
   UnsupportedVersionError,
 } from "./errors.ts";
 import { type HaproxyVersion, versionAtLeast } from "./info.ts";
+
+/**
+ * How a backend is managed: `dynamic` (`add server`), `slots` (a `server-template`), or
+ * `backup-slots` (slots plus a backup template, `<prefix>bslot`, for backup servers).
+ */
+export type BackendMode = "dynamic" | "slots" | "backup-slots";
 
 /** Throws {@linkcode UnsupportedVersionError} below 2.6, where `add server` is experimental. */
 export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersion> {
@@ -28,15 +35,17 @@ export async function checkVersion(client: RuntimeClient): Promise<HaproxyVersio
  * Checks that `backend` exists and accepts `add server`. The balance algorithm is not visible
  * through the runtime API in a way that covers `hash-type consistent`, so the check asks HAProxy
  * itself: it adds a probe server (weight 0, in maintenance, so it never takes traffic) and deletes
- * it again. The probe's name ({@linkcode probeServerName}) contains `:`, which no managed server
+ * it again, with the backend's server `options` so HAProxy judges those too (a refusal is a
+ * {@linkcode BackendCheckError} with reason `options` and HAProxy's message). The probe's name ({@linkcode probeServerName}) contains `:`, which no managed server
  * name can, so the probe never deletes a real server. Throws {@linkcode BackendCheckError} saying
- * why the backend cannot be managed.
+ * why the backend cannot be managed. Resolves to the backend's {@linkcode BackendMode}.
  */
 export async function checkBackend(
   client: RuntimeClient,
   backend: string,
   prefix: string,
-): Promise<void> {
+  options: readonly string[] = [],
+): Promise<BackendMode> {
   // A slot backend (`server-template <prefix>slot ...`) is filled with `set server`, which any
   // balance algorithm takes; it only has to exist.
   let rows;
@@ -48,13 +57,18 @@ export async function checkBackend(
     }
     throw err;
   }
-  if (hasSlots(rows, prefix)) return;
-  const probe = probeCommands(backend, prefix);
+  if (hasSlots(rows, prefix)) {
+    if (options.length === 0) return slotCounts(rows, prefix).backup > 0 ? "backup-slots" : "slots";
+    throw new BackendCheckError(backend, "options", {
+      detail: "a slot backend's servers take their options from its server-template line",
+    });
+  }
+  const probe = probeCommands(backend, prefix, options);
   for (let attempt = 0; attempt < 2; attempt++) {
     const [added] = await client.executeAll([probe.add]);
     if (added!.ok) {
       await client.execute(probe.del); // a new dynamic server starts in maintenance
-      return;
+      return "dynamic";
     }
     const error = added!.error;
     if (error instanceof NoSuchBackendError) {
@@ -63,14 +77,22 @@ export async function checkBackend(
     if (error instanceof NotDynamicBackendError) {
       throw new BackendCheckError(backend, "not-dynamic", { cause: error });
     }
+    if (!(error instanceof ServerAlreadyExistsError)) {
+      // Anything else HAProxy says about the options is reported in its own words.
+      if (options.length > 0 && error instanceof HaproxyCommandError) {
+        const detail = error.reply.trim();
+        throw new BackendCheckError(backend, "options", { cause: error, detail });
+      }
+      throw error;
+    }
     // A probe left by a crashed run is removed and the check tried again; a server of that name
     // that does not look like a probe is not ours, so it is left alone.
-    if (!(error instanceof ServerAlreadyExistsError)) throw error;
     if (!await isLeftoverProbe(client, backend, prefix)) throw error;
     for (const result of await client.executeAll([probe.maint, probe.del])) {
       if (!result.ok) throw result.error;
     }
   }
+  return "dynamic";
 }
 
 /** True when the server named like the probe is one: 127.0.0.1:1 with weight 0. */

@@ -6,6 +6,7 @@
  */
 
 import { HaproxyCommandError, stripSeverity } from "./errors.ts";
+import { parseServerOptions } from "./server_options.ts";
 import {
   formatEndpoint,
   parseIp,
@@ -20,8 +21,11 @@ export type ReplyExpectation = "empty" | "registered" | "deleted" | "data" | "ad
 
 const BUILDER = Symbol("command builder");
 
-/** Characters a formatted command word may contain: no `;`, blanks other than space, or `\n`. */
-const SAFE_LINE = /^[A-Za-z0-9._:\[\]/ -]+$/;
+/**
+ * Characters a formatted command line may contain: no `;`, `#`, quotes, backslash, blanks other
+ * than space, or `\n` (`, @ + =` for server options such as `alpn h2,http/1.1`).
+ */
+const SAFE_LINE = /^[A-Za-z0-9._:\[\]/ ,@+=-]+$/;
 /** Longest command line; HAProxy's CLI buffer is 16 KB (`tune.bufsize`). */
 const LINE_LENGTH_MAX = 1024;
 
@@ -121,6 +125,12 @@ export interface AddServerSpec {
   readonly check?: CheckOptions;
   /** HAProxy `slowstart`: ramps the effective weight up over this time after it becomes ready. */
   readonly slowstartMs?: number;
+  /** Server id (`id N`, 1 to 2^31-1); HAProxy picks the next free one when absent. */
+  readonly id?: number;
+  /** A `backup` server: takes traffic only while no normal server of the backend is UP. */
+  readonly backup?: boolean;
+  /** More keywords, checked by {@linkcode parseServerOptions}, appended as given. */
+  readonly options?: readonly string[];
 }
 
 /**
@@ -137,6 +147,10 @@ export function serverWords(spec: Omit<AddServerSpec, "backend">): string[] {
   if (spec.slowstartMs !== undefined) {
     words.push("slowstart", `${validateInteger("slowstartMs", spec.slowstartMs, 1, 3_600_000)}ms`);
   }
+  if (spec.id !== undefined) {
+    words.push("id", String(validateInteger("id", spec.id, 1, 2 ** 31 - 1)));
+  }
+  if (spec.backup === true) words.push("backup");
   const c = spec.check;
   if (c) {
     words.push("check");
@@ -156,10 +170,16 @@ export function serverWords(spec: Omit<AddServerSpec, "backend">): string[] {
       );
     }
   }
+  if (spec.options !== undefined && spec.options.length > 0) {
+    words.push(...parseServerOptions(spec.options.join(" ")));
+  }
   return words;
 }
 
-/** `add server B/S addr:port weight W [slowstart T] [check inter I rise R fall F]`. */
+/**
+ * `add server B/S addr:port weight W [slowstart T] [id N] [backup] [check inter I rise R fall F]
+ * [options…]`.
+ */
 export function addServerCommand(spec: AddServerSpec): Command {
   const [name, ...rest] = serverWords(spec);
   return cmd(
@@ -266,16 +286,19 @@ export function probeServerName(prefix: string): string {
 }
 
 /**
- * The capability probe's commands for `backend`: `add` (weight 0 on 127.0.0.1:1; dynamic servers
- * start in maintenance, so it never takes traffic), `maint`, and `del`.
+ * The capability probe's commands for `backend`: `add` (weight 0 on 127.0.0.1:1, with the
+ * backend's server options, so HAProxy judges them too; dynamic servers start in maintenance, so
+ * it never takes traffic), `maint`, and `del`.
  */
 export function probeCommands(
   backend: string,
   prefix: string,
+  options: readonly string[] = [],
 ): { readonly add: Command; readonly maint: Command; readonly del: Command } {
   const t = `${validateName("backend", backend)}/${probeServerName(prefix)}`;
+  const extra = options.length > 0 ? ` ${parseServerOptions(options.join(" ")).join(" ")}` : "";
   return {
-    add: cmd("registered", `add server ${t} 127.0.0.1:1 weight 0`),
+    add: cmd("registered", `add server ${t} 127.0.0.1:1 weight 0${extra}`),
     maint: cmd("empty", `set server ${t} state maint`),
     del: cmd("deleted", `del server ${t}`),
   };

@@ -62,16 +62,28 @@ export class HaproxyProtocolError extends HaproxyError {
   }
 }
 
+/** Why a backend failed {@linkcode BackendCheckError}'s start-up check. */
+export type BackendCheckReason = "missing" | "not-dynamic" | "options";
+
 /** A managed backend cannot take dynamic servers, or does not exist. */
 export class BackendCheckError extends HaproxyError {
   /** The backend that failed the check. */
   readonly backend: string;
-  /** Why: the backend is missing or its balance algorithm is not dynamic. */
-  readonly reason: "missing" | "not-dynamic";
-  /** Creates the error for `backend` with the reason it failed. */
-  constructor(backend: string, reason: "missing" | "not-dynamic", options?: ErrorOptions) {
+  /**
+   * Why: the backend is missing, its balance algorithm is not dynamic, or HAProxy refused its
+   * `--server-options` (the message then ends with HAProxy's own reply).
+   */
+  readonly reason: BackendCheckReason;
+  /** Creates the error for `backend` with the reason it failed (`detail`: HAProxy's words). */
+  constructor(
+    backend: string,
+    reason: BackendCheckReason,
+    options?: ErrorOptions & { detail?: string },
+  ) {
     const why = reason === "missing"
       ? "HAProxy has no such backend"
+      : reason === "options"
+      ? `its server options were refused: ${options?.detail ?? "unknown reason"}`
       : "its balance algorithm is not dynamic; use roundrobin, leastconn, first, random, " +
         "or a hash with 'hash-type consistent'";
     super(`Cannot manage servers in backend ${quote(backend)}: ${why}`, options);
@@ -167,6 +179,12 @@ export class PermissionDeniedError extends HaproxyCommandError {
   override name = "PermissionDeniedError";
 }
 
+/** `add server ... id N`: another server of the backend already has id N. */
+export class IdInUseError extends HaproxyCommandError {
+  /** The error class name. */
+  override name = "IdInUseError";
+}
+
 type CommandErrorClass = new (command: string, reply: string) => HaproxyCommandError;
 
 /** Reply texts of HAProxy 2.6 (and later; see the spec's tables), most specific first. */
@@ -179,6 +197,7 @@ const REPLY_CLASSES: ReadonlyArray<readonly [RegExp, CommandErrorClass]> = [
   [/^Backend must use a dynamic load balancing/, NotDynamicBackendError],
   [/^Unknown command/, UnknownCommandError],
   [/^Permission denied/, PermissionDeniedError],
+  [/^'id' : custom id \d+ already used/, IdInUseError],
 ];
 
 const SEVERITY_PREFIX = /^\[(emerg|alert|crit|err|warning|notice|info|debug)\]: /;

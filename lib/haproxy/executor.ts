@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import { type Clock, sleep } from "../clock.ts";
 import type { CommandResult, RuntimeClient } from "./client.ts";
 import {
   addServerCommand,
@@ -17,7 +17,13 @@ import {
   setWeightCommand,
   shutdownSessionsCommand,
 } from "./commands.ts";
-import { HaproxyError, NoSuchServerError, StillHasConnectionsError } from "./errors.ts";
+import {
+  HaproxyError,
+  IdInUseError,
+  NoSuchServerError,
+  StillHasConnectionsError,
+} from "./errors.ts";
+import { SERVER_ID_MAX, SERVER_ID_MIN } from "./names.ts";
 import type { DesiredServer, PlanStep } from "./plan.ts";
 
 /** Commands that add a server and make it ready, with traffic only after its checks pass. */
@@ -98,6 +104,11 @@ export interface ExecuteOptions {
   /** Pause before each retry. @default 100 */
   deleteRetryDelayMs?: number;
   /**
+   * Aborted when the caller stops (a stopping reconciler): delete retries still to come are
+   * skipped, and those steps keep their "still has connections" error.
+   */
+  signal?: AbortSignal | undefined;
+  /**
    * The commands of a step when they are not {@linkcode stepCommands}' (a slot backend's), or
    * undefined for the default. A {@linkcode HaproxyError} it throws fails that step alone. Such
    * steps are complete in one pipeline: no delete retries, no separate replacement add.
@@ -140,7 +151,50 @@ export async function executePlan(
   const plain = (_o: StepOutcome, i: number) => !custom.has(i) && !refused.has(i);
   await retryDeletes(client, outcomes, options, plain);
   await addReplacements(client, outcomes, plain);
+  await retryTakenIds(client, outcomes, plain);
   return outcomes;
+}
+
+/** Most ids tried for one server before its add fails with {@linkcode IdInUseError}. */
+export const ID_ATTEMPTS_MAX = 16;
+
+/** The id tried after `id`: the next one, wrapping inside shoal's id range. */
+export function nextServerId(id: number): number {
+  return id >= SERVER_ID_MAX || id < SERVER_ID_MIN ? SERVER_ID_MIN : id + 1;
+}
+
+/**
+ * Adds whose id was taken (by a configuration server, or a task whose name hashed to the same
+ * id) are sent again with the next id, up to {@linkcode ID_ATTEMPTS_MAX} ids in all. Every
+ * sidecar probes the same sequence, so a collision only makes the ids depend on the order in
+ * which the colliding servers were added.
+ */
+async function retryTakenIds(
+  client: RuntimeClient,
+  outcomes: StepOutcome[],
+  plain: Filter,
+): Promise<void> {
+  for (let attempt = 1; attempt < ID_ATTEMPTS_MAX; attempt++) {
+    const taken = outcomes.flatMap((o, i) =>
+      plain(o, i) && (o.step.kind === "add" || o.step.kind === "replace") &&
+        o.error instanceof IdInUseError && o.step.server.id !== undefined
+        ? [i]
+        : []
+    );
+    if (taken.length === 0) return;
+    const sequences = taken.map((i) => {
+      const step = outcomes[i]!.step as Extract<PlanStep, { kind: "add" | "replace" }>;
+      const server = { ...step.server, id: nextServerId(step.server.id!) };
+      outcomes[i] = { step: { ...step, server } };
+      return addSequence(step.backend, server);
+    });
+    const results = await client.executeAll(sequences.flat());
+    let at = 0;
+    taken.forEach((i, k) => {
+      const failed = results.slice(at, at += sequences[k]!.length).find((r) => !r.ok);
+      if (failed && !failed.ok) outcomes[i] = { step: outcomes[i]!.step, error: failed.error };
+    });
+  }
 }
 
 function removes(step: PlanStep): step is Extract<PlanStep, { kind: "delete" | "replace" }> {
@@ -170,7 +224,8 @@ async function retryDeletes(
       plain(o, i) && removes(o.step) && o.error instanceof StillHasConnectionsError ? [i] : []
     );
     if (busy.length === 0) break;
-    await sleep(options.clock, options.deleteRetryDelayMs ?? 100);
+    const delayMs = options.deleteRetryDelayMs ?? 100;
+    if (!await sleep(options.clock, delayMs, { signal: options.signal })) break;
     const commands = busy.map((i) => {
       const step = outcomes[i]!.step;
       return delServerCommand(step.backend, "server" in step ? step.server.name : step.name);
@@ -202,9 +257,4 @@ async function addReplacements(
     const failed = mine.find((r) => !r.ok);
     if (failed && !failed.ok) outcomes[i] = { step: outcomes[i]!.step, error: failed.error };
   });
-}
-
-/** Waits `ms` on the injected clock. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ms, resolve));
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, sleep, systemClock } from "../clock.ts";
 import type { RuntimeClient } from "./client.ts";
 import {
   type AddServerSpec,
@@ -18,7 +18,7 @@ import {
   shutdownSessionsCommand,
 } from "./commands.ts";
 import { NoSuchServerError, ServerAlreadyExistsError, StillHasConnectionsError } from "./errors.ts";
-import { addSequence, deleteSequence, sleep } from "./executor.ts";
+import { addSequence, deleteSequence } from "./executor.ts";
 import { REMOVE_DELAY_MS, REMOVE_SETTLE_MS } from "./plan.ts";
 import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerStateRow } from "./servers_state.ts";
 import { sameIp, validateName } from "./validate.ts";

@@ -42,6 +42,7 @@ export {
   HaproxyError,
   HaproxyProtocolError,
   HaproxyTimeoutError,
+  IdInUseError,
   NoSuchBackendError,
   NoSuchServerError,
   NotDynamicBackendError,
@@ -101,7 +102,14 @@ export {
   type ProcessInfo,
   versionAtLeast,
 } from "./info.ts";
-export { DEFAULT_PREFIX, serverNameFor, type ServerNameOptions } from "./names.ts";
+export {
+  DEFAULT_PREFIX,
+  SERVER_ID_MAX,
+  SERVER_ID_MIN,
+  serverIdFor,
+  serverNameFor,
+  type ServerNameOptions,
+} from "./names.ts";
 export {
   type DesiredServer,
   type ObservedServer,
@@ -120,6 +128,8 @@ export {
   deleteSequence,
   type ExecuteOptions,
   executePlan,
+  ID_ATTEMPTS_MAX,
+  nextServerId,
   stepCommands,
   type StepOutcome,
 } from "./executor.ts";
@@ -132,7 +142,7 @@ export {
   drainServer,
   removeServerNow,
 } from "./lifecycle.ts";
-export { checkBackend, checkVersion } from "./backend_check.ts";
+export { type BackendMode, checkBackend, checkVersion } from "./backend_check.ts";
 export type { PassReport } from "./pass.ts";
 export {
   DESIRED_SERVERS_MAX,
@@ -142,10 +152,19 @@ export {
 } from "./reconciler.ts";
 export {
   hasSlots,
+  isBackupSlot,
   isSlotName,
   NoFreeSlotError,
+  pickFreeSlot,
+  type SlotCounts,
+  slotCounts,
   slotStepCommands,
   type SlotView,
   viewSlots,
 } from "./slots.ts";
 export { saveServerState } from "./state_file.ts";
+export {
+  parseServerOptions,
+  parseServerOptionsFlag,
+  SERVER_OPTIONS_LENGTH_MAX,
+} from "./server_options.ts";

@@ -45,7 +45,7 @@ export function serverNameFor(nodeName: string, options: ServerNameOptions = {})
   const sanitised = nodeName.replace(UNSAFE, "-");
   if (
     sanitised === nodeName && nodeName.length <= room && !looksHashed(nodeName) &&
-    !/^slot[0-9]{1,6}$/.test(nodeName)
+    !/^b?slot[0-9]{1,6}$/.test(nodeName)
   ) {
     return prefix + nodeName;
   }
@@ -55,14 +55,46 @@ export function serverNameFor(nodeName: string, options: ServerNameOptions = {})
 }
 
 /**
- * (Above, a node named like a `server-template` slot, `slot<digits>`, is hashed too: the slot
- * named `<prefix>slot<N>` stays the slot's.)
+ * (Above, a node named like a `server-template` slot, `slot<digits>` or `bslot<digits>`, is
+ * hashed too: the slot named `<prefix>slot<N>` stays the slot's.)
  *
  * A name that ends like a hashed one (`-` and 12 hex digits) is hashed too, so a node literally
  * named like another node's hashed form cannot take its server name.
  */
 function looksHashed(name: string): boolean {
   return new RegExp(`-[0-9a-f]{${HASH_HEX_DIGITS}}$`).test(name);
+}
+
+/**
+ * Lowest server id shoal gives a dynamic server: configuration servers are numbered from 1, so
+ * a backend needs more than 4095 of them before an id can collide with one.
+ */
+export const SERVER_ID_MIN = 4096;
+/**
+ * Highest server id shoal gives. With `hash-type consistent`, HAProxy 2.6 (and 3.x with the
+ * default `hash-key id`) places a server on the ring by `hash(id * 4096 + n)` in 32-bit
+ * arithmetic, so ids that differ by a multiple of 2^20 would share their ring points: ids stay
+ * below 2^20.
+ */
+export const SERVER_ID_MAX = 2 ** 20 - 1;
+
+/**
+ * The `add server ... id` of a server: derived from its name alone, so every sidecar's HAProxy
+ * gives a task the same id and places it at the same points of a consistent-hash ring (HAProxy
+ * otherwise numbers dynamic servers in the order they were added). `attempt` > 0 is the next
+ * candidate when the id is taken: linear probing, the same sequence on every sidecar.
+ *
+ * @example
+ * ```ts
+ * import { serverIdFor, SERVER_ID_MIN } from "./names.ts";
+ * console.assert(serverIdFor("shoal-web-1") === serverIdFor("shoal-web-1"));
+ * console.assert(serverIdFor("shoal-web-1") >= SERVER_ID_MIN);
+ * ```
+ */
+export function serverIdFor(serverName: string, attempt = 0): number {
+  const span = SERVER_ID_MAX - SERVER_ID_MIN + 1;
+  const h = Number(BigInt.asUintN(32, BigInt("0x" + fnv1a64Hex(serverName))));
+  return SERVER_ID_MIN + (h + attempt) % span;
 }
 
 /** 64-bit FNV-1a of the UTF-8 bytes, as 16 hex digits. */

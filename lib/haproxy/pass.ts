@@ -19,8 +19,9 @@ import {
   type PlanStep,
 } from "./plan.ts";
 import type { RampOptions } from "./ramp.ts";
-import { hasSlots, slotStepCommands, type SlotView, viewSlots } from "./slots.ts";
+import { hasSlots, pickFreeSlot, slotStepCommands, type SlotView, viewSlots } from "./slots.ts";
 import { saveServerState } from "./state_file.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** What one pass did. */
 export interface PassReport {
@@ -46,6 +47,8 @@ export interface PassContext {
   readonly memory: ReconcileMemory;
   /** Time source. */
   readonly clock: Clock;
+  /** Aborted when the reconciler stops: the pass skips its remaining pauses. */
+  readonly signal?: AbortSignal | undefined;
   /** Where `haproxy.*` events go. */
   readonly log: Logger;
   /** Read every backend's sessions, not only where a drain needs them. */
@@ -95,14 +98,18 @@ export async function runPass(
     if (view === undefined) return undefined;
     const name = "server" in step ? step.server.name : step.name;
     const spare = free.get(step.backend)!;
-    const slot = step.kind === "add" ? spare[0] : view.slotOf.get(name);
-    const commands = slotStepCommands(step, view, spare);
+    const slot = step.kind === "add"
+      ? pickFreeSlot(spare, step.server, ctx.prefix, view.counts)
+      : view.slotOf.get(name);
+    const commands = slotStepCommands(step, view, spare, ctx.prefix);
     if (slot !== undefined) slots.set(`${step.backend}/${name}`, slot);
     return commands;
   };
-  const outcomes = plan.steps.length === 0
-    ? []
-    : await executePlan(ctx.client, plan.steps, { clock: ctx.clock, commandsFor });
+  const outcomes = plan.steps.length === 0 ? [] : await executePlan(ctx.client, plan.steps, {
+    clock: ctx.clock,
+    commandsFor,
+    signal: ctx.signal,
+  });
   memory.noteOutcomes(outcomes, ctx.clock.nowMs(), ctx.ramp !== undefined);
   logOutcomes(ctx.log, outcomes, slots);
   ctx.log.debug("haproxy.reconcile.pass", {
@@ -142,7 +149,7 @@ async function saveState(ctx: PassContext, path: string): Promise<void> {
   } catch (err) {
     ctx.log.warn("haproxy.state_file.failed", {
       path,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorText(err),
     });
   }
 }

@@ -27,6 +27,15 @@ export interface DesiredServer {
   readonly check?: CheckOptions;
   /** HAProxy `slowstart` ramp after the server becomes ready. */
   readonly slowstartMs?: number;
+  /**
+   * `add server ... id`: the first candidate; when HAProxy says it is taken the executor tries
+   * the next ones of `serverIdFor`'s sequence. Dynamic mode only.
+   */
+  readonly id?: number;
+  /** A `backup` server (dynamic mode only). */
+  readonly backup?: boolean;
+  /** Extra `add server` keywords (dynamic mode only). */
+  readonly options?: readonly string[];
 }
 
 /** A server as HAProxy reports it. */
@@ -181,13 +190,16 @@ export function serverKey(backend: string, name: string): string {
 
 /**
  * The identity of a server's `add server` options that cannot be changed at runtime on 2.6
- * (check `inter`/`rise`/`fall`, `slowstart`): equal keys mean nothing needs replacing.
+ * (check `inter`/`rise`/`fall`, `slowstart`, `backup`, extra options): equal keys mean nothing
+ * needs replacing. The id is not part of it: a taken id is replaced by the next candidate.
  */
 export function serverOptionsKey(server: DesiredServer): string {
   const c = server.check;
   return JSON.stringify([
     c ? [c.interMs ?? null, c.rise ?? null, c.fall ?? null, c.downinterMs ?? null] : null,
     server.slowstartMs ?? null,
+    server.backup === true,
+    server.options ?? [],
   ]);
 }
 

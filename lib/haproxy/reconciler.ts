@@ -8,7 +8,7 @@
 
 import { type Clock, systemClock, type TimerId } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
-import { checkBackend, checkVersion } from "./backend_check.ts";
+import { type BackendMode, checkBackend, checkVersion } from "./backend_check.ts";
 import type { RuntimeClient } from "./client.ts";
 import { ValidationError } from "./errors.ts";
 import { DEFAULT_PREFIX, isManagedName } from "./names.ts";
@@ -24,6 +24,7 @@ import { ReconcileMemory } from "./memory.ts";
 import { nextPassDelayMs } from "./schedule.ts";
 import { validateDesired } from "./observe.ts";
 import { validateName } from "./validate.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Settings of a {@linkcode Reconciler}. */
 export interface ReconcilerOptions {
@@ -62,6 +63,11 @@ export interface ReconcilerOptions {
    * reload or restart, whoever triggers it, starts with the slots as they are (slot mode).
    */
   stateFile?: string;
+  /**
+   * Backend → extra `add server` keywords (`--server-options`), probed at start: a backend whose
+   * options HAProxy refuses fails {@linkcode Reconciler.start} with HAProxy's message.
+   */
+  serverOptions?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -102,8 +108,14 @@ export class Reconciler {
   readonly #backends: readonly string[];
   readonly #prefix: string;
   readonly #clock: Clock;
+  /** Aborted by {@linkcode Reconciler.stop}, so a pass in progress skips its pauses. */
+  #stopping = new AbortController();
   readonly #log: Logger;
-  readonly #opts: Required<Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile">>;
+  readonly #opts: Required<
+    Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile" | "serverOptions">
+  >;
+  readonly #serverOptions: ReadonlyMap<string, readonly string[]>;
+  readonly #modes = new Map<string, BackendMode>();
   readonly #stateFile: string | undefined;
   readonly #ramp: RampOptions | undefined;
   /** Only backends `setDesired` was called for; the plan never touches the others. */
@@ -130,6 +142,7 @@ export class Reconciler {
     this.#log = options.logger ?? nullLogger;
     this.#ramp = options.ramp;
     this.#stateFile = options.stateFile;
+    this.#serverOptions = options.serverOptions ?? new Map();
     this.#opts = {
       backends: this.#backends,
       prefix: this.#prefix,
@@ -176,6 +189,11 @@ export class Reconciler {
     return this.#foundAtStart?.get(backend) ?? [];
   }
 
+  /** How {@linkcode Reconciler.start} found `backend`; undefined before it. */
+  mode(backend: string): BackendMode | undefined {
+    return this.#modes.get(backend);
+  }
+
   /** Passes completed so far. */
   get passCount(): number {
     return this.#passes;
@@ -194,7 +212,11 @@ export class Reconciler {
   async start(): Promise<void> {
     if (this.#started) return;
     await checkVersion(this.#client);
-    for (const backend of this.#backends) await checkBackend(this.#client, backend, this.#prefix);
+    for (const backend of this.#backends) {
+      const options = this.#serverOptions.get(backend) ?? [];
+      const mode = await checkBackend(this.#client, backend, this.#prefix, options);
+      this.#modes.set(backend, mode);
+    }
     this.#started = true;
     this.#unsubscribe = this.#client.addDisconnectListener(() => this.trigger());
     this.#log.info("haproxy.reconciler.started", { backends: this.#backends.join(",") });
@@ -210,7 +232,9 @@ export class Reconciler {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#clearTimer();
+    this.#stopping.abort();
     while (this.#running) await this.#running;
+    this.#stopping = new AbortController();
   }
 
   /** Schedules a pass soon; bursts of triggers coalesce into one. */
@@ -259,7 +283,7 @@ export class Reconciler {
           RETRY_DELAY_MAX_MS,
         );
         this.#log.warn("haproxy.reconcile.failed", {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
           failures: this.#failures,
           retryMs: delayMs,
         });
@@ -296,6 +320,7 @@ export class Reconciler {
       desired: this.#desired,
       memory: this.#memory,
       clock: this.#clock,
+      signal: this.#stopping.signal,
       log: this.#log,
       observeSessions: this.#opts.observeSessions,
       drainTimeoutMs: this.#opts.drainTimeoutMs,

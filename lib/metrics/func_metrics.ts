@@ -44,6 +44,8 @@ export class FuncMetric<L extends string = never> implements Family {
     try {
       result = this.#collect();
     } catch {
+      // The callback reads live role state: whatever it throws, this series is dropped and
+      // counted, and the rest of the scrape is still served.
       this.#deps.onDrop(this.name, "collect_error");
       return;
     }
@@ -62,6 +64,8 @@ export class FuncMetric<L extends string = never> implements Family {
         if (state) state.value = value;
       }
     } catch {
+      // The callback reads live role state: whatever it throws, this series is dropped and
+      // counted, and the rest of the scrape is still served.
       this.#deps.onDrop(this.name, "collect_error");
       return;
     }

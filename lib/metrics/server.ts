@@ -6,9 +6,11 @@
  */
 
 import type { Endpoint } from "../config.ts";
+import { joinHostPort } from "../net/mod.ts";
 import { MetricsServerError } from "./errors.ts";
 import { TEXT_CONTENT_TYPE } from "./format.ts";
 import type { Registry } from "./registry.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** The role's health as `/healthz` reports it. */
 export interface HealthStatus {
@@ -97,7 +99,7 @@ export function serveMetrics(options: ServeMetricsOptions): MetricsServer {
     }, (req) => handleMetricsRequest(req, options));
   } catch (err) {
     throw new MetricsServerError(
-      `Cannot serve metrics on ${wanted}: ${err instanceof Error ? err.message : String(err)}`,
+      `Cannot serve metrics on ${wanted}: ${errorText(err)}`,
       wanted,
       { cause: err },
     );
@@ -113,5 +115,5 @@ export function serveMetrics(options: ServeMetricsOptions): MetricsServer {
 }
 
 function formatAddr(addr: Endpoint): string {
-  return addr.host.includes(":") ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
+  return joinHostPort(addr.host, addr.port);
 }

@@ -24,6 +24,8 @@ export const TASK_METRIC_NAMES = {
   announces: "shoal_task_announces_total",
   /** Histogram: seconds from sending an announce until its first accepting reply. */
   announceDuration: "shoal_task_announce_duration_seconds",
+  /** Gauge: sidecars that accepted the task's current announce. */
+  registered: "shoal_task_registered",
 } as const;
 
 /** The worker's lifecycle states, values of the `state` label. */
@@ -43,6 +45,7 @@ export interface TaskMetrics {
   readonly healthy: Gauge;
   readonly announces: Counter<"result">;
   readonly announceDuration: Histogram;
+  readonly registered: Gauge;
   /** Sets `shoal_task_worker_state` to 1 for `state` and 0 for every other state. */
   setWorkerState(state: WorkerState): void;
 }
@@ -96,6 +99,10 @@ export function createTaskMetrics(registry: Registry): TaskMetrics {
       name: n.announceDuration,
       help: "Seconds from sending an announce until the first accepting reply.",
       buckets: QUERY_DURATION_BUCKETS,
+    }),
+    registered: registry.gauge({
+      name: n.registered,
+      help: "Sidecars that accepted the task's current announce.",
     }),
   };
 }

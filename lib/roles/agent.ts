@@ -11,6 +11,7 @@ import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
 import { stopSignals } from "./signals.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Runs the agent until a stop signal, an RPC `leave`, or a lost name conflict. */
 export async function runAgent(config: AgentConfig): Promise<number> {
@@ -34,13 +35,13 @@ export async function runAgent(config: AgentConfig): Promise<number> {
     });
   } catch (err) {
     stop.dispose();
-    log.error("agent.start_failed", { error: err instanceof Error ? err.message : String(err) });
+    log.error("agent.start_failed", { error: errorText(err) });
     return 1;
   }
   try {
     runtime.serveMetrics(config.gossip.metricsAddr);
   } catch (err) {
-    log.error("agent.metrics_failed", { error: err instanceof Error ? err.message : String(err) });
+    log.error("agent.metrics_failed", { error: errorText(err) });
     await runtime.close();
     stop.dispose();
     return 1;

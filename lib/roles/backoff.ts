@@ -32,3 +32,49 @@ export function backoffDelayMs(attempt: number, options: BackoffOptions, prng: P
   const capped = Math.min(options.maxMs, exp);
   return Math.floor(capped * (0.5 + prng() / 2));
 }
+
+/**
+ * The task's join and announce retries: 250 ms doubling to 5 s, so a sidecar that appears is
+ * found within about 5 s.
+ */
+export const TASK_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 5_000 };
+
+/**
+ * Counts attempts and hands out {@linkcode backoffDelayMs} delays for them: a retry loop's state.
+ *
+ * @example
+ * ```ts
+ * import { Backoff, TASK_BACKOFF } from "./backoff.ts";
+ * const b = new Backoff(() => 0.999, TASK_BACKOFF);
+ * console.assert(b.next() <= 250 && b.next() <= 500 && b.next() <= 1000);
+ * ```
+ */
+export class Backoff {
+  readonly #prng: Prng;
+  readonly #options: BackoffOptions;
+  #attempts = 0;
+
+  /** Throws `RangeError` unless `0 < baseMs <= maxMs`. */
+  constructor(prng: Prng, options: BackoffOptions) {
+    if (!(options.baseMs > 0 && options.maxMs >= options.baseMs)) {
+      throw new RangeError(`Invalid backoff: baseMs ${options.baseMs}, maxMs ${options.maxMs}`);
+    }
+    this.#prng = prng;
+    this.#options = options;
+  }
+
+  /** Delays handed out since the last reset. */
+  get attempts(): number {
+    return this.#attempts;
+  }
+
+  /** The next delay, in [step/2, step); the step then doubles, up to `maxMs`. */
+  next(): number {
+    return backoffDelayMs(this.#attempts++, this.#options, this.#prng);
+  }
+
+  /** Back to the first step (after a success). */
+  reset(): void {
+    this.#attempts = 0;
+  }
+}

@@ -7,10 +7,12 @@
  */
 
 import { type Clock, type Prng, systemClock } from "../clock.ts";
-import type { GossipConfig } from "../config.ts";
+import type { Endpoint, GossipConfig } from "../config.ts";
 import { DenoTransport } from "../gossip/deno_transport.ts";
+import type { Transport } from "../gossip/types.ts";
 import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
+import { JoinDnsError } from "../gossip/join_diagnostics.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
 import { LogTap } from "../log/tap.ts";
@@ -34,6 +36,7 @@ import {
 } from "../metrics/mod.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
 import { VERSION } from "../version.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
@@ -58,13 +61,19 @@ export interface GossipRuntimeOptions {
   readonly onShutdown?: (reason: string) => void;
   /** Called when an RPC client asked us to leave. */
   readonly onRpcLeave?: () => void;
+  /** Binds the gossip transport (a simulated network in the simulator). @default DenoTransport */
+  readonly listen?: (bind: Endpoint, log: Logger) => Transport;
+  /** Chooses the advertised address. @default from flags, environment, metadata, interfaces */
+  readonly advertise?: (cfg: GossipConfig) => Promise<{ host: string; source: string }>;
+  /** Resolves a join target's host name. @default DNS A and AAAA */
+  readonly resolveHost?: (name: string) => Promise<string[]>;
 }
 
 /** A running gossip member. */
 export class GossipRuntime {
   readonly serf: Serf;
   readonly node: GossipNode;
-  readonly transport: DenoTransport;
+  readonly transport: Transport;
   readonly rpc: RpcServer | null;
   readonly snapshot: SnapshotFile | null;
   /** Prometheus metrics of this process; roles add theirs before {@linkcode serveMetrics}. */
@@ -77,7 +86,7 @@ export class GossipRuntime {
   private constructor(parts: {
     serf: Serf;
     node: GossipNode;
-    transport: DenoTransport;
+    transport: Transport;
     rpc: RpcServer | null;
     snapshot: SnapshotFile | null;
     log: Logger;
@@ -149,12 +158,14 @@ export class GossipRuntime {
     const prng = opts.prng ?? Math.random;
     const tap = opts.logTap ?? new LogTap();
     const log = opts.logTap ? opts.logger : tap.wrap(opts.logger);
-    const advertise = await chooseAdvertise(cfg, {
+    const advertise = opts.advertise ? await opts.advertise(cfg) : await chooseAdvertise(cfg, {
       env: (n) => Deno.env.get(n),
       fetch,
       interfaces: () => Deno.networkInterfaces(),
     });
-    const transport = DenoTransport.listen({ bind: cfg.bind, logger: log });
+    const transport = opts.listen
+      ? opts.listen(cfg.bind, log)
+      : DenoTransport.listen({ bind: cfg.bind, logger: log });
     const advertisePort = cfg.advertise?.port ?? transport.bindAddress.port;
     const keyring = cfg.encryptKey ? Keyring.fromBase64([cfg.encryptKey]) : undefined;
     let snapshot: SnapshotFile | null = null;
@@ -188,7 +199,7 @@ export class GossipRuntime {
         clock,
         prng,
         logger: log,
-        resolveHost: resolveHost,
+        resolveHost: opts.resolveHost ?? resolveHost,
       });
       node.start();
       serf.attach(node);
@@ -245,12 +256,18 @@ export class GossipRuntime {
     if (addrs.length === 0) return 0;
     try {
       const n = await this.serf.join(addrs);
-      this.#log.info("gossip.joined", { addrs: addrs.join(","), contacted: n });
+      if (n > 0) this.#log.info("gossip.joined", { addrs: addrs.join(","), contacted: n });
+      else {
+        this.#log.warn("gossip.join_failed", {
+          addrs: addrs.join(","),
+          error: "no member answered (each target's cause is in join.failed)",
+        });
+      }
       return n;
     } catch (err) {
       this.#log.warn("gossip.join_failed", {
         addrs: addrs.join(","),
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return 0;
     }
@@ -264,7 +281,7 @@ export class GossipRuntime {
       this.#log.info("gossip.left");
     } catch (err) {
       this.#log.warn("gossip.leave_failed", {
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
     }
     await this.close();
@@ -283,11 +300,16 @@ export class GossipRuntime {
   }
 }
 
+/** A and AAAA records of `name`; throws the DNS error when neither lookup worked. */
 async function resolveHost(name: string): Promise<string[]> {
   const [a, aaaa] = await Promise.allSettled([
     Deno.resolveDns(name, "A"),
     Deno.resolveDns(name, "AAAA"),
   ]);
+  if (a.status === "rejected" && aaaa.status === "rejected") {
+    const why = a.reason instanceof Error ? a.reason.message : String(a.reason);
+    throw new JoinDnsError(`Cannot resolve ${JSON.stringify(name)}: ${why}`);
+  }
   return [
     ...(a.status === "fulfilled" ? a.value : []),
     ...(aaaa.status === "fulfilled" ? aaaa.value : []),

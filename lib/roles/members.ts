@@ -5,13 +5,14 @@
  */
 
 import type { MembersConfig } from "../config.ts";
+import { joinHostPort } from "../net/mod.ts";
 import { RpcClient, RpcClientError, type RpcMember } from "../serf/rpc/client.ts";
 
 /** Formats members as `serf members` does: aligned columns name, address, status, tags. */
 export function formatMembersTable(members: readonly RpcMember[]): string {
   const rows = members.map((m) => [
     m.name,
-    m.addr.includes(":") ? `[${m.addr}]:${m.port}` : `${m.addr}:${m.port}`,
+    joinHostPort(m.addr, m.port),
     m.status,
     [...m.tags].map(([k, v]) => `${k}=${v}`).join(","),
   ]);
@@ -27,7 +28,7 @@ export function formatMembersJson(members: readonly RpcMember[]): string {
     {
       members: members.map((m) => ({
         name: m.name,
-        addr: m.addr.includes(":") ? `[${m.addr}]:${m.port}` : `${m.addr}:${m.port}`,
+        addr: joinHostPort(m.addr, m.port),
         port: m.port,
         tags: Object.fromEntries(m.tags),
         status: m.status,

@@ -24,13 +24,15 @@ import type { SidecarConfig } from "../config.ts";
 import type { CheckOptions } from "../haproxy/commands.ts";
 import { BackendCheckError } from "../haproxy/errors.ts";
 import type { RuntimeClient } from "../haproxy/client.ts";
+import type { Connector } from "../haproxy/transport.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
+import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
 import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
 import { Spawner } from "../supervisor/spawn.ts";
-import { GossipRuntime } from "./gossip_runtime.ts";
+import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
 import { hintField } from "./sidecar/hints.ts";
 import { HaproxyChild } from "./sidecar/haproxy_child.ts";
 import { MeteredRuntimeClient, SidecarMeter } from "./sidecar/metrics.ts";
@@ -38,6 +40,8 @@ import { Registry } from "./sidecar/registry.ts";
 import { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, startReconciler, type WaitDeps } from "./sidecar/wait.ts";
 import { stopSignals } from "./signals.ts";
+import { Rejoiner } from "./rejoin.ts";
+import { MemberStatus } from "../serf/members.ts";
 
 /**
  * Health checks of the servers the sidecar adds: a check every second, UP after one passing
@@ -51,24 +55,42 @@ export const SERVER_CHECK: CheckOptions = { interMs: 1000, rise: 1, fall: 2, dow
 /** Longest wait for a supervised HAProxy to exit after SIGTERM, before SIGKILL. */
 export const HAPROXY_STOP_TIMEOUT_MS = 10_000;
 
+/**
+ * What the sidecar takes from outside, for the simulator; `main.ts` passes none and gets the
+ * real ones (system clock, `Math.random`, the configured logger, sockets, signals).
+ */
+export interface SidecarDeps {
+  readonly clock?: Clock;
+  readonly prng?: Prng;
+  readonly logger?: Logger;
+  /** Gossip transport, advertise address and host resolution. */
+  readonly gossip?: Pick<GossipRuntimeOptions, "listen" | "advertise" | "resolveHost">;
+  /** Opens HAProxy admin connections. @default the UNIX socket `--haproxy-socket` */
+  readonly connector?: Connector;
+  /** Resolves when the sidecar should stop gracefully. @default SIGTERM or SIGINT */
+  readonly stop?: { readonly signal: Promise<string>; dispose(): void };
+}
+
 interface Ending {
   readonly why: string;
   readonly code: number;
 }
 
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
-export async function runSidecar(config: SidecarConfig): Promise<number> {
+export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}): Promise<number> {
   const name = config.gossip.node;
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
   const logTap = new LogTap();
-  const log = logTap.wrap(createLogger({
-    level: config.log.level,
-    format: config.log.format,
-    fields: { node: name, role: "sidecar", sidecar: name },
-  }));
-  const clock: Clock = systemClock;
-  const prng: Prng = Math.random;
-  const stop = stopSignals(log);
+  const log = logTap.wrap(
+    inject.logger ?? createLogger({
+      level: config.log.level,
+      format: config.log.format,
+      fields: { node: name, role: "sidecar", sidecar: name },
+    }),
+  );
+  const clock: Clock = inject.clock ?? systemClock;
+  const prng: Prng = inject.prng ?? Math.random;
+  const stop = inject.stop ?? stopSignals(log);
   const abort = new AbortController();
   let end!: (e: Ending) => void;
   const ended = new Promise<Ending>((resolve) => (end = resolve)).then((e) => {
@@ -81,7 +103,7 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
   const spawner = config.haproxyCommand.length > 0 || Deno.pid === 1
     ? new Spawner({ clock, logger: log })
     : undefined;
-  const started = await startProcesses(config, { ...deps, spawner, logTap, end, ref });
+  const started = await startProcesses(config, { ...deps, spawner, logTap, end, ref, inject });
   const { child, runtime } = started;
   if (runtime === undefined) {
     end({ why: "start failed", code: 1 });
@@ -89,7 +111,7 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
     await shutdown({ log, child, spawner, runtime, stopSignals: stop });
     return 1;
   }
-  const { client, reconciler, service, meter } = buildManager(config, runtime, deps);
+  const { client, reconciler, service, meter } = buildManager(config, runtime, deps, inject);
   ref.service = service;
   ref.reconciler = reconciler;
   try {
@@ -102,10 +124,13 @@ export async function runSidecar(config: SidecarConfig): Promise<number> {
     return 1;
   }
   service.start();
-  void joinCluster(runtime, config, { ...deps, onJoined: () => void service.solicit("joined") });
+  const rejoiner = sidecarRejoiner(runtime, config, deps);
+  void joinCluster(runtime, config, { ...deps, onJoined: () => void service.solicit("joined") })
+    .then(() => abort.signal.aborted || rejoiner?.start());
   void startManaging(reconciler, service, { ...deps, end, config });
   const ending = await ended;
   log.info("sidecar.stopping", { reason: ending.why });
+  rejoiner?.stop();
   await service.stop();
   await shutdown({ log, child, spawner, runtime, reconciler, client, stopSignals: stop });
   log.info("sidecar.stopped", { code: ending.code });
@@ -123,6 +148,7 @@ async function startProcesses(
     logTap: LogTap;
     end: (e: Ending) => void;
     ref: { service?: SidecarService; reconciler?: Reconciler };
+    inject: SidecarDeps;
   },
 ): Promise<{ child: HaproxyChild | undefined; runtime: GossipRuntime | undefined }> {
   const { log, logTap, clock, prng, end } = deps;
@@ -151,6 +177,7 @@ async function startProcesses(
       });
     }
     const runtime = await GossipRuntime.start(config.gossip, {
+      ...deps.inject.gossip,
       roleTags: new Map([["role", "sidecar"]]),
       logger: log,
       logTap,
@@ -171,10 +198,16 @@ function buildManager(
   config: SidecarConfig,
   runtime: GossipRuntime,
   { clock, log }: WaitDeps,
+  inject: SidecarDeps,
 ): { client: RuntimeClient; reconciler: Reconciler; service: SidecarService; meter: SidecarMeter } {
   const meter = new SidecarMeter(createSidecarMetrics(runtime.registry, { clock }), { clock });
   const client = new MeteredRuntimeClient(
-    { socketPath: config.haproxySocket, clock, logger: log },
+    {
+      socketPath: config.haproxySocket,
+      ...(inject.connector ? { connector: inject.connector } : {}),
+      clock,
+      logger: log,
+    },
     (results) => meter.commandResults(results),
   );
   const reconciler: Reconciler = new Reconciler(client, {
@@ -188,6 +221,7 @@ function buildManager(
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
     ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
+    serverOptions: config.serverOptions,
   });
   const service = new SidecarService({
     serf: runtime.serf,
@@ -199,6 +233,7 @@ function buildManager(
     clock,
     log,
     meter,
+    join: (addr) => runtime.join([addr]),
   });
   return { client, reconciler, service, meter };
 }
@@ -217,6 +252,8 @@ function newRegistry(config: SidecarConfig): Registry {
     slowstartMs: config.slowstartMs,
     check: SERVER_CHECK,
     orphanGraceMs: config.orphanGraceMs,
+    zone: config.zone,
+    serverOptions: config.serverOptions,
   });
 }
 
@@ -232,6 +269,32 @@ async function joinCluster(
     return;
   }
   await joinWithRetry(runtime, config.gossip.join, deps);
+}
+
+/**
+ * With join targets (`--join` or a snapshot), a sidecar left without any alive peer (every task
+ * and the other sidecars failed or left, or it was partitioned) joins them again, as tasks do.
+ */
+function sidecarRejoiner(
+  runtime: GossipRuntime,
+  config: SidecarConfig,
+  { clock, prng, log }: WaitDeps,
+): Rejoiner | undefined {
+  if (config.gossip.join.length === 0 && runtime.snapshot === null) return undefined;
+  const self = runtime.node.localName;
+  return new Rejoiner({
+    needed: () =>
+      runtime.serf.members().some((m) => m.name !== self && m.status === MemberStatus.Alive)
+        ? null
+        : "no alive peer",
+    targets: () => Promise.resolve([...config.gossip.join]),
+    join: async (addrs) =>
+      addrs.length > 0 ? await runtime.join(addrs) : (await runtime.rejoinFromSnapshot()) ? 1 : 0,
+    clock,
+    prng,
+    log,
+    event: "sidecar.rejoin",
+  });
 }
 
 /** Waits for HAProxy, adopts its servers, applies the registry and starts soliciting. */
@@ -253,6 +316,18 @@ async function startManaging(
     return;
   }
   if (deps.signal.aborted) return;
+  if (deps.config.zone !== null) {
+    // `backup` is fixed by the server-template line: a slot cannot become one at runtime.
+    for (const backend of deps.config.backends) {
+      if (reconciler.mode(backend) !== "slots") continue;
+      deps.log.warn("sidecar.zone.ignored", {
+        backend,
+        zone: deps.config.zone,
+        reason: "slot mode without a backup template (server-template <prefix>bslot ... backup): " +
+          "all tasks are alike here",
+      });
+    }
+  }
   service.adoptAndApply();
   service.startSoliciting();
   deps.log.info("sidecar.running", {
@@ -279,8 +354,4 @@ async function shutdown(parts: {
   }
   parts.spawner?.close();
   parts.stopSignals.dispose();
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

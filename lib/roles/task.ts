@@ -10,18 +10,40 @@
  * @module
  */
 
-import { systemClock } from "../clock.ts";
+import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
-import { GossipRuntime } from "./gossip_runtime.ts";
+import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
 import { stopSignals } from "./signals.ts";
 import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
 import { FAILURE_EXIT_CODE, KILL_GRACE_MS, stopBudgetMs } from "./task/lifecycle.ts";
-import { TaskRunner, taskTags } from "./task/runner.ts";
+import { TaskRunner, taskTags, type TaskWorker } from "./task/runner.ts";
+import { chooseZone } from "./task/zone.ts";
+import type { AdvertiseDeps } from "./task/advertise.ts";
+
+/**
+ * What the task takes from outside, for the simulator; `main.ts` passes none and gets the real
+ * ones (system clock, `Math.random`, the configured logger, sockets, signals, a real worker).
+ */
+export interface TaskDeps {
+  readonly clock?: Clock;
+  readonly prng?: Prng;
+  readonly logger?: Logger;
+  /** Gossip transport, advertise address and host resolution. */
+  readonly gossip?: Pick<GossipRuntimeOptions, "listen" | "advertise" | "resolveHost">;
+  /** Resolves when the task should stop gracefully. @default SIGTERM or SIGINT */
+  readonly stop?: { readonly signal: Promise<string>; dispose(): void };
+  /** Starts the worker. @default a {@linkcode Supervisor} running `config.worker` */
+  readonly worker?: (onEvent: (e: SupervisorEvent) => void) => TaskWorker;
+  /** Looks up `--join-srv` records. @default DNS */
+  readonly resolveSrv?: typeof denoSrvResolver;
+  /** Environment and HTTP for the zone's metadata lookup (ECS, EC2). @default the process's */
+  readonly metadata?: AdvertiseDeps;
+}
 
 /**
  * Runs the task until the worker has exited and the task has left; resolves to the exit status
@@ -41,40 +63,53 @@ import { TaskRunner, taskTags } from "./task/runner.ts";
  * }
  * ```
  */
-export async function runTask(config: TaskConfig): Promise<number> {
+export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promise<number> {
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
   const logTap = new LogTap();
-  const log = logTap.wrap(createLogger({
-    level: config.log.level,
-    format: config.log.format,
-    fields: { node: config.gossip.node, role: "task" },
-  }));
-  const stop = stopSignals(log);
+  const log = logTap.wrap(
+    inject.logger ?? createLogger({
+      level: config.log.level,
+      format: config.log.format,
+      fields: { node: config.gossip.node, role: "task" },
+    }),
+  );
+  const clock = inject.clock ?? systemClock;
+  const prng = inject.prng ?? Math.random;
+  const stop = inject.stop ?? stopSignals(log);
   // The gossip callbacks and the supervisor's events exist before the runner that handles them.
   const late: { runner?: TaskRunner } = {};
   const requestStop = (reason: string) => late.runner?.requestStop(reason);
   let runtime: GossipRuntime | undefined;
-  let worker: Supervisor;
+  let worker: TaskWorker;
   let metrics: TaskMetrics;
+  const tags = await withZone(config, log, inject.metadata);
   try {
     runtime = await GossipRuntime.start(
       // role and state are ours: a user --tag cannot override them.
-      { ...config.gossip, tags: taskTags(config.gossip.tags, "starting") },
+      { ...config.gossip, tags: taskTags(tags, "starting") },
       {
+        ...inject.gossip,
         role: "task",
         logger: log,
         logTap,
-        onShutdown: (reason) => requestStop(`shutdown: ${reason}`),
+        clock,
+        prng,
+        // serf shut itself down: we lost a name conflict. Stop, and exit non-zero.
+        onShutdown: (reason) => late.runner?.fail(reason),
         onRpcLeave: () => requestStop("rpc leave"),
       },
     );
     metrics = createTaskMetrics(runtime.registry);
     const m = metrics;
-    worker = newSupervisor(config, log, (e) => {
+    const onEvent = (e: SupervisorEvent) => {
       observeWorker(m, e);
       late.runner?.onWorkerEvent(e);
+    };
+    worker = inject.worker ? inject.worker(onEvent) : newSupervisor(config, log, onEvent);
+    runtime.serveMetrics(config.gossip.metricsAddr, () => {
+      const worker = workerHealth(m);
+      return worker.ok && late.runner ? late.runner.registrationHealth() : worker;
     });
-    runtime.serveMetrics(config.gossip.metricsAddr, () => workerHealth(m));
   } catch (err) {
     log.error("task.start_failed", { error: err instanceof Error ? err.message : String(err) });
     await runtime?.close();
@@ -93,12 +128,13 @@ export async function runTask(config: TaskConfig): Promise<number> {
     gossip: {
       serf: gossip.serf,
       advertiseHost: local.host,
+      localName: gossip.node.localName,
       join: (addrs) => gossip.join(addrs),
       leave: () => gossip.leave(),
       close: () => gossip.close(),
     },
     worker,
-    tags: config.gossip.tags,
+    tags,
     backend: config.backend,
     weight: config.weight,
     drainTimeoutMs: config.drainTimeoutMs,
@@ -106,22 +142,49 @@ export async function runTask(config: TaskConfig): Promise<number> {
       resolveJoinTargets({
         join: config.gossip.join,
         joinSrv: config.joinSrv,
-        resolveSrv: denoSrvResolver,
+        resolveSrv: inject.resolveSrv ?? denoSrvResolver,
         log,
       }),
-    clock: systemClock,
-    prng: Math.random,
+    clock,
+    prng,
     log,
     onAnnounceAnswer: (accepted, seconds) => {
       metrics.announces.inc({ result: accepted ? "accepted" : "rejected" });
       if (accepted) metrics.announceDuration.observe(seconds);
     },
+    onRegistered: (n) => metrics.registered.set(n),
   });
   late.runner = runner;
   stop.signal.then((sig) => requestStop(sig));
   const code = await runner.run();
   stop.dispose();
   return code;
+}
+
+/**
+ * The user's tags plus `zone`: `--zone`, else a `--tag zone=...`, else the ECS/EC2 metadata's;
+ * the choice is logged.
+ */
+async function withZone(
+  config: TaskConfig,
+  log: Logger,
+  metadata: AdvertiseDeps = {
+    env: (n) => Deno.env.get(n),
+    fetch,
+    interfaces: () => Deno.networkInterfaces(),
+  },
+): Promise<Map<string, string>> {
+  const tags = new Map(config.gossip.tags);
+  const choice = config.zone === null && tags.has("zone") ? undefined : await chooseZone(
+    config.zone,
+    metadata,
+  );
+  if (choice !== undefined) tags.set("zone", choice.zone);
+  log.info("task.zone", {
+    zone: choice?.zone ?? tags.get("zone") ?? "",
+    source: choice?.source ?? (tags.has("zone") ? "tag" : "none"),
+  });
+  return tags;
 }
 
 /** Mirrors the supervisor's events into the task metrics. */
@@ -148,7 +211,10 @@ function observeWorker(m: TaskMetrics, e: SupervisorEvent): void {
   }
 }
 
-/** `/healthz` for a task: its worker must be running and healthy. */
+/**
+ * `/healthz` for a task, first part: its worker must be running and healthy (then the runner's
+ * registration must hold, see `task/registration.ts`).
+ */
 function workerHealth(m: TaskMetrics): { ok: boolean; reason: string } {
   const healthy = m.healthy.value() === 1;
   return healthy

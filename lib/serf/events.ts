@@ -44,6 +44,11 @@ export interface QueryEvent {
   readonly payload: Uint8Array;
   /** The querier. */
   readonly sourceNode: string;
+  /**
+   * Where the querier says it gossips (the query's Addr/Port; responses go there). Self-declared:
+   * compare it with the gossip address of the member holding `sourceNode` before trusting it.
+   */
+  readonly sourceAddr: { readonly host: string; readonly port: number };
   /** Respond before this (clock time). */
   readonly deadlineMs: number;
   /**

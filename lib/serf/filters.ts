@@ -13,6 +13,7 @@
  * @module
  */
 
+import { SerfDecodeError } from "./errors.ts";
 import { goRegexpMatches } from "./go_regexp.ts";
 import { decodeFilter, encodeNodeFilter, encodeTagFilter } from "./internal_messages.ts";
 import { type Member, MemberStatus } from "./members.ts";
@@ -30,8 +31,9 @@ export function filtersMatch(
     let f;
     try {
       f = decodeFilter(raw);
-    } catch {
-      return false;
+    } catch (err) {
+      if (err instanceof SerfDecodeError) return false; // a filter we cannot read matches nothing
+      throw err;
     }
     if (f.kind === "node" && !f.names.includes(name)) return false;
     if (f.kind === "tag" && !goRegexpMatches(f.expr, tags.get(f.tag) ?? "")) return false;

@@ -15,6 +15,7 @@ import {
   type KeyResponse,
 } from "./internal_messages.ts";
 import type { Member } from "./members.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Prefix of internal query names. */
 export const INTERNAL_QUERY_PREFIX = "_serf_";
@@ -64,7 +65,7 @@ function keyOp(q: QueryEvent, op: string, ctx: InternalQueryContext): KeyRespons
     else ctx.keyring.remove(key);
     return { ...base, result: true, message: "" };
   } catch (e) {
-    return { ...base, result: false, message: e instanceof Error ? e.message : String(e) };
+    return { ...base, result: false, message: errorText(e) };
   }
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { randomInt, type TimerId } from "../clock.ts";
+import { deadline, randomInt, sleep, type TimerId } from "../clock.ts";
 import type { NodeInfo } from "../gossip/types.ts";
 import { utf8 } from "../gossip/wire/msgpack.ts";
 import { joinHostPort, sameIp } from "./addr.ts";
@@ -173,23 +173,13 @@ export class SerfLifecycle {
       m.name !== s.localName && m.status === MemberStatus.Alive
     );
     if (others) {
-      await this.#wait(s.cfg.broadcastTimeoutMs, (done) => {
-        s.queueIntent(encodeSerfMessage(msg), done);
-      });
+      const sent = new Promise<void>((done) => s.queueIntent(encodeSerfMessage(msg), done));
+      await deadline(s.deps.clock, s.cfg.broadcastTimeoutMs, sent);
     }
     await s.handle.leave(s.cfg.broadcastTimeoutMs);
-    await this.#wait(s.cfg.leavePropagateDelayMs, () => {});
+    await sleep(s.deps.clock, s.cfg.leavePropagateDelayMs);
     s.state = "left";
     s.deps.log.info("serf.left", {});
-  }
-
-  /** Resolves when `start` calls its callback or after `timeoutMs`, on the injected clock. */
-  #wait(timeoutMs: number, start: (done: () => void) => void): Promise<void> {
-    const { clock } = this.#s.deps;
-    return new Promise((resolve) => {
-      const timer = clock.setTimer(timeoutMs, resolve);
-      start(() => (clock.clearTimer(timer), resolve()));
-    });
   }
 
   /** Force-leave: a leave intent about another node, handled locally and gossiped. */
@@ -211,12 +201,15 @@ export class SerfLifecycle {
     });
     if (other.name !== s.localName || !s.cfg.enableNameConflictResolution) return;
     if (s.state !== "alive") return;
+    const local = s.handle.localNode();
+    const isLocal = (n: NodeInfo) => n.host === local.host && n.port === local.port;
+    const rival = isLocal(other) ? existing : other;
     s.query("_serf_conflict", utf8(s.localName), {
-      onDone: (r) => this.#resolveConflict(r.responses),
+      onDone: (r) => this.#resolveConflict(r.responses, joinHostPort(rival.host, rival.port)),
     });
   }
 
-  #resolveConflict(responses: readonly { payload: Uint8Array }[]): void {
+  #resolveConflict(responses: readonly { payload: Uint8Array }[], rival: string): void {
     const s = this.#s;
     const local = s.handle.localNode();
     let valid = 0, matching = 0;
@@ -235,8 +228,12 @@ export class SerfLifecycle {
       s.deps.log.info("serf.name_conflict.won", { votes: matching, responses: valid });
       return;
     }
-    s.deps.log.error("serf.name_conflict.lost", { votes: matching, responses: valid });
+    s.deps.log.error("serf.name_conflict.lost", { votes: matching, responses: valid, rival });
     s.shutdown();
-    s.opts.onShutdown?.(`lost the name conflict for "${s.localName}"`);
+    s.opts.onShutdown?.(
+      `node name ${
+        JSON.stringify(s.localName)
+      } is already used by a live member at ${rival}; pick a unique --node`,
+    );
   }
 }

@@ -212,6 +212,7 @@ export class QueryEngine {
       name: q.name,
       payload: q.payload ?? new Uint8Array(0),
       sourceNode: q.sourceNode,
+      sourceAddr: { host: sourceHost(q.addr), port: q.port },
       deadlineMs,
       respond: (payload: Uint8Array) => {
         if (responded) throw new QueryResponseError(`Cannot respond to query "${q.name}" twice`);
@@ -266,5 +267,14 @@ export class QueryEngine {
   /** Ends every pending query (shutdown). */
   closeAll(): void {
     for (const q of [...this.#pending.values()]) q.finish();
+  }
+}
+
+/** The query's Addr as an IP literal; "" when it is not a valid IP (it never matches a member). */
+function sourceHost(addr: Uint8Array): string {
+  try {
+    return ipToString(addr);
+  } catch {
+    return "";
   }
 }

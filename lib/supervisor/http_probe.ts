@@ -5,6 +5,8 @@
  * @module
  */
 
+import { joinHostPort } from "../net/mod.ts";
+
 /** Bytes read at most while looking for the status line. */
 const STATUS_LINE_BYTES_MAX = 8192;
 
@@ -46,8 +48,8 @@ export async function httpGetStatus(options: HttpGetOptions): Promise<number | u
   try {
     conn = await Deno.connect({ hostname: options.hostname, port: options.port });
     if (options.signal.aborted) return undefined;
-    const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
-    const req = `GET ${options.path} HTTP/1.0\r\nHost: ${host}:${options.port}\r\n` +
+    const host = joinHostPort(options.hostname, options.port);
+    const req = `GET ${options.path} HTTP/1.0\r\nHost: ${host}\r\n` +
       `User-Agent: shoal-probe\r\nConnection: close\r\n\r\n`;
     await conn.write(new TextEncoder().encode(req));
     const head = new Uint8Array(STATUS_LINE_BYTES_MAX);
@@ -61,6 +63,8 @@ export async function httpGetStatus(options: HttpGetOptions): Promise<number | u
     }
     return parseStatusLine(head.subarray(0, filled));
   } catch {
+    // Refused, reset, closed by the abort, timed out: every failure of the exchange is "no
+    // status", which the caller counts as a failed check; there is nothing else to tell apart.
     return undefined;
   } finally {
     options.signal.removeEventListener("abort", onAbort);

@@ -13,6 +13,7 @@
 import { C, errno, libc } from "./_libc.ts";
 import { type ListenAddress, parseListenAddress } from "./address.ts";
 import { ListenError, SyscallError } from "./errors.ts";
+import { joinHostPort } from "../net/mod.ts";
 
 /** The address a {@linkcode ListenSocket} is actually bound to. */
 export interface BoundAddress {
@@ -148,6 +149,6 @@ function boundPort(fd: number): number {
 function listenError(call: string, addr: ListenAddress): ListenError {
   const code = errno();
   const cause = new SyscallError({ syscall: call, errno: code });
-  const where = addr.family === 6 ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
+  const where = joinHostPort(addr.host, addr.port);
   return new ListenError(`Cannot listen on ${where}: ${cause.message}`, { cause });
 }

@@ -97,6 +97,12 @@ export interface SupervisorOptions {
    * @default {false}
    */
   logWorker?: boolean;
+  /**
+   * On Linux, SIGKILL the worker when this process dies, however it dies (through util-linux
+   * `setpriv --pdeathsig`; a warning is logged when it is missing).
+   * @default {true}
+   */
+  dieWithParent?: boolean;
   /** Called synchronously for every {@linkcode SupervisorEvent}. */
   onEvent?: (event: SupervisorEvent) => void;
 }
@@ -161,6 +167,7 @@ export function resolveOptions(o: SupervisorOptions): ResolvedOptions {
     env: o.env,
     cwd: o.cwd,
     logWorker: o.logWorker ?? false,
+    dieWithParent: o.dieWithParent ?? true,
     onEvent: o.onEvent ?? (() => {}),
   };
 }

@@ -4,13 +4,13 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
+import { type Clock, sleep, timeoutSignal } from "../clock.ts";
 import { connectHost } from "./address.ts";
+import { SpawnError, SyscallError } from "./errors.ts";
 import { httpGetStatus } from "./http_probe.ts";
 import type { ListenSocket } from "./listen_fd.ts";
 import type { HealthSpec } from "./probe_spec.ts";
 import type { Spawner } from "./spawn.ts";
-import { delay, timeoutSignal } from "./_timing.ts";
 
 /**
  * How often the accept check looks at the accept queue while it waits. Watching the queue is
@@ -75,8 +75,9 @@ function execCheck(command: string, ctx: CheckContext): Check {
           stdout: "null",
           ...(ctx.cwd === undefined ? {} : { cwd: ctx.cwd }),
         });
-      } catch {
-        return false;
+      } catch (err) {
+        if (err instanceof SpawnError || err instanceof SyscallError) return false; // cannot run
+        throw err;
       }
       const t = timeoutSignal(ctx.clock, timeoutMs, signal);
       const aborted = new Promise<undefined>((resolve) => {
@@ -126,7 +127,7 @@ export function acceptCheck(ctx: CheckContext): Check {
       const deadline = ctx.clock.nowMs() + timeoutMs;
       while (ctx.listen.hasPendingConnections()) {
         if (ctx.clock.nowMs() >= deadline) return false;
-        if (!await delay(ctx.clock, ACCEPT_POLL_MS, signal)) return false;
+        if (!await sleep(ctx.clock, ACCEPT_POLL_MS, { signal })) return false;
       }
       return signal?.aborted !== true;
     },

@@ -7,7 +7,7 @@
 import type { NotifySocket } from "./notify.ts";
 import { type CheckContext, makeCheck } from "./probes.ts";
 import type { ReadinessSpec } from "./probe_spec.ts";
-import { delay } from "./_timing.ts";
+import { sleep } from "../clock.ts";
 
 /** Options for {@linkcode waitForReadiness}. */
 export interface WaitForReadinessOptions extends CheckContext {
@@ -29,7 +29,7 @@ export async function waitForReadiness(
   const { signal, clock } = options;
   switch (spec.kind) {
     case "delay":
-      return await delay(clock, spec.delayMs, signal);
+      return await sleep(clock, spec.delayMs, { signal });
     case "notify": {
       if (options.notify === undefined) throw new Error("notify readiness needs a NotifySocket");
       const aborted = new Promise<boolean>((resolve) => {
@@ -43,7 +43,7 @@ export async function waitForReadiness(
       try {
         while (!signal.aborted) {
           if (await check.run(options.attemptTimeoutMs, signal)) return !signal.aborted;
-          await delay(clock, options.intervalMs, signal);
+          await sleep(clock, options.intervalMs, { signal });
         }
         return false;
       } finally {

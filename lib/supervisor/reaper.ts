@@ -28,9 +28,10 @@ export interface ReaperOptions {
    */
   reapAll?: boolean;
   /**
-   * Backstop poll while children are watched; it also keeps the event loop alive, which a
-   * signal listener alone does not.
-   * @default {500}
+   * Backstop poll while children are watched (SIGCHLD does the prompt work); it also keeps the
+   * event loop alive, which a signal listener alone does not. Long, because each poll is a
+   * wakeup of an otherwise idle process.
+   * @default {5000}
    */
   pollIntervalMs?: number;
   /** @default {systemClock} */
@@ -38,6 +39,9 @@ export interface ReaperOptions {
   /** @default {nullLogger} */
   logger?: Logger;
 }
+
+/** The default backstop poll: a missed SIGCHLD costs at most this long. */
+const REAP_BACKSTOP_MS = 5000;
 
 /** Upper bound on statuses collected in one pass, so a fork bomb cannot pin the event loop. */
 const REAP_PASS_MAX = 4096;
@@ -77,7 +81,7 @@ export class Reaper {
     this.reapAll = options.reapAll ?? Deno.pid === 1;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? nullLogger;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.#pollIntervalMs = options.pollIntervalMs ?? REAP_BACKSTOP_MS;
     if (this.reapAll) {
       if (reapAllOwner !== undefined) {
         throw new Error("A reap-all Reaper already exists in this process; share it instead");

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, deadline, sleep, systemClock, timeoutSignal } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { formatHostPort } from "./address.ts";
 import { ReadyTimeoutError, StopTimeoutError, WorkerExitedError } from "./errors.ts";
@@ -28,11 +28,12 @@ import { waitForReadiness } from "./readiness.ts";
 import { type SpawnedProcess, Spawner } from "./spawn.ts";
 import {
   expandPlaceholders,
+  findSetpriv,
+  parentDeathArgv,
   resolveProgram,
   socketActivationArgv,
   workerEnvironment,
 } from "./worker_command.ts";
-import { delay, timeoutSignal, within } from "./_timing.ts";
 
 /**
  * Supervises one worker process.
@@ -136,11 +137,11 @@ export class Supervisor {
     if (this.#status !== undefined) return this.#status;
     this.#emit({ type: "stopping", signal: "SIGTERM" });
     this.#child!.kill("SIGTERM");
-    const drained = await within(this.#clock, drainTimeoutMs, exited);
+    const drained = await deadline(this.#clock, drainTimeoutMs, exited);
     if (drained !== undefined) return drained;
     this.#emit({ type: "stopping", signal: "SIGKILL" });
     this.#child!.kill("SIGKILL");
-    const killed = await within(this.#clock, this.#o.killGraceMs, exited);
+    const killed = await deadline(this.#clock, this.#o.killGraceMs, exited);
     if (killed !== undefined) return killed;
     throw new StopTimeoutError(`Worker ${this.#child!.pid} did not exit after SIGKILL`);
   }
@@ -158,7 +159,7 @@ export class Supervisor {
     argv[0] = resolveProgram(argv[0]!, env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
     const stdio = o.logWorker ? "pipe" : "inherit";
     this.#child = this.#spawner.spawn({
-      argv: o.socketActivation ? socketActivationArgv(argv) : argv,
+      argv: this.#dieWithParent(o.socketActivation ? socketActivationArgv(argv) : argv, env),
       env,
       extraFd: this.#listen!.fd,
       stdout: stdio,
@@ -216,7 +217,7 @@ export class Supervisor {
     const tracker = new HealthTracker({ rise: o.rise, fall: o.fall });
     const signal = this.#health.signal;
     (async () => {
-      while (await delay(this.#clock, o.healthIntervalMs, signal)) {
+      while (await sleep(this.#clock, o.healthIntervalMs, { signal })) {
         const ok = await check.run(o.probeTimeoutMs, signal);
         if (signal.aborted) break;
         const change = tracker.observe(ok);
@@ -237,6 +238,17 @@ export class Supervisor {
       }, { socketActivation: false, fdName: this.#o.fdName }),
       cwd: this.#o.cwd,
     };
+  }
+
+  /** On Linux, wraps the worker so it dies with us (see {@linkcode parentDeathArgv}). */
+  #dieWithParent(argv: string[], env: Record<string, string>): string[] {
+    if (Deno.build.os !== "linux" || !this.#o.dieWithParent) return argv;
+    const setpriv = findSetpriv(env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+    if (setpriv !== null) return parentDeathArgv(argv, setpriv);
+    this.#log.warn("worker.pdeathsig_unavailable", {
+      reason: "setpriv (util-linux) not found: the worker outlives a SIGKILLed shoal task",
+    });
+    return argv;
   }
 
   async #onExit(status: ExitStatus): Promise<ExitStatus> {

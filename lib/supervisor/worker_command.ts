@@ -87,6 +87,35 @@ export function socketActivationArgv(argv: readonly string[]): string[] {
 }
 
 /**
+ * Wraps `argv` so the worker gets SIGKILL when its parent (`shoal task`) dies, however it dies:
+ * util-linux `setpriv --pdeathsig` sets `PR_SET_PDEATHSIG` and `exec`s the worker, which keeps
+ * the setting and the pid. (`posix_spawn` cannot set it, and the signal follows the *thread*
+ * that spawned: ours is the main thread, which lives as long as the process.)
+ *
+ * @example
+ * ```ts
+ * import { parentDeathArgv } from "./worker_command.ts";
+ * const argv = parentDeathArgv(["/usr/bin/python3", "app.py"], "/usr/bin/setpriv");
+ * console.assert(argv.join(" ") === "/usr/bin/setpriv --pdeathsig SIGKILL -- /usr/bin/python3 app.py");
+ * ```
+ */
+export function parentDeathArgv(argv: readonly string[], setpriv: string): string[] {
+  return [setpriv, "--pdeathsig", "SIGKILL", "--", ...argv];
+}
+
+/** `setpriv` on `pathList` (or in /usr/bin, /bin), or null when this system has none. */
+export function findSetpriv(
+  pathList: string,
+  isExecutableFile: (path: string) => boolean = defaultIsExecutableFile,
+): string | null {
+  try {
+    return resolveProgram("setpriv", `${pathList}:/usr/bin:/bin`, isExecutableFile);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Looks `program` up in `pathList` (colon-separated) the way `execvp` does; names with a slash
  * are returned unchanged. Throws {@linkcode SpawnError} when nothing executable is found.
  */
@@ -107,7 +136,9 @@ function defaultIsExecutableFile(path: string): boolean {
   try {
     const st = Deno.statSync(path);
     return st.isFile && ((st.mode ?? 0) & 0o111) !== 0;
-  } catch {
-    return false;
+  } catch (err) {
+    const missing = err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory;
+    if (missing || err instanceof Deno.errors.PermissionDenied) return false;
+    throw err;
   }
 }

@@ -32,33 +32,7 @@ import {
 import { SimNetwork, type SimNetworkOptions } from "./sim_network.ts";
 import { VirtualClock } from "./virtual_clock.ts";
 
-/** The seed a test should use: `SHOAL_SEED` when set, else `fallback`. */
-export function testSeed(fallback: number): number {
-  const env = Deno.env.get("SHOAL_SEED");
-  return env ? Number(env) : fallback;
-}
-
-/**
- * Runs a simulation with `SHOAL_SEED` or `fallbackSeed`; any failure is rethrown naming the seed
- * and how to replay it.
- */
-export async function withSeed(
-  fallbackSeed: number,
-  run: (seed: number) => Promise<void>,
-): Promise<void> {
-  const seed = testSeed(fallbackSeed);
-  try {
-    await run(seed);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `Simulation failed with seed ${seed} (replay with SHOAL_SEED=${seed}): ${why}`,
-      {
-        cause: err,
-      },
-    );
-  }
-}
+export { testSeed, withSeed } from "./seed.ts";
 
 /** Options of {@linkcode SimCluster.create}. */
 export interface SimClusterOptions {

@@ -12,7 +12,7 @@
  */
 
 import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mod.ts";
-import { type ShoalProcess, type StartOptions, startShoal } from "./shoal_process.ts";
+import { type ShoalProcess, type ShoalStartOptions, startShoal } from "./shoal_process.ts";
 import { freePortOn } from "./ports.ts";
 import { haproxyBinary } from "./haproxy.ts";
 
@@ -135,20 +135,36 @@ export interface TaskOptions {
   readonly join: readonly string[];
   /** @default "5s" */
   readonly drainTimeout?: string;
+  /** Serve /metrics on an ephemeral port. @default true */
+  readonly metrics?: boolean;
   readonly extra?: readonly string[];
   /** The worker command. @default the demo worker, answering `hello from <name>` */
   readonly worker?: readonly string[];
+  /** More environment variables for the task. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** What every shoal process of a {@linkcode Cluster} runs with (benchmarks change these). */
+export interface ClusterOptions extends ShoalStartOptions {
+  /** Environment over the defaults (JSON logs at debug level). */
+  readonly env?: Record<string, string>;
 }
 
 /** The processes of one test; {@linkcode Cluster.stop} kills all of them. */
 export class Cluster {
   readonly #procs: ShoalProcess[] = [];
   readonly #dirs: string[] = [];
-  readonly #start: StartOptions;
+  readonly #start: ShoalStartOptions;
+  readonly #env: Record<string, string>;
 
-  /** `start.wrap` runs every shoal process under a prefix (e.g. `ip netns exec NAME`). */
-  constructor(start: StartOptions = {}) {
-    this.#start = start;
+  /**
+   * `start.wrap` runs every shoal process under a prefix (e.g. `ip netns exec NAME`); benchmarks
+   * also change the entry point, the `deno run` flags and the environment.
+   */
+  constructor(start: ClusterOptions = {}) {
+    const { env = {}, ...rest } = start;
+    this.#start = rest;
+    this.#env = env;
   }
 
   /** Starts `shoal sidecar`; resolves once it manages HAProxy (`sidecar.running`). */
@@ -168,7 +184,7 @@ export class Cluster {
     if (o.supervise ?? true) {
       args.push("--", o.haproxy ?? haproxyBinary(), "-W", "-db", "-f", o.files.cfg);
     }
-    const proc = this.track(startShoal(args, {}, this.#start));
+    const proc = this.track(startShoal(args, this.#env, this.#start));
     await proc.waitForLog("sidecar.running", undefined, 30_000);
     return proc;
   }
@@ -181,7 +197,7 @@ export class Cluster {
         `--node=${o.name}`,
         `--bind=${o.host}:0`,
         "--rpc-addr=",
-        `--metrics-addr=${o.host}:0`,
+        ...(o.metrics ?? true ? [`--metrics-addr=${o.host}:0`] : []),
         `--listen-addr=${o.host}:0`,
         `--drain-timeout=${o.drainTimeout ?? "5s"}`,
         ...o.join.map((j) => `--join=${j}`),
@@ -189,7 +205,7 @@ export class Cluster {
         "--",
         ...(o.worker ?? [Deno.execPath(), "run", "-A", DEMO_WORKER]),
       ],
-      { DEMO_TASK: o.name },
+      { ...this.#env, DEMO_TASK: o.name, ...o.env },
       this.#start,
     ));
     await proc.waitForLog("task.announce.accepted", undefined, 30_000);

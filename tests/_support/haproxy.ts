@@ -6,27 +6,9 @@
  */
 
 import { freePort } from "./ports.ts";
-/** Waits until `condition` returns a truthy value, checking every `intervalMs`, or throws. */
-export async function waitFor<T>(
-  what: string,
-  condition: () => T | Promise<T>,
-  { timeoutMs = 5000, intervalMs = 10 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<NonNullable<T>> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+import { waitFor } from "./wait.ts";
+
+export { waitFor };
 
 /** A backend of the generated configuration; each gets a frontend on its own port. */
 export interface BackendConfig {
@@ -65,6 +47,8 @@ export interface HaproxyOptions {
   readyTimeoutMs?: number;
   /** Prefix of the temporary directory's name. @default "shoal-haproxy-" */
   dirPrefix?: string;
+  /** The HAProxy executable (another version's path). @default {@linkcode haproxyBinary} */
+  binary?: string;
   /** Extra lines of the `global` section (`{dir}` stands for the temporary directory). */
   globalLines?: string[];
   /** Extra lines of the `defaults` section. */
@@ -140,12 +124,19 @@ export class HaproxyProcess {
   #stderrDone: Promise<void> = Promise.resolve();
 
   readonly #readyTimeoutMs: number;
+  readonly #binary: string;
 
-  private constructor(dir: string, ports: Map<string, number>, readyTimeoutMs: number) {
+  private constructor(
+    dir: string,
+    ports: Map<string, number>,
+    readyTimeoutMs: number,
+    binary: string,
+  ) {
     this.dir = dir;
     this.socketPath = `${dir}/admin.sock`;
     this.ports = ports;
     this.#readyTimeoutMs = readyTimeoutMs;
+    this.#binary = binary;
   }
 
   /** Writes a configuration, starts HAProxy and waits until `show info` answers. */
@@ -155,7 +146,12 @@ export class HaproxyProcess {
     const backends = options.backends ?? [{ name: "be_app" }];
     const ports = new Map<string, number>();
     for (const b of backends) ports.set(b.name, freePort());
-    const hap = new HaproxyProcess(dir, ports, options.readyTimeoutMs ?? 10_000);
+    const hap = new HaproxyProcess(
+      dir,
+      ports,
+      options.readyTimeoutMs ?? 10_000,
+      options.binary ?? haproxyBinary(),
+    );
     try {
       await Deno.writeTextFile(`${dir}/haproxy.cfg`, hap.#config(backends, options));
       await hap.#spawn();
@@ -243,7 +239,7 @@ export class HaproxyProcess {
   }
 
   async #spawn(extraArgs: string[] = []): Promise<void> {
-    const child = new Deno.Command(haproxyBinary(), {
+    const child = new Deno.Command(this.#binary, {
       args: ["-db", "-f", `${this.dir}/haproxy.cfg`, ...extraArgs],
       stdin: "null",
       stdout: "null",

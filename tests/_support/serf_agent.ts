@@ -63,6 +63,7 @@ export async function startSerfAgent(
     await waitFor(
       `serf agent ${name} RPC`,
       async () => (await serfCli("members", rpcAddr, [], 2000)).code === 0,
+      { intervalMs: 50 }, // each check spawns a serf process
     );
   } catch (e) {
     await agent.stop();

@@ -5,7 +5,8 @@
  * @module
  */
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** The entry point run by default: the sources. A benchmark may pass a bundle of them instead. */
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** How long output is still collected after shoal exits. */
 const PIPE_DRAIN_MS = 2000;
@@ -46,17 +47,34 @@ export interface StartOptions {
   readonly label?: string;
 }
 
+/** How {@linkcode startShoal} runs shoal. */
+export interface ShoalStartOptions extends StartOptions {
+  /** The entry point: main.ts, or a bundle of it. @default MAIN */
+  readonly main?: string;
+  /** Flags of `deno run` before the entry point (e.g. `--cpu-prof`). */
+  readonly runFlags?: readonly string[];
+}
+
 /** Starts `deno run -A main.ts <args>` with JSON logs at debug level. */
 export function startShoal(
   args: string[],
   env: Record<string, string> = {},
-  o: StartOptions = {},
+  o: ShoalStartOptions = {},
 ): ShoalProcess {
+  const { main = MAIN, runFlags = [], ...start } = o;
   return startLogged(
-    [Deno.execPath(), "run", "-A", MAIN, ...args],
+    // --unstable-net as in deno.json, which a bundle run from elsewhere would not find
+    [Deno.execPath(), "run", "-A", "--unstable-net", ...runFlags, main, ...args],
     // Tests run unencrypted unless they pass --encrypt; a test of the refusal sets SHOAL_INSECURE="".
-    { SHOAL_LOG_FORMAT: "json", SHOAL_LOG_LEVEL: "debug", SHOAL_INSECURE: "1", ...env },
-    { label: "shoal", ...o },
+    // No test may reach EC2 instance metadata (169.254.169.254): loopback only.
+    {
+      SHOAL_LOG_FORMAT: "json",
+      SHOAL_LOG_LEVEL: "debug",
+      SHOAL_INSECURE: "1",
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...env,
+    },
+    { label: "shoal", ...start },
   );
 }
 

@@ -94,6 +94,16 @@ export class SimNetwork {
     this.#o.lossRate = rate;
   }
 
+  /** The current loss rate. */
+  get lossRate(): number {
+    return this.#o.lossRate;
+  }
+
+  /** True while a partition is in place. */
+  get partitioned(): boolean {
+    return this.#groupOf.size > 0;
+  }
+
   /** A transport bound at `address`. */
   transport(address: Address): SimTransport {
     const t = new SimTransport(this, address);

@@ -38,21 +38,9 @@ export function requireUnshare(): void {
   }
 }
 
-/** Polls `fn` until it returns a value other than `undefined`/`false`, or throws at the deadline. */
-export async function waitFor<T>(
-  what: string,
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-  intervalMs = 20,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+import { waitFor } from "./wait.ts";
+
+export { waitFor };
 
 /** An HTTP/1.0 GET over a fresh connection; resolves with status and body. */
 export async function httpGet(

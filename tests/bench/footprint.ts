@@ -22,8 +22,14 @@ import { waitFor } from "../_support/serf_agent.ts";
 import { serfCli } from "../_support/serf_cli.ts";
 import { GossipCluster, members, procUsage } from "./_gossip_nodes.ts";
 
-const MEMBERS = Number(Deno.args[0] ?? 100);
-const IDLE_S = Number(Deno.args[1] ?? 60);
+const flags = Deno.args.filter((a) => a.startsWith("--"));
+const positional = Deno.args.filter((a) => !a.startsWith("--"));
+const MEMBERS = Number(positional[0] ?? 100);
+const IDLE_S = Number(positional[1] ?? 60);
+/** `--bundle`: run a `deno bundle` of main.ts (one JavaScript file, what a release binary embeds). */
+const BUNDLE = flags.includes("--bundle");
+/** `--debug`: log at debug level (the tests' default) instead of info (the flag's default). */
+const LOG_LEVEL = flags.includes("--debug") ? "debug" : "info";
 const HOST = "127.93.0.1";
 const SETTLE_MS = 5_000;
 const FLOOR = new URL("./_floor.ts", import.meta.url).pathname;
@@ -53,20 +59,36 @@ async function idleCpu(pids: readonly number[], seconds: number): Promise<number
   });
 }
 
-async function floor(): Promise<Memory> {
+/** A running `_floor.ts`. */
+interface Floor {
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+async function startFloor(mode: "" | "schedule"): Promise<Floor> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-net", FLOOR],
+    args: ["run", "-A", "--unstable-net", FLOOR, ...(mode ? [mode] : [])],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
   const reader = child.stdout.getReader();
   await reader.read(); // "floor.ready"
+  return {
+    pid: child.pid,
+    stop: async () => {
+      child.kill("SIGKILL");
+      await child.status;
+      reader.releaseLock();
+      await child.stdout.cancel();
+    },
+  };
+}
+
+async function floor(): Promise<Memory> {
+  const f = await startFloor("");
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const m = await memory(child.pid);
-  child.kill("SIGKILL");
-  await child.status;
-  reader.releaseLock();
-  await child.stdout.cancel();
+  const m = await memory(f.pid);
+  await f.stop();
   return m;
 }
 
@@ -83,9 +105,25 @@ function row(name: string, m: Memory, floorRss: number, cpu?: number, ref?: numb
   return `| ${cells.join(" | ")} |`;
 }
 
+/** Bundles main.ts into one JavaScript file; resolves to its path. */
+async function bundle(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "shoal-footprint-" });
+  const out = `${dir}/shoal.js`;
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--quiet", "--platform", "deno", "-o", out, main],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!r.success) throw new Error(`deno bundle ${main} failed`);
+  return out;
+}
+
 async function main(): Promise<void> {
   const lines = [
-    `members=${MEMBERS} idle=${IDLE_S}s, deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
+    `members=${MEMBERS} idle=${IDLE_S}s, ${
+      BUNDLE ? "bundle" : "sources"
+    }, log ${LOG_LEVEL}, deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
     "",
     "| process | RSS MB | over floor | RssAnon MB | RssFile MB | CPU s / idle min | vs serf |",
     "| ------- | -----: | ---------: | ---------: | ---------: | ---------------: | ------: |",
@@ -93,7 +131,8 @@ async function main(): Promise<void> {
   const f = await floor();
   lines.push(row("bare Deno (UDP socket + timer)", f, f.rss));
 
-  const cluster = new Cluster();
+  const main = BUNDLE ? await bundle() : undefined;
+  const cluster = new Cluster({ ...(main ? { main } : {}), env: { SHOAL_LOG_LEVEL: LOG_LEVEL } });
   const swarm = new GossipCluster("serf", "127.93.1");
   const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
   try {
@@ -104,8 +143,15 @@ async function main(): Promise<void> {
     const joined = await serfCli("join", swarm.rpcAddr, [join], 10_000);
     if (joined.code !== 0) throw new Error(`serf join ${join}: ${joined.stdout}${joined.stderr}`);
     const serf = swarm.observer;
+    const schedule = await startFloor("schedule");
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const [taskCpu, sidecarCpu, serfCpu] = await idleCpu([task.pid, sidecar.pid, serf.pid], IDLE_S);
+    const pids = [task.pid, sidecar.pid, serf.pid, schedule.pid];
+    const [taskCpu, sidecarCpu, serfCpu, scheduleCpu] = await idleCpu(pids, IDLE_S);
+    const scheduleMem = await memory(schedule.pid);
+    await schedule.stop();
+    lines.push(
+      row("bare Deno, memberlist's idle timers", scheduleMem, f.rss, scheduleCpu, serfCpu),
+    );
     lines.push(
       row("shoal task (idle, 3 members)", await memory(task.pid), f.rss, taskCpu, serfCpu),
     );

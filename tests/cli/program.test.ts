@@ -46,6 +46,7 @@ function sample(spec: FlagSpec): string {
     "haproxy-backend": "api",
     backends: "api,web",
     "server-prefix": "sh-",
+    "server-options": "shoal=send-proxy-v2 alpn h2,http/1.1",
     worker: "python3",
     "join-srv": "_shoal._tcp.example",
     status: "alive",

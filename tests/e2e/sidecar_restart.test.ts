@@ -11,6 +11,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { HaproxyProcess } from "../_support/haproxy.ts";
 import { waitFor } from "../_support/wait.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
+import { type UpWatch, watchUp } from "../_support/up_watch.ts";
 import {
   BACKEND,
   Cluster,
@@ -25,25 +26,6 @@ import {
 const HOST = "127.90.4.1";
 const TASKS = ["task-1", "task-2", "task-3"];
 
-/** Polls HAProxy every 50 ms until stopped, recording every moment not all `nodes` were UP. */
-function watchUp(read: () => Promise<boolean>) {
-  const gaps: number[] = [];
-  let stopped = false;
-  const done = (async () => {
-    while (!stopped) {
-      if (!(await read().catch(() => false))) gaps.push(performance.now());
-      await new Promise((r) => setTimeout(r, 50)); // the watcher's pace, not a synchronisation
-    }
-  })();
-  return {
-    gaps,
-    stop: async () => {
-      stopped = true;
-      await done;
-    },
-  };
-}
-
 Deno.test("e2e: a restarted sidecar removes no healthy server; a restarted HAProxy gets them back", async () => {
   const cluster = new Cluster();
   const hap = await HaproxyProcess.start({
@@ -53,7 +35,7 @@ Deno.test("e2e: a restarted sidecar removes no healthy server; a restarted HAPro
   const files = { dir: hap.dir, cfg: `${hap.dir}/haproxy.cfg`, socket: hap.socketPath, url: "" };
   const reader = haproxyReader(hap.socketPath);
   let load: Load | undefined;
-  let watch: ReturnType<typeof watchUp> | undefined;
+  let watch: UpWatch | undefined;
   try {
     const port = freePortOn(HOST);
     const first = await cluster.sidecar({

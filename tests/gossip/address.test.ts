@@ -26,7 +26,9 @@ Deno.test("ipFromHost() writes 4 bytes for IPv4 and 16 for IPv6, refusing junk",
   assert.throws(() => ipFromHost("a::b::c"), AddressParseError);
   assert.throws(() => ipFromHost("example.com"), AddressParseError);
   assert.equal(isIpLiteral("example.com"), false);
-  assert.equal(isIpLiteral("::ffff:10.0.0.1"), false, "dotted v6 tails are not accepted");
+  assert.equal(isIpLiteral("::ffff:10.0.0.1"), true, "dotted v6 tails are accepted");
+  assert.equal(hostFromIp(ipFromHost("::ffff:10.0.0.1")), "10.0.0.1");
+  assert.throws(() => ipFromHost("010.0.0.1"), AddressParseError, "zero padding is refused");
 });
 
 Deno.test("parseJoinTarget() reads host, host:port, [v6]:port and name/ prefixes", () => {

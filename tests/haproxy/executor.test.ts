@@ -9,6 +9,7 @@ import {
   StillHasConnectionsError,
 } from "../../lib/haproxy/mod.ts";
 import { get, HaproxyProcess, startUpstream, type Upstream, waitFor } from "../_support/haproxy.ts";
+import { VirtualClock } from "../_support/virtual_clock.ts";
 
 /** The system clock, counting the pauses taken and running `onPause` before each. */
 function pausingClock(onPause: () => void): Clock & { pauses: number } {
@@ -24,6 +25,15 @@ function pausingClock(onPause: () => void): Clock & { pauses: number } {
   };
   return clock;
 }
+
+/** The drained `shoal-a` deleted without cutting its sessions. */
+const DELETE_A: PlanStep = {
+  kind: "delete",
+  backend: "be_app",
+  name: "shoal-a",
+  shutdownSessions: false,
+  reason: "drained",
+};
 
 /** Adds `shoal-a` on `a` and holds one request on it; returns that request (wrapped, not awaited). */
 async function busyServer(hap: HaproxyProcess, client: RuntimeClient, a: Upstream) {
@@ -41,14 +51,7 @@ Deno.test("executePlan() retries a delete refused with StillHasConnectionsError 
     const { inFlight } = await busyServer(hap, client, a);
     // The first `del` is refused while the request is held; the request ends at the first pause.
     const clock = pausingClock(() => a.release());
-    const step: PlanStep = {
-      kind: "delete",
-      backend: "be_app",
-      name: "shoal-a",
-      shutdownSessions: false,
-      reason: "drained",
-    };
-    const [outcome] = await executePlan(client, [step], {
+    const [outcome] = await executePlan(client, [DELETE_A], {
       clock,
       deleteRetries: 40,
       deleteRetryDelayMs: 25,
@@ -69,14 +72,7 @@ Deno.test("executePlan() reports StillHasConnectionsError once delete retries ru
   const client = new RuntimeClient({ socketPath: hap.socketPath });
   try {
     const { inFlight } = await busyServer(hap, client, a);
-    const step: PlanStep = {
-      kind: "delete",
-      backend: "be_app",
-      name: "shoal-a",
-      shutdownSessions: false,
-      reason: "drained",
-    };
-    const [outcome] = await executePlan(client, [step], {
+    const [outcome] = await executePlan(client, [DELETE_A], {
       clock: systemClock,
       deleteRetries: 2,
       deleteRetryDelayMs: 10,
@@ -84,6 +80,35 @@ Deno.test("executePlan() reports StillHasConnectionsError once delete retries ru
     assert.ok(outcome?.error instanceof StillHasConnectionsError, String(outcome?.error));
     const rows = await client.serversState("be_app");
     assert.deepEqual(rows.map((r) => `${r.name}:${r.admin}`), ["shoal-a:maint"]);
+    a.release();
+    assert.deepEqual(await inFlight, { status: 200, body: "a" });
+  } finally {
+    await client.close();
+    await a.close();
+  }
+});
+
+Deno.test("executePlan() skips delete retries still to come once its signal aborts", async () => {
+  await using hap = await HaproxyProcess.start();
+  const a = startUpstream("a", "127.0.0.2");
+  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  try {
+    const { inFlight } = await busyServer(hap, client, a);
+    // Virtual time never advances: without the abort this would wait out 40 pauses of a minute.
+    const clock = new VirtualClock();
+    const stop = new AbortController();
+    const executed = executePlan(client, [DELETE_A], {
+      clock,
+      deleteRetries: 40,
+      deleteRetryDelayMs: 60_000,
+      signal: stop.signal,
+    });
+    await waitFor("the first retry pause", () => clock.pendingTimers === 1);
+    stop.abort();
+    const [outcome] = await executed;
+    assert.ok(outcome?.error instanceof StillHasConnectionsError, String(outcome?.error));
+    assert.equal(clock.nowMs(), 0, "no pause was waited out");
+    assert.equal(clock.pendingTimers, 0);
     a.release();
     assert.deepEqual(await inFlight, { status: 200, body: "a" });
   } finally {

@@ -9,10 +9,13 @@ import assert from "node:assert/strict";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import {
   type DesiredServer,
+  isBackupSlot,
   NoFreeSlotError,
   type ObservedServer,
+  pickFreeSlot,
   Reconciler,
   RuntimeClient,
+  slotCounts,
   slotStepCommands,
   viewSlots,
 } from "../../lib/haproxy/mod.ts";
@@ -186,13 +189,13 @@ Deno.test("slotStepCommands: add fills a free slot, removal only frees it, a ful
   const view = viewSlots([server("shoal-t1", "10.0.0.1", 80)], rows, "shoal-");
   const free = [...view.free];
   const add = { kind: "add" as const, backend: "be", server: server("shoal-t2", "10.0.0.2", 81) };
-  assert.deepEqual(slotStepCommands(add, view, free).flatMap((c) => c.lines), [
+  assert.deepEqual(slotStepCommands(add, view, free, "shoal-").flatMap((c) => c.lines), [
     "set server be/shoal-slot2 addr 10.0.0.2 port 81",
     "set server be/shoal-slot2 weight 10",
     "set server be/shoal-slot2 state ready",
     "set server be/shoal-slot2 health down",
   ]);
-  assert.throws(() => slotStepCommands(add, view, free), NoFreeSlotError);
+  assert.throws(() => slotStepCommands(add, view, free, "shoal-"), NoFreeSlotError);
   const del = {
     kind: "delete" as const,
     backend: "be",
@@ -200,7 +203,7 @@ Deno.test("slotStepCommands: add fills a free slot, removal only frees it, a ful
     shutdownSessions: true,
     reason: "undesired" as const,
   };
-  assert.deepEqual(slotStepCommands(del, view, free).flatMap((c) => c.lines), [
+  assert.deepEqual(slotStepCommands(del, view, free, "shoal-").flatMap((c) => c.lines), [
     "set server be/shoal-slot1 state maint",
     "shutdown sessions server be/shoal-slot1",
   ]);
@@ -226,4 +229,54 @@ Deno.test("slots: more servers than slots fills every slot and reports the rest"
     await rec.stop();
     await client.close();
   }
+});
+
+Deno.test("pickFreeSlot: a server's slot depends on its name, not on the order slots were freed", () => {
+  const names = Array.from({ length: 8 }, (_, i) => `shoal-slot${i + 1}`);
+  const counts = { normal: 8, backup: 0 };
+  const seen = new Set<string>();
+  for (const task of ["shoal-a", "shoal-b", "shoal-c", "shoal-d", "shoal-e", "shoal-f"]) {
+    const slot = pickFreeSlot(names, { name: task }, "shoal-", counts)!;
+    assert.equal(pickFreeSlot([...names].reverse(), { name: task }, "shoal-", counts), slot);
+    seen.add(slot);
+    // Its home slot taken: the next free one after it (wrapping), the same on every sidecar.
+    const rest = names.filter((n) => n !== slot);
+    const next = pickFreeSlot(rest, { name: task }, "shoal-", counts)!;
+    const at = (n: string) => Number(n.slice("shoal-slot".length));
+    assert.equal(at(next), at(slot) % 8 + 1);
+  }
+  assert.ok(seen.size > 1, "names spread over the slots");
+  assert.equal(pickFreeSlot([], { name: "shoal-a" }, "shoal-", counts), undefined);
+});
+
+Deno.test("slots: with a backup template, backup servers take backup slots and the others normal ones", () => {
+  const rows = [
+    row("shoal-slot1", "127.0.0.1", 1, "maint"),
+    row("shoal-slot2", "127.0.0.1", 1, "maint"),
+    row("shoal-bslot1", "127.0.0.1", 1, "maint"),
+    row("shoal-bslot2", "10.0.0.9", 80, "ready"),
+  ];
+  assert.ok(isBackupSlot("shoal-bslot2", "shoal-") && !isBackupSlot("shoal-slot2", "shoal-"));
+  assert.deepEqual(slotCounts(rows, "shoal-"), { normal: 2, backup: 2 });
+  // A task that became a backup no longer owns its normal slot, and vice versa.
+  const desired = [{ ...server("shoal-t9", "10.0.0.9", 80), backup: false }];
+  const view = viewSlots(desired, rows, "shoal-");
+  assert.equal(view.slotOf.get("shoal-t9"), undefined, "the backup slot is not t9's any more");
+  const free = [...view.free];
+  const add = (name: string, backup: boolean) => ({
+    kind: "add" as const,
+    backend: "be",
+    server: { ...server(name, "10.0.0.2", 81), backup },
+  });
+  const slotOf = (name: string, backup: boolean) =>
+    slotStepCommands(add(name, backup), view, free, "shoal-")[0]!.lines[0]!.split(" ")[2];
+  assert.equal(slotOf("shoal-b1", true), "be/shoal-bslot1");
+  assert.throws(() => slotOf("shoal-b2", true), NoFreeSlotError, "backup slots full");
+  assert.match(slotOf("shoal-a1", false)!, /^be\/shoal-slot[12]$/);
+  // Without a backup template every server takes a normal slot.
+  const plain = viewSlots([], rows.slice(0, 2), "shoal-");
+  assert.match(
+    slotStepCommands(add("shoal-b3", true), plain, [...plain.free], "shoal-")[0]!.lines[0]!,
+    /shoal-slot[12] /,
+  );
 });

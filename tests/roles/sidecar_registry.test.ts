@@ -1,5 +1,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { serverIdFor } from "../../lib/haproxy/names.ts";
 import { type AnnouncingMember, Registry } from "../../lib/roles/sidecar/registry.ts";
+import { ANNOUNCED_WEIGHT_MIN, validateWeight, WEIGHT_MAX } from "../../lib/haproxy/validate.ts";
 
 const OPTS = {
   prefix: "shoal-",
@@ -29,6 +31,7 @@ Deno.test("Registry.announce() registers the gossip address, never the payload's
       weight: 100,
       state: "ready",
       check: { interMs: 1000 },
+      id: serverIdFor("shoal-t1"),
     },
   ]);
   deepStrictEqual(r.desired().get("api"), []);
@@ -80,6 +83,18 @@ Deno.test("Registry drains on non-ready announce, depart and leave; removes on f
   deepStrictEqual(r.desired().get("web")!.map((s) => s.name), ["shoal-t1"]);
 });
 
+Deno.test("Registry takes announced weights 1 to WEIGHT_MAX; HAProxy commands also take 0", () => {
+  const r = new Registry(OPTS);
+  for (const weight of [0, WEIGHT_MAX + 1, 1.5]) {
+    const v = r.announce(alive("t1"), { ...ready, weight }, 0);
+    ok(!v.accepted && v.reason === `weight ${weight} is outside 1-${WEIGHT_MAX}`, String(weight));
+  }
+  for (const weight of [ANNOUNCED_WEIGHT_MIN, WEIGHT_MAX]) {
+    ok(r.announce(alive("t1"), { ...ready, weight }, 0).accepted, String(weight));
+  }
+  equal(validateWeight(0), 0, "a command may set weight 0");
+});
+
 Deno.test("Registry moves a task between backends by draining the old server", () => {
   const r = new Registry(OPTS);
   r.announce(alive("t1"), { ...ready, backend: "web" }, 0);
@@ -102,4 +117,29 @@ Deno.test("Registry keeps adopted servers for the grace period unless a task cla
   deepStrictEqual(r.expireOrphans(30_999), []);
   deepStrictEqual(r.expireOrphans(31_000), ["web/shoal-t9"]);
   deepStrictEqual(r.desired().get("web")!.map((s) => s.name), ["shoal-t1"]);
+});
+
+Deno.test("Registry: with a zone, other zones' tasks (and untagged ones) are backup servers", () => {
+  const r = new Registry({ ...OPTS, zone: "a" });
+  r.announce({ ...alive("t-a"), zone: "a" }, ready, 0);
+  r.announce({ ...alive("t-b", "10.0.0.8"), zone: "b" }, ready, 0);
+  r.announce(alive("t-none", "10.0.0.9"), ready, 0);
+  const backup = new Map(r.desired().get("web")!.map((s) => [s.name, s.backup === true]));
+  deepStrictEqual(
+    backup,
+    new Map([["shoal-t-a", false], ["shoal-t-b", true], ["shoal-t-none", true]]),
+  );
+  const plain = new Registry(OPTS);
+  plain.announce({ ...alive("t-b"), zone: "b" }, ready, 0);
+  equal(plain.desired().get("web")![0]!.backup, undefined, "no --zone: all alike");
+});
+
+Deno.test("Registry: per-backend server options go to that backend's servers only", () => {
+  const r = new Registry({ ...OPTS, serverOptions: new Map([["api", ["send-proxy-v2"]]]) });
+  r.announce(alive("t1"), { ...ready, backend: "api" }, 0);
+  r.announce(alive("t2", "10.0.0.8"), ready, 0);
+  deepStrictEqual(r.desired().get("api")![0]!.options, ["send-proxy-v2"]);
+  equal(r.desired().get("web")![0]!.options, undefined);
+  // Ids are the name's, the same on every sidecar.
+  equal(r.desired().get("api")![0]!.id, serverIdFor("shoal-t1"));
 });

@@ -1,8 +1,8 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { seededPrng } from "../../lib/clock.ts";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { Announcer, type AnnounceRound, CONFIRM_DELAY_MS } from "../../lib/roles/task/announcer.ts";
-import { Backoff } from "../../lib/roles/task/backoff.ts";
+import { Backoff, TASK_BACKOFF } from "../../lib/roles/backoff.ts";
 import { joinWithRetry } from "../../lib/roles/task/joiner.ts";
 import {
   resolveJoinTargets,
@@ -19,7 +19,7 @@ async function settle(): Promise<void> {
 Deno.test("Backoff.next() doubles from 250 ms to a 5 s cap, jittered into the upper half", () => {
   const steps = [250, 500, 1000, 2000, 4000, 5000, 5000];
   for (const seed of [1, 2, 3]) {
-    const b = new Backoff({ prng: seededPrng(seed) });
+    const b = new Backoff(seededPrng(seed), TASK_BACKOFF);
     for (const step of steps) {
       const d = b.next();
       ok(d >= step / 2 && d < step, `seed ${seed}: ${d} not in [${step / 2}, ${step})`);
@@ -32,11 +32,16 @@ Deno.test("Backoff.next() doubles from 250 ms to a 5 s cap, jittered into the up
 
 Deno.test("Backoff.next() is reproducible from the prng and differs between seeds", () => {
   const run = (seed: number) => {
-    const b = new Backoff({ prng: seededPrng(seed) });
+    const b = new Backoff(seededPrng(seed), TASK_BACKOFF);
     return [b.next(), b.next(), b.next()];
   };
   deepStrictEqual(run(7), run(7));
   ok(JSON.stringify(run(7)) !== JSON.stringify(run(8)));
+});
+
+Deno.test("Backoff refuses a first step of 0 or a cap below it", () => {
+  throws(() => new Backoff(seededPrng(1), { baseMs: 0, maxMs: 100 }), RangeError);
+  throws(() => new Backoff(seededPrng(1), { baseMs: 200, maxMs: 100 }), RangeError);
 });
 
 Deno.test("srvJoinTargets() orders by priority then weight, drops bad records and trailing dots", () => {

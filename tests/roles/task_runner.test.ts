@@ -117,7 +117,9 @@ class ScriptedWorker implements TaskWorker {
   }
 }
 
-function setup(o: { sidecars?: string[]; drainTimeoutMs?: number } = {}) {
+function setup(
+  o: { sidecars?: string[]; drainTimeoutMs?: number; onRegistered?: (n: number) => void } = {},
+) {
   const clock = new VirtualClock();
   const serf = new RecordingSerf(clock);
   serf.membersNow = [
@@ -131,7 +133,8 @@ function setup(o: { sidecars?: string[]; drainTimeoutMs?: number } = {}) {
     gossip: {
       serf,
       advertiseHost: "10.0.0.5",
-      join: () => (calls.push("join"), Promise.resolve(1)),
+      localName: "task-1",
+      join: (addrs) => (calls.push(`join ${addrs.join(",")}`), Promise.resolve(1)),
       leave: () => (calls.push("leave"), Promise.resolve()),
       close: () => (calls.push("close"), Promise.resolve()),
     },
@@ -144,6 +147,7 @@ function setup(o: { sidecars?: string[]; drainTimeoutMs?: number } = {}) {
     clock,
     prng: seededPrng(5),
     log,
+    ...(o.onRegistered ? { onRegistered: o.onRegistered } : {}),
   });
   return { clock, serf, worker, log, calls, runner, code: runner.run() };
 }
@@ -167,7 +171,7 @@ Deno.test("TaskRunner: ready sets role/state tags, joins and announces the bound
   await settle();
   const last = t.serf.tags.at(-1)!;
   deepStrictEqual([last.get("role"), last.get("state"), last.get("az")], ["task", "ready", "a"]);
-  ok(t.calls.includes("join"));
+  ok(t.calls.includes("join 127.0.0.1:7946"));
   const announce = t.serf.named("announce")[0]!;
   deepStrictEqual(announce.params.filterTags, new Map([["role", "^sidecar$"]]));
   const req = decodePayload(AnnounceRequestSchema, announce.payload);
@@ -265,6 +269,7 @@ Deno.test("TaskRunner answers solicit with its current state", async () => {
       name: "solicit",
       payload: new Uint8Array(0),
       sourceNode: "sc-1",
+      sourceAddr: { host: "127.0.0.1", port: 7946 },
       deadlineMs: 1e9,
       respond: (p) => answers.push(p),
     });
@@ -304,4 +309,30 @@ Deno.test("TaskRunner: SIGTERM while the worker starts stops it, never joins or 
   deepStrictEqual(t.calls, ["close"]);
   equal(t.serf.queries.length, 0);
   equal(t.log.named("task.start_cancelled").length, 1);
+});
+
+Deno.test("TaskRunner: a sidecar that refuses us as unknown is joined at once; acceptances count", async () => {
+  const registered: number[] = [];
+  const t = setup({ sidecars: ["sc-1"], onRegistered: (n) => registered.push(n) });
+  t.worker.becomeReady();
+  await settle();
+  equal(t.runner.registrationHealth().ok, false, "nobody accepted yet");
+  const joins = () => t.calls.filter((c) => c.startsWith("join ")).length;
+  equal(joins(), 1, "the first join");
+  const refusal = encodePayload(AnnounceResponseSchema, {
+    accepted: false,
+    reason: "the announcing node is not a known cluster member",
+  });
+  t.serf.named("announce")[0]!.answer("sc-1", refusal);
+  await settle();
+  await t.clock.advance(1);
+  await settle();
+  equal(joins(), 2, t.calls.join("; "));
+  equal(t.log.named("task.rejoin")[0]?.fields.reason, "a sidecar does not know us");
+  await t.clock.advance(1_000); // the announcer's retry
+  await settle();
+  t.serf.named("announce").at(-1)!.answer("sc-1", accepted);
+  await settle();
+  deepStrictEqual(registered, [1]);
+  equal(t.runner.registrationHealth().ok, true);
 });

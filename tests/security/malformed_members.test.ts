@@ -39,7 +39,10 @@ Deno.test("an alive with Meta ff c1 gives empty tags, and new nodes still join",
     await waitFor("a lists b", async () => {
       return (await members(a.rpcAddr)).some((m) => m.name === "shoal-tags-b");
     });
-    ok((await members(b.rpcAddr)).some((m) => m.name === "ghost"), "b learned the ghost too");
+    // a lists b as soon as it has merged b's push/pull; b merges a's answer a moment later
+    await waitFor("b learned the ghost too", async () => {
+      return (await members(b!.rpcAddr)).some((m) => m.name === "ghost");
+    }, 5000);
   } finally {
     await b?.proc.stop();
     await a.proc.stop();

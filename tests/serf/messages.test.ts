@@ -9,7 +9,7 @@ import {
   SerfMessageType,
 } from "../../lib/serf/messages.ts";
 import { SerfDecodeError } from "../../lib/serf/errors.ts";
-import { capture, hex } from "../_support/serf_bytes.ts";
+import { capture, hex } from "../_support/bytes.ts";
 import { Writer } from "../../lib/gossip/wire/msgpack.ts";
 
 const te = new TextEncoder();
@@ -55,7 +55,7 @@ Deno.test("decodeSerfMessage() accepts the v2 codec's int64 Timeout and nil Filt
   const back = decodeSerfMessage(patched) as QueryMessage;
   assert.equal(back.timeoutNs, 3_200_000_000);
   assert.deepEqual(back.filters, []);
-  assert.ok(hex(v2).includes(hex(capture(`a7"Filters" c0`))));
+  assert.ok(hex(v2, " ").includes(hex(capture(`a7"Filters" c0`), " ")));
 });
 
 Deno.test("encodeSerfMessage() query ack and response match capture (f)", () => {
@@ -131,9 +131,8 @@ Deno.test("encodeRelay() wraps a response and decodeRelay() returns the exact in
     hex(
       capture(
         `09 82 a8"DestAddr" 83 a2"IP" a4 7f000001 a4"Port" cd 1f0a a4"Zone" a0 a8"DestName" a1"a"`,
-      ),
-    )
-      .slice(0, 40 * 3 - 1),
+      ).subarray(0, 40),
+    ),
   );
   const back = decodeRelay(bytes);
   assert.deepEqual(back.header, header);

@@ -8,7 +8,7 @@ import { newCoordinate } from "../../lib/serf/coordinate/coordinate.ts";
 import { decodeCoordinateAck, encodeCoordinateAck } from "../../lib/serf/coordinate/wire.ts";
 import { seededPrng } from "../../lib/clock.ts";
 import { MemoryLogger } from "../../lib/log/logger.ts";
-import { capture, hex } from "../_support/serf_bytes.ts";
+import { capture, hex } from "../_support/bytes.ts";
 import { makeSerf, nodeInfo } from "../_support/serf_harness.ts";
 
 const ZERO = "cb 00 x8";

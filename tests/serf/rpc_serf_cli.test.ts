@@ -152,3 +152,29 @@ Deno.test("serf info (real CLI) reads our stats", async () => {
     assert.match(stats.runtime!.cpu_count!, /^\d+$/);
   });
 });
+
+/** Connects to `port` `count` times and resets each connection at once (SO_LINGER 0). */
+function resetConnections(port: number, count: number): void {
+  // Synchronous on purpose: our event loop is blocked while the clients come and go, so each
+  // reset connection is still waiting in the accept queue when the server gets to it.
+  const script = [
+    "import socket, struct, sys",
+    "for _ in range(int(sys.argv[2])):",
+    "    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))",
+    "    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+    "    s.close()",
+  ].join("\n");
+  const r = new Deno.Command("python3", { args: ["-c", script, String(port), String(count)] })
+    .outputSync();
+  assert.ok(r.success, new TextDecoder().decode(r.stderr));
+}
+
+Deno.test("serf members still works after clients reset their connections before accept", async () => {
+  await withServer(async (addr) => {
+    resetConnections(Number(addr.split(":")[1]), 20);
+    await new Promise((r) => setTimeout(r, 100)); // the server meets the reset connections
+    const r = await serfCli("members", addr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^a\s/m);
+  });
+});

@@ -10,7 +10,7 @@ import { RPC_ERRORS, RpcSession } from "../../lib/serf/rpc/session.ts";
 import { RpcFrameReader, valueEnd } from "../../lib/serf/rpc/framing.ts";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { makeSerf, nodeInfo } from "../_support/serf_harness.ts";
-import { capture } from "../_support/serf_bytes.ts";
+import { capture } from "../_support/bytes.ts";
 import { LogTap } from "../../lib/log/tap.ts";
 
 function session(authKey?: string, logs?: LogTap) {

@@ -2,6 +2,8 @@ import { deepStrictEqual as assertEq, throws } from "node:assert/strict";
 import { SpawnError } from "../../lib/supervisor/errors.ts";
 import {
   expandPlaceholders,
+  findSetpriv,
+  parentDeathArgv,
   resolveProgram,
   socketActivationArgv,
   workerEnvironment,
@@ -59,4 +61,18 @@ Deno.test("resolveProgram() searches PATH in order and reports a missing program
   assertEq(resolveProgram("tool", "/a:/b:/c", exists), "/b/tool");
   assertEq(resolveProgram("./tool", "/a", exists), "./tool");
   throws(() => resolveProgram("nope", "/a:/b", exists), SpawnError);
+});
+
+Deno.test("parentDeathArgv() runs the worker under setpriv --pdeathsig; findSetpriv() looks on PATH", () => {
+  assertEq(parentDeathArgv(["/bin/app", "-x"], "/usr/bin/setpriv"), [
+    "/usr/bin/setpriv",
+    "--pdeathsig",
+    "SIGKILL",
+    "--",
+    "/bin/app",
+    "-x",
+  ]);
+  assertEq(findSetpriv("/opt/bin", (p) => p === "/opt/bin/setpriv"), "/opt/bin/setpriv");
+  assertEq(findSetpriv("/opt/bin", (p) => p === "/usr/bin/setpriv"), "/usr/bin/setpriv");
+  assertEq(findSetpriv("/opt/bin", () => false), null);
 });

@@ -90,7 +90,7 @@ export function parseKeyBase64(text: string): Uint8Array {
   let raw: string;
   try {
     raw = atob(trimmed);
-  } catch {
+  } catch { // atob throws only InvalidCharacterError: the text is not base64
     throw new KeyError(`Invalid encryption key: "${trimmed.slice(0, 8)}…" is not valid base64`);
   }
   const key = Uint8Array.from(raw, (c) => c.charCodeAt(0));

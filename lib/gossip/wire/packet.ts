@@ -30,12 +30,6 @@ export { COMPOUND_HEADER_OVERHEAD, COMPOUND_OVERHEAD, COMPOUND_PARTS_MAX } from 
 export { ENCRYPTION_OVERHEAD, ENCRYPTION_OVERHEAD_V0 } from "./keyring.ts";
 export { labelOverhead } from "./label.ts";
 
-/** Go's UDPBufferSize: the send-side budget for piggybacking broadcasts on one packet. */
-export const UDP_BUFFER_SIZE = 1400;
-/** Go reads datagrams into a buffer this large; receive buffers should be the same. */
-export const UDP_RECV_BUFFER_BYTES = 65536;
-/** Go's MetaMaxSize: node metadata longer than this is refused. */
-export const META_MAX = 512;
 /** Bytes the CRC header adds: type byte and u32. */
 export const CRC_OVERHEAD = 5;
 /**

@@ -39,7 +39,7 @@ export interface AnnounceOutcome {
 export function memberView(member: Member | undefined): AnnouncingMember | undefined {
   if (member === undefined) return undefined;
   const status = MEMBER_STATUS_NAMES[member.status] as AnnouncingMember["status"];
-  return { name: member.name, host: member.host, status };
+  return { name: member.name, host: member.host, status, zone: member.tags.get("zone") };
 }
 
 /**
@@ -81,6 +81,40 @@ export function handleAnnounce(
     ...(request.weight === undefined ? {} : { weight: request.weight }),
   }, nowMs);
   return { verdict, request, host: member?.host, response: encodeVerdict(verdict) };
+}
+
+/**
+ * Why a query cannot be trusted to come from `member` (the node holding its `SourceNode`), or
+ * null when it can: its Addr/Port must be that member's gossip address (issue 13). Without a
+ * gossip key anyone can send a query naming any node; with this check a forged one must also
+ * spoof the member's address, and a newcomer reusing a live member's name is refused.
+ *
+ * @example
+ * ```ts
+ * import { sourceMismatch } from "./announce.ts";
+ * const m = { name: "t1", host: "10.0.0.7", port: 7946 };
+ * console.assert(sourceMismatch(m, { sourceAddr: { host: "10.0.0.7", port: 7946 } }) === null);
+ * console.assert(sourceMismatch(m, { sourceAddr: { host: "10.0.0.9", port: 7946 } }) !== null);
+ * ```
+ */
+export function sourceMismatch(
+  member: Pick<Member, "name" | "host" | "port"> | undefined,
+  query: { readonly sourceAddr: { readonly host: string; readonly port: number } },
+): string | null {
+  if (member === undefined) return null; // unknown: the registry refuses it
+  const { host, port } = query.sourceAddr;
+  if (sameHost(host, member.host) && port === member.port) return null;
+  return `node name ${JSON.stringify(member.name)} is held by a member at ${
+    hostPort(member.host, member.port)
+  }, not ${hostPort(host, port)}`;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function sameHost(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** Encodes a verdict as an `AnnounceResponse`, cutting the reason to {@linkcode REASON_LENGTH_MAX}. */

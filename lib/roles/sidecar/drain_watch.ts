@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Clock, TimerId } from "../../clock.ts";
+import { type Clock, sleep, type TimerId } from "../../clock.ts";
 import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
 import {
@@ -28,6 +28,7 @@ import {
 } from "./depart.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** Settings of a {@linkcode DrainWatch}. */
 export interface DrainWatchOptions {
@@ -53,8 +54,8 @@ export class DrainWatch {
   #enabled = false;
   #stopped = false;
   #loop: Promise<void> | undefined;
-  #pauseTimer: TimerId | undefined;
-  #wake: (() => void) | undefined;
+  /** Aborted by {@linkcode DrainWatch.stop}: ends the loop's pause. */
+  readonly #stopping = new AbortController();
 
   constructor(options: DrainWatchOptions) {
     this.#o = options;
@@ -117,7 +118,7 @@ export class DrainWatch {
     for (const s of this.#book.closeAll(this.#view, nowMs, "sidecar is stopping")) {
       this.#settle(s);
     }
-    this.#wake?.();
+    this.#stopping.abort();
     await this.#loop;
   }
 
@@ -130,11 +131,11 @@ export class DrainWatch {
         this.#afterObservation(askedMs);
       } catch (err) {
         log.debug("sidecar.drain_watch.pass_failed", {
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
       if (this.#stopped) return;
-      await this.#pause(this.#o.pollMs ?? 200);
+      await sleep(this.#o.clock, this.#o.pollMs ?? 200, { signal: this.#stopping.signal });
     }
   }
 
@@ -184,17 +185,5 @@ export class DrainWatch {
         error: err.message,
       });
     }
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wake = () => {
-        if (this.#pauseTimer !== undefined) this.#o.clock.clearTimer(this.#pauseTimer);
-        this.#pauseTimer = undefined;
-        this.#wake = undefined;
-        resolve();
-      };
-      this.#pauseTimer = this.#o.clock.setTimer(ms, () => this.#wake?.());
-    });
   }
 }

@@ -10,13 +10,18 @@
  * HAProxy already has when the sidecar starts are adopted and kept for a grace period, so a
  * restarted sidecar removes nothing healthy while tasks answer its solicit.
  *
+ * Placement (issue 18): every server gets the id its name hashes to, so consistent hashing maps
+ * a key to the same task through every sidecar's HAProxy; with a zone, tasks whose `zone` tag
+ * differs are `backup` servers; per-backend server options are appended to their `add server`.
+ *
  * @module
  */
 
 import type { CheckOptions } from "../../haproxy/commands.ts";
 import type { DesiredServer } from "../../haproxy/plan.ts";
-import { serverNameFor } from "../../haproxy/names.ts";
-import { parseIp } from "../../haproxy/validate.ts";
+import { serverIdFor, serverNameFor } from "../../haproxy/names.ts";
+import { ANNOUNCED_WEIGHT_MIN, WEIGHT_MAX } from "../../haproxy/validate.ts";
+import { isIp } from "../../net/mod.ts";
 
 /** Settings of a {@linkcode Registry}. */
 export interface RegistryOptions {
@@ -28,6 +33,13 @@ export interface RegistryOptions {
   readonly check: CheckOptions;
   /** How long adopted servers nobody claims are kept. */
   readonly orphanGraceMs: number;
+  /**
+   * The sidecar's zone (`--zone`): tasks of another zone, or of none, become `backup` servers.
+   * Absent or null: every task is a normal server.
+   */
+  readonly zone?: string | null;
+  /** Backend → extra `add server` keywords (`--server-options`). */
+  readonly serverOptions?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The gossip view of the node that sent an announce. */
@@ -36,6 +48,8 @@ export interface AnnouncingMember {
   /** Gossip address (IP literal): where HAProxy will connect. */
   readonly host: string;
   readonly status: "alive" | "leaving" | "left" | "failed" | "none";
+  /** The member's `zone` tag, if it has one. */
+  readonly zone?: string | undefined;
 }
 
 /** The fields of an `AnnounceRequest` the registry uses. */
@@ -104,7 +118,7 @@ export class Registry {
     if (member.status !== "alive") {
       return refuse(`member ${member.name} is ${member.status}, not alive`);
     }
-    if (!isIpLiteral(member.host)) {
+    if (!isIp(member.host)) {
       return refuse(`gossip address ${JSON.stringify(member.host)} is not an IP literal`);
     }
     if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535) {
@@ -119,8 +133,8 @@ export class Registry {
       );
     }
     const weight = req.weight ?? this.#opts.defaultWeight;
-    if (!Number.isInteger(weight) || weight < 1 || weight > 256) {
-      return refuse(`weight ${weight} is outside 1-256`);
+    if (!Number.isInteger(weight) || weight < ANNOUNCED_WEIGHT_MIN || weight > WEIGHT_MAX) {
+      return refuse(`weight ${weight} is outside ${ANNOUNCED_WEIGHT_MIN}-${WEIGHT_MAX}`);
     }
     const name = serverNameFor(member.name, { prefix: this.#opts.prefix });
     const key = `${backend}/${name}`;
@@ -133,6 +147,8 @@ export class Registry {
     }
     const state = req.state === "ready" ? "ready" : "drain";
     const previous = this.#claims.get(key);
+    const zone = this.#opts.zone ?? null;
+    const options = this.#opts.serverOptions?.get(backend);
     const server: DesiredServer = {
       name,
       addr: member.host,
@@ -141,6 +157,10 @@ export class Registry {
       state,
       check: this.#opts.check,
       ...(this.#opts.slowstartMs > 0 ? { slowstartMs: this.#opts.slowstartMs } : {}),
+      // The same id for the same task on every sidecar: consistent hashing agrees across HAProxies.
+      id: serverIdFor(name),
+      ...(zone !== null && member.zone !== zone ? { backup: true } : {}),
+      ...(options !== undefined && options.length > 0 ? { options } : {}),
     };
     const drainSinceMs = state === "ready"
       ? undefined
@@ -300,13 +320,4 @@ export class Registry {
 
 function refuse(reason: string): AnnounceVerdict {
   return { accepted: false, reason };
-}
-
-function isIpLiteral(host: string): boolean {
-  try {
-    parseIp(host);
-    return true;
-  } catch {
-    return false;
-  }
 }

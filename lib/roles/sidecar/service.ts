@@ -1,7 +1,10 @@
 /**
  * The sidecar's event shell: turns serf events (announce and depart queries, member events) and
  * solicit answers into registry changes, and pushes the registry's desired servers to the HAProxy
- * reconciler after every change. Timers: the periodic solicit and the orphan grace deadline.
+ * reconciler after every change. Queries pass {@linkcode QueryIntake} first (source check,
+ * unknown senders). Timers: the periodic solicit and the orphan grace deadline, which waits until
+ * the sidecar has converged (a solicit round completed while another member was alive) so a
+ * restarted sidecar never removes servers of tasks that simply have not reached it yet.
  *
  * @module
  */
@@ -13,11 +16,12 @@ import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
 import { QUERY } from "../../proto.ts";
 import { SerfError } from "../../serf/errors.ts";
-import type { QueryEvent, SerfEvent } from "../../serf/events.ts";
+import type { SerfEvent } from "../../serf/events.ts";
 import { type Member, MemberStatus } from "../../serf/members.ts";
 import type { Serf } from "../../serf/serf.ts";
 import { adoptedServers } from "./adopt.ts";
 import { type AnnounceOutcome, handleAnnounce, memberView } from "./announce.ts";
+import { QueryIntake } from "./intake.ts";
 import { DrainWatch } from "./drain_watch.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import { applyMemberEvent, type MemberChange } from "./member_events.ts";
@@ -38,6 +42,11 @@ export interface SidecarServiceOptions {
   readonly drainPollMs?: number;
   /** Where query counts and member gauges are recorded. */
   readonly meter?: SidecarMeter;
+  /**
+   * Joins a gossip address (`host:port`): how the sidecar learns a node that announced itself
+   * before gossip introduced it. Without it, such announces are only waited for.
+   */
+  readonly join?: (addr: string) => Promise<number>;
 }
 
 /** Tag filter of `solicit`: only tasks answer. */
@@ -48,12 +57,14 @@ function isTask(m: Member): boolean {
 }
 /** Delays of the extra passes after HAProxy is told to reload: the new worker starts empty. */
 const RELOAD_PASS_DELAYS_MS = [100, 300, 700, 1500, 3000];
-/** Longest wait for the sender of an announce to become a known, alive member. */
-const UNKNOWN_SENDER_WAIT_MS = 2000;
-/** How often a waiting announce looks again. */
-const UNKNOWN_SENDER_POLL_MS = 50;
-/** The answer must still reach the task before its query's deadline. */
-const UNKNOWN_SENDER_MARGIN_MS = 500;
+/** After member events while converging, the solicit that completes convergence waits this long. */
+const CONVERGE_SOLICIT_DELAY_MS = 250;
+/**
+ * Longest orphan removal is held back while the sidecar has not converged (no other member
+ * heard from, or no solicit completed since). Past it, a sidecar alone in its cluster removes the
+ * servers nobody claimed: they belong to tasks that are gone for good.
+ */
+export const CONVERGE_MAX_MS = 5 * 60_000;
 const MEMBER_EVENT_NAMES: Record<MemberChange["action"], string> = {
   drain: "sidecar.member.left",
   remove: "sidecar.member.failed",
@@ -65,17 +76,30 @@ export class SidecarService {
   readonly #o: SidecarServiceOptions;
   readonly #drains: DrainWatch;
   readonly #timers = new Set<TimerId>();
-  /** Announces from a sender not known yet, and when they first arrived. */
-  readonly #announceSeenMs = new Map<QueryEvent, number>();
+  readonly #intake: QueryIntake;
   #unsubscribe: (() => void) | undefined;
   #applyEnabled = false;
   #stopped = false;
   #solicitTimer: TimerId | undefined;
   #soliciting = false;
   #orphanTimer: TimerId | undefined;
+  /** Converged: a solicit round completed while at least one other member was alive. */
+  #converged = false;
+  #startedMs: number;
+  #convergeTimer: TimerId | undefined;
 
   constructor(options: SidecarServiceOptions) {
     this.#o = options;
+    this.#startedMs = options.clock.nowMs();
+    this.#intake = new QueryIntake({
+      serf: options.serf,
+      clock: options.clock,
+      log: options.log,
+      register: (node, payload) => this.#register(node, payload, "announce"),
+      depart: (e) => this.#drains.onDepart(e),
+      ...(options.meter === undefined ? {} : { meter: options.meter }),
+      ...(options.join === undefined ? {} : { join: options.join }),
+    });
     this.#drains = new DrainWatch({
       registry: options.registry,
       reconciler: options.reconciler,
@@ -140,9 +164,11 @@ export class SidecarService {
     const { serf, clock, log } = this.#o;
     const startedMs = clock.nowMs();
     let answers = 0;
+    const peersBefore = this.#alivePeers();
     // No alive task: nobody to ask.
     if (!serf.members().some((m) => m.status === MemberStatus.Alive && isTask(m))) {
       log.debug("sidecar.solicit", { reason, answers, tasks: 0 });
+      if (peersBefore > 0) this.#markConverged(reason);
       return 0;
     }
     this.#soliciting = true;
@@ -163,6 +189,7 @@ export class SidecarService {
         duration_ms: ms,
       });
       this.#o.meter?.solicitRound(ms / 1000);
+      if (peersBefore > 0) this.#markConverged(reason);
     } catch (err) {
       if (!(err instanceof SerfError)) throw err;
       log.warn("sidecar.solicit.failed", { reason, error: err.message });
@@ -189,21 +216,25 @@ export class SidecarService {
     this.#stopped = true;
     this.#unsubscribe?.();
     const clock = this.#o.clock;
-    for (const id of [this.#solicitTimer, this.#orphanTimer, ...this.#timers]) {
+    for (
+      const id of [this.#solicitTimer, this.#orphanTimer, this.#convergeTimer, ...this.#timers]
+    ) {
       if (id !== undefined) clock.clearTimer(id);
     }
     this.#timers.clear();
+    this.#intake.stop();
     await this.#drains.stop();
   }
 
   #onEvent(e: SerfEvent): void {
     if (this.#stopped) return;
     if (e.type === "query") {
-      if (e.name === QUERY.announce) this.#onAnnounce(e);
-      else if (e.name === QUERY.depart) this.#drains.onDepart(e);
+      if (e.name === QUERY.announce) this.#intake.announce(e);
+      else if (e.name === QUERY.depart) this.#intake.depart(e);
       return;
     }
     if (e.type === "user") return;
+    if (e.type === "member-join" && !this.#converged) this.#solicitToConverge();
     this.#o.meter?.members(this.#o.serf.members());
     const changes = applyMemberEvent(this.#o.registry, e, this.#o.clock.nowMs());
     for (const c of changes) {
@@ -212,34 +243,34 @@ export class SidecarService {
     if (changes.length > 0) this.#changed();
   }
 
-  #onAnnounce(e: QueryEvent): void {
-    // A query can outrun the gossip that introduces its sender (queries to a few sidecars are
-    // also sent directly): give the member a moment to become known before judging it.
-    const known = this.#o.serf.members().some((m) =>
-      m.name === e.sourceNode && m.status === MemberStatus.Alive
-    );
-    const waitedMs = this.#o.clock.nowMs() - (this.#announceSeenMs.get(e) ?? this.#o.clock.nowMs());
-    if (!this.#announceSeenMs.has(e)) this.#announceSeenMs.set(e, this.#o.clock.nowMs());
-    const leftMs = e.deadlineMs - this.#o.clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
-    if (!known && !this.#stopped && waitedMs < UNKNOWN_SENDER_WAIT_MS && leftMs > 0) {
-      const id = this.#o.clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
-        this.#timers.delete(id);
-        if (!this.#stopped) this.#onAnnounce(e);
-      });
-      this.#timers.add(id);
-      return;
-    }
-    this.#announceSeenMs.delete(e);
-    const out = this.#register(e.sourceNode, e.payload, "announce");
-    try {
-      e.respond(out.response);
-    } catch (err) {
-      if (!(err instanceof SerfError)) throw err;
-      this.#o.log.warn("sidecar.announce.respond_failed", {
-        node: e.sourceNode,
-        error: err.message,
-      });
-    }
+  #alivePeers(): number {
+    const self = this.#o.serf.localName;
+    return this.#o.serf.members().filter((m) => m.name !== self && m.status === MemberStatus.Alive)
+      .length;
+  }
+
+  /** While converging, members joining are followed by one solicit (coalesced). */
+  #solicitToConverge(): void {
+    if (this.#convergeTimer !== undefined || !this.#applyEnabled) return;
+    this.#convergeTimer = this.#o.clock.setTimer(CONVERGE_SOLICIT_DELAY_MS, () => {
+      this.#convergeTimer = undefined;
+      if (this.#stopped || this.#converged) return;
+      if (this.#soliciting) return this.#solicitToConverge();
+      void this.solicit("converging");
+    });
+  }
+
+  #markConverged(reason: string): void {
+    if (this.#converged) return;
+    this.#converged = true;
+    this.#o.log.info("sidecar.converged", {
+      reason,
+      members: this.#alivePeers(),
+      ms: Math.round(this.#o.clock.nowMs() - this.#startedMs),
+    });
+    if (this.#orphanTimer !== undefined) this.#o.clock.clearTimer(this.#orphanTimer);
+    this.#orphanTimer = undefined;
+    this.#scheduleOrphans();
   }
 
   #register(node: string, payload: Uint8Array, via: string): AnnounceOutcome {
@@ -286,10 +317,16 @@ export class SidecarService {
 
   #scheduleOrphans(): void {
     const { registry, clock, log } = this.#o;
-    const nextMs = registry.nextOrphanDeadlineMs();
-    if (nextMs === undefined || this.#stopped) return;
+    const deadlineMs = registry.nextOrphanDeadlineMs();
+    if (deadlineMs === undefined || this.#stopped) return;
+    // Not converged: the tasks may simply not have reached us yet. Hold removal until they have
+    // (convergence reschedules), at most CONVERGE_MAX_MS after the start.
+    const nextMs = this.#converged
+      ? deadlineMs
+      : Math.max(deadlineMs, this.#startedMs + CONVERGE_MAX_MS);
     this.#orphanTimer = clock.setTimer(Math.max(0, nextMs - clock.nowMs()), () => {
       this.#orphanTimer = undefined;
+      if (!this.#converged) log.warn("sidecar.orphan.unconverged", { waitedMs: CONVERGE_MAX_MS });
       const expired = registry.expireOrphans(clock.nowMs());
       for (const key of expired) log.info("sidecar.orphan.removed", { server: key });
       if (expired.length > 0) this.#apply();

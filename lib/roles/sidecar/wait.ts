@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, type Prng, sleep } from "../../clock.ts";
 import { HaproxyConnectionError, HaproxyTimeoutError } from "../../haproxy/errors.ts";
 import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -58,7 +58,7 @@ export async function startReconciler(reconciler: Reconciler, deps: WaitDeps): P
         error: err.message,
         ...hintField(err),
       });
-      await sleep(deps, delayMs);
+      await sleep(deps.clock, delayMs, { signal: deps.signal });
     }
   }
   return false;
@@ -88,21 +88,7 @@ export async function joinWithRetry(
       delay_ms: delayMs,
       suppressed,
     });
-    await sleep(deps, delayMs);
+    await sleep(deps.clock, delayMs, { signal: deps.signal });
   }
   return false;
-}
-
-/** Resolves after `ms`, or at once when `deps.signal` aborts. */
-export function sleep(deps: Pick<WaitDeps, "clock" | "signal">, ms: number): Promise<void> {
-  if (deps.signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      deps.clock.clearTimer(timer);
-      deps.signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = deps.clock.setTimer(ms, done);
-    deps.signal.addEventListener("abort", done, { once: true });
-  });
 }

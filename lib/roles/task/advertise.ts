@@ -90,22 +90,25 @@ async function getJson(deps: AdvertiseDeps, url: string, init: RequestInit = {})
 
 /** ECS task metadata v4: the container's awsvpc IPv4 address. */
 async function fromEcs(deps: AdvertiseDeps): Promise<string | undefined> {
-  const base = deps.env("ECS_CONTAINER_METADATA_URI_V4");
-  if (!base) return undefined;
-  try {
-    const meta = await getJson(deps, base) as {
-      Networks?: { NetworkMode?: string; IPv4Addresses?: string[] }[];
-    };
-    const net = meta?.Networks?.find((n) => n.NetworkMode === "awsvpc");
-    const ip = net?.IPv4Addresses?.[0];
-    return typeof ip === "string" && ip !== "" ? ip : undefined;
-  } catch {
-    return undefined;
-  }
+  const meta = await ecsGet(deps, "") as {
+    Networks?: { NetworkMode?: string; IPv4Addresses?: string[] }[];
+  } | undefined;
+  const net = meta?.Networks?.find((n) => n.NetworkMode === "awsvpc");
+  const ip = net?.IPv4Addresses?.[0];
+  return typeof ip === "string" && ip !== "" ? ip : undefined;
 }
 
 /** EC2 IMDSv2: a session token, then `local-ipv4`. */
 async function fromImds(deps: AdvertiseDeps): Promise<string | undefined> {
+  const ip = await imdsGet(deps, "local-ipv4");
+  return ip !== undefined && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) ? ip : undefined;
+}
+
+/**
+ * One EC2 instance metadata value (IMDSv2: a session token, then `meta-data/<path>`), trimmed;
+ * undefined when metadata is off (`AWS_EC2_METADATA_DISABLED=true`), unreachable or refuses.
+ */
+export async function imdsGet(deps: AdvertiseDeps, path: string): Promise<string | undefined> {
   if ((deps.env("AWS_EC2_METADATA_DISABLED") ?? "").toLowerCase() === "true") return undefined;
   const base = (deps.env("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?? IMDS_DEFAULT_ENDPOINT).replace(
     /\/$/,
@@ -117,13 +120,27 @@ async function fromImds(deps: AdvertiseDeps): Promise<string | undefined> {
       headers: { "X-aws-ec2-metadata-token-ttl-seconds": "60" },
     });
     if (typeof token !== "string" || token === "") return undefined;
-    const res = await deps.fetch(`${base}/latest/meta-data/local-ipv4`, {
+    const res = await deps.fetch(`${base}/latest/meta-data/${path}`, {
       headers: { "X-aws-ec2-metadata-token": token },
       signal: AbortSignal.timeout(deps.timeoutMs ?? 1000),
     });
-    const ip = (await res.text()).trim();
-    return res.ok && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) ? ip : undefined;
+    const text = (await res.text()).trim();
+    return res.ok && text !== "" ? text : undefined;
   } catch {
+    // fetch reports an unreachable host as TypeError, a slow one as TimeoutError: every failure
+    // means "not on EC2", which is what undefined says.
+    return undefined;
+  }
+}
+
+/** The ECS task metadata v4 JSON at `<ECS_CONTAINER_METADATA_URI_V4><suffix>`, if reachable. */
+export async function ecsGet(deps: AdvertiseDeps, suffix: string): Promise<unknown> {
+  const base = deps.env("ECS_CONTAINER_METADATA_URI_V4");
+  if (!base) return undefined;
+  try {
+    return await getJson(deps, `${base.replace(/\/$/, "")}${suffix}`);
+  } catch {
+    // Unreachable (TypeError), slow (TimeoutError) or not JSON (SyntaxError): no metadata.
     return undefined;
   }
 }

@@ -26,11 +26,11 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, type Prng, Sleeper } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { LogThrottle } from "../../log/throttle.ts";
-import { Backoff } from "./backoff.ts";
-import { Sleeper } from "./_sleep.ts";
+import { Backoff, TASK_BACKOFF } from "../backoff.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** The outcome of one announce round. */
 export interface AnnounceRound {
@@ -75,10 +75,9 @@ export class Announcer {
 
   constructor(options: AnnouncerOptions) {
     this.#o = options;
-    this.#backoff = new Backoff({
-      prng: options.prng,
-      ...(options.initialMs === undefined ? {} : { initialMs: options.initialMs }),
-      ...(options.maxMs === undefined ? {} : { maxMs: options.maxMs }),
+    this.#backoff = new Backoff(options.prng, {
+      baseMs: options.initialMs ?? TASK_BACKOFF.baseMs,
+      maxMs: options.maxMs ?? TASK_BACKOFF.maxMs,
     });
     this.#sleeper = new Sleeper(options.clock);
     this.#throttle = new LogThrottle();
@@ -147,7 +146,7 @@ export class Announcer {
       return await this.#o.announce();
     } catch (err) {
       this.#o.log.warn("task.announce.failed", {
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return { answered: 0, accepted: 0 };
     }

@@ -16,6 +16,8 @@
  */
 
 import type { Logger } from "../../log/logger.ts";
+import { joinHostPort } from "../../net/mod.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** One SRV record, as `Deno.resolveDns(name, "SRV")` returns it. */
 export interface SrvRecord {
@@ -45,7 +47,7 @@ export function srvJoinTargets(records: readonly SrvRecord[]): string[] {
   for (const r of sorted) {
     const host = r.target.replace(/\.$/, "");
     if (host === "" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65_535) continue;
-    const target = host.includes(":") ? `[${host}]:${r.port}` : `${host}:${r.port}`;
+    const target = joinHostPort(host, r.port);
     if (!out.includes(target)) out.push(target);
     if (out.length >= SRV_TARGETS_MAX) break;
   }
@@ -77,7 +79,7 @@ export async function resolveJoinTargets(o: JoinTargetOptions): Promise<string[]
   } catch (err) {
     o.log.warn("task.join_srv.failed", {
       name: o.joinSrv,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorText(err),
     });
   }
   return targets;

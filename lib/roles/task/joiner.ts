@@ -19,11 +19,10 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, type Prng, Sleeper } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { LogThrottle } from "../../log/throttle.ts";
-import { Backoff } from "./backoff.ts";
-import { Sleeper } from "./_sleep.ts";
+import { Backoff, TASK_BACKOFF } from "../backoff.ts";
 
 /** Options of {@linkcode joinWithRetry}. */
 export interface JoinWithRetryOptions {
@@ -48,10 +47,9 @@ export interface JoinWithRetryOptions {
  * `task.join.retry` with the delay, and `task.joined` on success.
  */
 export async function joinWithRetry(o: JoinWithRetryOptions): Promise<number> {
-  const backoff = new Backoff({
-    prng: o.prng,
-    ...(o.initialMs === undefined ? {} : { initialMs: o.initialMs }),
-    ...(o.maxMs === undefined ? {} : { maxMs: o.maxMs }),
+  const backoff = new Backoff(o.prng, {
+    baseMs: o.initialMs ?? TASK_BACKOFF.baseMs,
+    maxMs: o.maxMs ?? TASK_BACKOFF.maxMs,
   });
   const sleeper = new Sleeper(o.clock);
   const throttle = new LogThrottle();

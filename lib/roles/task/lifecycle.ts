@@ -183,7 +183,8 @@ export class TaskLifecycle {
     this.#exit = status;
     switch (this.#phase) {
       case "starting":
-        return this.#finish(status.code, false);
+        // Exiting before ready is a failed start, even with status 0.
+        return this.#finish(status.code === 0 ? FAILURE_EXIT_CODE : status.code, false);
       case "ready":
       case "unhealthy":
         // Nothing left to drain: ask for an immediate removal (timeoutSeconds 0).

@@ -16,6 +16,7 @@ import {
 } from "../../serf/mod.ts";
 import type { AnnounceRound } from "./announcer.ts";
 import { departSilence, readAnnounceAnswer, readDepartAnswer } from "./messages.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** Only sidecars process the task's queries. */
 export const SIDECAR_FILTER: ReadonlyMap<string, string> = new Map([["role", "^sidecar$"]]);
@@ -48,6 +49,10 @@ export async function announceRound(
     log: Logger;
     /** Each sidecar's answer, for metrics: accepted or rejected, seconds since the query. */
     onAnswer?: ((accepted: boolean, seconds: number) => void) | undefined;
+    /** A sidecar accepted. */
+    onAccepted?: ((sidecar: string) => void) | undefined;
+    /** A sidecar refused, with its reason. */
+    onRefused?: ((sidecar: string, reason: string) => void) | undefined;
     nowMs?: (() => number) | undefined;
   },
 ): Promise<AnnounceRound> {
@@ -65,6 +70,7 @@ export async function announceRound(
       o.onAnswer?.(a.accepted, ((o.nowMs?.() ?? 0) - sentMs) / 1000);
       if (a.accepted) {
         accepted++;
+        o.onAccepted?.(r.from);
         if (a.server === undefined) unconfirmed++;
         o.log.info("task.announce.accepted", {
           sidecar: r.from,
@@ -74,6 +80,7 @@ export async function announceRound(
         });
       } else {
         o.log.warn("task.announce.refused", { sidecar: r.from, state: o.state, reason: a.reason });
+        o.onRefused?.(r.from, a.reason);
       }
     },
   });
@@ -117,7 +124,7 @@ export async function departRound(
       },
     });
   } catch (err) {
-    o.log.warn("task.depart.failed", { error: err instanceof Error ? err.message : String(err) });
+    o.log.warn("task.depart.failed", { error: errorText(err) });
     return { expected: 0, answered: 0, elapsedMs: 0 };
   }
   o.log.info("task.depart", { sidecars: q.expected.size, timeoutMs: o.timeoutMs });

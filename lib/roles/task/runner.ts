@@ -7,16 +7,25 @@
  * @module
  */
 
-import type { Clock, Prng } from "../../clock.ts";
+import { type Clock, deadline, type Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
 import { WorkerExitedError } from "../../supervisor/mod.ts";
 import { Announcer } from "./announcer.ts";
 import { joinWithRetry } from "./joiner.ts";
-import { LEAVE_BUDGET_MS, type TaskEffect, TaskLifecycle, type TaskState } from "./lifecycle.ts";
+import {
+  FAILURE_EXIT_CODE,
+  LEAVE_BUDGET_MS,
+  type TaskEffect,
+  TaskLifecycle,
+  type TaskState,
+} from "./lifecycle.ts";
 import { announcePayload, departPayload, type ServedPort } from "./messages.ts";
+import { isSidecar, TaskMembership } from "./membership.ts";
+import type { HealthStatus } from "../../metrics/mod.ts";
 import { announceRound, departRound } from "./rounds.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** The gossip member the task runs (a `GossipRuntime` in production). */
 export interface TaskGossip {
@@ -28,6 +37,8 @@ export interface TaskGossip {
   };
   /** The address peers (and HAProxy) reach this task at. */
   readonly advertiseHost: string;
+  /** Our node name (to tell ourselves from peers in the member list). */
+  readonly localName: string;
   join(addrs: readonly string[]): Promise<number>;
   leave(): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +69,8 @@ export interface TaskRunnerOptions {
   readonly log: Logger;
   /** Each sidecar's answer to an announce (for metrics). */
   readonly onAnnounceAnswer?: (accepted: boolean, seconds: number) => void;
+  /** The number of sidecars that accepted the current announce changed (for metrics). */
+  readonly onRegistered?: (sidecars: number) => void;
 }
 
 /**
@@ -79,6 +92,8 @@ export class TaskRunner {
   readonly #o: TaskRunnerOptions;
   readonly #lc: TaskLifecycle;
   readonly #announcer: Announcer;
+  readonly #membership: TaskMembership;
+  #failed = false;
   readonly #joinAbort = new AbortController();
   #exit!: (code: number) => void;
   readonly #exitCode = new Promise<number>((r) => (this.#exit = r));
@@ -94,12 +109,24 @@ export class TaskRunner {
           state,
           log: this.#o.log,
           onAnswer: this.#o.onAnnounceAnswer,
+          onAccepted: (sidecar) => this.#membership.accepted(sidecar),
+          onRefused: (sidecar, reason) => this.#membership.refused(sidecar, reason),
           nowMs: () => this.#o.clock.nowMs(),
         });
       },
       clock: options.clock,
       prng: options.prng,
       log: options.log,
+    });
+    this.#membership = new TaskMembership({
+      members: () => this.#o.gossip.serf.members(),
+      localName: options.gossip.localName,
+      joinTargets: () => this.#o.joinTargets(),
+      join: (addrs) => this.#o.gossip.join(addrs),
+      clock: options.clock,
+      prng: options.prng,
+      log: options.log,
+      onRegistered: options.onRegistered,
     });
   }
 
@@ -124,7 +151,7 @@ export class TaskRunner {
         this.#onWorkerExited(err.status);
       } else {
         this.#o.log.error("task.start_failed", {
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
           kind: err instanceof Error ? err.name : typeof err,
         });
         this.#apply(this.#lc.onStartFailed());
@@ -141,6 +168,16 @@ export class TaskRunner {
     this.#apply(this.#lc.onStopRequested());
   }
 
+  /**
+   * A fatal condition (we lost a name conflict: gossip is shut down): log it as an error, stop
+   * the worker, and exit non-zero whatever the worker's status.
+   */
+  fail(reason: string): void {
+    this.#failed = true;
+    this.#o.log.error("task.failed", { error: reason });
+    this.requestStop("failed");
+  }
+
   /** The supervisor's events (health changes matter here; exit comes through `exited`). */
   onWorkerEvent(e: SupervisorEvent): void {
     if (e.type === "unhealthy") this.#apply(this.#lc.onWorkerUnhealthy());
@@ -152,7 +189,16 @@ export class TaskRunner {
     this.#apply(this.#lc.onWorkerExited(status));
   }
 
+  /**
+   * `/healthz`'s view of the registration: unhealthy until a sidecar accepted us, and when no
+   * sidecar has been alive for long (see `registration.ts`).
+   */
+  registrationHealth(): HealthStatus {
+    return this.#membership.health();
+  }
+
   #onSerfEvent(e: SerfEvent): void {
+    this.#membership.onEvent(e);
     if (e.type === "member-join" && e.members.some(isSidecar)) {
       this.#apply(this.#lc.onSidecarJoined());
     } else if (e.type === "query" && e.name === "solicit") {
@@ -164,7 +210,7 @@ export class TaskRunner {
       } catch (err) {
         this.#o.log.debug("task.solicit.failed", {
           from: e.sourceNode,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
     }
@@ -188,6 +234,7 @@ export class TaskRunner {
       case "set-state":
         // A worker turning unhealthy is worth a look; the other changes are routine.
         o.log[e.state === "unhealthy" ? "warn" : "info"]("task.state", { state: e.state });
+        this.#membership.announcing();
         try {
           o.gossip.serf.setTags(taskTags(o.tags, e.state));
         } catch (err) {
@@ -224,12 +271,17 @@ export class TaskRunner {
       prng: o.prng,
       log: o.log,
       signal: this.#joinAbort.signal,
-    }).catch((err) => o.log.error("task.join.failed", { error: String(err) }));
+    }).then(
+      // Joined: from now on, losing every sidecar (or every peer) means joining again.
+      () => this.#joinAbort.signal.aborted || this.#membership.startRejoining(),
+      (err) => o.log.error("task.join.failed", { error: String(err) }),
+    );
   }
 
   async #depart(timeoutMs: number, timeoutSeconds: number): Promise<void> {
     this.#announcer.stop();
     this.#joinAbort.abort();
+    this.#membership.stop();
     const o = this.#o;
     const payload = departPayload(this.#served(), { addr: o.gossip.advertiseHost, timeoutSeconds });
     await departRound(o.gossip.serf, { payload, timeoutMs, clock: o.clock, log: o.log });
@@ -239,28 +291,21 @@ export class TaskRunner {
   async #finish(code: number, leave: boolean): Promise<void> {
     this.#announcer.stop();
     this.#joinAbort.abort();
+    this.#membership.stop();
     const o = this.#o;
     if (leave) {
       const left = await withinMs(o.clock, LEAVE_BUDGET_MS, o.gossip.leave());
       if (!left) o.log.warn("task.leave.timeout", { budgetMs: LEAVE_BUDGET_MS });
     }
     await o.gossip.close().catch(() => {});
-    o.log.info("task.exit", { code });
-    this.#exit(code);
+    const status = this.#failed && code === 0 ? FAILURE_EXIT_CODE : code;
+    o.log.info("task.exit", { code: status });
+    this.#exit(status);
   }
-}
-
-function isSidecar(m: Member): boolean {
-  return m.tags.get("role") === "sidecar";
 }
 
 /** True when `p` settled within `ms`. */
 function withinMs(clock: Clock, ms: number, p: Promise<unknown>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimer(ms, () => resolve(false));
-    p.then(
-      () => (clock.clearTimer(timer), resolve(true)),
-      () => (clock.clearTimer(timer), resolve(true)),
-    );
-  });
+  const settled = p.then(() => true, () => true);
+  return deadline(clock, ms, settled).then((inTime) => inTime ?? false);
 }

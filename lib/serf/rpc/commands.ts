@@ -17,14 +17,12 @@ import {
 import { Bin, type EncValue, type MsgValue } from "../../gossip/wire/msgpack.ts";
 import { compileGoRegexp } from "../go_regexp.ts";
 import { coordinateValue } from "../coordinate/wire.ts";
+import { SerfDecodeError } from "../errors.ts";
 import { decodeKeyResponse, encodeKeyRequest } from "../internal_messages.ts";
 import { MEMBER_STATUS_NAMES, MemberStatus } from "../members.ts";
 import type { RpcSession } from "./session.ts";
 import { memberRecord } from "./records.ts";
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+import { errorText } from "../../log/error_text.ts";
 
 /** Runs `command` for `s`; replies through the session. */
 export function runCommand(
@@ -104,7 +102,7 @@ function keyCommand(s: RpcSession, seq: number, command: string, keyB64: string)
   let key: Uint8Array;
   try {
     key = Uint8Array.from(atob(keyB64), (c) => c.charCodeAt(0));
-  } catch {
+  } catch { // atob throws only InvalidCharacterError: the text is not base64
     return s.reply(
       seq,
       `Invalid key "${keyB64}": not base64`,
@@ -123,7 +121,8 @@ function keyCommand(s: RpcSession, seq: number, command: string, keyB64: string)
             if (!k.result) (messages.set(from, k.message), numErr++);
             else if (k.message !== "") messages.set(from, k.message);
             for (const x of k.keys) keys.set(x, (keys.get(x) ?? 0) + 1);
-          } catch {
+          } catch (err) {
+            if (!(err instanceof SerfDecodeError)) throw err;
             (messages.set(from, "Invalid key query response"), numErr++);
           }
         }

@@ -58,6 +58,9 @@ interface Client {
   done: Promise<void>;
 }
 
+/** Pause after a failed accept before the next. */
+const ACCEPT_RETRY_MS = 10;
+
 /** A running RPC server. */
 export class RpcServer {
   readonly #listener: Deno.Listener<Deno.TcpConn, Deno.NetAddr>;
@@ -92,19 +95,27 @@ export class RpcServer {
   }
 
   async #accept(): Promise<void> {
-    try {
-      for await (const conn of this.#listener) {
-        const host = (conn.remoteAddr as Deno.NetAddr).hostname;
-        if (this.#clients.size >= (this.#opts.clientsMax ?? 16) && !this.#evictUnready()) {
-          this.clientsRefused++;
-          this.#opts.log.warn("serf.rpc.client_refused", { clients: this.#clients.size });
-          conn.close();
-          continue;
-        }
-        this.#serve(conn, host);
+    // Not `for await`: the listener's iterator ends at the first failed accept, and a client
+    // that resets its connection before we accept it fails one (ENOTCONN).
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (e) {
+        if (e instanceof Deno.errors.BadResource) return; // closed
+        this.#opts.log.debug("serf.rpc.accept_failed", { error: String(e) });
+        // a lasting failure (EMFILE) must not spin the event loop
+        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        continue;
       }
-    } catch (e) {
-      if (!(e instanceof Deno.errors.BadResource)) throw e;
+      const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+      if (this.#clients.size >= (this.#opts.clientsMax ?? 16) && !this.#evictUnready()) {
+        this.clientsRefused++;
+        this.#opts.log.warn("serf.rpc.client_refused", { clients: this.#clients.size });
+        conn.close();
+        continue;
+      }
+      this.#serve(conn, host);
     }
   }
 

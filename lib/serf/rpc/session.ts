@@ -16,6 +16,7 @@ import { RpcFrameError, RpcFrameReader } from "./framing.ts";
 import { eventRecord, parseStreamFilter, streamWants } from "./records.ts";
 import { runCommand } from "./commands.ts";
 import { type LogSource, monitorLevel, monitorWants, serfLogLine } from "./monitor.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** Go's error strings, which the `serf` CLI prints as they are. */
 export const RPC_ERRORS = {
@@ -255,7 +256,7 @@ export class RpcSession {
       q.respond(payload);
       this.reply(seq, "");
     } catch (e) {
-      this.reply(seq, e instanceof Error ? e.message : String(e));
+      this.reply(seq, errorText(e));
     }
   }
 

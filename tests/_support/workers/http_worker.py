@@ -44,13 +44,20 @@ def info():
 
 
 def make_orphans(n):
+    # Every grandchild holds the pipe's write end until it exits, so reading EOF means all of them
+    # have exited (and are zombies of PID 1 or already reaped) before the reply is sent.
+    r, w = os.pipe()
     for _ in range(n):
         pid = os.fork()
         if pid == 0:
+            os.close(r)
             if os.fork() == 0:
                 os._exit(0)  # grandchild: exits at once, its parent is gone or going
             os._exit(0)  # middle child
         os.waitpid(pid, 0)
+    os.close(w)
+    os.read(r, 1)
+    os.close(r)
 
 
 class Handler(BaseHTTPRequestHandler):

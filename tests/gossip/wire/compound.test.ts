@@ -8,7 +8,7 @@ import {
   encodeCompounds,
 } from "../../../lib/gossip/wire/compound.ts";
 import {
-  bytes,
+  capture,
   CAPTURE_ALIVE_PY,
   CAPTURE_GOSSIP,
   CAPTURE_JOIN_INTENT,
@@ -33,22 +33,22 @@ Deno.test("decodeCompoundBody() keeps complete parts and counts truncated ones, 
   const { parts, truncated } = decodeCompoundBody(body);
   assert.deepEqual(parts, [CAPTURE_ALIVE_PY]);
   assert.equal(truncated, 1);
-  assert.deepEqual(decodeCompoundBody(bytes("03 0000 0001 0001 08")), {
-    parts: [new Uint8Array(), bytes("08")],
+  assert.deepEqual(decodeCompoundBody(capture(`03 0000 0001 0001 08`)), {
+    parts: [new Uint8Array(), capture(`08`)],
     truncated: 1,
   });
 });
 
 Deno.test("decodeCompoundBody() throws on a missing count or length table", () => {
   throwsDecode(() => decodeCompoundBody(new Uint8Array()), "truncated");
-  throwsDecode(() => decodeCompoundBody(bytes("02 0001")), "truncated");
-  assert.deepEqual(decodeCompoundBody(bytes("00")), { parts: [], truncated: 0 });
+  throwsDecode(() => decodeCompoundBody(capture(`02 0001`)), "truncated");
+  assert.deepEqual(decodeCompoundBody(capture(`00`)), { parts: [], truncated: 0 });
 });
 
 Deno.test("encodeCompound() refuses more than 255 parts; encodeCompounds() splits them", () => {
   const parts = Array.from(
     { length: 600 },
-    (_, i) => bytes("08", (i % 256).toString(16).padStart(2, "0")),
+    (_, i) => capture(`08 ${(i % 256).toString(16).padStart(2, "0")}`),
   );
   assert.throws(() => encodeCompound(parts), RangeError);
   assert.throws(() => encodeCompound([new Uint8Array(65536)]), RangeError);

@@ -6,7 +6,7 @@ import {
 } from "../../../lib/gossip/wire/compress.ts";
 import { lzwCompress } from "../../../lib/gossip/wire/lzw.ts";
 import { decode, encode, utf8 } from "../../../lib/gossip/wire/msgpack.ts";
-import { bytes, CAPTURE_PUSH_PULL, COMPRESS_A, hex, throwsDecode } from "./_captures.ts";
+import { capture, CAPTURE_PUSH_PULL, COMPRESS_A, hex, throwsDecode } from "./_captures.ts";
 
 Deno.test('encodeCompress() writes the spec\'s full message for compress("A")', () => {
   assert.equal(hex(encodeCompress(utf8("A"))), hex(COMPRESS_A));
@@ -23,7 +23,7 @@ Deno.test("encodeCompress() writes Buf as str16 when 32+ bytes, as Go does (capt
 });
 
 Deno.test("decodeCompressBody() reads the message and reports the bytes it used", () => {
-  const trailing = bytes(hex(COMPRESS_A.subarray(1)), "ffff");
+  const trailing = capture(`${hex(COMPRESS_A.subarray(1))} ffff`);
   const r = decodeCompressBody(trailing);
   assert.deepEqual(r.inner, utf8("A"));
   assert.equal(r.consumedBytes, COMPRESS_A.length - 1);
@@ -34,7 +34,7 @@ Deno.test("decodeCompressBody() accepts Buf as bin8 or str8 and keys in any orde
     new Map<string, Uint8Array | number>([["Buf", lzwCompress(utf8("xyz"))], ["Algo", 0]]),
   );
   assert.deepEqual(decodeCompressBody(body).inner, utf8("xyz"));
-  const bin = bytes("82 a4", "'Algo", "00 a3", "'Buf", "c4 04 00830404");
+  const bin = capture(`82 a4 "Algo" 00 a3 "Buf" c4 04 00830404`);
   assert.deepEqual(decodeCompressBody(bin).inner, utf8("A"));
 });
 
@@ -44,9 +44,9 @@ Deno.test("decodeCompressBody() refuses unknown algorithms, empty output, bad LZ
     () => decodeCompressBody(encode({ Algo: 0, Buf: lzwCompress(new Uint8Array()) })),
     "lzw",
   );
-  throwsDecode(() => decodeCompressBody(encode({ Algo: 0, Buf: bytes("0083") })), "lzw");
+  throwsDecode(() => decodeCompressBody(encode({ Algo: 0, Buf: capture(`0083`) })), "lzw");
   throwsDecode(() => decodeCompressBody(COMPRESS_A.subarray(1, 10)), "truncated");
-  throwsDecode(() => decompressMap(decode(bytes("01"))), "malformed");
+  throwsDecode(() => decompressMap(decode(capture(`01`))), "malformed");
 });
 
 Deno.test("decodeCompressBody() honours outputMaxBytes", () => {

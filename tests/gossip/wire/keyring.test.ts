@@ -11,7 +11,7 @@ import {
   parseKeyBase64,
 } from "../../../lib/gossip/wire/keyring.ts";
 import { utf8 } from "../../../lib/gossip/wire/msgpack.ts";
-import { bytes, CAPTURE_GOSSIP, hex, throwsDecode } from "./_captures.ts";
+import { capture, CAPTURE_GOSSIP, hex, throwsDecode } from "./_captures.ts";
 
 const zeros = (n: number) => () => new Uint8Array(n);
 const key = (n: number, fill: number) => new Uint8Array(n).fill(fill);
@@ -106,7 +106,7 @@ Deno.test("Keyring.decrypt() reads version 0 (PKCS#7-padded) blobs built by hand
   const ring = new Keyring([k]);
   for (const len of [0, 1, 15, 16, 31]) {
     const plain = Uint8Array.from({ length: len }, (_, i) => i);
-    const blob = handMadeV0(k, bytes("0102030405060708090a0b0c"), plain, utf8("L"));
+    const blob = handMadeV0(k, capture(`0102030405060708090a0b0c`), plain, utf8("L"));
     assert.equal(blob.length, encryptedLength(0, len));
     assert.deepEqual(ring.decrypt(blob, utf8("L")), plain, `length ${len}`);
   }

@@ -6,11 +6,11 @@ import {
   stripLabel,
   validateLabel,
 } from "../../../lib/gossip/wire/label.ts";
-import { bytes, CAPTURE_PING, hex, throwsDecode } from "./_captures.ts";
+import { capture, CAPTURE_PING, hex, throwsDecode } from "./_captures.ts";
 
 Deno.test("addLabel() prefixes [0xF4][len][label] and leaves unlabelled bytes alone", () => {
   assert.equal(
-    hex(addLabel(bytes("00"), "blue")),
+    hex(addLabel(capture(`00`), "blue")),
     "f404" + hex(new TextEncoder().encode("blue")) + "00",
   );
   const same = addLabel(CAPTURE_PING, "");
@@ -20,7 +20,7 @@ Deno.test("addLabel() prefixes [0xF4][len][label] and leaves unlabelled bytes al
 });
 
 Deno.test("addLabel() refuses labels over 255 bytes", () => {
-  assert.throws(() => addLabel(bytes("00"), "x".repeat(256)), RangeError);
+  assert.throws(() => addLabel(capture(`00`), "x".repeat(256)), RangeError);
   assert.throws(() => validateLabel("é".repeat(128)), RangeError);
   validateLabel("x".repeat(255));
 });
@@ -32,9 +32,9 @@ Deno.test("stripLabel() removes the header and rejects empty or truncated header
   });
   assert.deepEqual(stripLabel(CAPTURE_PING), { label: "", rest: CAPTURE_PING });
   assert.deepEqual(stripLabel(new Uint8Array()), { label: "", rest: new Uint8Array() });
-  throwsDecode(() => stripLabel(bytes("f4")), "label");
-  throwsDecode(() => stripLabel(bytes("f4 00 00")), "label");
-  throwsDecode(() => stripLabel(bytes("f4 05 6162")), "label");
+  throwsDecode(() => stripLabel(capture(`f4`)), "label");
+  throwsDecode(() => stripLabel(capture(`f4 00 00`)), "label");
+  throwsDecode(() => stripLabel(capture(`f4 05 6162`)), "label");
 });
 
 Deno.test("checkLabel() drops foreign labels; no label counts as the empty label", () => {

@@ -13,7 +13,7 @@ import {
 } from "../../../lib/gossip/wire/messages.ts";
 import { decode, type MsgValue, Reader, utf8, Writer } from "../../../lib/gossip/wire/msgpack.ts";
 import {
-  bytes,
+  capture,
   CAPTURE_ALIVE_PY,
   CAPTURE_DEAD,
   CAPTURE_JOIN_INTENT,
@@ -26,7 +26,7 @@ import {
   throwsDecode,
 } from "./_captures.ts";
 
-const LOOPBACK = bytes("7f000001");
+const LOOPBACK = capture(`7f000001`);
 const VSN = Uint8Array.from(SHOAL_VSN);
 
 Deno.test("decodeMessage() reads capture (a), a real Go ping", () => {
@@ -98,7 +98,7 @@ Deno.test("push/pull header and node state from capture (g) round-trip byte for 
     name: "a",
     addr: LOOPBACK,
     port: 7946,
-    meta: bytes("ff82a26463a36c6162a4726f6c65a3776562"),
+    meta: capture(`ff82a26463a36c6162a4726f6c65a3776562`),
     incarnation: 1,
     state: NodeState.Alive,
     vsn: VSN,
@@ -111,12 +111,14 @@ Deno.test("push/pull header and node state from capture (g) round-trip byte for 
 });
 
 Deno.test("push/pull header accepts the new codec's int16 UserStateLen (d1 024c)", () => {
-  const newCodec = bytes(hex(CAPTURE_PUSH_PULL_HEADER).replace("cd024c", "d1024c"));
+  const newCodec = capture(`${hex(CAPTURE_PUSH_PULL_HEADER).replace("cd024c", "d1024c")}`);
   assert.equal(readPushPullHeader(new Reader(newCodec, 1)).userStateLen, 588);
 });
 
 Deno.test("readPushNodeState() refuses an unknown State", () => {
-  const bad = bytes(hex(CAPTURE_NODE_A).replace("a55374617465" + "00", "a55374617465" + "07"));
+  const bad = capture(
+    `${hex(CAPTURE_NODE_A).replace("a55374617465" + "00", "a55374617465" + "07")}`,
+  );
   throwsDecode(() => readPushNodeState(new Reader(bad)), "malformed");
 });
 
@@ -147,7 +149,7 @@ const SAMPLES: Message[] = [
     sourceNode: "me",
     sourcePort: 7950,
   },
-  { type: MessageType.Ack, seqNo: 4, payload: bytes("0102") },
+  { type: MessageType.Ack, seqNo: 4, payload: capture(`0102`) },
   { type: MessageType.Ack, seqNo: 5, payload: null },
   { type: MessageType.Nack, seqNo: 6 },
   { type: MessageType.Suspect, incarnation: 3, node: "x", from: "y" },
@@ -161,7 +163,7 @@ const SAMPLES: Message[] = [
     vsn: VSN,
   },
   { type: MessageType.Dead, incarnation: 2, node: "x", from: "y" },
-  { type: MessageType.User, payload: bytes("00 81 a1 41 01") },
+  { type: MessageType.User, payload: capture(`00 81 a1 41 01`) },
   { type: MessageType.Err, error: "boom" },
 ];
 
@@ -182,33 +184,22 @@ Deno.test("Ack payload: nil stays null, an empty slice is written a0 and reads a
     hex(encodeMessage({ type: MessageType.Ack, seqNo: 1, payload: new Uint8Array() })),
     "0282a75061796c6f6164a0a55365714e6f01",
   );
-  const m = decodeMessage(bytes("0282a75061796c6f6164a0a55365714e6f01"));
+  const m = decodeMessage(capture(`0282a75061796c6f6164a0a55365714e6f01`));
   assert.deepEqual(m, { type: MessageType.Ack, seqNo: 1, payload: new Uint8Array() });
 });
 
 Deno.test("decodeMessage() accepts str8 and bin for byte and string fields", () => {
   // Node as str8, SourceAddr as bin8, SeqNo as int32: what go-msgpack v2 may send.
   const m = decodeMessage(
-    bytes(
-      "00 83 a4",
-      "'Node",
-      "d9 02",
-      "'py",
-      "a5",
-      "'SeqNo",
-      "d2 00000023",
-      "aa",
-      "'SourceAddr",
-      "c4 04 7f000001",
-    ),
+    capture(`00 83 a4 "Node" d9 02 "py" a5 "SeqNo" d2 00000023 aa "SourceAddr" c4 04 7f000001`),
   );
   assert.deepEqual(m, { type: MessageType.Ping, seqNo: 35, node: "py", sourceAddr: LOOPBACK });
 });
 
 Deno.test("decodeMessage() ignores unknown keys and tolerates missing ones", () => {
-  const m = decodeMessage(bytes("0b 82 a5", "'Extra", "c3 a5", "'SeqNo", "07"));
+  const m = decodeMessage(capture(`0b 82 a5 "Extra" c3 a5 "SeqNo" 07`));
   assert.deepEqual(m, { type: MessageType.Nack, seqNo: 7 });
-  assert.deepEqual(decodeMessage(bytes("05 80")), {
+  assert.deepEqual(decodeMessage(capture(`05 80`)), {
     type: MessageType.Dead,
     incarnation: 0,
     node: "",
@@ -219,12 +210,12 @@ Deno.test("decodeMessage() ignores unknown keys and tolerates missing ones", () 
 Deno.test("decodeMessage() throws DecodeError for empty, truncated, malformed and unknown input", () => {
   throwsDecode(() => decodeMessage(new Uint8Array()));
   throwsDecode(() => decodeMessage(CAPTURE_PING.subarray(0, 30)), "truncated");
-  throwsDecode(() => decodeMessage(bytes("00 01")), "malformed");
-  throwsDecode(() => decodeMessage(bytes("00 81 a5", "'SeqNo", "a1 41")), "malformed");
-  throwsDecode(() => decodeMessage(bytes("04 81 a4", "'Port", "ce 00010000")), "malformed");
+  throwsDecode(() => decodeMessage(capture(`00 01`)), "malformed");
+  throwsDecode(() => decodeMessage(capture(`00 81 a5 "SeqNo" a1 41`)), "malformed");
+  throwsDecode(() => decodeMessage(capture(`04 81 a4 "Port" ce 00010000`)), "malformed");
   for (const t of [6, 7, 9, 10, 12, 14, 200, 244]) {
     throwsDecode(
-      () => decodeMessage(bytes(t.toString(16).padStart(2, "0") + "80")),
+      () => decodeMessage(capture(`${t.toString(16).padStart(2, "0") + "80"}`)),
       "unknown-type",
     );
   }

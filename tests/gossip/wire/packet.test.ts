@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { gossipConfig } from "../../../lib/gossip/config.ts";
 import { encodeCompound } from "../../../lib/gossip/wire/compound.ts";
 import { encodeCompress } from "../../../lib/gossip/wire/compress.ts";
 import { Keyring } from "../../../lib/gossip/wire/keyring.ts";
@@ -12,12 +13,10 @@ import {
   encodePacket,
   ENCRYPTION_OVERHEAD,
   labelOverhead,
-  META_MAX,
   PACKET_NESTING_MAX,
-  UDP_BUFFER_SIZE,
 } from "../../../lib/gossip/wire/packet.ts";
 import {
-  bytes,
+  capture,
   CAPTURE_ALIVE_PY,
   CAPTURE_DEAD,
   CAPTURE_GOSSIP,
@@ -29,19 +28,10 @@ import {
 } from "./_captures.ts";
 
 /** Capture (c)'s inner message: a serf user event with a 300-byte payload, 337 bytes. */
-const BIG_EVENT = bytes(
-  "08 03 84 a2",
-  "'CC",
-  "c3 a5",
-  "'LTime",
-  "0b a4",
-  "'Name",
-  "a6",
-  "'bigevt",
-  "a7",
-  "'Payload",
-  "da 012c",
-  "'" + "x".repeat(300),
+const BIG_EVENT = capture(
+  `08 03 84 a2 "CC" c3 a5 "LTime" 0b a4 "Name" a6 "bigevt" a7 "Payload" da 012c "${
+    "x".repeat(300)
+  }"`,
 );
 
 Deno.test("encodePacket() sends a lone ping bare and uncompressed, like capture (a)", () => {
@@ -94,8 +84,8 @@ Deno.test("decodePacket() drops a packet whose CRC does not match", () => {
 Deno.test("decodePacket() keeps good compound parts and lists the bad ones", () => {
   const compound = encodeCompound([
     CAPTURE_DEAD,
-    bytes("0c 00000000 00"),
-    bytes("63 80"),
+    capture(`0c 00000000 00`),
+    capture(`63 80`),
     new Uint8Array(),
   ]);
   const r = decodePacket(compound.subarray(0, compound.length));
@@ -108,10 +98,10 @@ Deno.test("decodePacket() keeps good compound parts and lists the bad ones", () 
 
 Deno.test("decodePacket() throws when nothing in the packet is usable", () => {
   throwsDecode(() => decodePacket(new Uint8Array()), "truncated");
-  throwsDecode(() => decodePacket(bytes("06 80")), "unknown-type");
-  throwsDecode(() => decodePacket(bytes("0c 0000")), "unknown-type"); // too short for a CRC
-  throwsDecode(() => decodePacket(bytes("09 82 a4", "'Algo", "01 a3", "'Buf", "a0")), "lzw");
-  throwsDecode(() => decodePacket(bytes("07 03 0001")), "truncated");
+  throwsDecode(() => decodePacket(capture(`06 80`)), "unknown-type");
+  throwsDecode(() => decodePacket(capture(`0c 0000`)), "unknown-type"); // too short for a CRC
+  throwsDecode(() => decodePacket(capture(`09 82 a4 "Algo" 01 a3 "Buf" a0`)), "lzw");
+  throwsDecode(() => decodePacket(capture(`07 03 0001`)), "truncated");
 });
 
 Deno.test("decodePacket() bounds nesting depth and total decompressed bytes", () => {
@@ -119,7 +109,7 @@ Deno.test("decodePacket() bounds nesting depth and total decompressed bytes", ()
   for (let i = 0; i <= PACKET_NESTING_MAX; i++) nested = encodeCompress(nested);
   throwsDecode(() => decodePacket(nested), "malformed");
   // three parts of 25 000 bytes: two fit in the 64 KiB packet budget, the third does not
-  const big = encodeCompress(bytes("08", "00".repeat(25_000)));
+  const big = encodeCompress(capture(`08 ${"00".repeat(25_000)}`));
   const r = decodePacket(encodeCompound([big, big, big]));
   assert.equal(r.messages.length, 2);
   assert.deepEqual(r.errors.map((e) => e.reason), ["too-large"]);
@@ -160,14 +150,14 @@ Deno.test("decodePacket() refuses plaintext with a keyring unless verifyIncoming
 
 Deno.test("encodePacket() refuses an empty batch; budget constants match memberlist", () => {
   assert.throws(() => encodePacket([]), RangeError);
-  assert.equal(UDP_BUFFER_SIZE, 1400);
-  assert.equal(META_MAX, 512);
+  const udpBufferSizeBytes = gossipConfig("lan").udpBufferSizeBytes;
+  assert.equal(udpBufferSizeBytes, 1400, "memberlist's UDPBufferSize");
   assert.equal(COMPOUND_HEADER_OVERHEAD + COMPOUND_OVERHEAD, 4);
   assert.equal(CRC_OVERHEAD, 5);
   assert.equal(ENCRYPTION_OVERHEAD, 29);
   // Gossip budget with a label and encryption: 1400 - 2 - (2 + 4) - 29.
   assert.equal(
-    UDP_BUFFER_SIZE - COMPOUND_HEADER_OVERHEAD - labelOverhead("blue") - ENCRYPTION_OVERHEAD,
+    udpBufferSizeBytes - COMPOUND_HEADER_OVERHEAD - labelOverhead("blue") - ENCRYPTION_OVERHEAD,
     1363,
   );
   const many = encodePacket(

@@ -17,6 +17,7 @@ import {
 import { decode, encode, type MsgValue, utf8 } from "../../../lib/gossip/wire/msgpack.ts";
 import { freePort } from "../../_support/ports.ts";
 import { serfBinary } from "../../_support/serf_cli.ts";
+import { waitFor } from "../../_support/wait.ts";
 import { type DecodedPacket, decodePacket, encodePacket } from "../../../lib/gossip/wire/packet.ts";
 import {
   encodePushPull,
@@ -43,23 +44,6 @@ async function serfCli(args: string[]): Promise<{ ok: boolean; out: string }> {
     .output();
   const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
   return { ok: r.success, out: text };
-}
-
-/** Polls `check` until it returns a value or the deadline passes. */
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | null>,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== null) return v;
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface Peer {
@@ -204,8 +188,8 @@ async function interop(encrypt: boolean): Promise<void> {
   try {
     await waitFor(
       "serf agent RPC",
-      10_000,
-      async () => (await serfCli(["members", rpc])).ok || null,
+      async () => (await serfCli(["members", rpc])).ok,
+      { intervalMs: 50 }, // each check spawns a serf process
     );
     const join = await serfCli(["join", rpc, `127.0.0.1:${port}`]);
     assert.ok(join.ok, `serf join failed: ${join.out}`);
@@ -231,16 +215,16 @@ async function interop(encrypt: boolean): Promise<void> {
     // A 300-byte user event arrives as compressed gossip with a CRC, like capture (c).
     const ev = await serfCli(["event", rpc, "bigevt", "x".repeat(300)]);
     assert.ok(ev.ok, ev.out);
-    await waitFor("a ping addressed to us and the user event", 10_000, () =>
-      Promise.resolve(
+    await waitFor(
+      "a ping addressed to us and the user event",
+      () =>
         peer.messages.some((m) => m.type === MessageType.Ping && m.node === NAME) &&
-          userEvents(peer).some((e) =>
-            e.get("Payload") instanceof Uint8Array &&
-            (e.get("Payload") as Uint8Array).length === 300
-          )
-          ? true
-          : null,
-      ));
+        userEvents(peer).some((e) =>
+          e.get("Payload") instanceof Uint8Array &&
+          (e.get("Payload") as Uint8Array).length === 300
+        ),
+      { intervalMs: 50 },
+    );
     assert.ok(peer.packets.some((p) => p.crc), "some gossip carried a CRC");
     assert.ok(peer.packets.some((p) => p.compressed), "the big event came LZW-compressed");
     assert.ok(peer.packets.every((p) => p.encrypted === encrypt));

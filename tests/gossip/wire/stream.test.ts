@@ -17,7 +17,7 @@ import {
   type StreamDecoderOptions,
   type StreamFrame,
 } from "../../../lib/gossip/wire/stream.ts";
-import { bytes, CAPTURE_PUSH_PULL, CAPTURE_SERF_STATE, hex, throwsDecode } from "./_captures.ts";
+import { capture, CAPTURE_PUSH_PULL, CAPTURE_SERF_STATE, hex, throwsDecode } from "./_captures.ts";
 
 /** Feeds `wire` in pseudo-random chunk sizes; returns every frame produced. */
 function feedChunked(wire: Uint8Array, options: StreamDecoderOptions, seed: number): StreamFrame[] {
@@ -85,7 +85,7 @@ Deno.test("StreamDecoder reads ping, ack, err and user frames, plain and compres
   const ping = encodeMessage({ type: MessageType.Ping, seqNo: 8, node: "b" });
   const ack = encodeMessage({ type: MessageType.Ack, seqNo: 8, payload: null });
   const err = encodeMessage({ type: MessageType.Err, error: "no" });
-  const user = encodeUserStreamMessage(bytes("0102030405"));
+  const user = encodeUserStreamMessage(capture(`0102030405`));
   for (const compress of [true, false]) {
     const frames = feedChunked(
       new Uint8Array(
@@ -98,7 +98,7 @@ Deno.test("StreamDecoder reads ping, ack, err and user frames, plain and compres
       { type: MessageType.Ping, seqNo: 8, node: "b" },
       { type: MessageType.Ack, seqNo: 8, payload: null },
       { type: MessageType.Err, error: "no" },
-      { type: MessageType.User, payload: bytes("0102030405") },
+      { type: MessageType.User, payload: capture(`0102030405`) },
     ]);
   }
 });
@@ -145,23 +145,30 @@ Deno.test("StreamDecoder enforces encryption settings and labels", () => {
 });
 
 Deno.test("StreamDecoder refuses oversized declarations before the bytes arrive", () => {
-  const hugeNodes = bytes("06", hex(encode({ Join: false, Nodes: 10_000_000, UserStateLen: 0 })));
+  const hugeNodes = capture(
+    `06 ${hex(encode({ Join: false, Nodes: 10_000_000, UserStateLen: 0 }))}`,
+  );
   throwsDecode(() => new StreamDecoder().feed(hugeNodes), "too-large");
-  const hugeUser = bytes("06", hex(encode({ Join: false, Nodes: 0, UserStateLen: 0x7fffffff })));
+  const hugeUser = capture(
+    `06 ${hex(encode({ Join: false, Nodes: 0, UserStateLen: 0x7fffffff }))}`,
+  );
   throwsDecode(() => new StreamDecoder().feed(hugeUser), "too-large");
-  const hugeUserMsg = bytes("08", hex(encode({ UserMsgLen: 0x7fffffff })));
+  const hugeUserMsg = capture(`08 ${hex(encode({ UserMsgLen: 0x7fffffff }))}`);
   throwsDecode(() => new StreamDecoder().feed(hugeUserMsg), "too-large");
   const ring = new Keyring([new Uint8Array(16)]);
-  throwsDecode(() => new StreamDecoder({ keyring: ring }).feed(bytes("0a ffffffff")), "too-large");
   throwsDecode(
-    () => new StreamDecoder().feed(bytes("09 82 a4", "'Algo", "00 a3", "'Buf", "db 7fffffff")),
+    () => new StreamDecoder({ keyring: ring }).feed(capture(`0a ffffffff`)),
+    "too-large",
+  );
+  throwsDecode(
+    () => new StreamDecoder().feed(capture(`09 82 a4 "Algo" 00 a3 "Buf" db 7fffffff`)),
     "too-large",
   );
   const small = { frameMaxBytes: 100 };
   throwsDecode(
     () =>
       new StreamDecoder(small).feed(
-        bytes("06", hex(encode({ Nodes: 1, UserStateLen: 0 })), "87", "00".repeat(100)),
+        capture(`06 ${hex(encode({ Nodes: 1, UserStateLen: 0 }))} 87 ${"00".repeat(100)}`),
       ),
     "too-large",
   );
@@ -177,17 +184,17 @@ Deno.test("StreamDecoder reports truncation at end(), unknown types, and stays f
   throwsDecode(() => dec.end(), "truncated");
   new StreamDecoder().end();
   const bad = new StreamDecoder();
-  throwsDecode(() => bad.feed(bytes("05 80")), "unknown-type");
+  throwsDecode(() => bad.feed(capture(`05 80`)), "unknown-type");
   throwsDecode(() => bad.feed(CAPTURE_PUSH_PULL), "unknown-type");
   throwsDecode(
-    () => new StreamDecoder().feed(bytes("09 82 a4", "'Algo", "00 a3", "'Buf", "a4 00830404")),
+    () => new StreamDecoder().feed(capture(`09 82 a4 "Algo" 00 a3 "Buf" a4 00830404`)),
     "unknown-type",
   );
-  throwsDecode(() => new StreamDecoder().feed(bytes("09 01")), "malformed");
+  throwsDecode(() => new StreamDecoder().feed(capture(`09 01`)), "malformed");
 });
 
 Deno.test("decodePushPull() throws on truncation and on a wrong type byte", () => {
   throwsDecode(() => decodePushPull(CAPTURE_PUSH_PULL.subarray(0, 700)), "truncated");
-  throwsDecode(() => decodePushPull(bytes("07")), "unknown-type");
+  throwsDecode(() => decodePushPull(capture(`07`)), "unknown-type");
   throwsDecode(() => decodePushPull(new Uint8Array()), "unknown-type");
 });

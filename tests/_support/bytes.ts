@@ -1,6 +1,13 @@
 /**
- * Builds byte arrays from annotated capture text, as written in wire spec §10:
- * hex byte runs (`a5`, `bebc2000`) and quoted ASCII (`"LTime"`), separated by spaces.
+ * The one byte-vector notation and hex helper of the tests: byte arrays from annotated capture
+ * text, as written in wire spec §10 — hex byte runs (`a5`, `bebc2000`) and quoted ASCII
+ * (`"LTime"`), separated by spaces — and lowercase hex back for assertion messages.
+ *
+ * @example
+ * ```ts
+ * import { capture, hex } from "./bytes.ts";
+ * console.assert(hex(capture(`a2"py" x2`)) === "a2707979");
+ * ```
  *
  * @module
  */
@@ -23,7 +30,10 @@ export function capture(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Lowercase hex of bytes, for readable assertion diffs. */
-export function hex(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(" ");
+/**
+ * Lowercase hex of bytes, for readable assertion diffs; `separator` between bytes (`" "` keeps a
+ * substring search byte-aligned).
+ */
+export function hex(b: Uint8Array, separator = ""): string {
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(separator);
 }

@@ -1,0 +1,115 @@
+/**
+ * The task's hold on the cluster (issue 12): the rejoin loop (while no sidecar, or no peer at
+ * all, is alive; at once when a sidecar refuses us as unknown) and the registration the task's
+ * `/healthz` and `shoal_task_registered` report. The runner feeds in member events and announce
+ * answers.
+ *
+ * @module
+ */
+
+import type { Clock, Prng } from "../../clock.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { HealthStatus } from "../../metrics/mod.ts";
+import { type Member, MemberStatus, type SerfEvent } from "../../serf/mod.ts";
+import { Rejoiner } from "../rejoin.ts";
+import { Registration } from "./registration.ts";
+
+/** The refusal of a sidecar that does not know us (the registry's wording). */
+export const UNKNOWN_MEMBER_REASON = "not a known cluster member";
+
+/**
+ * Why a task must rejoin now, or null: it has no alive sidecar (one was replaced, or it never
+ * found one), or no alive peer at all.
+ */
+export function rejoinReason(members: readonly Member[], localName: string): string | null {
+  const alive = members.filter((m) => m.status === MemberStatus.Alive && m.name !== localName);
+  if (alive.length === 0) return "no alive peer";
+  if (!alive.some(isSidecar)) return "no alive sidecar";
+  return null;
+}
+
+/** True for members with `role=sidecar`. */
+export function isSidecar(m: Member): boolean {
+  return m.tags.get("role") === "sidecar";
+}
+
+/** What {@linkcode TaskMembership} works with. */
+export interface TaskMembershipOptions {
+  readonly members: () => Member[];
+  readonly localName: string;
+  /** Join targets for this attempt (static `--join` plus `--join-srv`, resolved again). */
+  joinTargets(): Promise<string[]>;
+  join(addrs: readonly string[]): Promise<number>;
+  readonly clock: Clock;
+  readonly prng: Prng;
+  readonly log: Logger;
+  /** The number of sidecars that accepted the current announce changed. */
+  readonly onRegistered?: ((sidecars: number) => void) | undefined;
+}
+
+/** See the module documentation. */
+export class TaskMembership {
+  readonly #o: TaskMembershipOptions;
+  readonly #rejoiner: Rejoiner;
+  readonly #registration = new Registration();
+
+  constructor(options: TaskMembershipOptions) {
+    this.#o = options;
+    this.#rejoiner = new Rejoiner({
+      needed: () => rejoinReason(options.members(), options.localName),
+      targets: () => options.joinTargets(),
+      join: (addrs) => options.join(addrs),
+      clock: options.clock,
+      prng: options.prng,
+      log: options.log,
+      event: "task.rejoin",
+    });
+  }
+
+  /** Joined once: from now on, losing every sidecar (or every peer) means joining again. */
+  startRejoining(): void {
+    this.#rejoiner.start();
+  }
+
+  stop(): void {
+    this.#rejoiner.stop();
+  }
+
+  /** `/healthz`'s view: see `registration.ts`. */
+  health(): HealthStatus {
+    return this.#registration.health(this.#o.clock.nowMs());
+  }
+
+  /** A new state is being announced. */
+  announcing(): void {
+    this.#registered(() => this.#registration.reset());
+  }
+
+  accepted(sidecar: string): void {
+    this.#registered(() => this.#registration.accepted(sidecar));
+  }
+
+  /** A sidecar that does not know us cannot register us: join it directly, at once. */
+  refused(sidecar: string, reason: string): void {
+    this.#registered(() => this.#registration.refused(sidecar));
+    if (!reason.includes(UNKNOWN_MEMBER_REASON)) return;
+    const m = this.#o.members().find((x) => x.name === sidecar);
+    if (m === undefined) return;
+    this.#rejoiner.poke([m.host.includes(":") ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`]);
+  }
+
+  /** A serf event: member changes update the registration and may start a rejoin. */
+  onEvent(e: SerfEvent): void {
+    if (e.type === "query" || e.type === "user") return;
+    const alive = this.#o.members().filter((m) => m.status === MemberStatus.Alive && isSidecar(m))
+      .map((m) => m.name);
+    this.#registered(() => this.#registration.sidecarsAlive(alive, this.#o.clock.nowMs()));
+    if (e.type === "member-leave" || e.type === "member-failed") this.#rejoiner.poke();
+  }
+
+  #registered(change: () => void): void {
+    const before = this.#registration.count;
+    change();
+    if (this.#registration.count !== before) this.#o.onRegistered?.(this.#registration.count);
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * A simulated HAProxy runtime API: the rules shoal relies on, with HAProxy's exact reply texts,
+ * for the deterministic simulation. Kept honest by `tests/sim/haproxy_contract.test.ts`, which
+ * runs the same command scripts against real HAProxy 2.6 and 3.2.
+ *
+ * Modelled: dynamic servers (`add server` starts in maint; `enabled` is a zombie on 2.6 and
+ * refused on 3.2), `set server ... state ready|drain|maint`, `set server ... health down`,
+ * `set server ... weight`, `enable health`, `shutdown sessions server`, `del server` only from
+ * maint with no sessions, `show servers state`, `show stat`, `show info`, `show version`, health
+ * checks (rise/fall/inter/downinter) against a probe callback, sessions routed to UP ready
+ * servers (backups only when no active server is), custom `id`s, and a restart that loses every
+ * dynamic server. Not modelled: slowstart ramps, agent
+ * checks, `track`, reloads with a lingering old process, keywords other than the ones shoal uses.
+ *
+ * @module
+ */
+
+import type { Clock } from "../../../lib/clock.ts";
+import { HealthChecks } from "./checks.ts";
+import { newServer, Reply } from "./add_server.ts";
+import { formatInfo, formatServersState, formatStat } from "./show.ts";
+
+/** Which real HAProxy the model imitates (reply framing and a few texts differ). */
+export type HaproxyFlavour = "2.6" | "3.2";
+
+/** A backend of the simulated configuration. */
+export interface SimBackendConfig {
+  readonly name: string;
+  /** False for a backend whose balance algorithm cannot take dynamic servers. @default true */
+  readonly dynamic?: boolean;
+}
+
+/** One server's state. */
+export interface SimServer {
+  readonly backend: string;
+  readonly name: string;
+  readonly id: number;
+  readonly addr: string;
+  readonly port: number;
+  uweight: number;
+  readonly iweight: number;
+  /** `set server ... state`: maint wins over drain. */
+  admin: "ready" | "drain" | "maint";
+  /** `check` given on `add server`. */
+  readonly checkConfigured: boolean;
+  /** `enable health` sent. */
+  checkEnabled: boolean;
+  /** Checks paused: set on entering maint with checks enabled (not when added in maint). */
+  checkPaused: boolean;
+  readonly rise: number;
+  readonly fall: number;
+  readonly interMs: number;
+  readonly downinterMs: number;
+  /** HAProxy's check health counter: UP when `health >= rise`. */
+  health: number;
+  /** Last check outcome: undefined before the first check. */
+  lastCheck: boolean | undefined;
+  /** `add server ... enabled` on 2.6: listed UP but never given traffic. */
+  readonly zombie: boolean;
+  /** `backup`: given traffic only while no active server of the backend is routable. */
+  readonly backup: boolean;
+  sessions: number;
+  totalSessions: number;
+  lastChangeMs: number;
+}
+
+/** Settings of a {@linkcode SimHaproxy}. */
+export interface SimHaproxyOptions {
+  readonly clock: Clock;
+  readonly backends: readonly SimBackendConfig[];
+  /** @default "2.6" */
+  readonly flavour?: HaproxyFlavour;
+  /** Whether a health check of `addr:port` passes right now (the simulated worker). */
+  readonly probe?: (addr: string, port: number) => boolean;
+  /** Process id of the first process; each restart adds one. @default 1000 */
+  readonly pid?: number;
+}
+
+const VERSION: Record<HaproxyFlavour, string> = { "2.6": "2.6.12-1+deb12u4", "3.2": "3.2.26-1" };
+export const WEIGHT_MAX = 256;
+
+/** The simulated process: state plus the command interpreter. */
+export class SimHaproxy {
+  readonly clock: Clock;
+  readonly flavour: HaproxyFlavour;
+  readonly version: string;
+  readonly backends: ReadonlyMap<string, SimBackendConfig>;
+  /** Every command line received, in order, with the virtual time (for invariants). */
+  readonly received: { atMs: number; line: string; pid: number }[] = [];
+  /** Called with each server removed by `del server` (for invariants). */
+  onDelete: ((s: SimServer) => void) | null = null;
+  /** Called when `shutdown sessions server` or a restart cuts a server's sessions. */
+  onSessionsCut: ((s: SimServer) => void) | null = null;
+  pid: number;
+  startMs: number;
+  #servers = new Map<string, Map<string, SimServer>>();
+  readonly #checks: HealthChecks;
+
+  constructor(o: SimHaproxyOptions) {
+    this.clock = o.clock;
+    this.flavour = o.flavour ?? "2.6";
+    this.version = VERSION[this.flavour];
+    this.backends = new Map(o.backends.map((b) => [b.name, b]));
+    this.pid = o.pid ?? 1000;
+    this.startMs = o.clock.nowMs();
+    this.#checks = new HealthChecks(o.clock, o.probe ?? (() => false), (s) => this.#touch(s));
+    this.#reset();
+  }
+
+  /** The servers of `backend`, in order of addition. */
+  servers(backend: string): SimServer[] {
+    // in order of addition, as HAProxy lists them (not by id: a custom or reused id changes nothing)
+    return [...(this.#servers.get(backend)?.values() ?? [])];
+  }
+
+  /** A server, if it exists. */
+  server(backend: string, name: string): SimServer | undefined {
+    return this.#servers.get(backend)?.get(name);
+  }
+
+  /** True when `s` would get new traffic: ready, UP, weight above 0, not a zombie. */
+  routable(s: SimServer): boolean {
+    return s.admin === "ready" && this.isUp(s) && s.uweight > 0 && !s.zombie;
+  }
+
+  /** Operational state: UP when not in maint and checks (if enabled) pass. */
+  isUp(s: SimServer): boolean {
+    if (s.admin === "maint") return false;
+    return !s.checkEnabled || s.health >= s.rise;
+  }
+
+  /**
+   * Opens a session on a routable server of `backend` (round robin by fewest sessions); backup
+   * servers only when no active one is routable (HAProxy's default, without `allbackups`: the
+   * first backup by id).
+   */
+  openSession(backend: string): SimServer | null {
+    const routable = this.servers(backend).filter((s) => this.routable(s));
+    const active = routable.filter((s) => !s.backup);
+    const candidates = active.length > 0 ? active : routable.slice(0, 1);
+    if (candidates.length === 0) return null;
+    const s = candidates.reduce((a, b) => (b.totalSessions < a.totalSessions ? b : a));
+    s.sessions++;
+    s.totalSessions++;
+    return s;
+  }
+
+  /** Ends a session opened by {@linkcode openSession} (ignored when the server is gone). */
+  closeSession(s: SimServer): void {
+    if (this.server(s.backend, s.name) === s && s.sessions > 0) s.sessions--;
+  }
+
+  /** A crash and restart: a new pid, every dynamic server and session gone. */
+  restart(): void {
+    for (const b of this.#servers.values()) {
+      for (const s of b.values()) if (s.sessions > 0) this.onSessionsCut?.(s);
+    }
+    this.#checks.stopAll();
+    this.pid++;
+    this.startMs = this.clock.nowMs();
+    this.#reset();
+  }
+
+  /**
+   * Runs one command line; returns the reply bodies as framed in prompt mode: one per
+   * `;`-separated part on 2.6, one for the whole line on 3.2.
+   */
+  executeLine(line: string, severity: boolean): string[] {
+    this.received.push({ atMs: this.clock.nowMs(), line, pid: this.pid });
+    const parts = line.split(";").map((p) => p.trim());
+    const bodies = parts.map((p) => this.#execute(p, severity));
+    return this.flavour === "2.6" ? bodies : [bodies.join("\n")];
+  }
+
+  #reset(): void {
+    this.#servers = new Map([...this.backends.keys()].map((b) => [b, new Map()]));
+  }
+
+  #execute(cmd: string, sev: boolean): string {
+    const say = (level: "info" | "err", text: string, newline = true) =>
+      `${sev ? `[${level}]: ` : ""}${text}${newline ? "\n" : ""}`;
+    const w = cmd.split(/\s+/).filter((x) => x !== "");
+    const head = w.slice(0, 2).join(" ");
+    try {
+      if (head === "add server") return this.#add(w.slice(2), say);
+      if (head === "del server") return this.#del(w[2] ?? "", say);
+      if (head === "set server") return this.#set(w[2] ?? "", w.slice(3));
+      if (head === "enable health") return this.#enableHealth(w[2] ?? "");
+      if (w[0] === "shutdown" && w[1] === "sessions" && w[2] === "server") {
+        const s = this.#target(w[3] ?? "");
+        if (s.sessions > 0) this.onSessionsCut?.(s);
+        s.sessions = 0;
+        return "";
+      }
+      if (cmd === "show servers state" || head === "show servers" && w[2] === "state") {
+        const only = w[3];
+        if (only !== undefined && !this.backends.has(only)) {
+          return say("err", "Can't find backend.");
+        }
+        return formatServersState(this, only);
+      }
+      if (w[0] === "show" && w[1] === "stat") {
+        const only = w[2];
+        if (only !== undefined && !this.backends.has(only)) return say("err", "No such proxy.");
+        return formatStat(this, only);
+      }
+      if (cmd === "show info") return formatInfo(this);
+      if (cmd === "show version") return say("info", this.version);
+      if (cmd === "set severity-output string" || cmd === "prompt") return "";
+      return say(
+        "info",
+        "Unknown command, but maybe one of the following ones is a better match:",
+      );
+    } catch (e) {
+      if (!(e instanceof Reply)) throw e;
+      return say("err", e.message, e.newline || this.flavour !== "2.6");
+    }
+  }
+
+  #lookup(spec: string, delLike = false): { backend: Map<string, SimServer>; name: string } {
+    const slash = spec.indexOf("/");
+    if (slash < 0 || slash === spec.length - 1) {
+      throw new Reply("Require 'backend/server'.", !delLike);
+    }
+    const backend = this.#servers.get(spec.slice(0, slash));
+    if (!backend) throw new Reply("No such backend.", !delLike);
+    return { backend, name: spec.slice(slash + 1) };
+  }
+
+  #target(spec: string, delLike = false): SimServer {
+    const { backend, name } = this.#lookup(spec, delLike);
+    const s = backend.get(name);
+    if (!s) throw new Reply("No such server.", !delLike);
+    return s;
+  }
+
+  #add(w: string[], say: (l: "info" | "err", t: string) => string): string {
+    const { backend, name } = this.#lookup(w[0] ?? "", true);
+    const beName = w[0]!.slice(0, w[0]!.indexOf("/"));
+    if (this.backends.get(beName)?.dynamic === false) {
+      throw new Reply(
+        "Backend must use a dynamic load balancing to support dynamic servers.",
+        false,
+      );
+    }
+    if (backend.has(name)) {
+      throw new Reply("Already exists a server with the same name in backend.");
+    }
+    const ids = new Map([...backend.values()].map((s) => [s.id, s.name]));
+    const server = newServer(w, {
+      backend: beName,
+      name,
+      flavour: this.flavour,
+      ids,
+      nowMs: this.clock.nowMs(),
+    });
+    backend.set(name, server);
+    return say("info", "New server registered.");
+  }
+
+  #del(spec: string, say: (l: "info" | "err", t: string, nl?: boolean) => string): string {
+    const s = this.#target(spec, true);
+    if (s.admin !== "maint") {
+      throw new Reply("Only servers in maintenance mode can be deleted.", false);
+    }
+    if (s.sessions > 0) {
+      throw new Reply("Server still has connections attached to it, cannot remove it.", false);
+    }
+    this.#checks.stop(s);
+    this.#servers.get(s.backend)!.delete(s.name);
+    this.onDelete?.(s);
+    return say("info", "Server deleted.", this.flavour !== "2.6");
+  }
+
+  #set(spec: string, w: string[]): string {
+    const s = this.#target(spec);
+    if (w[0] === "state") {
+      const to = w[1];
+      if (to !== "ready" && to !== "drain" && to !== "maint") {
+        throw new Reply("'set server <srv> state' expects 'ready', 'drain' and 'maint'.");
+      }
+      if (s.admin === "maint" && to !== "maint" && s.checkEnabled) {
+        s.health = s.rise + s.fall - 1; // leaving maint is optimistic
+      }
+      if (s.admin !== to) s.lastChangeMs = this.clock.nowMs();
+      s.checkPaused = to === "maint" && s.checkEnabled && (s.checkPaused || s.admin !== "maint");
+      s.admin = to;
+      if (s.checkEnabled) this.#checks.reschedule(s, this);
+      return "";
+    }
+    if (w[0] === "health" && w[1] === "down") {
+      if (s.checkEnabled) s.health = 0;
+      this.#checks.reschedule(s, this);
+      return "";
+    }
+    if (w[0] === "weight") {
+      const n = Number(w[1]);
+      if (!(Number.isInteger(n) && n >= 0 && n <= WEIGHT_MAX)) {
+        throw new Reply("Absolute weight can only be between 0 and 256 inclusive.");
+      }
+      s.uweight = n;
+      return "";
+    }
+    throw new Reply(`unsupported set server ${w.join(" ")}`);
+  }
+
+  #enableHealth(spec: string): string {
+    const s = this.#target(spec);
+    if (!s.checkConfigured) {
+      throw new Reply("Health check was not configured on this server, cannot enable.");
+    }
+    if (!s.checkEnabled) {
+      s.checkEnabled = true;
+      this.#checks.start(s, this);
+    }
+    return "";
+  }
+
+  #touch(s: SimServer): void {
+    s.lastChangeMs = this.clock.nowMs();
+  }
+}
