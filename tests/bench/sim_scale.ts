@@ -87,6 +87,11 @@ interface Row {
   wallS: number;
 }
 
+/** A progress line on stderr (the results go to stdout). */
+function progress(n: number, wall0: number, what: string): void {
+  console.error(`  n=${n} +${((performance.now() - wall0) / 1000).toFixed(0)}s ${what}`);
+}
+
 async function measure(n: number): Promise<Row> {
   const wall0 = performance.now();
   const periodMs = pushPullScaleMs(LAN.pushPullIntervalMs, n);
@@ -97,6 +102,7 @@ async function measure(n: number): Promise<Row> {
     firstPushPullWithinMs: periodMs,
     network: { lossRate },
   });
+  progress(n, wall0, "cluster built");
   const pick = seededPrng(seed ^ (n * 7919));
   await c.clock.advance(warmupMs);
   const s0 = { ...c.net.stats };
@@ -119,6 +125,7 @@ async function measure(n: number): Promise<Row> {
   const killed = new Set<string>();
   for (let j = 0; j < joins; j++) {
     row.join.push(await joinExperiment(c, pick, LAN));
+    progress(n, wall0, `join ${j + 1}: ${fmtQ([row.join.at(-1)!])} s`);
     await c.clock.advance(SETTLE_MS);
   }
   for (let f = 0; f < failures; f++) {
@@ -127,6 +134,7 @@ async function measure(n: number): Promise<Row> {
     row.suspectMs.push(r.firstSuspectMs);
     row.deadMs.push(r.firstDeadMs);
     row.deadKnown.push(r.dead);
+    progress(n, wall0, `kill ${f + 1}: dead ${fmtQ([r.dead])} s`);
     await c.clock.advance(SETTLE_MS);
   }
   row.health = health(c, killed);
