@@ -50,6 +50,8 @@ export interface SimClusterOptions {
    * clusters can be built. @default "join"
    */
   readonly bootstrap?: "join" | "preload";
+  /** Preload as this many separate clusters, node i in cluster i mod k. @default 1 */
+  readonly preloadClusters?: number;
   /**
    * Spreads every node's first push/pull over this long instead of the first 30 s (a cluster
    * whose nodes started at different times, without everyone's push/pull in one burst).
@@ -119,7 +121,7 @@ export class SimCluster {
     c.#firstPushPullWithinMs = o.firstPushPullWithinMs;
     const config = o.config ?? gossipConfig("lan");
     if (o.bootstrap === "preload") {
-      c.#preload(o.size, config);
+      c.#preload(o.size, config, o.preloadClusters ?? 1);
       return c;
     }
     const joins: Promise<number>[] = [];
@@ -135,14 +137,14 @@ export class SimCluster {
     return c;
   }
 
-  #preload(size: number, config: GossipConfig): void {
+  #preload(size: number, config: GossipConfig, clusters: number): void {
     for (let i = 0; i < size; i++) this.#spawn(i, config).node.start();
     const selves = this.members.map((m) => m.node.core.membership.self());
     const now = this.clock.nowMs();
     for (const m of this.members) {
       const table = m.node.core.membership.table;
-      for (const s of selves) {
-        if (s.name === m.name) continue;
+      for (const [j, s] of selves.entries()) {
+        if (s.name === m.name || j % clusters !== m.index % clusters) continue;
         // What a converged table holds: the entry an alive at incarnation 1 stores (addr, meta and
         // vsn shared: memberlist would hold n copies, the simulation cannot afford n²).
         table.add({ ...s, incarnation: 1, state: NodeState.Alive, stateChangeMs: now });

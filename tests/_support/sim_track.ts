@@ -158,3 +158,33 @@ export async function failureExperiment(
     dead: percentiles(t.times(NodeState.Dead), survivors, t0),
   };
 }
+
+/** What a cluster merge saw, in virtual ms after the join. */
+export interface MergeResult {
+  /** When 50/90/99/100 % of the nodes knew every node (Infinity: not within the deadline). */
+  readonly complete: Quantiles;
+  /** New names refused by the per-source admission budget, summed over the nodes. */
+  readonly refusedFromSource: number;
+}
+
+/**
+ * Two clusters (built with `preloadClusters: 2`) merge when node 1 joins node 0: when each node
+ * knew all of them, checked every second up to `deadlineMs`.
+ */
+export async function mergeExperiment(c: SimCluster, deadlineMs: number): Promise<MergeResult> {
+  const n = c.members.length;
+  const done = new Map<string, number>();
+  const t0 = c.clock.nowMs();
+  void c.members[1]!.node.join([`${c.members[0]!.address.host}:${c.members[0]!.address.port}`]);
+  while (done.size < n && c.clock.nowMs() - t0 < deadlineMs) {
+    await c.clock.advance(1000);
+    for (const m of c.members) {
+      if (!done.has(m.name) && m.node.numActive() >= n) done.set(m.name, c.clock.nowMs());
+    }
+  }
+  const times = [...done.values()].sort((a, b) => a - b);
+  return {
+    complete: percentiles(times, n, t0),
+    refusedFromSource: health(c, new Set()).refusedFromSource,
+  };
+}

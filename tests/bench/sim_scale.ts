@@ -3,6 +3,7 @@
  *
  *   deno task sim:scale [--nodes 100,1000,5000] [--seed 1] [--joins 3] [--failures 3]
  *                       [--warmup-s 5] [--window-s 30] [--loss 0]
+ *   deno task sim:scale --merge [--nodes 1200] [--seed 1]
  *
  * For each size n: n real `lib/gossip` nodes (LAN profile, empty delegate) on a
  * {@linkcode SimCluster} (simulated network, 1–5 ms one-way delay, virtual clock), preloaded as a
@@ -16,6 +17,10 @@
  *   members see it alive;
  * - failure: a random member is killed; the time until the first member suspects it, until the
  *   first declares it dead, and until 50/90/99/100 % of the survivors see it dead.
+ *
+ * With `--merge`, instead: each size is preloaded as two clusters of n / 2, node 1 joins node 0,
+ * and it reports when 50/90/99/100 % of the nodes knew all n, and how many new names the
+ * per-source admission budget refused on the way.
  *
  * One seed reproduces every number: the run prints `seed=S` and a hash of all results, and the
  * same seed prints the same hash. Health counters (false deaths, refutations, push/pull failures,
@@ -33,6 +38,7 @@ import {
   type Health,
   health,
   joinExperiment,
+  mergeExperiment,
   type Quantiles,
 } from "../_support/sim_track.ts";
 
@@ -46,6 +52,7 @@ const { values } = parseArgs({
     "warmup-s": { type: "string", default: "5" },
     "window-s": { type: "string", default: "30" },
     loss: { type: "string", default: "0" },
+    merge: { type: "boolean", default: false },
   },
 });
 
@@ -148,6 +155,7 @@ const fmtQ = (qs: Quantiles[]) =>
   qs.length === 0 ? "–" : qs.map((q) => q.map((v) => (v / 1000).toFixed(2)).join("/")).join("; ");
 const fmtL = (xs: number[]) => xs.map((v) => (v / 1000).toFixed(2)).join("; ");
 
+if (values.merge) await merges();
 console.log(
   `seed=${seed} nodes=${sizes.join(",")} joins=${joins} failures=${failures} ` +
     `warmup=${warmupMs / 1000}s window=${windowMs / 1000}s loss=${lossRate}`,
@@ -176,3 +184,26 @@ const digest = await crypto.subtle.digest(
 const hash = [...new Uint8Array(digest).slice(0, 8)].map((x) => x.toString(16).padStart(2, "0"))
   .join("");
 console.log(`seed=${seed} hash=${hash}`);
+
+async function merges(): Promise<never> {
+  console.log(`seed=${seed} merge nodes=${sizes.join(",")}`);
+  for (const n of sizes) {
+    const c = await SimCluster.create({
+      size: n,
+      seed: seed * 100_003 + n,
+      bootstrap: "preload",
+      preloadClusters: 2,
+      firstPushPullWithinMs: pushPullScaleMs(LAN.pushPullIntervalMs, n / 2),
+      network: { lossRate },
+    });
+    await c.clock.advance(warmupMs);
+    const r = await mergeExperiment(c, 2 * pushPullScaleMs(LAN.pushPullIntervalMs, n));
+    console.log(
+      `n=${n} (2 × ${n / 2}) everyone knows all (50/90/99/100%,s)=${fmtQ([r.complete])} ` +
+        `refusedFromSource=${r.refusedFromSource}`,
+    );
+    c.assertNoViolations();
+    await c.shutdown();
+  }
+  Deno.exit(0);
+}
