@@ -1,5 +1,5 @@
 /**
- * `deno task docs`: rewrites the README's flag tables from `lib/cli/specs.ts`.
+ * `deno task docs`: rewrites the README's flag tables from `lib/cli/specs.ts` (and the role files it re-exports).
  *
  * @module
  */

@@ -67,3 +67,18 @@ export function parseJoinTarget(text: string, defaultPort: number): JoinTarget {
     throw new AddressParseError(`Cannot parse join address "${text}": ${err.message}`);
   }
 }
+
+/**
+ * The IP literals to try for a join target's `host`: the literal itself, or what `resolveHost`
+ * (DNS) answers for a name; throws {@linkcode AddressParseError} for a name without a resolver.
+ */
+export async function resolveJoinHost(
+  host: string,
+  resolveHost: ((name: string) => Promise<string[]>) | undefined,
+): Promise<string[]> {
+  if (isIpLiteral(host)) return [host];
+  if (!resolveHost) {
+    throw new AddressParseError(`Cannot join "${host}": not an IP address and no resolver`);
+  }
+  return (await resolveHost(host)).filter(isIpLiteral);
+}

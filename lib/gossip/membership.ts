@@ -31,6 +31,7 @@ function aliveOf(me: Member, incarnation: number, meta: Uint8Array): Alive {
 
 export type { MemberObserver } from "./member_table.ts";
 import { AliveAdmission } from "./admission.ts";
+import { entryForAlive } from "./alive_entry.ts";
 import { suspicionBounds, SuspicionTimers } from "./suspicion.ts";
 import {
   type Alive,
@@ -148,7 +149,11 @@ export class Membership {
     const isSelf = a.node === d.name;
     if ((this.#leaving && isSelf) || !vsnValid(a.vsn)) return this.#ignored();
     if (!isSelf && !this.#admission.admits(a, this.table.get(d.name)?.vsn)) return;
-    const entry = this.#entryFor(a, opts.source);
+    const entry = entryForAlive(
+      { table: this.table, admission: this.#admission, deps: d },
+      a,
+      opts.source,
+    );
     if (!entry) return;
     const { m, addressChange } = entry;
     if (!isSelf && !addressChange && a.incarnation <= m.incarnation) return this.#ignored();
@@ -172,41 +177,6 @@ export class Membership {
     } else if (!bytesEqual(oldMeta, m.meta) || addressChange) {
       d.emit({ kind: "member-update", node: nodeInfo(m) });
     }
-  }
-
-  /**
-   * The entry an alive applies to: a new placeholder (Dead, incarnation 0) for an unknown name,
-   * or the known one. Null when the table is full or the alive conflicts with a known address.
-   */
-  #entryFor(a: Alive, source: string | undefined): { m: Member; addressChange: boolean } | null {
-    const d = this.#d;
-    const known = this.table.get(a.node);
-    if (known) {
-      if (bytesEqual(known.addr, a.addr) && known.port === a.port) {
-        return { m: known, addressChange: false };
-      }
-      if (this.#mayChangeAddress(known)) return { m: known, addressChange: true };
-      this.#conflict(known, a);
-      return null;
-    }
-    if (this.table.size >= d.config.nodeTableMax) {
-      d.counters.nodeTableFull++;
-      return null;
-    }
-    if (source !== undefined && !this.#admission.newName(a.node, source)) return null;
-    const m: Member = {
-      name: a.node,
-      addr: a.addr,
-      port: a.port,
-      meta: a.meta,
-      incarnation: 0,
-      state: NodeState.Dead,
-      vsn: a.vsn,
-      stateChangeMs: d.clock.nowMs(),
-    };
-    this.table.add(m);
-    d.observer?.(m, null);
-    return { m, addressChange: false };
   }
 
   #store(m: Member, a: Alive): void {
@@ -276,31 +246,6 @@ export class Membership {
   /** Stops every suspicion timer. */
   stop(): void {
     this.#suspicions.clearAll();
-  }
-
-  #mayChangeAddress(m: Member): boolean {
-    if (m.state === NodeState.Left) return true;
-    const reclaimMs = this.#d.config.deadNodeReclaimTimeMs;
-    return m.state === NodeState.Dead && reclaimMs > 0 &&
-      this.#d.clock.nowMs() - m.stateChangeMs > reclaimMs;
-  }
-
-  #conflict(m: Member, a: Alive): void {
-    const d = this.#d;
-    d.counters.conflicts++;
-    const other = nodeInfo({
-      ...m,
-      addr: a.addr,
-      port: a.port,
-      meta: a.meta,
-      incarnation: a.incarnation,
-    });
-    d.logger.warn("member.conflict", {
-      node: m.name,
-      existing: nodeInfo(m).host,
-      other: other.host,
-    });
-    d.emit({ kind: "conflict", existing: nodeInfo(m), other });
   }
 
   #refute(me: Member, accusedIncarnation: number): void {

@@ -6,6 +6,7 @@
  */
 
 import type { CoreCounters } from "./effects.ts";
+import type { SwimCore } from "./swim_core.ts";
 
 /** Traffic and stream counters kept by the shell. All only ever increase. */
 export interface ShellCounters {
@@ -57,4 +58,25 @@ export function newShellCounters(): ShellCounters {
 /** Adds one to `dropped[reason]`. */
 export function countDrop(c: ShellCounters, reason: string): void {
   c.dropped[reason] = (c.dropped[reason] ?? 0) + 1;
+}
+
+/** A snapshot of everything countable: the shell's counters, the core's, and its queue depths. */
+export function gossipMetrics(
+  shell: ShellCounters,
+  core: SwimCore,
+  activeStreams: number,
+): GossipMetrics {
+  const q = core.queueDepths();
+  return {
+    ...shell,
+    dropped: { ...shell.dropped },
+    ...core.counters,
+    queueBroadcasts: q.broadcasts,
+    pendingAcks: q.pendingAcks,
+    suspicions: q.suspicions,
+    nodes: q.nodes,
+    membersByStatus: core.membersByStatus(),
+    activeStreams,
+    healthScore: core.membership.awareness.score,
+  };
 }

@@ -16,13 +16,18 @@
  * @module
  */
 
-import { type Clock, deadline, type Prng } from "../clock.ts";
+import { deadline } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
-import { AddressParseError, formatAddress, isIpLiteral, parseJoinTarget } from "./address.ts";
-import type { GossipConfig } from "./config.ts";
+import { formatAddress, parseJoinTarget, resolveJoinHost } from "./address.ts";
 import type { GossipEffect } from "./effects.ts";
 import { DecryptWarner, joinCause, JoinDnsError } from "./join_diagnostics.ts";
-import { countDrop, type GossipMetrics, newShellCounters, type ShellCounters } from "./metrics.ts";
+import {
+  countDrop,
+  type GossipMetrics,
+  gossipMetrics,
+  newShellCounters,
+  type ShellCounters,
+} from "./metrics.ts";
 import {
   dialPushPull,
   dialTcpPing,
@@ -30,67 +35,21 @@ import {
   SourceSlots,
   type StreamContext,
 } from "./streams.ts";
-import type { MemberObserver } from "./membership.ts";
-import { RateBudget } from "./rate_budget.ts";
+import type { GossipNodeOptions } from "./node_options.ts";
+import { PacketDecoder } from "./packet_in.ts";
 import { SwimCore } from "./swim_core.ts";
-import type {
-  Address,
-  GossipConflictDelegate,
-  GossipDelegate,
-  GossipEventDelegate,
-  GossipHandle,
-  NodeInfo,
-  StreamConn,
-  Transport,
-} from "./types.ts";
+import type { Address, GossipHandle, NodeInfo, StreamConn } from "./types.ts";
 import {
   COMPOUND_PARTS_MAX,
   DecodeError,
   decodeMessage,
-  decodePacket,
   encodePacket,
   ENCRYPTION_OVERHEAD,
-  type Keyring,
   labelOverhead,
-  PACKET_DECOMPRESSED_MAX_BYTES,
 } from "./wire/mod.ts";
 
-/** Options of {@linkcode createGossipNode}. */
-export interface GossipNodeOptions {
-  readonly name: string;
-  readonly transport: Transport;
-  /** Where peers reach us. @default transport.bindAddress */
-  readonly advertise?: Address;
-  readonly config: GossipConfig;
-  readonly delegate: GossipDelegate;
-  readonly events?: GossipEventDelegate;
-  readonly conflict?: GossipConflictDelegate;
-  /** Encrypt everything and refuse plaintext. */
-  readonly keyring?: Keyring;
-  /** memberlist label; "" for none. @default "" */
-  readonly label?: string;
-  readonly clock: Clock;
-  readonly prng: Prng;
-  /** @default nullLogger */
-  readonly logger?: Logger;
-  /**
-   * Resolves a DNS name given to {@linkcode GossipNode.join} to IP literals (the composition root
-   * passes one on `Deno.resolveDns`). Without it, join targets must be IP literals.
-   */
-  readonly resolveHost?: (name: string) => Promise<string[]>;
-  /** Sees every member state change; for simulation invariants. */
-  readonly observer?: MemberObserver;
-  /** The first push/pull comes within this long after start (see `SwimCoreOptions`). */
-  readonly firstPushPullWithinMs?: number;
-}
-
-/**
- * Bytes all UDP packets together may inflate to per second. A busy node receives a few hundred
- * gossip packets a second of at most 1400 bytes (~3 KB inflated): under 1 MiB/s. At 4 MiB/s a
- * flood of LZW bombs costs a fraction of a core; beyond it compressed packets are dropped
- * (counted as "too-large") until the budget refills, while plain ones still flow.
- */
-export const DECOMPRESSED_BYTES_PER_SECOND_MAX = 4 * 1024 * 1024;
+export type { GossipNodeOptions } from "./node_options.ts";
+export { DECOMPRESSED_BYTES_PER_SECOND_MAX } from "./packet_in.ts";
 
 /** A memberlist node; see the module documentation. */
 export class GossipNode implements GossipHandle {
@@ -102,10 +61,7 @@ export class GossipNode implements GossipHandle {
   readonly #streams = new Set<StreamConn>();
   readonly #perSource: SourceSlots;
   readonly #ctx: StreamContext;
-  readonly #inflate = new RateBudget({
-    capacity: DECOMPRESSED_BYTES_PER_SECOND_MAX,
-    perSecond: DECOMPRESSED_BYTES_PER_SECOND_MAX,
-  });
+  readonly #packets: PacketDecoder;
   #started = false;
   #stopped = false;
   #warnedPlaintext = false;
@@ -117,6 +73,7 @@ export class GossipNode implements GossipHandle {
     this.#log = (opts.logger ?? nullLogger).with({ node: opts.name });
     this.#decrypt = new DecryptWarner(opts.clock, this.#log);
     const label = opts.label ?? "";
+    this.#packets = new PacketDecoder(label, opts.keyring);
     this.core = new SwimCore({
       name: opts.name,
       advertise: opts.advertise ?? opts.transport.bindAddress,
@@ -195,7 +152,7 @@ export class GossipNode implements GossipHandle {
     for (const text of addrs) {
       try {
         const { address } = parseJoinTarget(text, this.#bindPort());
-        const hosts = await this.#resolve(address.host);
+        const hosts = await resolveJoinHost(address.host, this.#o.resolveHost);
         if (hosts.length === 0) throw new JoinDnsError(`${address.host} resolved to no address`);
         for (const host of hosts) {
           try {
@@ -214,14 +171,6 @@ export class GossipNode implements GossipHandle {
     return ok;
   }
 
-  async #resolve(host: string): Promise<string[]> {
-    if (isIpLiteral(host)) return [host];
-    if (!this.#o.resolveHost) {
-      throw new AddressParseError(`Cannot join "${host}": not an IP address and no resolver`);
-    }
-    return (await this.#o.resolveHost(host)).filter(isIpLiteral);
-  }
-
   /** Broadcasts our leave; resolves once it is fully sent or after `timeoutMs`. */
   async leave(timeoutMs: number): Promise<void> {
     let othersAlive = false;
@@ -233,19 +182,7 @@ export class GossipNode implements GossipHandle {
 
   /** Everything countable, for metrics. */
   metrics(): GossipMetrics {
-    const q = this.core.queueDepths();
-    return {
-      ...this.counters,
-      dropped: { ...this.counters.dropped },
-      ...this.core.counters,
-      queueBroadcasts: q.broadcasts,
-      pendingAcks: q.pendingAcks,
-      suspicions: q.suspicions,
-      nodes: q.nodes,
-      membersByStatus: this.core.membersByStatus(),
-      activeStreams: this.#streams.size,
-      healthScore: this.core.membership.awareness.score,
-    };
+    return gossipMetrics(this.counters, this.core, this.#streams.size);
   }
 
   #bindPort(): number {
@@ -258,24 +195,13 @@ export class GossipNode implements GossipHandle {
     c.packetsIn++;
     c.bytesIn += bytes.length;
     let messages: Uint8Array[];
-    const nowMs = this.#o.clock.nowMs();
-    const meter = { decompressedBytes: 0 };
     try {
-      const decoded = decodePacket(bytes, {
-        ...this.#decodeOptions(),
-        decompressedMaxBytes: Math.min(
-          PACKET_DECOMPRESSED_MAX_BYTES,
-          this.#inflate.available(nowMs),
-        ),
-        meter,
-      });
+      const decoded = this.#packets.decode(bytes, this.#o.clock.nowMs());
       for (const err of decoded.errors) this.#drop(err, from);
       messages = decoded.messages;
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       return this.#drop(err, from);
-    } finally {
-      this.#inflate.spend(meter.decompressedBytes, nowMs);
     }
     for (const raw of messages) {
       try {
@@ -285,11 +211,6 @@ export class GossipNode implements GossipHandle {
         this.#drop(err, from);
       }
     }
-  }
-
-  #decodeOptions() {
-    const label = this.#o.label ?? "";
-    return this.#o.keyring ? { label, keyring: this.#o.keyring } : { label };
   }
 
   #drop(err: DecodeError, from: Address): void {

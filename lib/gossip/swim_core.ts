@@ -24,17 +24,18 @@
  * @module
  */
 
-import type { Clock, Prng, TimerId } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { ipFromHost } from "./address.ts";
 import { type GossipConfig, vsnOf } from "./config.ts";
-import { type CoreCounters, type EffectSink, newCoreCounters } from "./effects.ts";
+import { type CoreCounters, newCoreCounters } from "./effects.ts";
 import { isDeadOrLeft, type Member, nodeInfo } from "./member_table.ts";
-import { type MemberObserver, Membership } from "./membership.ts";
+import { Membership } from "./membership.ts";
 import { Disseminator } from "./gossip.ts";
+import { LoopTimers } from "./loop_timers.ts";
 import { Prober, replyAddress } from "./probe.ts";
 import { mergeState } from "./push_pull_merge.ts";
-import type { Address, GossipDelegate, NodeInfo } from "./types.ts";
+import type { Address, NodeInfo } from "./types.ts";
+import { pushPullScaleMs, type PushPullState, type SwimCoreOptions } from "./swim_options.ts";
 import { verifyProtocol } from "./version_check.ts";
 import {
   type Ack,
@@ -43,50 +44,11 @@ import {
   MessageType,
   NodeState,
   type Ping,
-  type PushNodeState,
 } from "./wire/messages.ts";
 
 /** memberlist's MetaMaxSize: node metadata longer than this cannot be announced. */
 const META_MAX_BYTES = 512;
-/** memberlist's pushPullScaleThreshold: above this many nodes the push/pull interval grows. */
-const PUSH_PULL_SCALE_THRESHOLD = 32;
-
-/** Options of {@linkcode SwimCore}. */
-export interface SwimCoreOptions {
-  readonly name: string;
-  /** The address peers reach us at; its IP goes on the wire as 4 (IPv4) or 16 bytes. */
-  readonly advertise: Address;
-  readonly config: GossipConfig;
-  readonly delegate: GossipDelegate;
-  readonly clock: Clock;
-  readonly prng: Prng;
-  readonly emit: EffectSink;
-  /** @default nullLogger */
-  readonly logger?: Logger;
-  /** Label and encryption overhead the shell adds to every packet. @default 0 */
-  readonly packetOverheadBytes?: number;
-  /** Sees every member state change (simulation invariants). */
-  readonly observer?: MemberObserver;
-  /**
-   * The first periodic push/pull comes at a random time within this long after start. memberlist
-   * uses the unscaled interval; a simulation of a cluster whose nodes started at different times
-   * spreads it over the scaled period. @default config.pushPullIntervalMs
-   */
-  readonly firstPushPullWithinMs?: number;
-}
-
-/** Our node table and user state, as sent in a push/pull. */
-export interface PushPullState {
-  readonly nodes: PushNodeState[];
-  readonly userState: Uint8Array;
-}
-
-/** memberlist's pushPullScale: the interval grows with log2(n) above 32 nodes. */
-export function pushPullScaleMs(intervalMs: number, n: number): number {
-  if (n <= PUSH_PULL_SCALE_THRESHOLD) return intervalMs;
-  const mult = Math.ceil(Math.log2(n) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1;
-  return mult * intervalMs;
-}
+export { pushPullScaleMs, type PushPullState, type SwimCoreOptions } from "./swim_options.ts";
 
 /** One node's SWIM state machine; see the module documentation. */
 export class SwimCore {
@@ -98,7 +60,7 @@ export class SwimCore {
   readonly #o: SwimCoreOptions;
   readonly #logger: Logger;
   readonly #advertiseAddr: Uint8Array;
-  readonly #timers = new Set<TimerId>();
+  readonly #timers: LoopTimers;
   readonly #gossip: Disseminator;
   #running = false;
 
@@ -108,6 +70,7 @@ export class SwimCore {
     this.config = opts.config;
     this.#logger = opts.logger ?? nullLogger;
     this.#advertiseAddr = ipFromHost(opts.advertise.host);
+    this.#timers = new LoopTimers(opts.clock, opts.prng, () => this.#running);
     const base = {
       name: opts.name,
       config: opts.config,
@@ -144,11 +107,11 @@ export class SwimCore {
     if (this.#running) return;
     this.announce();
     const c = this.config;
-    this.#every(c.probeIntervalMs, () => this.prober.tick());
-    this.#every(c.gossipIntervalMs, () => this.#gossip.gossipRound());
+    this.#timers.every(c.probeIntervalMs, () => this.prober.tick());
+    this.#timers.every(c.gossipIntervalMs, () => this.#gossip.gossipRound());
     if (c.pushPullIntervalMs > 0) {
       const within = this.#o.firstPushPullWithinMs ?? c.pushPullIntervalMs;
-      this.#after(this.#stagger(within), () => this.#pushPullTick());
+      this.#timers.after(this.#timers.stagger(within), () => this.#pushPullTick());
     }
   }
 
@@ -171,8 +134,7 @@ export class SwimCore {
   /** Stops every loop and timer. Further input is ignored. */
   stop(): void {
     this.#running = false;
-    for (const t of this.#timers) this.#o.clock.clearTimer(t);
-    this.#timers.clear();
+    this.#timers.clearAll();
     this.prober.stop();
     this.membership.stop();
   }
@@ -341,28 +303,6 @@ export class SwimCore {
       this.#o.emit({ kind: "push-pull", to: { host: nodeInfo(partner).host, port: partner.port } });
     }
     const next = pushPullScaleMs(this.config.pushPullIntervalMs, this.membership.table.size);
-    this.#after(next, () => this.#pushPullTick());
-  }
-
-  #stagger(intervalMs: number): number {
-    return Math.floor(this.#o.prng() * intervalMs);
-  }
-
-  /** A ticker with a random initial stagger, as memberlist's triggerFunc. */
-  #every(intervalMs: number, fn: () => void): void {
-    if (intervalMs <= 0) return;
-    const tick = () => {
-      this.#after(intervalMs, tick);
-      fn();
-    };
-    this.#after(this.#stagger(intervalMs), tick);
-  }
-
-  #after(delayMs: number, fn: () => void): void {
-    const id = this.#o.clock.setTimer(delayMs, () => {
-      this.#timers.delete(id);
-      if (this.#running) fn();
-    });
-    this.#timers.add(id);
+    this.#timers.after(next, () => this.#pushPullTick());
   }
 }

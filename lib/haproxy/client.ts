@@ -48,6 +48,11 @@ export interface RuntimeClientOptions {
   logger?: Logger;
   /** Called when HAProxy closes the persistent connection (restart, reload, crash). */
   onDisconnect?: () => void;
+  /**
+   * Sees the results of every batch of commands (also the single ones of `execute`, `info`, …),
+   * in order, once they are all known: for metrics. It must not throw.
+   */
+  onResults?: (results: readonly CommandResult[]) => void;
 }
 
 /** Commands written per write when pipelining. */
@@ -76,6 +81,7 @@ export class RuntimeClient {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #disconnectListeners = new Set<() => void>();
+  readonly #onResults: ((results: readonly CommandResult[]) => void) | undefined;
   #session: Promise<PromptSession> | undefined;
   #commandsSent = 0;
   #lastUsedMs = -Infinity;
@@ -92,6 +98,7 @@ export class RuntimeClient {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? nullLogger;
     if (options.onDisconnect) this.#disconnectListeners.add(options.onDisconnect);
+    this.#onResults = options.onResults;
   }
 
   /** Commands handed to a connection so far (for tests and metrics). */
@@ -117,6 +124,12 @@ export class RuntimeClient {
    * `per-command` mode). One command failing does not stop the others.
    */
   async executeAll(commands: readonly Command[]): Promise<CommandResult[]> {
+    const results = await this.#send(commands);
+    this.#onResults?.(results);
+    return results;
+  }
+
+  async #send(commands: readonly Command[]): Promise<CommandResult[]> {
     if (this.#mode === "per-command") {
       const results: CommandResult[] = [];
       for (const command of commands) results.push(await this.#perCommand(command));

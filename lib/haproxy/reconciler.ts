@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Clock, systemClock, type TimerId } from "../clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { type BackendMode, checkBackend, checkVersion } from "./backend_check.ts";
 import type { RuntimeClient } from "./client.ts";
@@ -21,54 +21,14 @@ import {
 } from "./plan.ts";
 import type { RampOptions } from "./ramp.ts";
 import { ReconcileMemory } from "./memory.ts";
-import { nextPassDelayMs } from "./schedule.ts";
+import { failedPassDelayMs, nextPassDelayMs, PassTimer } from "./schedule.ts";
+import type { ReconcilerOptions } from "./reconciler_options.ts";
 import { validateDesired } from "./observe.ts";
 import { validateName } from "./validate.ts";
 import { errorText } from "../log/error_text.ts";
 
-/** Settings of a {@linkcode Reconciler}. */
-export interface ReconcilerOptions {
-  /** Backends shoal manages; each must take dynamic servers. */
-  backends: readonly string[];
-  /** Only servers with this name prefix are touched. @default "shoal-" */
-  prefix?: string;
-  /** Time source for timers and deadlines. @default systemClock */
-  clock?: Clock;
-  /** Where `haproxy.*` events are logged. @default nullLogger */
-  logger?: Logger;
-  /** Interval of the periodic pass (catches reloads, restarts and drift). @default 2000 */
-  periodMs?: number;
-  /** Delay that coalesces bursts of changes into one pass. @default 10 */
-  coalesceMs?: number;
-  /** Delay before retrying a failed pass (HAProxy down or restarting). @default 250 */
-  retryMs?: number;
-  /** Longest graceful drain before sessions are shut down. @default 30000 */
-  drainTimeoutMs?: number;
-  /** Interval between passes while a drain is waiting for sessions to end. @default 200 */
-  drainPollMs?: number;
-  /** Pause between a drained server's maintenance and its `del server`. @default 100 */
-  removeSettleMs?: number;
-  /** How long a server removed at once stays in maintenance before `del server`. @default 5000 */
-  removeDelayMs?: number;
-  /**
-   * Read `show stat` every pass so {@linkcode Reconciler.observed} has every server's sessions
-   * (for metrics); otherwise only backends with draining servers are read.
-   * @default false
-   */
-  observeSessions?: boolean;
-  /** Optional stepped weight ramp for new servers (an alternative to `slowstartMs`). */
-  ramp?: RampOptions;
-  /**
-   * HAProxy's `server-state-file`: `show servers state` is saved there after every pass, so a
-   * reload or restart, whoever triggers it, starts with the slots as they are (slot mode).
-   */
-  stateFile?: string;
-  /**
-   * Backend → extra `add server` keywords (`--server-options`), probed at start: a backend whose
-   * options HAProxy refuses fails {@linkcode Reconciler.start} with HAProxy's message.
-   */
-  serverOptions?: ReadonlyMap<string, readonly string[]>;
-}
+export type { ReconcilerOptions } from "./reconciler_options.ts";
+export { RETRY_DELAY_MAX_MS } from "./schedule.ts";
 
 /**
  * With a state file, how soon a pass that changed something is followed by another: the new
@@ -77,9 +37,6 @@ export interface ReconcilerOptions {
 export const STATE_FOLLOW_UP_MS = 300;
 
 const SETTLE_ROUNDS_MAX = 3;
-
-/** Longest wait between passes while HAProxy keeps failing (the retry delay doubles up to it). */
-export const RETRY_DELAY_MAX_MS = 5000;
 
 /** Most servers accepted for one backend (desired state comes from gossip, so it is bounded). */
 export const DESIRED_SERVERS_MAX = 10_000;
@@ -112,8 +69,13 @@ export class Reconciler {
   #stopping = new AbortController();
   readonly #log: Logger;
   readonly #opts: Required<
-    Omit<ReconcilerOptions, "ramp" | "logger" | "clock" | "stateFile" | "serverOptions">
+    Omit<
+      ReconcilerOptions,
+      "ramp" | "logger" | "clock" | "stateFile" | "serverOptions" | "onPass" | "onPassFailed"
+    >
   >;
+  readonly #onPass: ((report: PassReport) => void) | undefined;
+  readonly #onPassFailed: ((error: unknown) => void) | undefined;
   readonly #serverOptions: ReadonlyMap<string, readonly string[]>;
   readonly #modes = new Map<string, BackendMode>();
   readonly #stateFile: string | undefined;
@@ -125,8 +87,7 @@ export class Reconciler {
   #foundAtStart: Map<string, readonly ObservedServer[]> | undefined;
   #running: Promise<void> | undefined;
   #dirty = false;
-  #timer: TimerId | undefined;
-  #timerDueMs = Infinity;
+  readonly #timer: PassTimer;
   #started = false;
   #unsubscribe: (() => void) | undefined;
   #lastPass: PassReport | undefined;
@@ -143,6 +104,11 @@ export class Reconciler {
     this.#ramp = options.ramp;
     this.#stateFile = options.stateFile;
     this.#serverOptions = options.serverOptions ?? new Map();
+    this.#onPass = options.onPass;
+    this.#onPassFailed = options.onPassFailed;
+    this.#timer = new PassTimer(this.#clock, () => {
+      if (this.#started && !this.#running) this.#launch().catch(() => {});
+    });
     this.#opts = {
       backends: this.#backends,
       prefix: this.#prefix,
@@ -231,7 +197,7 @@ export class Reconciler {
     this.#started = false;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.#clearTimer();
+    this.#timer.clear();
     this.#stopping.abort();
     while (this.#running) await this.#running;
     this.#stopping = new AbortController();
@@ -240,7 +206,7 @@ export class Reconciler {
   /** Schedules a pass soon; bursts of triggers coalesce into one. */
   trigger(): void {
     this.#dirty = true;
-    if (this.#started && !this.#running) this.#schedule(this.#opts.coalesceMs);
+    if (this.#started && !this.#running) this.#timer.schedule(this.#opts.coalesceMs);
   }
 
   /**
@@ -266,33 +232,32 @@ export class Reconciler {
 
   /** Starts a pass now; the caller has checked that none is running. */
   #launch(): Promise<PassReport> {
-    this.#clearTimer();
+    this.#timer.clear();
     this.#dirty = false;
     const pass = this.#pass();
     this.#running = pass.then(
       (report) => {
         this.#failures = 0;
+        this.#notify(() => this.#onPass?.(report));
         const delayMs = this.#afterPass(report);
         return this.#dirty ? Math.min(delayMs, this.#opts.coalesceMs) : delayMs;
       },
       (error: unknown) => {
         this.#failures++;
         // HAProxy down or restarting: retry with backoff, not at the coalescing pace.
-        const delayMs = Math.min(
-          this.#opts.retryMs * 2 ** Math.min(this.#failures - 1, 16),
-          RETRY_DELAY_MAX_MS,
-        );
+        const delayMs = failedPassDelayMs(this.#opts.retryMs, this.#failures);
         this.#log.warn("haproxy.reconcile.failed", {
           error: errorText(error),
           failures: this.#failures,
           retryMs: delayMs,
         });
         this.#dirty = true;
+        this.#notify(() => this.#onPassFailed?.(error));
         return delayMs;
       },
     ).then((delayMs) => {
       this.#running = undefined;
-      if (this.#started) this.#schedule(delayMs);
+      if (this.#started) this.#timer.schedule(delayMs);
     });
     return pass;
   }
@@ -331,6 +296,15 @@ export class Reconciler {
     };
   }
 
+  /** Calls an observer; its bug must not stop the passes, so it is logged, whatever it threw. */
+  #notify(observe: () => void): void {
+    try {
+      observe();
+    } catch (error) {
+      this.#log.error("haproxy.reconcile.observer_failed", { error: errorText(error) });
+    }
+  }
+
   #afterPass(report: PassReport): number {
     const failed = report.outcomes.some((o) => o.error !== undefined);
     const delayMs = nextPassDelayMs(report.plan, failed, {
@@ -339,23 +313,5 @@ export class Reconciler {
     });
     const followUp = this.#stateFile !== undefined && report.outcomes.length > 0;
     return followUp ? Math.min(delayMs, STATE_FOLLOW_UP_MS) : delayMs;
-  }
-
-  #schedule(delayMs: number): void {
-    const dueMs = this.#clock.nowMs() + delayMs;
-    if (this.#timer !== undefined && this.#timerDueMs <= dueMs) return;
-    this.#clearTimer();
-    this.#timerDueMs = dueMs;
-    this.#timer = this.#clock.setTimer(delayMs, () => {
-      this.#timer = undefined;
-      this.#timerDueMs = Infinity;
-      if (this.#started && !this.#running) this.#launch().catch(() => {});
-    });
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-    this.#timerDueMs = Infinity;
   }
 }

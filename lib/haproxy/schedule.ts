@@ -1,10 +1,14 @@
 /**
- * When the reconciler should look again after a pass. Pure.
+ * When the reconciler should look again after a pass (pure), and the one timer that runs it.
  *
  * @module
  */
 
+import type { Clock, TimerId } from "../clock.ts";
 import type { Plan } from "./plan.ts";
+
+/** Longest wait between passes while HAProxy keeps failing (the retry delay doubles up to it). */
+export const RETRY_DELAY_MAX_MS = 5000;
 
 /** The delays that {@linkcode nextPassDelayMs} chooses from. */
 export interface PassDelays {
@@ -38,4 +42,52 @@ export function nextPassDelayMs(plan: Plan, failed: boolean, delays: PassDelays)
     delayMs = Math.min(delayMs, delays.rampStepMs);
   }
   return delayMs;
+}
+
+/**
+ * The delay after the `failures`-th failed pass in a row: `retryMs` doubling each time, at most
+ * {@linkcode RETRY_DELAY_MAX_MS}.
+ *
+ * @example
+ * ```ts
+ * import { failedPassDelayMs } from "./schedule.ts";
+ * console.assert(failedPassDelayMs(100, 3) === 400);
+ * ```
+ */
+export function failedPassDelayMs(retryMs: number, failures: number): number {
+  return Math.min(retryMs * 2 ** Math.min(failures - 1, 16), RETRY_DELAY_MAX_MS);
+}
+
+/** One timer for the next pass: a new request only ever brings it forward. */
+export class PassTimer {
+  readonly #clock: Clock;
+  readonly #fire: () => void;
+  #timer: TimerId | undefined;
+  #dueMs = Infinity;
+
+  /** Creates the timer; `fire` runs when it is due. */
+  constructor(clock: Clock, fire: () => void) {
+    this.#clock = clock;
+    this.#fire = fire;
+  }
+
+  /** Fires in `delayMs`, unless the timer is already due sooner. */
+  schedule(delayMs: number): void {
+    const dueMs = this.#clock.nowMs() + delayMs;
+    if (this.#timer !== undefined && this.#dueMs <= dueMs) return;
+    this.clear();
+    this.#dueMs = dueMs;
+    this.#timer = this.#clock.setTimer(delayMs, () => {
+      this.#timer = undefined;
+      this.#dueMs = Infinity;
+      this.#fire();
+    });
+  }
+
+  /** Cancels the pending firing, if any. */
+  clear(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
+    this.#timer = undefined;
+    this.#dueMs = Infinity;
+  }
 }

@@ -106,6 +106,8 @@ export interface SidecarMetrics {
   readonly queryDuration: Histogram<"query">;
   /** Records that HAProxy answered a command at `nowMs` (the clock's time). */
   haproxyContacted(nowMs: number): void;
+  /** When HAProxy last answered (the clock's time); null before the first answer. */
+  readonly lastContactMs: number | null;
 }
 
 /**
@@ -191,6 +193,9 @@ export function createSidecarMetrics(
     }),
     haproxyContacted(nowMs: number): void {
       lastContactMs = lastContactMs === null ? nowMs : Math.max(lastContactMs, nowMs);
+    },
+    get lastContactMs(): number | null {
+      return lastContactMs;
     },
   };
 }

@@ -23,7 +23,7 @@ import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { SidecarConfig } from "../config.ts";
 import type { CheckOptions } from "../haproxy/commands.ts";
 import { BackendCheckError } from "../haproxy/errors.ts";
-import type { RuntimeClient } from "../haproxy/client.ts";
+import { RuntimeClient } from "../haproxy/client.ts";
 import type { Connector } from "../haproxy/transport.ts";
 import { Reconciler } from "../haproxy/reconciler.ts";
 import { errorText } from "../log/error_text.ts";
@@ -35,7 +35,7 @@ import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
 import { hintField } from "./sidecar/hints.ts";
 import { HaproxyChild } from "./sidecar/haproxy_child.ts";
-import { MeteredRuntimeClient, SidecarMeter } from "./sidecar/metrics.ts";
+import { SidecarMeter } from "./sidecar/metrics.ts";
 import { Registry } from "./sidecar/registry.ts";
 import { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, startReconciler, type WaitDeps } from "./sidecar/wait.ts";
@@ -201,23 +201,20 @@ function buildManager(
   inject: SidecarDeps,
 ): { client: RuntimeClient; reconciler: Reconciler; service: SidecarService; meter: SidecarMeter } {
   const meter = new SidecarMeter(createSidecarMetrics(runtime.registry, { clock }), { clock });
-  const client = new MeteredRuntimeClient(
-    {
-      socketPath: config.haproxySocket,
-      ...(inject.connector ? { connector: inject.connector } : {}),
-      clock,
-      logger: log,
-    },
-    (results) => meter.commandResults(results),
-  );
+  const client = new RuntimeClient({
+    socketPath: config.haproxySocket,
+    ...(inject.connector ? { connector: inject.connector } : {}),
+    clock,
+    logger: log,
+    onResults: (results) => meter.commandResults(results),
+  });
   const reconciler: Reconciler = new Reconciler(client, {
     backends: config.backends,
     prefix: config.serverPrefix,
     clock,
-    logger: meter.reconcilerLogger(
-      log,
-      () => meter.afterPass(reconciler, config.backends, config.serverPrefix),
-    ),
+    logger: log,
+    onPass: (report) => meter.pass(report, reconciler, config.backends, config.serverPrefix),
+    onPassFailed: () => meter.passFailed(),
     periodMs: config.reconcileIntervalMs,
     drainTimeoutMs: config.drainTimeoutMs,
     ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),

@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { Clock, Prng } from "../clock.ts";
-import { TransmitLimitedQueue } from "../gossip/broadcast_queue.ts";
+import type { TransmitLimitedQueue } from "../gossip/broadcast_queue.ts";
+import { SerfBroadcasts } from "./broadcasts.ts";
 import type {
   Address,
   GossipConflictDelegate,
@@ -20,19 +20,14 @@ import type {
   GossipHandle,
   NodeInfo,
 } from "../gossip/types.ts";
-import type { Logger } from "../log/logger.ts";
 import { DEFAULT_SERF_CONFIG, RING_SLOTS, type SerfConfig } from "./config.ts";
 import { newCounters, type SerfCounters } from "./counters.ts";
 import { SerfStateError } from "./errors.ts";
 import { EventQueue, type SerfEvent } from "./events.ts";
 import { PingDelegate } from "./coordinate/ping_delegate.ts";
-import {
-  handleInternalQuery,
-  INTERNAL_QUERY_PREFIX,
-  type SerfKeyring,
-} from "./internal_queries.ts";
+import { handleInternalQuery, INTERNAL_QUERY_PREFIX } from "./internal_queries.ts";
 import { LamportClock } from "./lamport.ts";
-import { type Member, type MemberEvent, MemberTable } from "./members.ts";
+import { type Member, MemberTable } from "./members.ts";
 import { encodeSerfMessage, SerfMessageType } from "./messages.ts";
 import { QueryEngine, type QueryParams } from "./queries.ts";
 import type { QueryCollector } from "./query_collector.ts";
@@ -41,50 +36,15 @@ import { encodeTags, META_SIZE_MAX_BYTES } from "./tags.ts";
 import { SerfLifecycle } from "./lifecycle.ts";
 import { userEventOut } from "./user_events.ts";
 import { encodeLocalState, handleInbound, mergeRemoteState } from "./inbound.ts";
+import type { SerfDeps, SerfListener, SerfOptions, SerfState } from "./serf_options.ts";
 
-/** Serf's own state. */
-export type SerfState = "alive" | "leaving" | "left" | "shutdown";
-
-/** Receives what a snapshot file records (see `snapshot.ts`). */
-export interface SnapshotSink {
-  /** A member joined, left, failed, was updated or reaped. */
-  memberEvent(e: MemberEvent): void;
-  /** A user event at `lTime` was delivered. */
-  userEventClock(lTime: number): void;
-  /** A query at `lTime` was delivered. */
-  queryClock(lTime: number): void;
-  /** We are leaving gracefully (fsync now). */
-  leave(): void;
-}
-
-/** Options of {@linkcode Serf}. */
-export interface SerfOptions {
-  /** Our node name; must equal the memberlist node's name. */
-  readonly nodeName: string;
-  /** @default no tags */
-  readonly tags?: ReadonlyMap<string, string>;
-  /** Overrides of {@linkcode DEFAULT_SERF_CONFIG}. */
-  readonly config?: Partial<SerfConfig>;
-  /** The gossip keyring when encryption is on; key queries fail politely without it. */
-  readonly keyring?: SerfKeyring;
-  /** Where membership and clock changes are recorded. */
-  readonly snapshot?: SnapshotSink;
-  /** Called once when serf shuts itself down (lost a name conflict). */
-  readonly onShutdown?: (reason: string) => void;
-}
-
-/** Injected time, randomness and logging. */
-export interface SerfDeps {
-  /** Time and timers. */
-  readonly clock: Clock;
-  /** Randomness (query IDs, relay and reconnect choices). */
-  readonly prng: Prng;
-  /** Where serf logs. */
-  readonly log: Logger;
-}
-
-/** Receives every event, synchronously. */
-export type SerfListener = (e: SerfEvent) => void;
+export type {
+  SerfDeps,
+  SerfListener,
+  SerfOptions,
+  SerfState,
+  SnapshotSink,
+} from "./serf_options.ts";
 
 /** The serf layer; see the module documentation and `mod.ts` for an example. */
 export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflictDelegate {
@@ -122,6 +82,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   readonly opts: SerfOptions;
   /** Our Vivaldi coordinate and the cached ones of peers; `null` when coordinates are off. */
   readonly coordinates: PingDelegate | null;
+  readonly #broadcasts: SerfBroadcasts;
   #tags: ReadonlyMap<string, string>;
   #handle: GossipHandle | null = null;
   #listeners = new Set<SerfListener>();
@@ -141,10 +102,15 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     this.memberClock.increment(), this.eventClock.increment(), this.queryClock.increment();
     this.eventRing = new UserEventRing(RING_SLOTS, this.cfg.slotEntriesMax);
     this.queryRing = new QueryRing(RING_SLOTS, this.cfg.slotEntriesMax);
-    const queueOpts = { retransmitMult: this.cfg.retransmitMult, numNodes: () => this.table.size };
-    this.intentQueue = new TransmitLimitedQueue(queueOpts);
-    this.queryQueue = new TransmitLimitedQueue(queueOpts);
-    this.eventQueue = new TransmitLimitedQueue(queueOpts);
+    this.#broadcasts = new SerfBroadcasts({
+      retransmitMult: this.cfg.retransmitMult,
+      queueDepthMax: this.cfg.queueDepthMax,
+      numNodes: () => this.table.size,
+      counters: this.counters,
+    });
+    this.intentQueue = this.#broadcasts.intents;
+    this.queryQueue = this.#broadcasts.queries;
+    this.eventQueue = this.#broadcasts.events;
     this.table = new MemberTable({
       recentIntentsMax: this.cfg.recentIntentsMax,
       nowMs: () => deps.clock.nowMs(),
@@ -253,27 +219,19 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     for (const l of this.#listeners) l(e);
   }
 
-  #queue(q: TransmitLimitedQueue, raw: Uint8Array, finished?: () => void): void {
-    q.queue(finished ? { message: raw, finished } : { message: raw });
-    if (q.length > this.cfg.queueDepthMax) {
-      this.counters.broadcastsPruned += q.length - this.cfg.queueDepthMax;
-      q.prune(this.cfg.queueDepthMax);
-    }
-  }
-
   /** Queues an intent broadcast; `finished` runs once it was sent enough times or pruned. */
   queueIntent(raw: Uint8Array, finished?: () => void): void {
-    this.#queue(this.intentQueue, raw, finished);
+    this.#broadcasts.queue(this.intentQueue, raw, finished);
   }
 
   /** Queues a query broadcast. */
   queueQuery(raw: Uint8Array): void {
-    this.#queue(this.queryQueue, raw);
+    this.#broadcasts.queue(this.queryQueue, raw);
   }
 
   /** Queues a user event broadcast. */
   queueEvent(raw: Uint8Array): void {
-    this.#queue(this.eventQueue, raw);
+    this.#broadcasts.queue(this.eventQueue, raw);
   }
 
   /** Broadcasts a join intent about us at Lamport time `lTime`. */
@@ -334,14 +292,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
 
   /** Intents first, then queries, then events, all within `limitBytes`. */
   getBroadcasts(overheadBytes: number, limitBytes: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let used = 0;
-    for (const q of [this.intentQueue, this.queryQueue, this.eventQueue]) {
-      const got = q.getBroadcasts(overheadBytes, limitBytes - used);
-      for (const b of got) used += b.length + overheadBytes;
-      out.push(...got);
-    }
-    return out;
+    return this.#broadcasts.getBroadcasts(overheadBytes, limitBytes);
   }
 
   /** Our push/pull user state: `[0x02]` + messagePushPull. */

@@ -1,7 +1,7 @@
 /**
  * End-to-end cluster helpers: real `shoal sidecar` and `shoal task` processes (through
  * {@linkcode startShoal}), a real HAProxy (under the sidecar or started by the test), the demo's
- * HTTP worker, a fixed-rate load loop through HAProxy, and cleanup that kills every process a test
+ * HTTP worker, a fixed-rate load loop through HAProxy (`load.ts`), and cleanup that kills every process a test
  * started — by process id, descendants included (a SIGKILLed sidecar leaves its HAProxy behind,
  * a SIGKILLed task its worker).
  *
@@ -15,6 +15,10 @@ import { RuntimeClient, serverNameFor, type StatRow } from "../../lib/haproxy/mo
 import { type ShoalProcess, type ShoalStartOptions, startShoal } from "./shoal_process.ts";
 import { freePortOn } from "./ports.ts";
 import { haproxyBinary } from "./haproxy.ts";
+import { killTree } from "./proc_tree.ts";
+
+export { children, descendants, killTree } from "./proc_tree.ts";
+export { Load, type LoadOptions, type LoadResult } from "./load.ts";
 
 /** The demo worker: answers every request with `hello from $DEMO_TASK`, drains on SIGTERM. */
 export const DEMO_WORKER = new URL("../../examples/demo_worker.ts", import.meta.url).pathname;
@@ -241,60 +245,6 @@ export async function workerPid(task: ShoalProcess): Promise<number> {
   return Number((await task.waitForLog("task.ready")).pid);
 }
 
-/** Every descendant of `pid` (children first-level first), read from `/proc`. */
-export function descendants(pid: number): number[] {
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0 && out.length < 1024) {
-    const p = queue.shift()!;
-    let tids: string[] = [];
-    try {
-      tids = [...Deno.readDirSync(`/proc/${p}/task`)].map((e) => e.name);
-    } catch {
-      continue; // gone
-    }
-    for (const tid of tids) {
-      let text = "";
-      try {
-        text = Deno.readTextFileSync(`/proc/${p}/task/${tid}/children`);
-      } catch {
-        continue;
-      }
-      for (const c of text.trim().split(/\s+/).filter((s) => s !== "")) {
-        out.push(Number(c));
-        queue.push(Number(c));
-      }
-    }
-  }
-  return out;
-}
-
-/** The direct children of `pid` (for a supervising sidecar: the HAProxy master). */
-export function children(pid: number): number[] {
-  return descendants(pid).filter((c) => {
-    try {
-      return /^PPid:\s+(\d+)$/m.exec(Deno.readTextFileSync(`/proc/${c}/status`))?.[1] ===
-        String(pid);
-    } catch {
-      return false;
-    }
-  });
-}
-
-/**
- * Signals `pid` and all its descendants at once (collected before the first signal), as a
- * process-group kill would: a task crash takes its worker with it.
- */
-export function killTree(pid: number, signal: Deno.Signal): void {
-  for (const p of [pid, ...descendants(pid)]) {
-    try {
-      Deno.kill(p, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /** A reader of HAProxy's state, one connection per command (it survives HAProxy restarts). */
 export function haproxyReader(socketPath: string): RuntimeClient {
   return new RuntimeClient({ socketPath, mode: "per-command" });
@@ -347,114 +297,4 @@ export async function upExactly(client: RuntimeClient, nodes: readonly string[])
   const up = (await servers(client)).filter((r) => r.status.startsWith("UP")).map((r) => r.service);
   const want = nodes.map(serverOf);
   return up.length === want.length && want.every((n) => up.includes(n));
-}
-
-/** One request of a {@linkcode Load} run. */
-export interface LoadResult {
-  /** When it was sent, `performance.now()` ms. */
-  readonly sentMs: number;
-  readonly latencyMs: number;
-  /** HTTP status, or 0 when the request itself failed. */
-  readonly status: number;
-  /** The body (`hello from <task>`) or the error text. */
-  readonly body: string;
-}
-
-/** Options of {@linkcode Load}. */
-export interface LoadOptions {
-  /** Requests per second, sent at a fixed pace whatever the answers take. */
-  readonly ratePerS: number;
-  /** Stops by itself after this long, if {@linkcode Load.stop} was not called. */
-  readonly maxMs: number;
-  /** Per-request timeout. @default 3000 */
-  readonly timeoutMs?: number;
-  /** The client to fetch with (e.g. {@linkcode unixClient}). */
-  readonly client?: Deno.HttpClient;
-}
-
-/**
- * Fixed-rate GETs to `url` (each on a new connection), bounded by `maxMs`; every answer is kept.
- * Pacing is by deadline, not by sleeping after each answer, so slow answers do not lower the rate.
- */
-export class Load {
-  readonly results: LoadResult[] = [];
-  readonly #inflight = new Set<Promise<void>>();
-  readonly #done: Promise<void>;
-  #stopped = false;
-  #wake: (() => void) | undefined;
-
-  constructor(url: string, o: LoadOptions) {
-    this.#done = this.#run(url, o);
-  }
-
-  /** Resolves once the run ended by itself (after `maxMs`) and every answer arrived. */
-  async finished(): Promise<LoadResult[]> {
-    await this.#done;
-    return this.results;
-  }
-
-  /** Stops sending and waits for the requests in flight. */
-  async stop(): Promise<LoadResult[]> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#done;
-    return this.results;
-  }
-
-  /** The requests that did not get a 200. */
-  failures(): LoadResult[] {
-    return this.results.filter((r) => r.status !== 200);
-  }
-
-  /** Requests answered by each task (from the body), successful ones only. */
-  byTask(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const r of this.results) {
-      if (r.status !== 200) continue;
-      const who = r.body.replace(/^hello from /, "").trim();
-      counts.set(who, (counts.get(who) ?? 0) + 1);
-    }
-    return counts;
-  }
-
-  async #run(url: string, o: LoadOptions): Promise<void> {
-    const startMs = performance.now();
-    const periodMs = 1000 / o.ratePerS;
-    for (let i = 0; !this.#stopped; i++) {
-      const dueMs = startMs + i * periodMs;
-      if (dueMs - startMs > o.maxMs) break;
-      const waitMs = dueMs - performance.now();
-      if (waitMs > 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, waitMs);
-          this.#wake = () => (clearTimeout(t), resolve());
-        });
-        this.#wake = undefined;
-        if (this.#stopped) break;
-      }
-      const p = this.#one(url, o.timeoutMs ?? 3000, o.client).finally(() =>
-        this.#inflight.delete(p)
-      );
-      this.#inflight.add(p);
-    }
-    await Promise.all(this.#inflight);
-  }
-
-  async #one(url: string, timeoutMs: number, client?: Deno.HttpClient): Promise<void> {
-    const sentMs = performance.now();
-    let status = 0;
-    let body = "";
-    try {
-      const res = await fetch(url, {
-        headers: { connection: "close" },
-        signal: AbortSignal.timeout(timeoutMs),
-        ...(client === undefined ? {} : { client }),
-      });
-      status = res.status;
-      body = await res.text();
-    } catch (err) {
-      body = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    }
-    this.results.push({ sentMs, latencyMs: performance.now() - sentMs, status, body });
-  }
 }

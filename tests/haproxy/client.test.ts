@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   addServerCommand,
+  type CommandResult,
   delServerCommand,
   enableHealthCommand,
   HaproxyConnectionError,
@@ -45,6 +46,31 @@ for (const mode of ["persistent", "per-command"] as const) {
       assert.deepEqual((await client.serversState("be_app")).map((r) => r.name), []);
       const version = await haproxyVersion();
       assert.equal((await client.version()).raw, version.text, "show version = haproxy -v");
+    } finally {
+      await client.close();
+    }
+  });
+
+  Deno.test(`RuntimeClient (${mode}) shows every batch's results to onResults`, async () => {
+    await using hap = await HaproxyProcess.start();
+    const seen: (readonly CommandResult[])[] = [];
+    const client = new RuntimeClient({
+      socketPath: hap.socketPath,
+      mode,
+      onResults: (results) => seen.push(results),
+    });
+    try {
+      const spec = { backend: "be_app", name: "shoal-a", addr: "127.0.0.2", port: 9 };
+      await client.execute(addServerCommand(spec));
+      const batch = await client.executeAll([addServerCommand(spec), showVersionCommand()]);
+      await client.info();
+      assert.equal(seen.length, 3, "execute, executeAll and info are one batch each");
+      assert.equal(seen[1], batch, "the results the caller gets");
+      assert.deepEqual(seen.map((r) => r.map((x) => x.ok)), [[true], [false, true], [true]]);
+      assert.ok(!seen[1]![0]!.ok && seen[1]![0]!.error instanceof ServerAlreadyExistsError);
+      await hap.stop();
+      await assert.rejects(client.execute(showVersionCommand()), HaproxyConnectionError);
+      assert.equal(seen.length, 4, "a batch HAProxy never answered is shown too");
     } finally {
       await client.close();
     }

@@ -5,11 +5,16 @@ import {
   HaproxyError,
   StillHasConnectionsError,
 } from "../../lib/haproxy/errors.ts";
-import { MemoryLogger } from "../../lib/log/logger.ts";
+import { RuntimeClient } from "../../lib/haproxy/client.ts";
+import type { PassReport } from "../../lib/haproxy/pass.ts";
+import type { DesiredServer, ObservedServer } from "../../lib/haproxy/plan.ts";
+import { Reconciler } from "../../lib/haproxy/reconciler.ts";
+import { type Logger, MemoryLogger } from "../../lib/log/logger.ts";
 import { Registry } from "../../lib/metrics/registry.ts";
 import { createSidecarMetrics } from "../../lib/metrics/sidecar_metrics.ts";
 import { errorKind, SidecarMeter } from "../../lib/roles/sidecar/metrics.ts";
 import { type Member, MemberStatus } from "../../lib/serf/members.ts";
+import { HaproxyProcess, waitFor } from "../_support/haproxy.ts";
 import { parsePromText } from "../_support/prom_text.ts";
 
 function setup() {
@@ -65,26 +70,101 @@ Deno.test("SidecarMeter.commandResults() counts error kinds; any HAProxy answer 
   ok(!meter.health(30_000).ok && meter.health(30_000).reason.includes("31 s"));
 });
 
-Deno.test("SidecarMeter.reconcilerLogger() forwards events and counts runs", () => {
+Deno.test("SidecarMeter.pass() and passFailed() count runs and servers from the pass report", () => {
   const { meter, value } = setup();
-  const log = new MemoryLogger();
-  let passes = 0;
-  const tee = meter.reconcilerLogger(log, () => passes++).with({ node: "s" });
-  tee.info("haproxy.server.add", { backend: "web", server: "shoal-a", step: "add" });
-  tee.info("haproxy.server.drain", { backend: "web", server: "shoal-a", step: "drain" });
-  tee.debug("haproxy.reconcile.pass", { steps: 2 });
-  tee.warn("haproxy.reconcile.failed", { error: "down" });
-  tee.info("haproxy.server.adopted", { backend: "web" }); // not a plan step
-  equal(log.records.length, 5);
-  equal(log.records[0]!.fields.node, "s");
-  equal(passes, 1);
+  const desired: DesiredServer = {
+    name: "shoal-a",
+    addr: "10.0.0.1",
+    port: 80,
+    weight: 1,
+    state: "ready",
+  };
+  const report: PassReport = {
+    plan: { steps: [{ kind: "add", backend: "web", server: desired }], waiting: [], ramping: 0 },
+    outcomes: [{ step: { kind: "add", backend: "web", server: desired } }],
+    restartDetected: false,
+  };
+  const observed: ObservedServer[] = [
+    {
+      name: "shoal-a",
+      addr: "10.0.0.1",
+      port: 80,
+      uweight: 1,
+      admin: "ready",
+      checkConfigured: false,
+      checkEnabled: false,
+    },
+  ];
+  const view = { desired: () => [desired], observed: () => observed };
+  meter.pass(report, view, ["web"], "shoal-");
+  meter.passFailed();
+  meter.passFailed();
   equal(value("shoal_sidecar_reconcile_runs_total", { result: "ok" }), 1);
-  equal(value("shoal_sidecar_reconcile_runs_total", { result: "error" }), 1);
+  equal(value("shoal_sidecar_reconcile_runs_total", { result: "error" }), 2);
+  equal(value("shoal_sidecar_servers", { backend: "web", state: "ready" }), 1);
+  equal(value("shoal_sidecar_server_checks", { backend: "web", check: "unchecked" }), 1);
   equal(
     value("shoal_sidecar_drift_corrections_total", { backend: "web", action: "add" }),
     undefined,
     "an ordinary add is not drift",
   );
+});
+
+/** A logger that renames every event, as a refactoring of the log events might. */
+function renaming(inner: Logger): Logger {
+  const r = (e: string) => `renamed.${e}`;
+  return {
+    debug: (e, f) => inner.debug(r(e), f),
+    info: (e, f) => inner.info(r(e), f),
+    warn: (e, f) => inner.warn(r(e), f),
+    error: (e, f) => inner.error(r(e), f),
+    with: (f) => renaming(inner.with(f)),
+  };
+}
+
+Deno.test("sidecar metrics follow the reconciler's observers, whatever its events are called", async () => {
+  await using hap = await HaproxyProcess.start();
+  const { meter, value } = setup();
+  const log = new MemoryLogger();
+  const client = new RuntimeClient({
+    socketPath: hap.socketPath,
+    onResults: (results) => meter.commandResults(results),
+  });
+  let stale = 0;
+  const rec: Reconciler = new Reconciler(client, {
+    backends: ["be_app"],
+    logger: renaming(log),
+    retryMs: 50,
+    onPass: (report) => {
+      if (rec.lastPass !== report) stale++;
+      meter.pass(report, rec, ["be_app"], "shoal-");
+    },
+    onPassFailed: () => meter.passFailed(),
+  });
+  try {
+    await rec.start();
+    rec.setDesired("be_app", [
+      { name: "shoal-a", addr: "127.0.0.2", port: 9, weight: 1, state: "ready" },
+    ]);
+    await rec.settled();
+    await rec.reconcileOnce();
+    equal(stale, 0, "onPass runs once the reconciler shows the pass it reports");
+    equal(log.named("haproxy.reconcile.pass").length, 0);
+    ok(log.named("renamed.haproxy.reconcile.pass").length >= 3, "the events were renamed");
+    equal(value("shoal_sidecar_reconcile_runs_total", { result: "ok" }), rec.passCount);
+    equal(value("shoal_sidecar_servers", { backend: "be_app", state: "ready" }), 1);
+    ok(meter.health(30_000).ok, "contact comes from the client's onResults");
+    await hap.stop();
+    rec.trigger();
+    await waitFor(
+      "a failed pass counted",
+      () => (value("shoal_sidecar_reconcile_runs_total", { result: "error" }) ?? 0) >= 1,
+    );
+    ok((value("shoal_sidecar_haproxy_command_errors_total", { kind: "connection" }) ?? 0) >= 1);
+  } finally {
+    await rec.stop();
+    await client.close();
+  }
 });
 
 Deno.test("SidecarMeter sets member and managed-server gauges and counts queries", () => {

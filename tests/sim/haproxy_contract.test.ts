@@ -1,6 +1,6 @@
 /**
  * The HAProxy model's contract: every script of `haproxy/contract.ts` gives the same transcript
- * on real HAProxy 2.6 (`haproxy`) and 3.2 (`/opt/shoal-peers/path/haproxy-3.2/haproxy`, skipped
+ * on real HAProxy 2.6 (Debian 12's `/usr/sbin/haproxy`) and 3.2 (`/opt/shoal-peers/path/haproxy-3.2/haproxy`, skipped
  * when absent) as on the model imitating that version.
  */
 
@@ -13,10 +13,18 @@ import { SimAdminSocket } from "./haproxy/cli.ts";
 import { CASES, type ContractTarget, runScript } from "./haproxy/contract.ts";
 import { type HaproxyFlavour, SimHaproxy } from "./haproxy/model.ts";
 
+/** Fixed binaries, whatever PATH says (the CI peer runs put a newer haproxy first on PATH). */
 const BINARIES: Record<HaproxyFlavour, string> = {
-  "2.6": "haproxy",
+  "2.6": "/usr/sbin/haproxy", // Debian 12's
   "3.2": "/opt/shoal-peers/path/haproxy-3.2/haproxy",
 };
+
+/** Fails clearly when a binary is not the version its model imitates. */
+async function assertVersion(flavour: HaproxyFlavour): Promise<void> {
+  const out = await new Deno.Command(BINARIES[flavour], { args: ["-v"] }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.ok(text.startsWith(`HAProxy version ${flavour}.`), `${BINARIES[flavour]}: ${text}`);
+}
 const MARKER = "show version";
 const encoder = new TextEncoder();
 
@@ -181,6 +189,7 @@ for (const flavour of ["2.6", "3.2"] as const) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
+      await assertVersion(flavour);
       const real = await transcripts(await realTarget(flavour));
       const model = await transcripts(modelTarget(flavour));
       const debug = Deno.env.get("SHOAL_CONTRACT_DUMP");

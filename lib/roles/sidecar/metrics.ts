@@ -1,18 +1,14 @@
 /**
- * Recording the sidecar's metrics (`shoal_sidecar_*`): HAProxy command results through a metered
- * runtime client, reconcile runs from the reconciler's stable `haproxy.*` events, drift, drains,
- * members and servers after each pass, and query counts and durations from the service.
+ * Recording the sidecar's metrics (`shoal_sidecar_*`): HAProxy command results from the runtime
+ * client's `onResults` hook, reconcile runs, drift, drains and servers from the reconciler's
+ * `onPass` / `onPassFailed` observers (never from log events), members, and query counts and
+ * durations from the service.
  *
  * @module
  */
 
 import type { Clock } from "../../clock.ts";
-import {
-  type CommandResult,
-  RuntimeClient,
-  type RuntimeClientOptions,
-} from "../../haproxy/client.ts";
-import type { Command } from "../../haproxy/commands.ts";
+import type { CommandResult } from "../../haproxy/client.ts";
 import {
   HaproxyCommandError,
   HaproxyConnectionError,
@@ -31,8 +27,8 @@ import {
 } from "../../haproxy/errors.ts";
 import { isManagedName } from "../../haproxy/names.ts";
 import type { ObservedServer, PlanStep } from "../../haproxy/plan.ts";
+import type { PassReport } from "../../haproxy/pass.ts";
 import type { Reconciler } from "../../haproxy/reconciler.ts";
-import type { LogFields, Logger } from "../../log/logger.ts";
 import type { HealthStatus } from "../../metrics/server.ts";
 import type {
   DriftAction,
@@ -88,32 +84,10 @@ function serverCheck(s: ObservedServer): ServerCheck {
   return s.opState === 0 ? "down" : "up";
 }
 
-/** A runtime client that reports every command's result (HAProxy contact and error kinds). */
-export class MeteredRuntimeClient extends RuntimeClient {
-  readonly #onResults: (results: readonly CommandResult[]) => void;
-
-  /** Creates the client; `onResults` sees the results of every batch of commands. */
-  constructor(
-    options: RuntimeClientOptions,
-    onResults: (results: readonly CommandResult[]) => void,
-  ) {
-    super(options);
-    this.#onResults = onResults;
-  }
-
-  /** Sends the commands like {@linkcode RuntimeClient.executeAll}, then reports the results. */
-  override async executeAll(commands: readonly Command[]): Promise<CommandResult[]> {
-    const results = await super.executeAll(commands);
-    this.#onResults(results);
-    return results;
-  }
-}
-
 /** Feeds {@linkcode SidecarMetrics}; see the module documentation. */
 export class SidecarMeter {
   readonly #m: SidecarMetrics;
   readonly #clock: Pick<Clock, "nowMs">;
-  #lastContactMs: number | undefined;
   #drift: DriftTracker | undefined;
 
   constructor(metrics: SidecarMetrics, deps: { clock: Pick<Clock, "nowMs"> }) {
@@ -128,39 +102,18 @@ export class SidecarMeter {
   commandResults(results: readonly CommandResult[]): void {
     const nowMs = this.#clock.nowMs();
     for (const r of results) {
-      if (r.ok || r.error instanceof HaproxyCommandError) {
-        this.#lastContactMs = nowMs;
-        this.#m.haproxyContacted(nowMs);
-      }
+      if (r.ok || r.error instanceof HaproxyCommandError) this.#m.haproxyContacted(nowMs);
       if (r.ok) continue;
       const kind = errorKind(r.error);
-      const waiting = this.#lastContactMs === undefined &&
+      const waiting = this.#m.lastContactMs === null &&
         (kind === "connection" || kind === "timeout");
       if (!waiting) this.#m.haproxyCommandErrors.inc({ kind });
     }
   }
 
-  /**
-   * A logger for the reconciler: forwards everything to `log`, counts runs from its events, and
-   * calls `afterPass` after each completed pass.
-   */
-  reconcilerLogger(log: Logger, afterPass: () => void): Logger {
-    const observe = (event: string, _fields: LogFields | undefined) => {
-      if (event === "haproxy.reconcile.pass") {
-        this.#m.reconcileRuns.inc({ result: "ok" });
-        afterPass();
-      } else if (event === "haproxy.reconcile.failed") {
-        this.#m.reconcileRuns.inc({ result: "error" });
-      }
-    };
-    const wrap = (inner: Logger): Logger => ({
-      debug: (e, f) => (observe(e, f), inner.debug(e, f)),
-      info: (e, f) => (observe(e, f), inner.info(e, f)),
-      warn: (e, f) => (observe(e, f), inner.warn(e, f)),
-      error: (e, f) => (observe(e, f), inner.error(e, f)),
-      with: (f) => wrap(inner.with(f)),
-    });
-    return wrap(log);
+  /** Counts a pass that failed (the reconciler's `onPassFailed`). */
+  passFailed(): void {
+    this.#m.reconcileRuns.inc({ result: "error" });
   }
 
   /** Sets the members gauge from serf's member list. */
@@ -189,16 +142,19 @@ export class SidecarMeter {
   }
 
   /**
-   * After a completed pass: the server gauges of every backend, then drift and finished drains
-   * from the pass's steps (see `drift.ts`).
+   * A completed pass (the reconciler's `onPass`, called once `reconciler` reflects `report`):
+   * counts the run, sets the server gauges of every backend, then counts drift and finished
+   * drains from the pass's steps (see `drift.ts`).
    */
-  afterPass(
-    reconciler: Pick<Reconciler, "desired" | "observed" | "lastPass">,
+  pass(
+    report: PassReport,
+    reconciler: Pick<Reconciler, "desired" | "observed">,
     backends: readonly string[],
     prefix: string,
   ): void {
+    this.#m.reconcileRuns.inc({ result: "ok" });
     for (const b of backends) this.servers(b, reconciler.observed(b), prefix);
-    const outcomes = reconciler.lastPass?.outcomes ?? [];
+    const outcomes = report.outcomes;
     this.#drift ??= new DriftTracker(prefix);
     const { drift, drains } = this.#drift.pass({
       desired: new Map(backends.map((b) => [b, reconciler.desired(b)])),
@@ -233,8 +189,9 @@ export class SidecarMeter {
 
   /** `/healthz`: healthy while HAProxy answered within `staleAfterMs`. */
   health(staleAfterMs: number): HealthStatus {
-    if (this.#lastContactMs === undefined) return { ok: false, reason: "waiting for HAProxy" };
-    const ageMs = this.#clock.nowMs() - this.#lastContactMs;
+    const lastContactMs = this.#m.lastContactMs;
+    if (lastContactMs === null) return { ok: false, reason: "waiting for HAProxy" };
+    const ageMs = this.#clock.nowMs() - lastContactMs;
     if (ageMs > staleAfterMs) {
       return { ok: false, reason: `HAProxy has not answered for ${Math.round(ageMs / 1000)} s` };
     }
