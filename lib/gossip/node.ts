@@ -85,6 +85,9 @@ export class GossipNode implements GossipHandle {
       emit: (e) => this.#execute(e),
       packetOverheadBytes: labelOverhead(label) + (opts.keyring ? ENCRYPTION_OVERHEAD : 0),
       ...(opts.observer ? { observer: opts.observer } : {}),
+      ...(opts.firstPushPullWithinMs !== undefined
+        ? { firstPushPullWithinMs: opts.firstPushPullWithinMs }
+        : {}),
     });
     this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {

@@ -42,4 +42,6 @@ export interface GossipNodeOptions {
   readonly resolveHost?: (name: string) => Promise<string[]>;
   /** Sees every member state change; for simulation invariants. */
   readonly observer?: MemberObserver;
+  /** The first push/pull comes within this long after start (see `SwimCoreOptions`). */
+  readonly firstPushPullWithinMs?: number;
 }

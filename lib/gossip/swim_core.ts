@@ -110,7 +110,8 @@ export class SwimCore {
     this.#timers.every(c.probeIntervalMs, () => this.prober.tick());
     this.#timers.every(c.gossipIntervalMs, () => this.#gossip.gossipRound());
     if (c.pushPullIntervalMs > 0) {
-      this.#timers.after(this.#timers.stagger(c.pushPullIntervalMs), () => this.#pushPullTick());
+      const within = this.#o.firstPushPullWithinMs ?? c.pushPullIntervalMs;
+      this.#timers.after(this.#timers.stagger(within), () => this.#pushPullTick());
     }
   }
 

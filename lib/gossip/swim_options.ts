@@ -32,6 +32,12 @@ export interface SwimCoreOptions {
   readonly packetOverheadBytes?: number;
   /** Sees every member state change (simulation invariants). */
   readonly observer?: MemberObserver;
+  /**
+   * The first periodic push/pull comes at a random time within this long after start. memberlist
+   * uses the unscaled interval; a simulation of a cluster whose nodes started at different times
+   * spreads it over the scaled period. @default config.pushPullIntervalMs
+   */
+  readonly firstPushPullWithinMs?: number;
 }
 
 /** Our node table and user state, as sent in a push/pull. */

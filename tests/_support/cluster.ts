@@ -43,7 +43,24 @@ export interface SimClusterOptions {
   readonly network?: Omit<SimNetworkOptions, "seed">;
   /** Virtual ms between successive nodes starting and joining node 0. @default 20 */
   readonly joinSpacingMs?: number;
+  /**
+   * `join`: node i > 0 joins node 0 over the network. `preload`: every node starts with every
+   * other in its table as alive at incarnation 1 (written in-process, nothing broadcast), the
+   * state a converged cluster is in; it skips the O(n² log n) gossip of n joins, so large
+   * clusters can be built. @default "join"
+   */
+  readonly bootstrap?: "join" | "preload";
+  /** Preload as this many separate clusters, node i in cluster i mod k. @default 1 */
+  readonly preloadClusters?: number;
+  /**
+   * Spreads every node's first push/pull over this long instead of the first 30 s (a cluster
+   * whose nodes started at different times, without everyone's push/pull in one burst).
+   */
+  readonly firstPushPullWithinMs?: number;
 }
+
+/** Sees every member change in every node's table (for measurements). */
+export type MemberChangeHook = (observer: SimMember, m: Member, removed: boolean) => void;
 
 /** One simulated member. */
 export interface SimMember {
@@ -79,7 +96,11 @@ export class SimCluster {
   readonly members: SimMember[] = [];
   readonly violations: string[] = [];
   /** Last seen (state, incarnation) per observer → member. */
-  readonly #seen = new Map<string, Map<string, { state: NodeState; incarnation: number }>>();
+  /** Last seen incarnation × 4 + state, per observer → member (a number: cheap at 5000²). */
+  readonly #seen = new Map<string, Map<string, number>>();
+  #firstPushPullWithinMs: number | undefined;
+  /** Called after the invariant check on every member change. */
+  onMemberChange: MemberChangeHook | null = null;
 
   private constructor(seed: number, net: SimNetwork, clock: VirtualClock) {
     this.seed = seed;
@@ -97,7 +118,12 @@ export class SimCluster {
     const clock = new VirtualClock();
     const net = new SimNetwork(clock, { seed: o.seed, ...o.network });
     const c = new SimCluster(o.seed, net, clock);
+    c.#firstPushPullWithinMs = o.firstPushPullWithinMs;
     const config = o.config ?? gossipConfig("lan");
+    if (o.bootstrap === "preload") {
+      c.#preload(o.size, config, o.preloadClusters ?? 1);
+      return c;
+    }
     const joins: Promise<number>[] = [];
     for (let i = 0; i < o.size; i++) {
       const m = c.#spawn(i, config);
@@ -111,12 +137,34 @@ export class SimCluster {
     return c;
   }
 
+  #preload(size: number, config: GossipConfig, clusters: number): void {
+    for (let i = 0; i < size; i++) this.#spawn(i, config).node.start();
+    const selves = this.members.map((m) => m.node.core.membership.self());
+    const now = this.clock.nowMs();
+    for (const m of this.members) {
+      const table = m.node.core.membership.table;
+      for (const [j, s] of selves.entries()) {
+        if (s.name === m.name || j % clusters !== m.index % clusters) continue;
+        // What a converged table holds: the entry an alive at incarnation 1 stores (addr, meta and
+        // vsn shared: memberlist would hold n copies, the simulation cannot afford n²).
+        table.add({ ...s, incarnation: 1, state: NodeState.Alive, stateChangeMs: now });
+      }
+    }
+  }
+
+  /** Adds node `members.length` and starts it (not joined: call `node.join`). */
+  spawn(config: GossipConfig = gossipConfig("lan")): SimMember {
+    const m = this.#spawn(this.members.length, config);
+    m.node.start();
+    return m;
+  }
+
   #spawn(i: number, config: GossipConfig): SimMember {
     const name = `node-${i}`;
-    const address = { host: `10.0.${i >> 8}.${(i & 0xff) + 1}`, port: 7946 };
+    const address = { host: simHost(i), port: 7946 };
     const transport = this.net.transport(address);
     const leaves: SimMember["leaves"] = [];
-    const seen = new Map<string, { state: NodeState; incarnation: number }>();
+    const seen = new Map<string, number>();
     this.#seen.set(name, seen);
     const node = createGossipNode({
       name,
@@ -125,13 +173,19 @@ export class SimCluster {
       delegate: emptyDelegate(),
       clock: this.clock,
       prng: seededPrng(this.seed * 1000 + i),
+      ...(this.#firstPushPullWithinMs
+        ? { firstPushPullWithinMs: this.#firstPushPullWithinMs }
+        : {}),
       events: {
         notifyJoin: () => {},
         notifyUpdate: () => {},
         notifyLeave: (n: NodeInfo) =>
           leaves.push({ name: n.name, atMs: this.clock.nowMs(), state: n.state }),
       },
-      observer: (m, _prev, removed) => this.#check(name, seen, m, removed ?? false),
+      observer: (m, _prev, removed) => {
+        this.#check(name, seen, m, removed ?? false);
+        this.onMemberChange?.(member, m, removed ?? false);
+      },
     });
     const member: SimMember = { index: i, name, address, node, running: true, leaves };
     this.members.push(member);
@@ -140,13 +194,16 @@ export class SimCluster {
 
   #check(
     observer: string,
-    seen: Map<string, { state: NodeState; incarnation: number }>,
+    seen: Map<string, number>,
     m: Member,
     removed: boolean,
   ): void {
     if (removed) return void seen.delete(m.name);
-    const prev = seen.get(m.name);
-    seen.set(m.name, { state: m.state, incarnation: m.incarnation });
+    const packed = seen.get(m.name);
+    const prev = packed === undefined
+      ? undefined
+      : { state: (packed % 4) as NodeState, incarnation: Math.floor(packed / 4) };
+    seen.set(m.name, m.incarnation * 4 + m.state);
     const where = `${observer} sees ${m.name}`;
     const placeholder = !prev && m.incarnation === 0;
     if (
@@ -260,6 +317,7 @@ export interface CoreHarnessOptions {
   readonly seed?: number;
   /** Run the probe, gossip and push/pull loops. @default false */
   readonly loops?: boolean;
+  readonly firstPushPullWithinMs?: number;
 }
 
 /** Builds and starts a {@linkcode CoreHarness} for node "self" at 10.1.0.100:7946. */
@@ -274,6 +332,7 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
     clock,
     prng: seededPrng(o.seed ?? 1),
     emit: (e) => effects.push(e),
+    ...(o.firstPushPullWithinMs ? { firstPushPullWithinMs: o.firstPushPullWithinMs } : {}),
   });
   if (o.loops) core.start();
   else core.announce();
@@ -309,4 +368,10 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
       );
     },
   };
+}
+
+/** Node i's simulated IPv4 address: 10.0.0.1, 10.0.0.2, … (i + 1 spread over the low 3 bytes). */
+export function simHost(i: number): string {
+  const j = i + 1;
+  return `10.${(j >> 16) & 0xff}.${(j >> 8) & 0xff}.${j & 0xff}`;
 }

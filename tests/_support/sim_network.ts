@@ -50,7 +50,10 @@ export interface SimNetworkStats {
   packetsDuplicated: number;
   streamsOpened: number;
   streamsRefused: number;
+  /** Datagram (UDP) bytes sent, lost ones included. */
   bytesSent: number;
+  /** Stream (TCP) payload bytes written. */
+  streamBytesSent: number;
 }
 
 /** Thrown by a simulated dial that is refused or times out. */
@@ -72,6 +75,7 @@ export class SimNetwork {
     streamsOpened: 0,
     streamsRefused: 0,
     bytesSent: 0,
+    streamBytesSent: 0,
   };
   readonly #prng: Prng;
   readonly #o: { -readonly [K in keyof SimNetworkOptions]-?: SimNetworkOptions[K] };
@@ -279,6 +283,7 @@ class SimConn implements StreamConn {
       return Promise.reject(new Error("Stream broken by a partition"));
     }
     const data = bytes.slice();
+    this.#net.stats.streamBytesSent += data.length;
     this.#schedule(() => this.peer.#deliver(data));
     return Promise.resolve();
   }

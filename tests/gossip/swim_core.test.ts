@@ -245,3 +245,29 @@ Deno.test("SwimCore.updateMeta() refuses metadata over 512 bytes as memberlist d
   assert.throws(() => h.core.updateMeta(), RangeError);
   assert.equal(h.core.localNode().incarnation, 1);
 });
+
+Deno.test("SwimCore staggers its first push/pull over the interval, or over firstPushPullWithinMs", async () => {
+  const firstPushPull = async (seed: number, within?: number) => {
+    // No probing within the test, so the peers stay alive as push/pull partners.
+    const config = gossipConfig("lan", { probeIntervalMs: 1_000_000, probeTimeoutMs: 500 });
+    const h = coreHarness({
+      seed,
+      loops: true,
+      config,
+      ...(within ? { firstPushPullWithinMs: within } : {}),
+    });
+    h.addPeers(3);
+    for (let t = 0; t < 400; t++) {
+      await h.clock.advance(1000);
+      if (h.take("push-pull").length > 0) return h.clock.nowMs();
+    }
+    return Infinity;
+  };
+  const byDefault = await Promise.all(Array.from({ length: 20 }, (_, i) => firstPushPull(i + 1)));
+  assert.ok(byDefault.every((t) => t <= 30_000), `${byDefault}`);
+  const spread = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => firstPushPull(i + 1, 270_000)),
+  );
+  assert.ok(spread.every((t) => t <= 270_000), `${spread}`);
+  assert.ok(spread.some((t) => t > 60_000), `${spread}`);
+});

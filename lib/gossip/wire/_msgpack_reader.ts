@@ -161,11 +161,37 @@ export class Reader {
     }
     const out = new Map<string, MsgValue>();
     for (let i = 0; i < n; i++) {
-      const key = this.read(depth + 1);
-      if (!(key instanceof Uint8Array)) throw new MsgpackError("msgpack map key is not a string");
-      out.set(fromUtf8(key), this.read(depth + 1));
+      let key = this.#asciiKey();
+      if (key === null) {
+        const raw = this.read(depth + 1);
+        if (!(raw instanceof Uint8Array)) throw new MsgpackError("msgpack map key is not a string");
+        key = fromUtf8(raw);
+      }
+      out.set(key, this.read(depth + 1));
     }
     return out;
+  }
+
+  /**
+   * A complete fixstr of ASCII at the read position, as a string, without the copy and the
+   * TextDecoder call of the general path (push/pull states are mostly map keys); null, having
+   * read nothing, for anything else.
+   */
+  #asciiKey(): string | null {
+    const buf = this.#buf;
+    const t = buf[this.#pos];
+    if (t === undefined || t < 0xa0 || t >= 0xc0) return null;
+    const start = this.#pos + 1;
+    const end = start + (t & 0x1f);
+    if (end > buf.length) return null;
+    let key = "";
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) return null;
+      key += String.fromCharCode(c);
+    }
+    this.#pos = end;
+    return key;
   }
 }
 

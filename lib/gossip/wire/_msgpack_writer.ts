@@ -94,12 +94,30 @@ export class Writer {
   }
   /** Bytes in the str ("raw") family: fixstr, str16 or str32, as Go's old codec writes them. */
   str(b: Uint8Array | string): void {
+    if (typeof b === "string" && this.#ascii(b)) return;
     const bytes = typeof b === "string" ? utf8(b) : b;
     const n = bytes.length;
     if (n < 32) this.u8(0xa0 | n);
     else if (n < 0x10000) (this.u8(0xda), this.u16(n));
     else (this.u8(0xdb), this.u32(n));
     this.raw(bytes);
+  }
+  /**
+   * Writes `s` as a str when it is short ASCII, byte for byte what {@linkcode Writer.str} writes
+   * through UTF-8 but without a TextEncoder call and its allocation (map keys and node names are
+   * most of a push/pull); false, having written nothing, otherwise.
+   */
+  #ascii(s: string): boolean {
+    const n = s.length;
+    if (n >= 32) return false;
+    for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return false;
+    this.#ensure(n + 1);
+    const buf = this.#buf;
+    let at = this.#len;
+    buf[at++] = 0xa0 | n;
+    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    this.#len = at;
+    return true;
   }
   /** Bytes in the bin family. */
   bin(b: Uint8Array): void {

@@ -207,15 +207,23 @@ export function writePushPullHeader(w: Writer, h: PushPullHeader): void {
 
 /** Writes one push/pull node state map. */
 export function writePushNodeState(w: Writer, s: PushNodeState): void {
-  w.value({
-    Addr: s.addr,
-    Incarnation: s.incarnation,
-    Meta: s.meta,
-    Name: s.name,
-    Port: s.port,
-    State: s.state,
-    Vsn: s.vsn,
-  });
+  // Field by field, the bytes `w.value({ Addr, Incarnation, … })` writes, without building the
+  // object and its entries: a push/pull carries one of these per member.
+  w.mapHeader(7);
+  w.str("Addr");
+  w.str(s.addr);
+  w.str("Incarnation");
+  w.int(s.incarnation);
+  w.str("Meta");
+  w.str(s.meta);
+  w.str("Name");
+  w.str(s.name);
+  w.str("Port");
+  w.int(s.port);
+  w.str("State");
+  w.int(s.state);
+  w.str("Vsn");
+  w.str(s.vsn);
 }
 
 /**

@@ -220,3 +220,34 @@ Deno.test("decodeMessage() throws DecodeError for empty, truncated, malformed an
     );
   }
 });
+
+Deno.test("writePushNodeState() writes what the generic msgpack writer writes for the same map", () => {
+  const states = [
+    { name: "a", addr: LOOPBACK, port: 7946, meta: new Uint8Array(), incarnation: 1, vsn: VSN },
+    {
+      name: "ñode-" + "x".repeat(40),
+      addr: new Uint8Array(16).fill(0xfe),
+      port: 65535,
+      meta: new Uint8Array(300).fill(7),
+      incarnation: 2 ** 32 - 1,
+      vsn: new Uint8Array(),
+    },
+  ];
+  for (const [i, s] of states.entries()) {
+    const node = { ...s, state: i === 0 ? NodeState.Alive : NodeState.Left };
+    const fast = new Writer();
+    writePushNodeState(fast, node);
+    const generic = new Writer();
+    generic.value({
+      Addr: node.addr,
+      Incarnation: node.incarnation,
+      Meta: node.meta,
+      Name: node.name,
+      Port: node.port,
+      State: node.state,
+      Vsn: node.vsn,
+    });
+    assert.equal(hex(fast.bytes()), hex(generic.bytes()));
+    assert.deepEqual(readPushNodeState(new Reader(fast.bytes())), node);
+  }
+});

@@ -162,3 +162,26 @@ Deno.test("fields reject values of the wrong type or out of range", () => {
   // go-msgpack v2 accepts an array of small ints for []byte.
   assert.deepEqual(bytesField(map(encode({ V: [1, 5, 2] })), "V"), capture(`010502`));
 });
+
+Deno.test("msgpack: a string encodes as its UTF-8 bytes would, ASCII fast path or not", () => {
+  const samples = ["", "a", "Name", "node-4999", "x".repeat(31), "x".repeat(32), "y".repeat(300)];
+  samples.push("é", "node-é", "\u007f", "\u0080", "日本", `${"a".repeat(30)}é`);
+  for (const s of samples) {
+    assert.deepEqual(encode(s), encode(utf8(s)), JSON.stringify(s));
+    const w = new Writer();
+    w.u8(0x01);
+    w.str(s);
+    w.str(utf8(s));
+    const one = encode(utf8(s));
+    assert.deepEqual(w.bytes(), Uint8Array.from([0x01, ...one, ...one]), JSON.stringify(s));
+  }
+});
+
+Deno.test("msgpack: map keys decode the same, ASCII fast path or not; a cut key is still truncation", () => {
+  const keys = ["", "Name", "node-é", "x".repeat(31), "x".repeat(40), "日本"];
+  const m = new Map(keys.map((k, i) => [k, i]));
+  const bytes = encode(m);
+  assert.deepEqual(decode(bytes), m);
+  const cut = encode(new Map([["Incarnation", 1]])).subarray(0, 5);
+  assert.throws(() => decode(cut), MsgpackTruncatedError);
+});
