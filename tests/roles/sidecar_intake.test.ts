@@ -154,3 +154,53 @@ Deno.test("QueryIntake: a remembered depart is forgotten when its node joins aga
   t.intake.announce(query("announce", "t7", "10.0.0.13", 7946, 0, 3).e);
   deepStrictEqual(t.registered, ["t7"]);
 });
+
+/** An intake whose pings are answered by `acks(node)`; records the pings sent. */
+function setupWithPing(members: Member[], acks: (node: string) => boolean) {
+  const t = setup(members);
+  const pinged: string[] = [];
+  const intake = new QueryIntake({
+    serf: { members: () => members },
+    clock: t.clock,
+    log: t.log,
+    ping: (node) => (pinged.push(node), Promise.resolve(acks(node))),
+    register: (node) => {
+      t.registered.push(node);
+      const verdict = { accepted: true as const, server: `shoal-${node}`, backend: "web" };
+      return { verdict, request: undefined, host: undefined, response: encodeVerdict(verdict) };
+    },
+    depart: (e) => t.departed.push(e.sourceNode),
+  });
+  return { ...t, intake, pinged };
+}
+
+Deno.test("QueryIntake: a member that never acks a ping at its gossip address is refused", async () => {
+  const t = setupWithPing([member("t9", "10.0.0.66", 7946)], () => false);
+  const a = query("announce", "t9", "10.0.0.66", 7946);
+  t.intake.announce(a.e);
+  await Promise.resolve();
+  await Promise.resolve();
+  deepStrictEqual([t.registered, t.pinged], [[], ["t9"]]);
+  const ar = decodePayload(AnnounceResponseSchema, a.answers[0]!);
+  equal(ar.accepted, false);
+  ok(
+    ar.reason.includes("t9 did not answer a ping at its gossip address 10.0.0.66:7946"),
+    ar.reason,
+  );
+  equal(t.log.named("sidecar.query.source_refused").length, 1);
+});
+
+Deno.test("QueryIntake: a member that acks is registered, and pinged only once per address", async () => {
+  const t = setupWithPing([member("t1", "10.0.0.7", 7946)], () => true);
+  const first = query("announce", "t1", "10.0.0.7", 7946);
+  t.intake.announce(first.e);
+  equal(first.answers.length, 0); // waits for the ack
+  await Promise.resolve();
+  await Promise.resolve();
+  t.intake.announce(query("announce", "t1", "10.0.0.7", 7946).e);
+  deepStrictEqual([t.registered, t.pinged], [["t1", "t1"], ["t1"]]);
+  equal(decodePayload(AnnounceResponseSchema, first.answers[0]!).accepted, true);
+  t.intake.memberJoined("t1"); // a new incarnation is verified again
+  t.intake.announce(query("announce", "t1", "10.0.0.7", 7946).e);
+  deepStrictEqual(t.pinged, ["t1", "t1"]);
+});
