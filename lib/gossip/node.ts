@@ -146,10 +146,6 @@ export class GossipNode implements GossipHandle {
     this.core.updateMeta();
   }
 
-  ping(name: string, timeoutMs: number): Promise<boolean> {
-    return this.core.prober.ping(name, timeoutMs);
-  }
-
   /** Push/pull joins each address in turn; resolves to how many succeeded. */
   async join(addrs: readonly string[]): Promise<number> {
     let ok = 0;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Clock, type Prng, randomInt, type TimerId } from "../clock.ts";
+import type { Clock, TimerId } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { AckRegistry } from "./ack_registry.ts";
 import { hostFromIp } from "./address.ts";
@@ -39,8 +39,6 @@ export interface ProberDeps {
   readonly advertise: { readonly addr: Uint8Array; readonly port: number };
   readonly config: GossipConfig;
   readonly clock: Clock;
-  /** Draws the sequence numbers of {@linkcode Prober.ping} (so a blind forger cannot guess them). */
-  readonly prng?: Prng;
   readonly membership: Membership;
   readonly sender: ProbeSender;
   readonly emit: EffectSink;
@@ -123,27 +121,6 @@ export class Prober {
     }
     const port = req.port === 0 ? d.advertise.port : req.port;
     d.sender.sendMessage({ host: hostFromIp(req.target), port }, this.#ping(seqNo, req.node));
-  }
-
-  /**
-   * One direct ping to member `name`'s gossip address, outside the probe cycle: true when it is
-   * acked within `timeoutMs`, false on timeout, for an unknown member, or when acks are full. The
-   * sequence number is random, so an ack proves the member receives at that address.
-   */
-  ping(name: string, timeoutMs: number): Promise<boolean> {
-    const d = this.#d;
-    const target = d.membership.table.get(name);
-    if (target === undefined || target.name === d.name) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const handler = { onAck: () => resolve(true), onTimeout: () => resolve(false) };
-      const seqNo = d.prng === undefined ? this.nextSeqNo() : randomInt(d.prng, 2 ** 32);
-      if (!this.acks.register(seqNo, timeoutMs, handler)) {
-        d.counters.pendingAcksRefused++;
-        return resolve(false);
-      }
-      const to = { host: hostFromIp(target.addr), port: target.port };
-      d.sender.sendMessage(to, this.#ping(seqNo, target.name));
-    });
   }
 
   /** Stops the running probe and forgets every handler. */

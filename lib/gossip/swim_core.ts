@@ -93,7 +93,6 @@ export class SwimCore {
     this.prober = new Prober({
       ...base,
       advertise: { addr: this.#advertiseAddr, port: opts.advertise.port },
-      prng: opts.prng,
       membership: this.membership,
       sender: {
         sendMessage: (to, msg) => this.#gossip.sendMessage(to, msg),

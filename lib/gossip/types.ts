@@ -125,11 +125,6 @@ export interface GossipHandle {
   healthScore?(): number;
   /** Sends `[0x08][payload]` to `to` as a direct datagram (serf query responses, relays). */
   sendUserPacket(to: Address, payload: Uint8Array): void;
-  /**
-   * One direct ping to member `name`'s gossip address: true when it is acked within `timeoutMs`
-   * (an ack proves the member receives there; the sequence number is random).
-   */
-  ping?(name: string, timeoutMs: number): Promise<boolean>;
   /** Re-reads the delegate's metadata and broadcasts an alive with a higher incarnation. */
   updateMeta(): void;
   /** Push/pull joins `addrs` (`host:port`, `name/host:port`); resolves to the number that worked. */

@@ -231,7 +231,6 @@ function buildManager(
     log,
     meter,
     join: (addr) => runtime.join([addr]),
-    ping: (node, timeoutMs) => runtime.node.ping(node, timeoutMs),
   });
   return { client, reconciler, service, meter };
 }

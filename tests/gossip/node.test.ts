@@ -305,18 +305,3 @@ Deno.test("GossipNode answers a malformed stream with an error reply and counts 
   await dialer.close();
   await w.stop();
 });
-
-Deno.test("GossipNode.ping() is true once the member acks, false when it cannot or is unknown", async () => {
-  const w = world();
-  const a = w.add("a"), b = w.add("b");
-  assert.equal(await joined(w, b, a), 1);
-  const acked = a.node.ping("b", 1000);
-  await w.clock.advance(200);
-  assert.equal(await acked, true);
-  w.net.partition([[a.address], [b.address]]);
-  const lost = a.node.ping("b", 1000);
-  await w.clock.advance(1100);
-  assert.equal(await lost, false);
-  assert.equal(await a.node.ping("nobody", 1000), false);
-  await w.stop();
-});

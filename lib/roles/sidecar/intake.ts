@@ -11,11 +11,6 @@
  *   delivered it late — and must not put the departing task's server back. Each accepted depart's
  *   LTime is remembered per node for {@linkcode DEPART_MEMORY_MS} (bounded in count too), or until
  *   the node joins again.
- * - reachability (issue 13): before the first announce of a member is registered, the member must
- *   ack one direct memberlist ping sent to its gossip address. Without encryption anyone can
- *   gossip an `alive` for a new name at a victim's address and announce from it; the ack, sent to
- *   that address with a random sequence number, never reaches the forger. Verified members
- *   (name and gossip address) are remembered, bounded, until the name joins again.
  *
  * @module
  */
@@ -51,10 +46,6 @@ export const DEPART_MEMORY_MS = 60_000;
 export const DEPARTS_REMEMBERED_MAX = 4096;
 /** Most joins of unknown announcers at once (each is one push/pull; announces come from anyone). */
 const LEARN_JOINS_MAX = 4;
-/** Longest wait for the ack of the reachability ping (one RTT is expected; probes use 500 ms). */
-const VERIFY_PING_TIMEOUT_MS = 1000;
-/** Most verified members remembered (oldest forgotten first; forgetting costs one more ping). */
-export const VERIFIED_MEMBERS_MAX = 4096;
 
 /** What a {@linkcode QueryIntake} works with. */
 export interface QueryIntakeOptions {
@@ -64,11 +55,6 @@ export interface QueryIntakeOptions {
   readonly meter?: SidecarMeter;
   /** Joins a gossip address (`host:port`); without it unknown senders are only waited for. */
   readonly join?: (addr: string) => Promise<number>;
-  /**
-   * One direct ping to a member's gossip address (true when acked); with it, a member's first
-   * announce is registered only after an ack (see the module documentation).
-   */
-  readonly ping?: (node: string, timeoutMs: number) => Promise<boolean>;
   /** Registers a checked announce; returns the outcome to answer with. */
   register(node: string, payload: Uint8Array): AnnounceOutcome;
   /** Handles a checked depart (answers it itself). */
@@ -85,10 +71,6 @@ export class QueryIntake {
   readonly #learning = new Set<string>();
   /** Node → the query LTime of its latest accepted depart, and when it arrived (oldest first). */
   readonly #departed = new Map<string, { lTime: number; atMs: number }>();
-  /** Members that acked a ping at their gossip address (`name host:port` → verified). */
-  readonly #verified = new Set<string>();
-  /** Reachability pings in flight, by the same key. */
-  readonly #verifying = new Map<string, Promise<boolean>>();
   #stopped = false;
 
   constructor(options: QueryIntakeOptions) {
@@ -102,7 +84,6 @@ export class QueryIntake {
    */
   memberJoined(node: string): void {
     this.#departed.delete(node);
-    for (const key of this.#verified) if (key.startsWith(`${node} `)) this.#verified.delete(key);
   }
 
   /** Drops the queries still waiting (they are not answered). */
@@ -121,18 +102,11 @@ export class QueryIntake {
     }
     const mismatch = sourceMismatch(member, e);
     const superseded = mismatch === null ? this.#supersededBy(e) : undefined;
-    if (mismatch === null && superseded === undefined && member !== undefined) {
-      if (this.#awaitReachable(e, member)) return;
-    }
     const out = mismatch !== null
       ? this.#refuseSource(e, "announce", mismatch)
       : superseded !== undefined
       ? this.#refuseSuperseded(e, superseded)
       : this.#o.register(e.sourceNode, e.payload);
-    this.#respond(e, out);
-  }
-
-  #respond(e: QueryEvent, out: AnnounceOutcome): void {
     try {
       e.respond(out.response);
     } catch (err) {
@@ -190,40 +164,6 @@ export class QueryIntake {
     }
     this.#seenMs.delete(e);
     return false;
-  }
-
-  /**
-   * True when the announce waits for (or was refused by) the reachability ping of `member`; false
-   * when the member is verified already, or there is no ping to send.
-   */
-  #awaitReachable(e: QueryEvent, member: Member): boolean {
-    const ping = this.#o.ping;
-    const key = `${member.name} ${joinHostPort(member.host, member.port)}`;
-    if (ping === undefined || this.#verified.has(key)) return false;
-    const leftMs = e.deadlineMs - this.#o.clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
-    let acked = this.#verifying.get(key);
-    if (acked === undefined) {
-      const timeoutMs = Math.max(1, Math.min(VERIFY_PING_TIMEOUT_MS, leftMs));
-      acked = ping(member.name, timeoutMs).catch(() => false);
-      this.#verifying.set(key, acked);
-      acked.then((ok) => {
-        this.#verifying.delete(key);
-        if (!ok) return;
-        if (this.#verified.size >= VERIFIED_MEMBERS_MAX) {
-          this.#verified.delete(this.#verified.values().next().value!);
-        }
-        this.#verified.add(key);
-      });
-    }
-    acked.then((ok) => {
-      if (this.#stopped) return;
-      if (ok) return this.announce(e);
-      const reason = `${member.name} did not answer a ping at its gossip address ${
-        joinHostPort(member.host, member.port)
-      }`;
-      this.#respond(e, this.#refuseSource(e, "announce", reason));
-    });
-    return true;
   }
 
   /** Remembers the depart's LTime for its node (the latest one wins), bounded in time and count. */

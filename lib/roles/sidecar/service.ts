@@ -47,8 +47,6 @@ export interface SidecarServiceOptions {
    * before gossip introduced it. Without it, such announces are only waited for.
    */
   readonly join?: (addr: string) => Promise<number>;
-  /** A direct ping to a member's gossip address; announces wait for one ack (see intake.ts). */
-  readonly ping?: (node: string, timeoutMs: number) => Promise<boolean>;
 }
 
 /** Tag filter of `solicit`: only tasks answer. */
@@ -101,7 +99,6 @@ export class SidecarService {
       depart: (e) => this.#drains.onDepart(e),
       ...(options.meter === undefined ? {} : { meter: options.meter }),
       ...(options.join === undefined ? {} : { join: options.join }),
-      ...(options.ping === undefined ? {} : { ping: options.ping }),
     });
     this.#drains = new DrainWatch({
       registry: options.registry,
