@@ -7,16 +7,23 @@
 
 import { equal, ok } from "node:assert/strict";
 import { haproxyLineLevel } from "../../lib/roles/sidecar/haproxy_output.ts";
-import { startShoal } from "../_support/shoal_process.ts";
+import { haproxyBinary } from "../_support/haproxy.ts";
+import { type ShoalProcess, startShoal } from "../_support/shoal_process.ts";
 
-Deno.test("a stats socket without 'level admin' stops the sidecar with the hint that fixes it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "shoal-hint-" });
+/** A sidecar supervising a real HAProxy whose stats socket has `level`; `extra` sidecar flags. */
+async function supervised(
+  name: string,
+  host: string,
+  level: "admin" | "operator",
+  extra: string[] = [],
+): Promise<{ sidecar: ShoalProcess; dir: string }> {
+  const dir = await Deno.makeTempDir({ prefix: `shoal-${name}-` });
   const cfg = `${dir}/haproxy.cfg`;
   await Deno.writeTextFile(
     cfg,
     [
       "global",
-      `  stats socket ${dir}/admin.sock mode 600 level operator`,
+      `  stats socket ${dir}/admin.sock mode 600 level ${level}`,
       "defaults",
       "  mode http",
       "  timeout connect 1s",
@@ -29,17 +36,23 @@ Deno.test("a stats socket without 'level admin' stops the sidecar with the hint 
   );
   const sidecar = startShoal([
     "sidecar",
-    "--node=hint",
-    "--bind=127.90.41.51:0",
+    `--node=${name}`,
+    `--bind=${host}:0`,
     "--rpc-addr=",
+    ...extra,
     `--haproxy-socket=${dir}/admin.sock`,
     "--",
-    "haproxy",
+    haproxyBinary(),
     "-W",
     "-db",
     "-f",
     cfg,
   ]);
+  return { sidecar, dir };
+}
+
+Deno.test("a stats socket without 'level admin' stops the sidecar with the hint that fixes it", async () => {
+  const { sidecar, dir } = await supervised("hint", "127.90.41.51", "operator");
   try {
     const line = await sidecar.waitForLog("sidecar.haproxy.unusable", undefined, 20_000);
     ok(String(line.error).includes("Permission denied"), JSON.stringify(line));
@@ -52,37 +65,7 @@ Deno.test("a stats socket without 'level admin' stops the sidecar with the hint 
 });
 
 Deno.test("--log-haproxy wraps a supervised HAProxy's output into the structured log", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "shoal-loghap-" });
-  const cfg = `${dir}/haproxy.cfg`;
-  await Deno.writeTextFile(
-    cfg,
-    [
-      "global",
-      `  stats socket ${dir}/admin.sock mode 600 level admin`,
-      "defaults",
-      "  mode http",
-      "  timeout connect 1s",
-      "  timeout client 10s",
-      "  timeout server 10s",
-      "backend shoal",
-      "  balance roundrobin",
-      "",
-    ].join("\n"),
-  );
-  const sidecar = startShoal([
-    "sidecar",
-    "--node=loghap",
-    "--bind=127.90.41.52:0",
-    "--rpc-addr=",
-    "--log-haproxy",
-    `--haproxy-socket=${dir}/admin.sock`,
-    "--",
-    "haproxy",
-    "-W",
-    "-db",
-    "-f",
-    cfg,
-  ]);
+  const { sidecar, dir } = await supervised("loghap", "127.90.41.52", "admin", ["--log-haproxy"]);
   try {
     const line = await sidecar.waitForLog("haproxy.output", undefined, 20_000);
     equal(line.stream, "stderr");
