@@ -217,7 +217,7 @@ Deno.test("shoal sidecar -- haproxy stops with 0 when HAProxy is stopped cleanly
     `--haproxy-socket=${dir}/admin.sock`,
     "--haproxy-backend=be_app",
     "--",
-    "haproxy",
+    haproxyBinary(),
     "-W",
     "-db",
     "-f",
@@ -248,7 +248,7 @@ Deno.test("shoal sidecar -- haproxy gives up and exits 1 when HAProxy keeps exit
     `--haproxy-socket=${dir}/admin.sock`,
     "--haproxy-backend=be_app",
     "--",
-    "haproxy",
+    haproxyBinary(),
     "-db",
     "-f",
     `${dir}/missing.cfg`, // exits 1 at once, every time
