@@ -19,7 +19,6 @@ import { LogTap } from "../log/tap.ts";
 import {
   MEMBER_STATUS_NAMES,
   rejoinFromSnapshot,
-  restoreClocks,
   RpcServer,
   Serf,
   serfKeyring,
@@ -186,7 +185,7 @@ export class GossipRuntime {
         ...(snapshot ? { snapshot } : {}),
         ...(opts.onShutdown ? { onShutdown: opts.onShutdown } : {}),
       }, { clock, prng, log });
-      if (snapshot) restoreClocks(serf, snapshot.replay);
+      if (snapshot) serf.restoreClocks(snapshot.replay);
       const node = createGossipNode({
         name: cfg.node,
         transport,

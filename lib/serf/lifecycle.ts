@@ -31,6 +31,8 @@ export class SerfLifecycle {
   #reapTimer: TimerId | null = null;
   #reconnectTimer: TimerId | null = null;
   #stopped = false;
+  /** Set while a join that ignores old events runs. */
+  #joinIgnore = false;
 
   constructor(serf: Serf) {
     this.#s = serf;
@@ -126,7 +128,7 @@ export class SerfLifecycle {
       s.table.joinIntent(name, lTime);
     }
     const eventsAdmissible = admissibleLTime(s.eventClock.time(), pp.eventLTime);
-    if (join && s.eventJoinIgnore && eventsAdmissible && pp.eventLTime > s.eventRing.minTime) {
+    if (join && this.#joinIgnore && eventsAdmissible && pp.eventLTime > s.eventRing.minTime) {
       s.eventRing.minTime = pp.eventLTime;
     }
     for (const slot of pp.events) {
@@ -142,13 +144,13 @@ export class SerfLifecycle {
   async join(addrs: readonly string[], ignoreOld: boolean): Promise<number> {
     const s = this.#s;
     if (s.state !== "alive") throw new SerfStateError(`Cannot join while ${s.state}`);
-    s.eventJoinIgnore = ignoreOld;
+    this.#joinIgnore = ignoreOld;
     try {
       const n = await s.handle.join(addrs);
       if (n > 0) s.broadcastJoin(s.memberClock.time());
       return n;
     } finally {
-      s.eventJoinIgnore = false;
+      this.#joinIgnore = false;
     }
   }
 

@@ -25,11 +25,12 @@ import { newCounters, type SerfCounters } from "./counters.ts";
 import { SerfStateError } from "./errors.ts";
 import { EventQueue, type SerfEvent } from "./events.ts";
 import { PingDelegate } from "./coordinate/ping_delegate.ts";
-import { handleInternalQuery, INTERNAL_QUERY_PREFIX } from "./internal_queries.ts";
 import { LamportClock } from "./lamport.ts";
 import { type Member, MemberTable } from "./members.ts";
 import { encodeSerfMessage, SerfMessageType } from "./messages.ts";
 import { QueryEngine, type QueryParams } from "./queries.ts";
+import { queryContextOf } from "./serf_query_context.ts";
+import { restoreClocks, type SnapshotReplay } from "./snapshot.ts";
 import type { QueryCollector } from "./query_collector.ts";
 import { QueryRing, UserEventRing } from "./rings.ts";
 import { encodeTags, META_SIZE_MAX_BYTES } from "./tags.ts";
@@ -45,6 +46,16 @@ export type {
   SerfState,
   SnapshotSink,
 } from "./serf_options.ts";
+
+/** What {@linkcode Serf.stats} reports. */
+export interface SerfStats {
+  readonly memberTime: number;
+  readonly eventTime: number;
+  readonly queryTime: number;
+  readonly intentQueue: number;
+  readonly eventQueue: number;
+  readonly queryQueue: number;
+}
 
 /** The serf layer; see the module documentation and `mod.ts` for an example. */
 export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflictDelegate {
@@ -88,8 +99,6 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   #listeners = new Set<SerfListener>();
   /** alive, leaving, left or shutdown. */
   state: SerfState = "alive";
-  /** Set while a join that ignores old events runs. */
-  eventJoinIgnore = false;
 
   /** A serf instance; attach it to memberlist with {@linkcode Serf.attach}. */
   constructor(opts: SerfOptions, deps: SerfDeps) {
@@ -120,42 +129,11 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
         this.deps.log.debug("serf.tags.invalid", { member: node, error: e.message });
       },
     });
-    this.queries = new QueryEngine(this.#queryContext());
+    this.queries = new QueryEngine(queryContextOf(this));
     this.lifecycle = new SerfLifecycle(this);
     this.coordinates = this.cfg.enableCoordinates
       ? new PingDelegate({ localName: this.localName, prng: deps.prng, log: this.deps.log })
       : null;
-  }
-
-  #queryContext() {
-    return {
-      cfg: this.cfg,
-      clock: this.deps.clock,
-      prng: this.deps.prng,
-      log: this.deps.log,
-      counters: this.counters,
-      queryClock: this.queryClock,
-      ring: this.queryRing,
-      localName: this.localName,
-      handle: () => this.handle,
-      localTags: () => this.#tags,
-      members: () => this.table.all(),
-      queueBroadcast: (raw: Uint8Array) => this.queueQuery(raw),
-      deliver: (e: SerfEvent) => {
-        if (e.type === "query" && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
-          handleInternalQuery(e, {
-            localName: this.localName,
-            log: this.deps.log,
-            keyring: this.opts.keyring,
-            responseLimitBytes: this.cfg.queryResponseSizeLimitBytes,
-            member: (n) => this.table.get(n),
-          });
-        } else {
-          if (e.type === "query") this.opts.snapshot?.queryClock(e.lTime);
-          this.emit(e);
-        }
-      },
-    };
   }
 
   /** The memberlist node below; throws before {@linkcode attach}. */
@@ -266,6 +244,23 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   /** Broadcasts a leave intent about `node` (a failed node becomes left; `prune` erases it). */
   forceLeave(node: string, prune = false): void {
     this.lifecycle.forceLeave(node, prune);
+  }
+
+  /** The clocks and gossip queue depths, for RPC `stats`/`info`. */
+  stats(): SerfStats {
+    return {
+      memberTime: this.memberClock.time(),
+      eventTime: this.eventClock.time(),
+      queryTime: this.queryClock.time(),
+      intentQueue: this.intentQueue.length,
+      eventQueue: this.eventQueue.length,
+      queryQueue: this.queryQueue.length,
+    };
+  }
+
+  /** Starts the clocks and rings from a snapshot replay (§8 "Replay on start"). */
+  restoreClocks(r: SnapshotReplay): void {
+    restoreClocks(this, r);
   }
 
   /** Stops timers and pending queries. Idempotent. */
