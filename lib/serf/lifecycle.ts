@@ -38,6 +38,15 @@ export class SerfLifecycle {
     this.#s = serf;
   }
 
+  /** Broadcasts a join intent about us at Lamport time `lTime`. */
+  broadcastJoin(lTime: number): void {
+    const s = this.#s;
+    const msg = { type: SerfMessageType.Join, lTime, node: s.localName } as const;
+    s.memberClock.witness(lTime);
+    s.table.joinIntent(msg.node, lTime);
+    s.queueIntent(encodeSerfMessage(msg));
+  }
+
   /** Starts the reaper and reconnect timers. */
   start(): void {
     this.#stopped = false;
@@ -102,7 +111,7 @@ export class SerfLifecycle {
     const r = s.table.leaveIntent(m.node, m.lTime, m.prune, selfAlive);
     if (r === "refute") {
       s.deps.log.info("serf.leave_intent.refuted", { lTime: m.lTime });
-      s.broadcastJoin(s.memberClock.time());
+      this.broadcastJoin(s.memberClock.time());
       return false;
     }
     return r === "accepted";
@@ -147,7 +156,7 @@ export class SerfLifecycle {
     this.#joinIgnore = ignoreOld;
     try {
       const n = await s.handle.join(addrs);
-      if (n > 0) s.broadcastJoin(s.memberClock.time());
+      if (n > 0) this.broadcastJoin(s.memberClock.time());
       return n;
     } finally {
       this.#joinIgnore = false;

@@ -23,13 +23,12 @@ import type {
 import { DEFAULT_SERF_CONFIG, RING_SLOTS, type SerfConfig } from "./config.ts";
 import { newCounters, type SerfCounters } from "./counters.ts";
 import { SerfStateError } from "./errors.ts";
-import { EventQueue, type SerfEvent } from "./events.ts";
+import { type EventQueue, type SerfEvent, subscribedQueue } from "./events.ts";
 import { PingDelegate } from "./coordinate/ping_delegate.ts";
 import { LamportClock } from "./lamport.ts";
-import { type Member, MemberTable } from "./members.ts";
-import { encodeSerfMessage, SerfMessageType } from "./messages.ts";
+import type { Member, MemberTable } from "./members.ts";
 import { QueryEngine, type QueryParams } from "./queries.ts";
-import { queryContextOf } from "./serf_query_context.ts";
+import { memberTableOf, queryContextOf, statsOf } from "./serf_contexts.ts";
 import { restoreClocks, type SnapshotReplay } from "./snapshot.ts";
 import type { QueryCollector } from "./query_collector.ts";
 import { QueryRing, UserEventRing } from "./rings.ts";
@@ -37,25 +36,16 @@ import { encodeTags, META_SIZE_MAX_BYTES } from "./tags.ts";
 import { SerfLifecycle } from "./lifecycle.ts";
 import { userEventOut } from "./user_events.ts";
 import { encodeLocalState, handleInbound, mergeRemoteState } from "./inbound.ts";
-import type { SerfDeps, SerfListener, SerfOptions, SerfState } from "./serf_options.ts";
+import type { SerfDeps, SerfListener, SerfOptions, SerfState, SerfStats } from "./serf_options.ts";
 
 export type {
   SerfDeps,
   SerfListener,
   SerfOptions,
   SerfState,
+  SerfStats,
   SnapshotSink,
 } from "./serf_options.ts";
-
-/** What {@linkcode Serf.stats} reports. */
-export interface SerfStats {
-  readonly memberTime: number;
-  readonly eventTime: number;
-  readonly queryTime: number;
-  readonly intentQueue: number;
-  readonly eventQueue: number;
-  readonly queryQueue: number;
-}
 
 /** The serf layer; see the module documentation and `mod.ts` for an example. */
 export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflictDelegate {
@@ -120,15 +110,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     this.intentQueue = this.#broadcasts.intents;
     this.queryQueue = this.#broadcasts.queries;
     this.eventQueue = this.#broadcasts.events;
-    this.table = new MemberTable({
-      recentIntentsMax: this.cfg.recentIntentsMax,
-      nowMs: () => deps.clock.nowMs(),
-      emit: (e) => this.emit(e),
-      onBadTags: (node, e) => {
-        this.counters.tagDecodeErrors++;
-        this.deps.log.debug("serf.tags.invalid", { member: node, error: e.message });
-      },
-    });
+    this.table = memberTableOf(this);
     this.queries = new QueryEngine(queryContextOf(this));
     this.lifecycle = new SerfLifecycle(this);
     this.coordinates = this.cfg.enableCoordinates
@@ -174,14 +156,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
    * `counters.eventsDropped`. Closing the queue unsubscribes it at the next event.
    */
   events(capacity?: number): EventQueue {
-    const q = new EventQueue(capacity);
-    const off = this.subscribe((e) => {
-      if (q.closed) return void off();
-      const before = q.dropped;
-      q.push(e);
-      if (q.dropped > before) this.counters.eventsDropped++;
-    });
-    return q;
+    return subscribedQueue((l) => this.subscribe(l), this.counters, capacity);
   }
 
   /** Adds a listener for every event; returns the function that removes it. */
@@ -212,14 +187,6 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     this.#broadcasts.queue(this.eventQueue, raw);
   }
 
-  /** Broadcasts a join intent about us at Lamport time `lTime`. */
-  broadcastJoin(lTime: number): void {
-    const msg = { type: SerfMessageType.Join, lTime, node: this.localName } as const;
-    this.memberClock.witness(lTime);
-    this.table.joinIntent(msg.node, lTime);
-    this.queueIntent(encodeSerfMessage(msg));
-  }
-
   /** Sends a user event. Throws `SizeLimitError` when too large. */
   userEvent(name: string, payload: Uint8Array, coalesce = false): void {
     userEventOut(this, name, payload, coalesce);
@@ -248,14 +215,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
 
   /** The clocks and gossip queue depths, for RPC `stats`/`info`. */
   stats(): SerfStats {
-    return {
-      memberTime: this.memberClock.time(),
-      eventTime: this.eventClock.time(),
-      queryTime: this.queryClock.time(),
-      intentQueue: this.intentQueue.length,
-      eventQueue: this.eventQueue.length,
-      queryQueue: this.queryQueue.length,
-    };
+    return statsOf(this);
   }
 
   /** Starts the clocks and rings from a snapshot replay (§8 "Replay on start"). */

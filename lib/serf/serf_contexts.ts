@@ -1,6 +1,7 @@
 /**
- * What the {@linkcode QueryEngine} of one serf instance sees of it: its config, clocks, query
- * ring and a delivery path that routes internal queries (`_serf_*`) to their handlers.
+ * What the parts of one serf instance see of it: the query engine gets its config, query clock,
+ * ring and a delivery path that routes internal queries (`_serf_*`) to their handlers; the member
+ * table gets the clock, the emitter and the bad-tags counter; RPC gets {@linkcode statsOf}.
  *
  * @module
  */
@@ -9,6 +10,8 @@ import type { SerfEvent } from "./events.ts";
 import { handleInternalQuery, INTERNAL_QUERY_PREFIX } from "./internal_queries.ts";
 import type { QueryEngine } from "./queries.ts";
 import type { Serf } from "./serf.ts";
+import { MemberTable } from "./members.ts";
+import type { SerfStats } from "./serf_options.ts";
 
 /** The query engine context of `s`. */
 export function queryContextOf(s: Serf): ConstructorParameters<typeof QueryEngine>[0] {
@@ -39,5 +42,30 @@ export function queryContextOf(s: Serf): ConstructorParameters<typeof QueryEngin
         s.emit(e);
       }
     },
+  };
+}
+
+/** The member table of `s`. */
+export function memberTableOf(s: Serf): MemberTable {
+  return new MemberTable({
+    recentIntentsMax: s.cfg.recentIntentsMax,
+    nowMs: () => s.deps.clock.nowMs(),
+    emit: (e) => s.emit(e),
+    onBadTags: (node, e) => {
+      s.counters.tagDecodeErrors++;
+      s.deps.log.debug("serf.tags.invalid", { member: node, error: e.message });
+    },
+  });
+}
+
+/** The clocks and gossip queue depths of `s`. */
+export function statsOf(s: Serf): SerfStats {
+  return {
+    memberTime: s.memberClock.time(),
+    eventTime: s.eventClock.time(),
+    queryTime: s.queryClock.time(),
+    intentQueue: s.intentQueue.length,
+    eventQueue: s.eventQueue.length,
+    queryQueue: s.queryQueue.length,
   };
 }
