@@ -15,10 +15,9 @@ import {
   readyAfterChecksCommand,
   setStateCommand,
   setWeightCommand,
-  shutdownSessionsCommand,
 } from "./commands.ts";
 import { NoSuchServerError, ServerAlreadyExistsError, StillHasConnectionsError } from "./errors.ts";
-import { addSequence, deleteSequence } from "./executor.ts";
+import { addSequence, deleteSequence, maintSequence } from "./executor.ts";
 import { REMOVE_DELAY_MS, REMOVE_SETTLE_MS } from "./plan.ts";
 import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerStateRow } from "./servers_state.ts";
 import { sameIp, validateName } from "./validate.ts";
@@ -162,10 +161,7 @@ export async function removeServerNow(
   clock: Clock = systemClock,
   delayMs: number = REMOVE_DELAY_MS,
 ): Promise<void> {
-  const results = await client.executeAll([
-    setStateCommand(backend, name, "maint"),
-    shutdownSessionsCommand(backend, name),
-  ]);
+  const results = await client.executeAll(maintSequence(backend, name, true));
   const failed = results.find((r) => !r.ok);
   if (failed && !failed.ok) {
     if (failed.error instanceof NoSuchServerError) return;
