@@ -2,7 +2,9 @@
  * One simulation run from a seed: start the sidecars and tasks, then for `chaosMs` alternate
  * calm segments (rolling deploys only) and fault segments (partitions, packet loss, task and
  * worker crashes, sidecar crashes and replacements, HAProxy restarts, long partitions that only
- * serf's reconnect can heal, frozen processes), with request load and, with `mistakes`, a second task started with
+ * serf's reconnect can heal, frozen processes; with fault set 2 also one-way cuts, bridged
+ * non-transitive partitions, flapping links, packet duplication and task processes killed
+ * without their worker), with request load and, with `mistakes`, a second task started with
  * a live task's node name
  * throughout; then heal everything, restart what is down, let the system settle and check
  * convergence. Invariants are checked after every clock step.
@@ -15,7 +17,7 @@ import { VirtualClock } from "../../_support/virtual_clock.ts";
 import type { HaproxyFlavour } from "../haproxy/model.ts";
 import { Invariants } from "./invariants.ts";
 import { Load, type LoadStats } from "./load.ts";
-import { GOSSIP_PORT, World } from "./world.ts";
+import { GOSSIP_PORT, type SidecarHost, type TaskHost, World } from "./world.ts";
 
 /** Settings of {@linkcode runScenario}. */
 export interface ScenarioOptions {
@@ -36,6 +38,12 @@ export interface ScenarioOptions {
    * `sim.test.ts`). @default false
    */
   readonly mistakes?: boolean;
+  /**
+   * The fault set: `2` adds one-way and non-transitive partitions, link flapping, packet
+   * duplication and task processes killed without their worker to the original `1`. A
+   * regression seed recorded under set 1 keeps its schedule with 1. @default 2
+   */
+  readonly faultSet?: 1 | 2;
   /** Keep every trace line in the result. @default false */
   readonly keepTrace?: boolean;
   /** Called with the world before it starts (to inject bugs). */
@@ -54,7 +62,28 @@ export interface ScenarioResult {
   readonly trace: readonly string[] | null;
   readonly load: LoadStats;
   readonly faults: number;
+  /** How many faults of each kind were injected, by name (see {@linkcode FAULT_NAMES}). */
+  readonly faultKinds: Readonly<Record<string, number>>;
 }
+
+/** The fault kinds by draw (6 and 9 are both an HAProxy crash). */
+export const FAULT_NAMES = [
+  "partition",
+  "loss",
+  "task crash",
+  "worker crash",
+  "sidecar crash",
+  "sidecar restart",
+  "haproxy crash",
+  "long partition",
+  "freeze",
+  "haproxy crash",
+  "one-way cut",
+  "bridged partition",
+  "link flap",
+  "duplication",
+  "task parent crash",
+] as const;
 
 const SEGMENT_MS = 20_000;
 /** How long the rolling deploy lets a task serve before stopping it (without `mistakes`). */
@@ -81,7 +110,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   clock.afterEach = () => inv.step();
   const chaosMs = o.chaosMs ?? 60_000;
   let faults = 0;
-  const chaos: Chaos = { isolated: null };
+  const chaos: Chaos = { isolated: null, kinds: {} };
   const later = (ms: number, fn: () => void) => clock.setTimer(ms, fn);
   try {
     world.sidecars.forEach((_, i) => world.startSidecar(i));
@@ -101,16 +130,17 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       if (calmSegment || world.int(10) < 6) workload(world, chaos, later, o.mistakes ?? false);
       else {
         faults++;
-        injectFault(world, chaos, inv, later);
+        injectFault(world, chaos, inv, later, o.faultSet ?? 2);
       }
     }
-    if (inv.violations.length > 0) return result(world, inv, load, faults);
+    if (inv.violations.length > 0) return result(world, inv, load, chaos, faults);
     // A long partition runs its course (healing it early would let memberlist heal it).
     while (chaos.isolated && inv.violations.length === 0) await clock.advance(1000);
     // Faults stop: heal, restart what is down, settle.
     chaos.isolated = null;
     net.heal();
     net.lossRate = 0;
+    net.duplicateRate = 0;
     inv.fault();
     world.trace.add("world faults stop");
     await clock.advance(3000); // pending restarts land
@@ -130,10 +160,16 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     for (const [i] of world.tasks.entries()) world.crashTask(i);
     hold();
   }
-  return result(world, inv, load, faults);
+  return result(world, inv, load, chaos, faults);
 }
 
-function result(world: World, inv: Invariants, load: Load, faults: number): ScenarioResult {
+function result(
+  world: World,
+  inv: Invariants,
+  load: Load,
+  chaos: Chaos,
+  faults: number,
+): ScenarioResult {
   return {
     seed: world.seed,
     hash: world.trace.hash,
@@ -144,6 +180,7 @@ function result(world: World, inv: Invariants, load: Load, faults: number): Scen
     trace: world.trace.all,
     load: load.stats,
     faults,
+    faultKinds: chaos.kinds,
   };
 }
 
@@ -152,6 +189,8 @@ function result(world: World, inv: Invariants, load: Load, faults: number): Scen
 interface Chaos {
   /** The hosts cut off by a long partition, while it lasts (nothing else touches them). */
   isolated: ReadonlySet<string> | null;
+  /** Faults injected so far, by kind name. */
+  kinds: Record<string, number>;
 }
 
 function workload(
@@ -183,12 +222,16 @@ function injectFault(
   chaos: Chaos,
   inv: Invariants,
   later: (ms: number, fn: () => void) => void,
+  faultSet: 1 | 2,
 ) {
   const { net } = world;
   // During a long partition only packet loss is added, so that nothing but serf heals it.
   // Long partitions (7) twice as likely as the others: each needs a quiet stretch to matter.
-  const draw = world.int(10);
-  const kind = chaos.isolated ? 1 : draw === 9 ? 7 : draw;
+  // Set 2 keeps them about as frequent (3 draws in 17), or the never-rejoin mutant goes unseen.
+  const draw = world.int(faultSet === 1 ? 10 : 17);
+  const kind = chaos.isolated ? 1 : draw === 9 || draw >= 15 ? 7 : draw;
+  const name = FAULT_NAMES[kind]!;
+  chaos.kinds[name] = (chaos.kinds[name] ?? 0) + 1;
   // A long partition outlives memberlist's gossip to the dead (30 s): only serf's reconnect heals.
   const ms = kind === 7 ? 45_000 + world.int(15_000) : 1000 + world.int(9000);
   const sc = world.sidecars[world.int(world.sidecars.length)]!;
@@ -249,6 +292,12 @@ function injectFault(
       world.freeze(h.proc, h.name, ms);
       return void end("thaw", () => {});
     }
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+      return injectFault2(world, { kind, ms, sc, t, chaos, end, later });
     default:
       world.trace.add(`world haproxy crash hap-${sc.index}`);
       sc.socket.crash();
@@ -257,5 +306,66 @@ function injectFault(
         inv.fault();
         world.trace.add(`world haproxy started hap-${sc.index}`);
       });
+  }
+}
+
+interface Fault2 {
+  kind: number;
+  ms: number;
+  sc: SidecarHost;
+  t: TaskHost;
+  chaos: Chaos;
+  end: (what: string, fn: () => void) => void;
+  later: (ms: number, fn: () => void) => void;
+}
+
+/** The faults of set 2 (see {@linkcode ScenarioOptions.faultSet}). */
+function injectFault2(world: World, f: Fault2): void {
+  const { net } = world;
+  const hosts = [...world.sidecars, ...world.tasks].map((h) => h.addr);
+  const at = (hs: readonly string[]) => hs.map((host) => ({ host, port: GOSSIP_PORT }));
+  switch (f.kind) {
+    case 10: {
+      // One way: datagrams from one side to the other are dropped, the replies' way delivers.
+      const side = hosts.filter(() => world.int(2) === 0);
+      world.trace.add(`world one-way cut [${side}] -> rest for ${f.ms} ms`);
+      net.cutOneWay(at(side), at(hosts.filter((h) => !side.includes(h))));
+      return f.end("heal", () => net.heal());
+    }
+    case 11: {
+      // Non-transitive: two groups that cannot reach each other, and bridges that reach both.
+      const bucket = hosts.map(() => world.int(3));
+      const groups = [0, 1].map((g) => hosts.filter((_, i) => bucket[i] === g));
+      world.trace.add(`world partition [${groups[0]}] | [${groups[1]}] bridged for ${f.ms} ms`);
+      net.partition(groups.map(at));
+      return f.end("heal", () => net.heal());
+    }
+    case 12: {
+      // A flapping link: one host's link goes down and up every 200..1500 ms.
+      const host = world.int(2) === 0 ? f.sc : f.t;
+      const me = at([host.addr]);
+      const rest = at(hosts.filter((h) => h !== host.addr));
+      const untilMs = world.clock.nowMs() + f.ms;
+      world.trace.add(`world flap ${host.addr} for ${f.ms} ms`);
+      const flap = (down: boolean) => {
+        // a long partition, once it starts, is the only cut (the flap stops touching the net)
+        if (f.chaos.isolated || world.clock.nowMs() >= untilMs) return net.uncutOneWay(me, rest);
+        if (down) {
+          net.cutOneWay(me, rest);
+          net.cutOneWay(rest, me);
+        } else net.uncutOneWay(me, rest);
+        f.later(200 + world.int(1300), () => flap(!down));
+      };
+      flap(true);
+      return f.end("flap over", () => net.uncutOneWay(me, rest));
+    }
+    case 13: {
+      const rate = 0.05 + world.int(30) / 100;
+      world.trace.add(`world duplication ${rate} for ${f.ms} ms`);
+      net.duplicateRate = rate;
+      return f.end("duplication 0", () => (net.duplicateRate = 0));
+    }
+    default:
+      return world.crashTaskParent(f.t.index);
   }
 }
