@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { parseSimFlags, summary } from "./main.ts";
-import { FAULT_NAMES, runScenario } from "./world/scenario.ts";
+import { FAULT_KINDS, runScenario } from "./world/scenario.ts";
 
 /** Seeds of the CI budget. */
 const CI_SEEDS = 100;
@@ -78,7 +78,7 @@ Deno.test(`sim: seeds 1..${CI_SEEDS} hold every invariant`, async () => {
   }
   assert.deepEqual(failures, []);
   assert.ok(faults > 50, `the seeds injected only ${faults} faults`);
-  const missing = FAULT_NAMES.filter((k) => (kinds.get(k) ?? 0) < 5);
+  const missing = FAULT_KINDS.filter((k) => (kinds.get(k) ?? 0) < 5);
   assert.deepEqual(missing, [], `fault kinds rare in the CI seeds: ${[...kinds]}`);
 });
 

@@ -4,7 +4,7 @@
  * worker crashes, sidecar crashes and replacements, HAProxy restarts, long partitions that only
  * serf's reconnect can heal, frozen processes; with fault set 2 also one-way cuts, bridged
  * non-transitive partitions, flapping links, packet duplication and task processes killed
- * without their worker), with request load and, with `mistakes`, a second task started with
+ * without their worker, HAProxy reloads whose old process keeps its sessions), with request load and, with `mistakes`, a second task started with
  * a live task's node name
  * throughout; then heal everything, restart what is down, let the system settle and check
  * convergence. Invariants are checked after every clock step.
@@ -12,6 +12,7 @@
  * @module
  */
 
+import { type Prng, seededPrng } from "../../../lib/clock.ts";
 import { SimNetwork } from "../../_support/sim_network.ts";
 import { VirtualClock } from "../../_support/virtual_clock.ts";
 import type { HaproxyFlavour } from "../haproxy/model.ts";
@@ -40,7 +41,8 @@ export interface ScenarioOptions {
   readonly mistakes?: boolean;
   /**
    * The fault set: `2` adds one-way and non-transitive partitions, link flapping, packet
-   * duplication and task processes killed without their worker to the original `1`. A
+   * duplication, HAProxy reloads (in place of half the crashes) and task processes killed
+   * without their worker to the original `1`. A
    * regression seed recorded under set 1 keeps its schedule with 1. @default 2
    */
   readonly faultSet?: 1 | 2;
@@ -85,6 +87,9 @@ export const FAULT_NAMES = [
   "task parent crash",
 ] as const;
 
+/** Every fault kind of set 2: the draws' and the reload, which replaces half the HAProxy crashes. */
+export const FAULT_KINDS: readonly string[] = [...new Set(FAULT_NAMES), "haproxy reload"];
+
 const SEGMENT_MS = 20_000;
 /** How long the rolling deploy lets a task serve before stopping it (without `mistakes`). */
 const MIN_SERVING_MS = 3000;
@@ -110,7 +115,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   clock.afterEach = () => inv.step();
   const chaosMs = o.chaosMs ?? 60_000;
   let faults = 0;
-  const chaos: Chaos = { isolated: null, kinds: {} };
+  const chaos: Chaos = { isolated: null, kinds: {}, reloads: seededPrng(o.seed * 31 + 7) };
   const later = (ms: number, fn: () => void) => clock.setTimer(ms, fn);
   try {
     world.sidecars.forEach((_, i) => world.startSidecar(i));
@@ -191,6 +196,8 @@ interface Chaos {
   isolated: ReadonlySet<string> | null;
   /** Faults injected so far, by kind name. */
   kinds: Record<string, number>;
+  /** Decides whether an HAProxy fault is a reload rather than a crash. */
+  reloads: Prng;
 }
 
 function workload(
@@ -299,6 +306,14 @@ function injectFault(
     case 14:
       return injectFault2(world, { kind, ms, sc, t, chaos, end, later });
     default:
+      // Set 2: half of them are reloads instead (a separate stream keeps the schedule).
+      if (faultSet === 2 && chaos.reloads() < 0.5) {
+        world.trace.add(`world haproxy reload hap-${sc.index}`);
+        chaos.kinds["haproxy crash"]!--;
+        chaos.kinds["haproxy reload"] = (chaos.kinds["haproxy reload"] ?? 0) + 1;
+        sc.socket.reload();
+        return;
+      }
       world.trace.add(`world haproxy crash hap-${sc.index}`);
       sc.socket.crash();
       return void later(200 + world.int(1800), () => {
