@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { parseSimFlags, summary } from "./main.ts";
-import { FAULT_KINDS, runScenario } from "./world/scenario.ts";
+import { FAULT_KINDS } from "./world/faults.ts";
+import { runScenario } from "./world/scenario.ts";
 
 /** Seeds of the CI budget. */
 const CI_SEEDS = 100;
