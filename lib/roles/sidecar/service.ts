@@ -21,6 +21,7 @@ import { type Member, MemberStatus } from "../../serf/members.ts";
 import type { Serf } from "../../serf/serf.ts";
 import { adoptedServers } from "./adopt.ts";
 import { type AnnounceOutcome, handleAnnounce, memberView } from "./announce.ts";
+import { joinHostPort } from "../../serf/addr.ts";
 import { QueryIntake } from "./intake.ts";
 import { DrainWatch } from "./drain_watch.ts";
 import type { SidecarMeter } from "./metrics.ts";
@@ -172,12 +173,16 @@ export class SidecarService {
       return 0;
     }
     this.#soliciting = true;
+    // A task we believe failed may be alive (its refutation lost to a one-way cut) and answer
+    // through a relay after the tasks we believe alive did: then the round runs its full time.
+    const failedTask = serf.members().some((m) => m.status === MemberStatus.Failed && isTask(m));
     try {
       const result = await serf.query(QUERY.solicit, new Uint8Array(0), {
         filterTags: SOLICIT_FILTER,
+        ...(failedTask ? { endEarly: false } : {}),
         onResponse: (r) => {
           answers++;
-          if (!this.#stopped) this.#register(r.from, r.payload, "solicit");
+          if (!this.#stopped) this.#onSolicitAnswer(r.from, r.payload);
         },
       }).done();
       const ms = clock.nowMs() - startedMs;
@@ -274,6 +279,23 @@ export class SidecarService {
     if (this.#orphanTimer !== undefined) this.#o.clock.clearTimer(this.#orphanTimer);
     this.#orphanTimer = undefined;
     this.#scheduleOrphans();
+  }
+
+  /**
+   * A solicit answer. One from a member we believe failed proves it alive (its refutation was
+   * lost, say to a one-way cut, and our failure verdict outlived the cut): join it, which brings
+   * its newer state here, and then register the answer.
+   */
+  #onSolicitAnswer(node: string, payload: Uint8Array): void {
+    const m = this.#o.serf.members().find((x) => x.name === node);
+    const join = this.#o.join;
+    if (m?.status !== MemberStatus.Failed || join === undefined) {
+      return void this.#register(node, payload, "solicit");
+    }
+    this.#o.log.info("sidecar.solicit.failed_member_answered", { node, addr: m.host });
+    void join(joinHostPort(m.host, m.port)).catch(() => 0).then(() => {
+      if (!this.#stopped) this.#register(node, payload, "solicit");
+    });
   }
 
   #register(node: string, payload: Uint8Array, via: string): AnnounceOutcome {
