@@ -23,6 +23,7 @@ import { adoptedServers } from "./adopt.ts";
 import { type AnnounceOutcome, handleAnnounce, memberView } from "./announce.ts";
 import { joinHostPort } from "../../serf/addr.ts";
 import { QueryIntake } from "./intake.ts";
+import { MemberVerifier, VERIFY_PING_ATTEMPTS, VERIFY_PING_TIMEOUT_MS } from "./verify.ts";
 import { DrainWatch } from "./drain_watch.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import { applyMemberEvent, type MemberChange } from "./member_events.ts";
@@ -48,6 +49,11 @@ export interface SidecarServiceOptions {
    * before gossip introduced it. Without it, such announces are only waited for.
    */
   readonly join?: (addr: string) => Promise<number>;
+  /**
+   * Pings member `name` at its gossip address (true on its ack): a member's first announce or
+   * solicit answer is registered only after it acks (see {@linkcode MemberVerifier}).
+   */
+  readonly ping?: (name: string, timeoutMs: number) => Promise<boolean>;
 }
 
 /** Tag filter of `solicit`: only tasks answer. */
@@ -78,6 +84,7 @@ export class SidecarService {
   readonly #drains: DrainWatch;
   readonly #timers = new Set<TimerId>();
   readonly #intake: QueryIntake;
+  readonly #verifier: MemberVerifier | undefined;
   #unsubscribe: (() => void) | undefined;
   #applyEnabled = false;
   #stopped = false;
@@ -92,6 +99,10 @@ export class SidecarService {
   constructor(options: SidecarServiceOptions) {
     this.#o = options;
     this.#startedMs = options.clock.nowMs();
+    const ping = options.ping;
+    if (ping !== undefined) {
+      this.#verifier = new MemberVerifier({ ping, clock: options.clock, log: options.log });
+    }
     this.#intake = new QueryIntake({
       serf: options.serf,
       clock: options.clock,
@@ -100,6 +111,7 @@ export class SidecarService {
       depart: (e) => this.#drains.onDepart(e),
       ...(options.meter === undefined ? {} : { meter: options.meter }),
       ...(options.join === undefined ? {} : { join: options.join }),
+      ...(this.#verifier === undefined ? {} : { verifier: this.#verifier }),
     });
     this.#drains = new DrainWatch({
       registry: options.registry,
@@ -289,6 +301,23 @@ export class SidecarService {
   #onSolicitAnswer(node: string, payload: Uint8Array): void {
     const m = this.#o.serf.members().find((x) => x.name === node);
     const join = this.#o.join;
+    const verifier = this.#verifier;
+    if (m !== undefined && verifier !== undefined && !verifier.isVerified(m)) {
+      // the answer names its sender; only the node at that member's address may vouch for it
+      const deadlineMs = this.#o.clock.nowMs() + VERIFY_PING_TIMEOUT_MS * VERIFY_PING_ATTEMPTS;
+      void verifier.verify(m, deadlineMs).then((acked) => {
+        if (this.#stopped) return;
+        if (acked) return this.#onSolicitAnswer(node, payload);
+        this.#o.log.warn("sidecar.query.source_refused", {
+          via: "solicit",
+          node,
+          addr: joinHostPort(m.host, m.port),
+          reason: `${node} did not answer a ping at ${joinHostPort(m.host, m.port)}`,
+        });
+        this.#o.meter?.query("announce", "rejected", 0);
+      });
+      return;
+    }
     if (m?.status !== MemberStatus.Failed || join === undefined) {
       return void this.#register(node, payload, "solicit");
     }
