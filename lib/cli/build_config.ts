@@ -4,145 +4,19 @@
  * @module
  */
 
-import type {
-  AgentConfig,
-  Endpoint,
-  GossipConfig,
-  LogConfig,
-  MembersConfig,
-  SidecarConfig,
-  TaskConfig,
-} from "../config.ts";
+import type { AgentConfig, MembersConfig, SidecarConfig, TaskConfig } from "../config.ts";
 import { ValidationError } from "../haproxy/errors.ts";
 import { parseServerOptionsFlag } from "../haproxy/server_options.ts";
-import type { LogLevel } from "../log/logger.ts";
-import { AddressParseError } from "../net/mod.ts";
 import { SpecError } from "../supervisor/errors.ts";
 import { parseHealthSpec, parseReadinessSpec } from "../supervisor/probe_spec.ts";
-import { envName, flagOrigin, type FlagValue, type ResolvedFlags } from "./flags.ts";
-import { UsageError } from "./usage_error.ts";
-import { DEFAULT_GOSSIP_PORT, formatHostPort, parseHostPort } from "./values.ts";
+import { envName, type ResolvedFlags } from "./flags.ts";
+import { Flags } from "./flag_reader.ts";
+import { type ConfigDeps, gossipConfig, logConfig, requireEncryption } from "./gossip_flags.ts";
 
-/** What building a config may need from the host, injected by the composition root. */
-export interface ConfigDeps {
-  /** The machine's hostname, the default node name. */
-  hostname(): string;
-}
+export type { ConfigDeps } from "./gossip_flags.ts";
 
 /** HAProxy's identifier characters (backend and server names). */
 const HAPROXY_IDENT = /^[A-Za-z0-9_.:-]{1,64}$/;
-/** serf's node-name rule, also safe to embed in HAProxy server names after sanitising. */
-const NODE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-class Flags {
-  constructor(readonly resolved: ResolvedFlags, readonly command: string) {}
-
-  #get(name: string): FlagValue {
-    if (!this.resolved.values.has(name)) throw new Error(`bug: flag --${name} is not declared`);
-    return this.resolved.values.get(name)!;
-  }
-  string(name: string): string | null {
-    const v = this.#get(name);
-    return typeof v === "string" && v !== "" ? v : null;
-  }
-  number(name: string): number | null {
-    const v = this.#get(name);
-    return typeof v === "number" ? v : null;
-  }
-  bool(name: string): boolean {
-    return this.#get(name) === true;
-  }
-  list(name: string): string[] {
-    const v = this.#get(name);
-    return Array.isArray(v) ? v : [];
-  }
-  tags(name: string): Map<string, string> {
-    const v = this.#get(name);
-    return v instanceof Map ? v : new Map();
-  }
-  endpoint(name: string): Endpoint | null {
-    const v = this.#get(name);
-    return v !== null && typeof v === "object" && "host" in v ? v : null;
-  }
-  /** The flag as messages name it: `--x`, or `SHOAL_X (--x)` when it came from the environment. */
-  origin(name: string): string {
-    return flagOrigin(name, this.resolved.sources.get(name));
-  }
-  /** True when the value came from the command line. */
-  fromCli(name: string): boolean {
-    return this.resolved.sources.get(name) === "cli";
-  }
-  fail(message: string): never {
-    throw new UsageError(message, this.command);
-  }
-}
-
-function logConfig(f: Flags): LogConfig {
-  return {
-    level: (f.string("log-level") ?? "info") as LogLevel,
-    format: (f.string("log-format") ?? "auto") as LogConfig["format"],
-  };
-}
-
-function encryptKey(f: Flags): string | null {
-  const key = f.string("encrypt");
-  if (key === null) return null;
-  let bytes: Uint8Array;
-  try {
-    bytes = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
-  } catch { // atob throws only InvalidCharacterError: the text is not base64
-    f.fail(`invalid ${f.origin("encrypt")}: not base64 (generate a key with 'shoal keygen')`);
-  }
-  if (![16, 24, 32].includes(bytes.length)) {
-    f.fail(`invalid ${f.origin("encrypt")}: key is ${bytes.length} bytes, must be 16, 24 or 32`);
-  }
-  return key;
-}
-
-/**
- * The sidecar and the task act on queries that move HAProxy traffic; without a key those queries
- * can be forged by anyone who reaches the gossip port. They start unencrypted only when asked to.
- */
-function requireEncryption(f: Flags, gossip: GossipConfig): GossipConfig {
-  if (gossip.encryptKey !== null || gossip.insecure) return gossip;
-  f.fail(
-    "refusing to start without gossip encryption: pass --encrypt <key> (from 'shoal keygen', " +
-      "the same key on every node) or --insecure (anyone who can reach the gossip port could " +
-      "then add or remove HAProxy servers)",
-  );
-}
-
-function gossipConfig(f: Flags, deps: ConfigDeps): GossipConfig {
-  const node = f.string("node") ?? deps.hostname();
-  if (!NODE_NAME.test(node)) {
-    f.fail(`invalid ${f.origin("node")} ${JSON.stringify(node)}: use 1-128 of A-Z a-z 0-9 _ . : -`);
-  }
-  const join = f.list("join").map((addr) => {
-    try {
-      return formatHostPort(parseHostPort(addr, { defaultPort: DEFAULT_GOSSIP_PORT }));
-    } catch (err) {
-      if (!(err instanceof AddressParseError)) throw err;
-      f.fail(`invalid ${f.origin("join")}: ${err.message}`);
-    }
-  });
-  return {
-    node,
-    bind: f.endpoint("bind")!,
-    advertise: f.endpoint("advertise"),
-    join,
-    tags: f.tags("tag"),
-    encryptKey: encryptKey(f),
-    insecure: f.resolved.values.get("insecure") === true,
-    rpcAddr: f.endpoint("rpc-addr"),
-    rpcAuth: f.string("rpc-auth"),
-    snapshotDir: f.string("snapshot-dir"),
-    profile: (f.string("profile") ?? "lan") as GossipConfig["profile"],
-    reconnectTimeoutMs: f.number("reconnect-timeout")!,
-    tombstoneTimeoutMs: f.number("tombstone-timeout")!,
-    metricsAddr: f.endpoint("metrics-addr"),
-  };
-}
-
 function checkIdent(f: Flags, flag: string, value: string): string {
   if (!HAPROXY_IDENT.test(value)) {
     f.fail(`invalid ${f.origin(flag)} ${JSON.stringify(value)}: use 1-64 of A-Z a-z 0-9 _ . : -`);

@@ -8,14 +8,10 @@
  * @module
  */
 
+import { NamedError } from "../named_error.ts";
+
 /** Base class of every error this layer throws. */
-export class HaproxyError extends Error {
-  /** Creates the error with a message and an optional cause. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "HaproxyError";
-  }
-}
+export class HaproxyError extends NamedError {}
 
 /**
  * A backend name, server name, address, port, weight or option was refused before any command
@@ -29,7 +25,6 @@ export class ValidationError extends HaproxyError {
   /** Creates the error for `field`, quoting `value` and saying why it was refused. */
   constructor(field: string, value: unknown, reason: string) {
     super(`Cannot use ${field} ${quote(value)}: ${reason}`);
-    this.name = "ValidationError";
     this.field = field;
     this.value = value;
   }
@@ -40,7 +35,6 @@ export class HaproxyConnectionError extends HaproxyError {
   /** Creates the error with a message and the underlying cause. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "HaproxyConnectionError";
   }
 }
 
@@ -49,7 +43,6 @@ export class HaproxyTimeoutError extends HaproxyError {
   /** Creates the error with a message. */
   constructor(message: string) {
     super(message);
-    this.name = "HaproxyTimeoutError";
   }
 }
 
@@ -58,7 +51,6 @@ export class HaproxyProtocolError extends HaproxyError {
   /** Creates the error with a message. */
   constructor(message: string) {
     super(message);
-    this.name = "HaproxyProtocolError";
   }
 }
 
@@ -87,7 +79,6 @@ export class BackendCheckError extends HaproxyError {
       : "its balance algorithm is not dynamic; use roundrobin, leastconn, first, random, " +
         "or a hash with 'hash-type consistent'";
     super(`Cannot manage servers in backend ${quote(backend)}: ${why}`, options);
-    this.name = "BackendCheckError";
     this.backend = backend;
     this.reason = reason;
   }
@@ -98,7 +89,6 @@ export class UnsupportedVersionError extends HaproxyError {
   /** Creates the error for the version HAProxy reported. */
   constructor(version: string) {
     super(`Cannot manage HAProxy ${quote(version)}: version 2.6 or newer is required`);
-    this.name = "UnsupportedVersionError";
   }
 }
 
@@ -114,7 +104,6 @@ export class HaproxyCommandError extends HaproxyError {
   /** Creates the error for a refused command and HAProxy's reply. */
   constructor(command: string, reply: string) {
     super(`HAProxy refused ${quote(command)}: ${quote(reply)}`);
-    this.name = "HaproxyCommandError";
     this.command = command;
     this.reply = reply;
   }
@@ -139,51 +128,24 @@ export class HaproxyCommandError extends HaproxyError {
 }
 
 /** The backend does not exist (`No such backend.`, `Can't find backend.`, `No such proxy.`). */
-export class NoSuchBackendError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "NoSuchBackendError";
-}
+export class NoSuchBackendError extends HaproxyCommandError {}
 /** The server does not exist in that backend. */
-export class NoSuchServerError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "NoSuchServerError";
-}
+export class NoSuchServerError extends HaproxyCommandError {}
 /** `add server`: a server with that name already exists in the backend. */
-export class ServerAlreadyExistsError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "ServerAlreadyExistsError";
-}
+export class ServerAlreadyExistsError extends HaproxyCommandError {}
 /** `del server`: the server is not in maintenance mode. */
-export class NotInMaintenanceError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "NotInMaintenanceError";
-}
+export class NotInMaintenanceError extends HaproxyCommandError {}
 /** `del server`: sessions, queued requests or idle connections are still attached. */
-export class StillHasConnectionsError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "StillHasConnectionsError";
-}
+export class StillHasConnectionsError extends HaproxyCommandError {}
 /** `add server`: the backend's balance algorithm cannot take dynamic servers. */
-export class NotDynamicBackendError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "NotDynamicBackendError";
-}
+export class NotDynamicBackendError extends HaproxyCommandError {}
 /** The command is unknown to this HAProxy (or the socket's level does not allow it). */
-export class UnknownCommandError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "UnknownCommandError";
-}
+export class UnknownCommandError extends HaproxyCommandError {}
 /** The socket's level is below `admin`. */
-export class PermissionDeniedError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "PermissionDeniedError";
-}
+export class PermissionDeniedError extends HaproxyCommandError {}
 
 /** `add server ... id N`: another server of the backend already has id N. */
-export class IdInUseError extends HaproxyCommandError {
-  /** The error class name. */
-  override name = "IdInUseError";
-}
+export class IdInUseError extends HaproxyCommandError {}
 
 type CommandErrorClass = new (command: string, reply: string) => HaproxyCommandError;
 

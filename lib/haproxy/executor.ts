@@ -45,9 +45,17 @@ export function deleteSequence(
   name: string,
   shutdownSessions: boolean,
 ): Command[] {
+  return [...maintSequence(backend, name, shutdownSessions), delServerCommand(backend, name)];
+}
+
+/** Commands that put a server in maintenance and optionally close its sessions. */
+export function maintSequence(
+  backend: string,
+  name: string,
+  shutdownSessions: boolean,
+): Command[] {
   const commands = [setStateCommand(backend, name, "maint")];
   if (shutdownSessions) commands.push(shutdownSessionsCommand(backend, name));
-  commands.push(delServerCommand(backend, name));
   return commands;
 }
 
@@ -76,12 +84,7 @@ export function stepCommands(step: PlanStep): Command[] {
     case "drain":
       return [setStateCommand(step.backend, step.name, "drain")];
     case "maint":
-      return step.shutdownSessions
-        ? [
-          setStateCommand(step.backend, step.name, "maint"),
-          shutdownSessionsCommand(step.backend, step.name),
-        ]
-        : [setStateCommand(step.backend, step.name, "maint")];
+      return maintSequence(step.backend, step.name, step.shutdownSessions === true);
     case "delete":
       return deleteSequence(step.backend, step.name, step.shutdownSessions);
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Clock, sleep, systemClock } from "../clock.ts";
+import { type Clock, sleep } from "../clock.ts";
 import type { RuntimeClient } from "./client.ts";
 import {
   type AddServerSpec,
@@ -15,10 +15,9 @@ import {
   readyAfterChecksCommand,
   setStateCommand,
   setWeightCommand,
-  shutdownSessionsCommand,
 } from "./commands.ts";
 import { NoSuchServerError, ServerAlreadyExistsError, StillHasConnectionsError } from "./errors.ts";
-import { addSequence, deleteSequence } from "./executor.ts";
+import { addSequence, deleteSequence, maintSequence } from "./executor.ts";
 import { REMOVE_DELAY_MS, REMOVE_SETTLE_MS } from "./plan.ts";
 import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerStateRow } from "./servers_state.ts";
 import { sameIp, validateName } from "./validate.ts";
@@ -90,7 +89,7 @@ export interface DrainOptions {
    * @default 100
    */
   settleMs?: number;
-  /** Time source for the deadline and polls. @default systemClock */
+  /** Time source for the deadline and polls. @default the client's clock */
   clock?: Clock;
 }
 
@@ -112,7 +111,7 @@ export async function drainServer(
   target: { backend: string; name: string },
   options: DrainOptions = {},
 ): Promise<DrainOutcome> {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? client.clock;
   const backend = validateName("backend", target.backend);
   const name = validateName("server", target.name);
   const deadlineMs = clock.nowMs() + (options.timeoutMs ?? 30_000);
@@ -159,13 +158,10 @@ export async function removeServerNow(
   client: RuntimeClient,
   backend: string,
   name: string,
-  clock: Clock = systemClock,
+  clock: Clock = client.clock,
   delayMs: number = REMOVE_DELAY_MS,
 ): Promise<void> {
-  const results = await client.executeAll([
-    setStateCommand(backend, name, "maint"),
-    shutdownSessionsCommand(backend, name),
-  ]);
+  const results = await client.executeAll(maintSequence(backend, name, true));
   const failed = results.find((r) => !r.ok);
   if (failed && !failed.ok) {
     if (failed.error instanceof NoSuchServerError) return;

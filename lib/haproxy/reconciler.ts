@@ -13,16 +13,15 @@ import type { RuntimeClient } from "./client.ts";
 import { ValidationError } from "./errors.ts";
 import { DEFAULT_PREFIX, isManagedName } from "./names.ts";
 import { type PassContext, type PassReport, runPass } from "./pass.ts";
-import {
-  type DesiredServer,
-  type ObservedServer,
-  REMOVE_DELAY_MS,
-  REMOVE_SETTLE_MS,
-} from "./plan.ts";
+import type { DesiredServer, ObservedServer } from "./plan.ts";
 import type { RampOptions } from "./ramp.ts";
 import { ReconcileMemory } from "./memory.ts";
 import { failedPassDelayMs, nextPassDelayMs, PassTimer } from "./schedule.ts";
-import type { ReconcilerOptions } from "./reconciler_options.ts";
+import {
+  type ReconcilerOptions,
+  type ReconcilerTiming,
+  resolveTiming,
+} from "./reconciler_options.ts";
 import { validateDesired } from "./observe.ts";
 import { validateName } from "./validate.ts";
 import { errorText } from "../log/error_text.ts";
@@ -68,12 +67,7 @@ export class Reconciler {
   /** Aborted by {@linkcode Reconciler.stop}, so a pass in progress skips its pauses. */
   #stopping = new AbortController();
   readonly #log: Logger;
-  readonly #opts: Required<
-    Omit<
-      ReconcilerOptions,
-      "ramp" | "logger" | "clock" | "stateFile" | "serverOptions" | "onPass" | "onPassFailed"
-    >
-  >;
+  readonly #opts: ReconcilerTiming;
   readonly #onPass: ((report: PassReport) => void) | undefined;
   readonly #onPassFailed: ((error: unknown) => void) | undefined;
   readonly #serverOptions: ReadonlyMap<string, readonly string[]>;
@@ -109,18 +103,7 @@ export class Reconciler {
     this.#timer = new PassTimer(this.#clock, () => {
       if (this.#started && !this.#running) this.#launch().catch(() => {});
     });
-    this.#opts = {
-      backends: this.#backends,
-      prefix: this.#prefix,
-      periodMs: options.periodMs ?? 2000,
-      coalesceMs: options.coalesceMs ?? 10,
-      retryMs: options.retryMs ?? 250,
-      drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
-      drainPollMs: options.drainPollMs ?? 200,
-      removeSettleMs: options.removeSettleMs ?? REMOVE_SETTLE_MS,
-      removeDelayMs: options.removeDelayMs ?? REMOVE_DELAY_MS,
-      observeSessions: options.observeSessions ?? false,
-    };
+    this.#opts = resolveTiming(options, this.#backends, this.#prefix);
   }
 
   /**
@@ -266,11 +249,8 @@ export class Reconciler {
     const { report, observed } = await runPass(this.#context());
     this.#observed = observed;
     if (this.#foundAtStart === undefined) {
-      this.#foundAtStart = new Map(
-        [...observed].map((
-          [b, servers],
-        ) => [b, servers.filter((s) => isManagedName(s.name, this.#prefix))]),
-      );
+      const managed = (s: ObservedServer) => isManagedName(s.name, this.#prefix);
+      this.#foundAtStart = new Map([...observed].map(([b, list]) => [b, list.filter(managed)]));
     }
     this.#lastPass = report;
     this.#passes++;

@@ -8,6 +8,7 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PassReport } from "./pass.ts";
 import type { RampOptions } from "./ramp.ts";
+import { REMOVE_DELAY_MS, REMOVE_SETTLE_MS } from "./plan.ts";
 
 /** Settings of a {@linkcode Reconciler}. */
 export interface ReconcilerOptions {
@@ -59,4 +60,32 @@ export interface ReconcilerOptions {
   onPass?: (report: PassReport) => void;
   /** Sees the error of every pass that failed (HAProxy down, restarting, …); as `onPass`. */
   onPassFailed?: (error: unknown) => void;
+}
+
+/** The scalar settings of a {@linkcode Reconciler} with every default filled in. */
+export type ReconcilerTiming = Required<
+  Omit<
+    ReconcilerOptions,
+    "ramp" | "logger" | "clock" | "stateFile" | "serverOptions" | "onPass" | "onPassFailed"
+  >
+>;
+
+/** Fills in the defaults of `options` (backends and prefix already validated by the caller). */
+export function resolveTiming(
+  options: ReconcilerOptions,
+  backends: readonly string[],
+  prefix: string,
+): ReconcilerTiming {
+  return {
+    backends,
+    prefix,
+    periodMs: options.periodMs ?? 2000,
+    coalesceMs: options.coalesceMs ?? 10,
+    retryMs: options.retryMs ?? 250,
+    drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
+    drainPollMs: options.drainPollMs ?? 200,
+    removeSettleMs: options.removeSettleMs ?? REMOVE_SETTLE_MS,
+    removeDelayMs: options.removeDelayMs ?? REMOVE_DELAY_MS,
+    observeSessions: options.observeSessions ?? false,
+  };
 }

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { type Clock, type Prng, systemClock } from "../clock.ts";
-import type { Endpoint, GossipConfig } from "../config.ts";
+import { type Prng, systemClock } from "../clock.ts";
+import type { GossipConfig } from "../config.ts";
 import { DenoTransport } from "../gossip/deno_transport.ts";
 import type { Transport } from "../gossip/types.ts";
+import { type GossipRuntimeOptions, resolveHost } from "./gossip_runtime_options.ts";
 import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
-import { JoinDnsError } from "../gossip/join_diagnostics.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
 import { LogTap } from "../log/tap.ts";
@@ -37,36 +37,10 @@ import { chooseAdvertise } from "./task/advertise.ts";
 import { VERSION } from "../version.ts";
 import { errorText } from "../log/error_text.ts";
 
+export type { GossipRuntimeOptions } from "./gossip_runtime_options.ts";
+
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
-
-/** What a role adds to its gossip settings. */
-export interface GossipRuntimeOptions {
-  /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
-  readonly roleTags?: ReadonlyMap<string, string>;
-  /** The role `shoal_build_info` reports. @default the `role` role tag, else "agent" */
-  readonly role?: string;
-  readonly logger: Logger;
-  /**
-   * The tap `serf monitor` reads, when the role already wrapped `logger` in it (to include its own
-   * events); otherwise the runtime taps `logger` itself.
-   */
-  readonly logTap?: LogTap;
-  /** @default systemClock */
-  readonly clock?: Clock;
-  /** @default Math.random */
-  readonly prng?: Prng;
-  /** Called when serf shuts itself down (it lost a name conflict). */
-  readonly onShutdown?: (reason: string) => void;
-  /** Called when an RPC client asked us to leave. */
-  readonly onRpcLeave?: () => void;
-  /** Binds the gossip transport (a simulated network in the simulator). @default DenoTransport */
-  readonly listen?: (bind: Endpoint, log: Logger) => Transport;
-  /** Chooses the advertised address. @default from flags, environment, metadata, interfaces */
-  readonly advertise?: (cfg: GossipConfig) => Promise<{ host: string; source: string }>;
-  /** Resolves a join target's host name. @default DNS A and AAAA */
-  readonly resolveHost?: (name: string) => Promise<string[]>;
-}
 
 /** A running gossip member. */
 export class GossipRuntime {
@@ -297,20 +271,4 @@ export class GossipRuntime {
     await this.transport.close();
     await this.snapshot?.close();
   }
-}
-
-/** A and AAAA records of `name`; throws the DNS error when neither lookup worked. */
-async function resolveHost(name: string): Promise<string[]> {
-  const [a, aaaa] = await Promise.allSettled([
-    Deno.resolveDns(name, "A"),
-    Deno.resolveDns(name, "AAAA"),
-  ]);
-  if (a.status === "rejected" && aaaa.status === "rejected") {
-    const why = a.reason instanceof Error ? a.reason.message : String(a.reason);
-    throw new JoinDnsError(`Cannot resolve ${JSON.stringify(name)}: ${why}`);
-  }
-  return [
-    ...(a.status === "fulfilled" ? a.value : []),
-    ...(aaaa.status === "fulfilled" ? aaaa.value : []),
-  ];
 }

@@ -37,10 +37,8 @@ export const REJOIN_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000 };
 /** How often the condition is looked at while nothing is wrong (member events poke sooner). */
 export const REJOIN_CHECK_MS = 1_000;
 
-/** Options of {@linkcode Rejoiner}. */
-export interface RejoinOptions {
-  /** Why a rejoin is needed now, or null when it is not. */
-  needed(): string | null;
+/** What a loop of join attempts with backoff needs ({@linkcode Rejoiner}, `joinWithRetry`). */
+export interface JoinAttempts {
   /** The addresses to join this time (`--join`, the SRV targets resolved again, a snapshot). */
   targets(): Promise<string[]>;
   /** One join attempt (also with no targets: a snapshot may know more); how many answered. */
@@ -48,6 +46,12 @@ export interface RejoinOptions {
   readonly clock: Clock;
   readonly prng: Prng;
   readonly log: Logger;
+}
+
+/** Options of {@linkcode Rejoiner}. */
+export interface RejoinOptions extends JoinAttempts {
+  /** Why a rejoin is needed now, or null when it is not. */
+  needed(): string | null;
   /** Log event of each attempt (`task.rejoin`, `sidecar.rejoin`). */
   readonly event: string;
   /** @default REJOIN_BACKOFF */

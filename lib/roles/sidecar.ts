@@ -21,37 +21,25 @@
 
 import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { SidecarConfig } from "../config.ts";
-import type { CheckOptions } from "../haproxy/commands.ts";
-import { BackendCheckError } from "../haproxy/errors.ts";
-import { RuntimeClient } from "../haproxy/client.ts";
+import type { RuntimeClient } from "../haproxy/client.ts";
+import type { Reconciler } from "../haproxy/reconciler.ts";
 import type { Connector } from "../haproxy/transport.ts";
-import { Reconciler } from "../haproxy/reconciler.ts";
 import { errorText } from "../log/error_text.ts";
-import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { LogTap } from "../log/tap.ts";
-import { createSidecarMetrics } from "../metrics/sidecar_metrics.ts";
+import { MemberStatus } from "../serf/members.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
-import { hintField } from "./sidecar/hints.ts";
-import { HaproxyChild } from "./sidecar/haproxy_child.ts";
-import { SidecarMeter } from "./sidecar/metrics.ts";
-import { Registry } from "./sidecar/registry.ts";
-import { SidecarService } from "./sidecar/service.ts";
-import { joinWithRetry, startReconciler, type WaitDeps } from "./sidecar/wait.ts";
-import { stopSignals } from "./signals.ts";
 import { Rejoiner } from "./rejoin.ts";
-import { MemberStatus } from "../serf/members.ts";
+import { HaproxyChild } from "./sidecar/haproxy_child.ts";
+import { buildManager, type Ending, startManaging } from "./sidecar/manager.ts";
+import type { SidecarService } from "./sidecar/service.ts";
+import { joinWithRetry, type WaitDeps } from "./sidecar/wait.ts";
+import { stopSignals } from "./signals.ts";
 
-/**
- * Health checks of the servers the sidecar adds: a check every second, UP after one passing
- * check (a task announces `ready` only once its own readiness check passed, so one more is
- * enough), DOWN after two failures (one lost packet does not take a healthy task out). A server
- * starts DOWN and is checked every 50 ms while it is, so it takes traffic about 0.05 s after it is
- * added rather than a whole `inter` later. The check itself is the backend's
- * (`option httpchk ...`, or a TCP connect).
- */
-export const SERVER_CHECK: CheckOptions = { interMs: 1000, rise: 1, fall: 2, downinterMs: 50 };
+export { SERVER_CHECK } from "./sidecar/manager.ts";
+
 /** Longest wait for a supervised HAProxy to exit after SIGTERM, before SIGKILL. */
 export const HAPROXY_STOP_TIMEOUT_MS = 10_000;
 
@@ -69,11 +57,6 @@ export interface SidecarDeps {
   readonly connector?: Connector;
   /** Resolves when the sidecar should stop gracefully. @default SIGTERM or SIGINT */
   readonly stop?: { readonly signal: Promise<string>; dispose(): void };
-}
-
-interface Ending {
-  readonly why: string;
-  readonly code: number;
 }
 
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
@@ -193,65 +176,9 @@ async function startProcesses(
   }
 }
 
-/** The HAProxy client, the reconciler, the service that feeds it from gossip, and the meter. */
-function buildManager(
-  config: SidecarConfig,
-  runtime: GossipRuntime,
-  { clock, log }: WaitDeps,
-  inject: SidecarDeps,
-): { client: RuntimeClient; reconciler: Reconciler; service: SidecarService; meter: SidecarMeter } {
-  const meter = new SidecarMeter(createSidecarMetrics(runtime.registry, { clock }), { clock });
-  const client = new RuntimeClient({
-    socketPath: config.haproxySocket,
-    ...(inject.connector ? { connector: inject.connector } : {}),
-    clock,
-    logger: log,
-    onResults: (results) => meter.commandResults(results),
-  });
-  const reconciler: Reconciler = new Reconciler(client, {
-    backends: config.backends,
-    prefix: config.serverPrefix,
-    clock,
-    logger: log,
-    onPass: (report) => meter.pass(report, reconciler, config.backends, config.serverPrefix),
-    onPassFailed: () => meter.passFailed(),
-    periodMs: config.reconcileIntervalMs,
-    drainTimeoutMs: config.drainTimeoutMs,
-    ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
-    serverOptions: config.serverOptions,
-  });
-  const service = new SidecarService({
-    serf: runtime.serf,
-    reconciler,
-    registry: newRegistry(config),
-    backends: config.backends,
-    check: SERVER_CHECK,
-    solicitIntervalMs: config.solicitIntervalMs,
-    clock,
-    log,
-    meter,
-    join: (addr) => runtime.join([addr]),
-  });
-  return { client, reconciler, service, meter };
-}
-
 /** `/healthz` turns unhealthy when HAProxy has not answered for three periodic passes (30 s at least). */
 function staleAfterMs(config: SidecarConfig): number {
   return Math.max(3 * config.reconcileIntervalMs, 30_000);
-}
-
-function newRegistry(config: SidecarConfig): Registry {
-  return new Registry({
-    prefix: config.serverPrefix,
-    defaultBackend: config.defaultBackend,
-    backends: config.backends,
-    defaultWeight: config.defaultWeight,
-    slowstartMs: config.slowstartMs,
-    check: SERVER_CHECK,
-    orphanGraceMs: config.orphanGraceMs,
-    zone: config.zone,
-    serverOptions: config.serverOptions,
-  });
 }
 
 /** Rejoins from the snapshot, else joins `--join` (re-tried in the background until it works). */
@@ -291,45 +218,6 @@ function sidecarRejoiner(
     prng,
     log,
     event: "sidecar.rejoin",
-  });
-}
-
-/** Waits for HAProxy, adopts its servers, applies the registry and starts soliciting. */
-async function startManaging(
-  reconciler: Reconciler,
-  service: SidecarService,
-  deps: WaitDeps & { end: (e: Ending) => void; config: SidecarConfig },
-): Promise<void> {
-  try {
-    if (!(await startReconciler(reconciler, deps))) return;
-  } catch (err) {
-    deps.log.error("sidecar.haproxy.unusable", {
-      socket: deps.config.haproxySocket,
-      error: errorText(err),
-      ...(err instanceof BackendCheckError ? { backend: err.backend, reason: err.reason } : {}),
-      ...hintField(err),
-    });
-    deps.end({ why: "HAProxy cannot be managed", code: 1 });
-    return;
-  }
-  if (deps.signal.aborted) return;
-  if (deps.config.zone !== null) {
-    // `backup` is fixed by the server-template line: a slot cannot become one at runtime.
-    for (const backend of deps.config.backends) {
-      if (reconciler.mode(backend) !== "slots") continue;
-      deps.log.warn("sidecar.zone.ignored", {
-        backend,
-        zone: deps.config.zone,
-        reason: "slot mode without a backup template (server-template <prefix>bslot ... backup): " +
-          "all tasks are alike here",
-      });
-    }
-  }
-  service.adoptAndApply();
-  service.startSoliciting();
-  deps.log.info("sidecar.running", {
-    backends: deps.config.backends.join(","),
-    socket: deps.config.haproxySocket,
   });
 }
 

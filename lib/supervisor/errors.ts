@@ -4,12 +4,12 @@
  * @module
  */
 
+import { NamedError } from "../named_error.ts";
 import { errno as lastErrno, strerror } from "./_libc.ts";
 import type { ExitStatus } from "./exit_status.ts";
 
 /** A libc call failed; `errno` is the raw error number. */
-export class SyscallError extends Error {
-  override name = "SyscallError";
+export class SyscallError extends NamedError {
   /** The failed call, e.g. `bind`. */
   readonly syscall: string;
   /** The `errno` value. */
@@ -31,23 +31,16 @@ export class SyscallError extends Error {
 }
 
 /** The listening socket could not be created or bound. */
-export class ListenError extends Error {
-  override name = "ListenError";
-}
+export class ListenError extends NamedError {}
 
 /** The worker (or a probe command) could not be started. */
-export class SpawnError extends Error {
-  override name = "SpawnError";
-}
+export class SpawnError extends NamedError {}
 
 /** A readiness, health or address specification is malformed. */
-export class SpecError extends Error {
-  override name = "SpecError";
-}
+export class SpecError extends NamedError {}
 
 /** The worker did not become ready within the ready timeout; it has been stopped. */
-export class ReadyTimeoutError extends Error {
-  override name = "ReadyTimeoutError";
+export class ReadyTimeoutError extends NamedError {
   /** The configured timeout. */
   readonly timeoutMs: number;
   /** How the worker ended after it was stopped. */
@@ -63,8 +56,7 @@ export class ReadyTimeoutError extends Error {
 }
 
 /** The worker exited before it became ready. */
-export class WorkerExitedError extends Error {
-  override name = "WorkerExitedError";
+export class WorkerExitedError extends NamedError {
   /** How the worker ended. */
   readonly status: ExitStatus;
   constructor(status: ExitStatus, options?: ErrorOptions) {
@@ -74,6 +66,4 @@ export class WorkerExitedError extends Error {
 }
 
 /** The worker did not exit even after SIGKILL and the kill grace period. */
-export class StopTimeoutError extends Error {
-  override name = "StopTimeoutError";
-}
+export class StopTimeoutError extends NamedError {}

@@ -1,14 +1,14 @@
 /**
- * Test helpers: a real `haproxy` on 127.0.0.1 ports with a temporary admin socket, and small real
- * HTTP upstreams in Deno. Readiness is "`show info` answers", never a sleep.
+ * Test helpers: a real `haproxy` on 127.0.0.1 ports with a temporary admin socket (the HTTP
+ * upstreams behind it are in `upstream.ts`). Readiness is "`show info` answers", never a sleep.
  *
  * @module
  */
 
 import { freePort } from "./ports.ts";
-import { waitFor } from "./wait.ts";
+import { waitFor, withDeadline } from "./wait.ts";
 
-export { waitFor };
+export { waitFor, withDeadline };
 
 /** A backend of the generated configuration; each gets a frontend on its own port. */
 export interface BackendConfig {
@@ -17,26 +17,6 @@ export interface BackendConfig {
   balance?: string;
   /** Extra lines inside the backend section. @default ["option httpchk GET /health"] */
   lines?: string[];
-}
-
-/** Resolves like `promise`, or rejects once `timeoutMs` has passed without it settling. */
-export async function withDeadline<T>(
-  what: string,
-  promise: Promise<T>,
-  timeoutMs: number,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Options of {@linkcode HaproxyProcess.start}. */
@@ -105,7 +85,7 @@ export async function requireHaproxy(): Promise<void> {
 
 /**
  * What a client sees when `shutdown sessions server` cuts its request: HAProxy 2.x answers 502,
- * 3.x closes the connection without a response. Compare with {@linkcode getOutcome}.
+ * 3.x closes the connection without a response. Compare with `getOutcome` (upstream.ts).
  */
 export async function cutOutcome(): Promise<string> {
   return (await haproxyVersion()).major >= 3 ? "closed" : "502";
@@ -307,78 +287,4 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 }
 
 export { freePort };
-
-/** A real HTTP upstream on a loopback address. */
-export interface Upstream {
-  readonly id: string;
-  readonly hostname: string;
-  readonly port: number;
-  /** Non-health requests received, in order (paths). */
-  readonly requests: string[];
-  /** When false, `/health` answers 503. */
-  healthy: boolean;
-  /** Lets every held `/hold` request finish. */
-  release(): void;
-  /** Number of `/hold` requests currently held. */
-  readonly held: number;
-  close(): Promise<void>;
-}
-
-/**
- * Starts an HTTP upstream. `/health` answers 200 (or 503 when unhealthy); `/hold` waits until
- * {@linkcode Upstream.release} (used for long in-flight requests); anything else answers at once.
- * Every answer's body is the upstream's id.
- */
-export function startUpstream(id: string, hostname = "127.0.0.1"): Upstream {
-  const requests: string[] = [];
-  let waiters: Array<() => void> = [];
-  const server = Deno.serve({ hostname, port: 0, onListen() {} }, async (req) => {
-    const path = new URL(req.url).pathname;
-    if (path === "/health") {
-      return new Response(id, { status: upstream.healthy ? 200 : 503 });
-    }
-    requests.push(path);
-    if (path === "/hold") await new Promise<void>((resolve) => waiters.push(resolve));
-    return new Response(id);
-  });
-  const upstream: Upstream = {
-    id,
-    hostname,
-    port: server.addr.port,
-    requests,
-    healthy: true,
-    release() {
-      const ready = waiters;
-      waiters = [];
-      for (const resolve of ready) resolve();
-    },
-    get held() {
-      return waiters.length;
-    },
-    async close() {
-      upstream.release();
-      await server.shutdown();
-    },
-  };
-  return upstream;
-}
-
-/**
- * One GET through HAProxy that never rejects: the status as text (`"200"`, `"502"`), `"closed"`
- * when the connection closed without a response, else `"error: ..."`. Safe to start early and
- * await late (no unhandled rejection while the test does something else).
- */
-export async function getOutcome(url: string): Promise<string> {
-  try {
-    return String((await get(url)).status);
-  } catch (error) {
-    const text = String(error instanceof Error && error.cause ? error.cause : error);
-    return /connection closed before message completed/.test(text) ? "closed" : `error: ${text}`;
-  }
-}
-
-/** One GET through HAProxy; returns the status and body (the upstream id on success). */
-export async function get(url: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { headers: { connection: "close" } });
-  return { status: res.status, body: await res.text() };
-}
+export { get, getOutcome, startUpstream, type Upstream } from "./upstream.ts";

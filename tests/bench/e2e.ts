@@ -22,11 +22,11 @@ import {
   Cluster,
   freePortOn,
   gossipAddr,
-  haproxyReader,
   Load,
   upExactly,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import { probeUntilServed, type Sample, summarise } from "./_e2e_probe.ts";
 
@@ -103,18 +103,16 @@ async function sampleOf(
 }
 
 async function rollingDeploy(): Promise<{ sent: number; failed: number; ms: number }> {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
-  const hap = haproxyReader(files.socket);
+  const setup = await startSidecar(HOST);
+  const { cluster, files, hap, join } = setup;
   let load: Load | undefined;
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host: HOST, files });
-    const join = [await gossipAddr(sidecar)];
     const live = Array.from({ length: ROLLING }, (_, i) => `old-${i}`);
-    const olds = await Promise.all(
-      live.map((name, i) => cluster.task({ name, host: `127.91.2.${10 + i}`, join })),
-    );
-    await waitFor("the old tasks UP", () => upExactly(hap, live), 30_000);
+    const olds = await startTasksUp(setup, {
+      names: live,
+      hostOf: (i) => `127.91.2.${10 + i}`,
+      upWithinMs: 30_000,
+    });
     const t0 = performance.now();
     load = new Load(files.url, { ratePerS: RATE, maxMs: 120_000 });
     for (const [i, proc] of olds.entries()) {
@@ -131,8 +129,7 @@ async function rollingDeploy(): Promise<{ sent: number; failed: number; ms: numb
     return { sent: results.length, failed: load.failures().length, ms: performance.now() - t0 };
   } finally {
     await load?.stop();
-    await hap.close();
-    await cluster.stop();
+    await setup.stop();
   }
 }
 

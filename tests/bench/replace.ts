@@ -18,7 +18,6 @@
  * Addresses: 127.91.8.x.
  */
 
-import { HaproxyProcess } from "../_support/haproxy.ts";
 import { waitFor } from "../_support/serf_agent.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import { watchUp } from "../_support/up_watch.ts";
@@ -27,10 +26,10 @@ import {
   Cluster,
   freePortOn,
   gossipAddr,
-  haproxyReader,
   Load,
   upExactly,
 } from "../_support/cluster_e2e.ts";
+import { startExternalHaproxy } from "../_support/e2e_setup.ts";
 
 const TASKS = Number(Deno.args[0] ?? 4);
 const RUNS = Number(Deno.args[1] ?? 3);
@@ -74,12 +73,9 @@ interface Run {
 
 async function once(c: Case, run: number): Promise<Run> {
   const cluster = new Cluster();
-  const hap = await HaproxyProcess.start({
-    backends: [{ name: BACKEND, lines: ["option httpchk GET /"] }],
+  const { haproxy: hap, files, reader } = await startExternalHaproxy({
     dirPrefix: "shoal-bench-replace-",
   });
-  const files = { dir: hap.dir, cfg: `${hap.dir}/haproxy.cfg`, socket: hap.socketPath, url: "" };
-  const reader = haproxyReader(hap.socketPath);
   const names = Array.from({ length: TASKS }, (_, i) => `task-${i}`);
   try {
     const port = freePortOn(HOST);

@@ -9,34 +9,22 @@
 
 import { equal, ok } from "node:assert/strict";
 import { waitFor } from "../_support/wait.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  killTree,
-  Load,
-  upExactly,
-  whenServer,
-  workerPid,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { killTree, Load, whenServer, workerPid } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.3.1";
 const TASKS = ["crash", "killed", "survivor"];
 
 Deno.test("e2e: a crashed worker leaves rotation in < 1 s; a killed task goes DOWN, then is removed", async () => {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
-  const hap = haproxyReader(files.socket);
+  const setup = await startSidecar(HOST);
+  const { files, hap, sidecar } = setup;
   let load: Load | undefined;
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host: HOST, files });
-    const join = [await gossipAddr(sidecar)];
-    const [crash, killed] = await Promise.all(
-      TASKS.map((name, i) => cluster.task({ name, host: `127.90.3.${11 + i}`, join })),
-    );
-    await waitFor("three servers UP", () => upExactly(hap, TASKS), 20_000);
+    const [crash, killed] = await startTasksUp(setup, {
+      names: TASKS,
+      hostOf: (i) => `127.90.3.${11 + i}`,
+      upWithinMs: 20_000,
+    });
 
     // The worker alone crashes; the task sees the exit and departs with timeoutSeconds 0. No load
     // meanwhile: under load this crashes HAProxy 2.6.12 (the opt-in test below; redispatch.test.ts
@@ -86,8 +74,7 @@ Deno.test("e2e: a crashed worker leaves rotation in < 1 s; a killed task goes DO
     );
   } finally {
     await load?.stop();
-    await hap.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });
 
@@ -106,19 +93,17 @@ Deno.test({
   name:
     "e2e: a worker crash under load does not crash HAProxy 2.6 (delete only after REMOVE_DELAY_MS)",
   async fn() {
-    const cluster = new Cluster();
     const host = "127.90.3.101";
-    const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}` });
-    const hap = haproxyReader(files.socket);
+    const setup = await startSidecar(host);
+    const { files, hap, sidecar } = setup;
     let load: Load | undefined;
     try {
-      const sidecar = await cluster.sidecar({ name: "sidecar", host, files });
-      const join = [await gossipAddr(sidecar)];
       const names = ["crash", "survivor"];
-      const [crash] = await Promise.all(
-        names.map((name, i) => cluster.task({ name, host: `127.90.3.${111 + i}`, join })),
-      );
-      await waitFor("two servers UP", () => upExactly(hap, names), 20_000);
+      const [crash] = await startTasksUp(setup, {
+        names: names,
+        hostOf: (i) => `127.90.3.${111 + i}`,
+        upWithinMs: 20_000,
+      });
       load = new Load(files.url, { ratePerS: 50, maxMs: 10_000 });
       await waitFor("some traffic", () => load!.results.length > 20, 5_000);
       Deno.kill(await workerPid(crash!), "SIGKILL");
@@ -128,8 +113,7 @@ Deno.test({
       equal(exited, undefined, `HAProxy died: ${JSON.stringify(exited)}`);
     } finally {
       await load?.stop();
-      await hap.close();
-      await cluster.stop();
+      await setup.stop();
     }
   },
 });

@@ -10,18 +10,8 @@
 
 import { equal, ok } from "node:assert/strict";
 import { waitFor } from "../_support/wait.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  killTree,
-  Load,
-  upExactly,
-  whenServer,
-  workerPid,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { killTree, Load, whenServer, workerPid } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.6.1";
 const TASKS = ["crash", "killed", "survivor"];
@@ -33,20 +23,15 @@ const TASKS = ["crash", "killed", "survivor"];
 const IN_FLIGHT_MAX = 3;
 
 Deno.test("e2e: with option redispatch, crashes under load fail only requests in flight", async () => {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({
-    web: `${HOST}:${freePortOn(HOST)}`,
-    backendLines: ["retries 3", "option redispatch 1"],
-  });
-  const hap = haproxyReader(files.socket);
+  const setup = await startSidecar(HOST, { backendLines: ["retries 3", "option redispatch 1"] });
+  const { files, hap, sidecar } = setup;
   let load: Load | undefined;
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host: HOST, files });
-    const join = [await gossipAddr(sidecar)];
-    const [crash, killed] = await Promise.all(
-      TASKS.map((name, i) => cluster.task({ name, host: `127.90.6.${11 + i}`, join })),
-    );
-    await waitFor("three servers UP", () => upExactly(hap, TASKS), 20_000);
+    const [crash, killed] = await startTasksUp(setup, {
+      names: TASKS,
+      hostOf: (i) => `127.90.6.${11 + i}`,
+      upWithinMs: 20_000,
+    });
     load = new Load(files.url, { ratePerS: 50, maxMs: 25_000 });
     await waitFor("load under way", () => load!.results.length >= 25, 5_000);
 
@@ -67,7 +52,6 @@ Deno.test("e2e: with option redispatch, crashes under load fail only requests in
     console.log(`${load.failures().length} of ${results.length} requests failed`);
   } finally {
     await load?.stop();
-    await hap.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });

@@ -14,7 +14,6 @@
  */
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { HaproxyProcess } from "../_support/haproxy.ts";
 import { waitFor } from "../_support/serf_agent.ts";
 import {
   BACKEND,
@@ -29,6 +28,7 @@ import {
   SLOT_MODE,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
+import { startExternalHaproxy } from "../_support/e2e_setup.ts";
 
 const TASKS = ["task-1", "task-2", "task-3"];
 const VERSIONS = [
@@ -137,14 +137,10 @@ for (const v of VERSIONS) {
 
 Deno.test("e2e 2.6: slot mode, a SIGKILLed sidecar restarted (joining a task) frees no slot", async () => {
   const cluster = new Cluster();
-  const hap = await HaproxyProcess.start({
-    backends: [{ name: BACKEND, lines: ["option httpchk GET /", ...SLOT_MODE.backendLines] }],
-    globalLines: [...SLOT_MODE.globalLines],
-    defaultsLines: [...SLOT_MODE.defaultsLines],
+  const { haproxy: hap, files, reader } = await startExternalHaproxy({
     dirPrefix: "shoal-e2e-slots-",
+    ...SLOT_MODE,
   });
-  const files = { dir: hap.dir, cfg: `${hap.dir}/haproxy.cfg`, socket: hap.socketPath, url: "" };
-  const reader = haproxyReader(hap.socketPath);
   const host = "127.90.19.3";
   // A short orphan grace: the slots adopted under their own names expire while the test watches.
   const extra = [`--server-state-file=${hap.dir}/server-state`, "--orphan-grace=2s"];

@@ -8,33 +8,22 @@
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { waitFor } from "../_support/wait.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  Load,
-  serverOf,
-  servers,
-  upExactly,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { Load, serverOf, servers, upExactly } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.2.1";
 
 Deno.test("e2e: rolling restart of 3 tasks at 50 req/s through HAProxy fails no request", async () => {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
-  const hap = haproxyReader(files.socket);
+  const setup = await startSidecar(HOST);
+  const { cluster, files, hap, join } = setup;
   let load: Load | undefined;
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host: HOST, files });
-    const join = [await gossipAddr(sidecar)];
     const old = ["old-1", "old-2", "old-3"];
-    const olds = await Promise.all(
-      old.map((name, i) => cluster.task({ name, host: `127.90.2.${11 + i}`, join })),
-    );
-    await waitFor("the old tasks UP in HAProxy", () => upExactly(hap, old), 20_000);
+    const olds = await startTasksUp(setup, {
+      names: old,
+      hostOf: (i) => `127.90.2.${11 + i}`,
+      upWithinMs: 20_000,
+    });
 
     load = new Load(files.url, { ratePerS: 50, maxMs: 20_000 });
     const live = [...old];
@@ -60,7 +49,6 @@ Deno.test("e2e: rolling restart of 3 tasks at 50 req/s through HAProxy fails no 
     }
   } finally {
     await load?.stop();
-    await hap.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });

@@ -12,12 +12,10 @@
  */
 
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { HaproxyProcess } from "../_support/haproxy.ts";
 import { waitFor } from "../_support/serf_agent.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import { watchUp } from "../_support/up_watch.ts";
 import {
-  BACKEND,
   Cluster,
   freePortOn,
   gossipAddr,
@@ -25,6 +23,7 @@ import {
   upExactly,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
+import { startExternalHaproxy } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.41.1";
 const TASKS = ["task-1", "task-2"];
@@ -36,12 +35,9 @@ async function scenario(
   newName: string,
 ): Promise<void> {
   const cluster = new Cluster();
-  const hap = await HaproxyProcess.start({
-    backends: [{ name: BACKEND, lines: ["option httpchk GET /"] }],
+  const { haproxy: hap, files, reader } = await startExternalHaproxy({
     dirPrefix: "shoal-e2e-replace-",
   });
-  const files = { dir: hap.dir, cfg: `${hap.dir}/haproxy.cfg`, socket: hap.socketPath, url: "" };
-  const reader = haproxyReader(hap.socketPath);
   let watch: ReturnType<typeof watchUp> | undefined;
   try {
     const port = freePortOn(HOST);

@@ -8,7 +8,6 @@
  */
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { HaproxyProcess } from "../_support/haproxy.ts";
 import { waitFor } from "../_support/wait.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import { type UpWatch, watchUp } from "../_support/up_watch.ts";
@@ -17,23 +16,20 @@ import {
   Cluster,
   freePortOn,
   gossipAddr,
-  haproxyReader,
   Load,
   servers,
   upExactly,
 } from "../_support/cluster_e2e.ts";
+import { startExternalHaproxy } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.4.1";
 const TASKS = ["task-1", "task-2", "task-3"];
 
 Deno.test("e2e: a restarted sidecar removes no healthy server; a restarted HAProxy gets them back", async () => {
   const cluster = new Cluster();
-  const hap = await HaproxyProcess.start({
-    backends: [{ name: BACKEND, lines: ["option httpchk GET /"] }],
+  const { haproxy: hap, files, reader } = await startExternalHaproxy({
     dirPrefix: "shoal-e2e-hap-",
   });
-  const files = { dir: hap.dir, cfg: `${hap.dir}/haproxy.cfg`, socket: hap.socketPath, url: "" };
-  const reader = haproxyReader(hap.socketPath);
   let load: Load | undefined;
   let watch: UpWatch | undefined;
   try {

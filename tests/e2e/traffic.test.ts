@@ -9,16 +9,8 @@
 import { equal, ok } from "node:assert/strict";
 import { parsePromText, type PromSample } from "../_support/prom_text.ts";
 import { waitFor } from "../_support/wait.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  Load,
-  metricsAddr,
-  upExactly,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { Load, metricsAddr } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.1.1";
 const TASKS = ["task-1", "task-2", "task-3"];
@@ -37,16 +29,14 @@ function value(samples: PromSample[], name: string, labels: Record<string, strin
 }
 
 Deno.test("e2e: sidecar + HAProxy + 3 tasks, every task receives traffic; metrics agree", async () => {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
-  const hap = haproxyReader(files.socket);
+  const setup = await startSidecar(HOST);
+  const { files, sidecar } = setup;
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host: HOST, files });
-    const join = [await gossipAddr(sidecar)];
-    const tasks = await Promise.all(
-      TASKS.map((name, i) => cluster.task({ name, host: `127.90.1.${11 + i}`, join })),
-    );
-    await waitFor("three servers UP in HAProxy", () => upExactly(hap, TASKS), 20_000);
+    const tasks = await startTasksUp(setup, {
+      names: TASKS,
+      hostOf: (i) => `127.90.1.${11 + i}`,
+      upWithinMs: 20_000,
+    });
 
     const load = new Load(files.url, { ratePerS: 100, maxMs: 300 });
     const results = await load.finished();
@@ -80,7 +70,6 @@ Deno.test("e2e: sidecar + HAProxy + 3 tasks, every task receives traffic; metric
       }) >= 3,
     );
   } finally {
-    await hap.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });

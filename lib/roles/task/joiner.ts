@@ -19,20 +19,13 @@
  * @module
  */
 
-import { type Clock, type Prng, Sleeper } from "../../clock.ts";
-import type { Logger } from "../../log/logger.ts";
+import { Sleeper } from "../../clock.ts";
 import { LogThrottle } from "../../log/throttle.ts";
+import type { JoinAttempts } from "../rejoin.ts";
 import { Backoff, TASK_BACKOFF } from "../backoff.ts";
 
 /** Options of {@linkcode joinWithRetry}. */
-export interface JoinWithRetryOptions {
-  /** The addresses to try this time (static `--join` plus SRV targets). */
-  targets(): Promise<string[]>;
-  /** One join attempt; resolves to how many members answered. */
-  join(addrs: readonly string[]): Promise<number>;
-  readonly clock: Clock;
-  readonly prng: Prng;
-  readonly log: Logger;
+export interface JoinWithRetryOptions extends JoinAttempts {
   /** Stops the retries (the task is stopping). */
   readonly signal: AbortSignal;
   /** @default 250 */

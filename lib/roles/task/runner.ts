@@ -7,9 +7,8 @@
  * @module
  */
 
-import { type Clock, deadline, type Prng } from "../../clock.ts";
-import type { Logger } from "../../log/logger.ts";
-import type { Member, QueryCollector, QueryParams, SerfEvent } from "../../serf/mod.ts";
+import { type Clock, deadline } from "../../clock.ts";
+import type { SerfEvent } from "../../serf/mod.ts";
 import type { ExitStatus, SupervisorEvent } from "../../supervisor/mod.ts";
 import { WorkerExitedError } from "../../supervisor/mod.ts";
 import { Announcer } from "./announcer.ts";
@@ -26,52 +25,9 @@ import { isSidecar, TaskMembership } from "./membership.ts";
 import type { HealthStatus } from "../../metrics/mod.ts";
 import { announceRound, departRound } from "./rounds.ts";
 import { errorText } from "../../log/error_text.ts";
+import type { TaskRunnerOptions } from "./runner_options.ts";
 
-/** The gossip member the task runs (a `GossipRuntime` in production). */
-export interface TaskGossip {
-  readonly serf: {
-    subscribe(listener: (e: SerfEvent) => void): () => void;
-    setTags(tags: ReadonlyMap<string, string>): void;
-    query(name: string, payload: Uint8Array, params?: QueryParams): QueryCollector;
-    members(): Member[];
-  };
-  /** The address peers (and HAProxy) reach this task at. */
-  readonly advertiseHost: string;
-  /** Our node name (to tell ourselves from peers in the member list). */
-  readonly localName: string;
-  join(addrs: readonly string[]): Promise<number>;
-  leave(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The supervised worker (a `Supervisor` in production). */
-export interface TaskWorker {
-  start(): Promise<void>;
-  stop(): Promise<ExitStatus>;
-  readonly exited: Promise<ExitStatus>;
-  readonly address: { readonly port: number } | undefined;
-  readonly pid: number | undefined;
-}
-
-/** Everything {@linkcode TaskRunner} is built from. */
-export interface TaskRunnerOptions {
-  readonly gossip: TaskGossip;
-  readonly worker: TaskWorker;
-  /** The tags besides `state` (user tags with `role=task` forced). */
-  readonly tags: ReadonlyMap<string, string>;
-  readonly backend: string | null;
-  readonly weight: number | null;
-  readonly drainTimeoutMs: number;
-  /** Join targets for this attempt (static `--join` plus `--join-srv`). */
-  joinTargets(): Promise<string[]>;
-  readonly clock: Clock;
-  readonly prng: Prng;
-  readonly log: Logger;
-  /** Each sidecar's answer to an announce (for metrics). */
-  readonly onAnnounceAnswer?: (accepted: boolean, seconds: number) => void;
-  /** The number of sidecars that accepted the current announce changed (for metrics). */
-  readonly onRegistered?: (sidecars: number) => void;
-}
+export type { TaskGossip, TaskRunnerOptions, TaskWorker } from "./runner_options.ts";
 
 /**
  * The tags a task sets: the user's, then `role=task` and `state` (which users cannot override).

@@ -10,7 +10,7 @@
  * checks (rise/fall/inter/downinter) against a probe callback, sessions routed to UP ready
  * servers (backups only when no active server is), custom `id`s, and a restart that loses every
  * dynamic server. Not modelled: slowstart ramps, agent
- * checks, `track`, reloads with a lingering old process, keywords other than the ones shoal uses.
+ * checks, `track`, the lingering old process of a reload beyond its sessions, keywords other than the ones shoal uses.
  *
  * @module
  */
@@ -155,6 +155,18 @@ export class SimHaproxy {
     for (const b of this.#servers.values()) {
       for (const s of b.values()) if (s.sessions > 0) this.onSessionsCut?.(s);
     }
+    this.#checks.stopAll();
+    this.pid++;
+    this.startMs = this.clock.nowMs();
+    this.#reset();
+  }
+
+  /**
+   * A reload (master-worker, `-sf`): a new process from the configuration, so a new pid and
+   * every dynamic server gone, as after {@linkcode restart}; the old process lingers until its
+   * sessions end, so none is cut (and the new process's runtime API shows none of them).
+   */
+  reload(): void {
     this.#checks.stopAll();
     this.pid++;
     this.startMs = this.clock.nowMs();
