@@ -25,15 +25,6 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "lib/roles/task.ts": "role builder: a composition root picks the real clock",
 };
 
-/**
- * PENDING: files owned by other helpers that still use ambient time on this branch. The lead
- * empties this after merging their branches; an entry that no longer fails is itself an error,
- * so the list cannot go stale.
- */
-const PENDING: readonly string[] = [
-  "lib/haproxy/reconciler.ts",
-];
-
 const RULES: readonly { name: string; re: RegExp }[] = [
   { name: "systemClock as a default", re: /(?:\?\?|[^=!<>]=)\s*systemClock\b/ },
   { name: "Date.now()", re: /\bDate\.now\(/ },
@@ -92,16 +83,12 @@ Deno.test("ambientUses() finds defaults and ambient calls, not comments, strings
 
 Deno.test("lib/ uses no ambient time, randomness or timers below the composition roots", () => {
   const found: string[] = [];
-  const stillPending = new Set<string>();
   for (const f of libFiles()) {
     if (f in ALLOWED) continue;
     const uses = ambientUses(Deno.readTextFileSync(`${ROOT}/${f}`));
     if (uses.length === 0) continue;
-    if (PENDING.includes(f)) stillPending.add(f);
-    else found.push(...uses.map((u) => `${f}:${u}`));
+    found.push(...uses.map((u) => `${f}:${u}`));
   }
   assert.deepEqual(found, [], "inject a Clock/Prng from the composition root instead");
-  const fixed = PENDING.filter((f) => !stillPending.has(f));
-  assert.deepEqual(fixed, [], "PENDING entries that no longer use ambient time: remove them");
   for (const f of Object.keys(ALLOWED)) assert.ok(libFiles().includes(f), `${f} is gone`);
 });
