@@ -4,8 +4,9 @@
  * worker crashes, sidecar crashes and replacements, HAProxy restarts, long partitions that only
  * serf's reconnect can heal, frozen processes; with fault set 2 also one-way cuts, bridged
  * non-transitive partitions, flapping links, packet duplication and task processes killed
- * without their worker, HAProxy reloads whose old process keeps its sessions), with request load and, with `mistakes`, a second task started with
- * a live task's node name
+ * without their worker, HAProxy reloads whose old process keeps its sessions, and half the
+ * seeds with `--slowstart`), with request load and, with `mistakes`, a second task started
+ * with a live task's node name
  * throughout; then heal everything, restart what is down, let the system settle and check
  * convergence. Invariants are checked after every clock step.
  *
@@ -67,6 +68,8 @@ export interface ScenarioResult {
   readonly faults: number;
   /** How many faults of each kind were injected, by name (see `FAULT_KINDS`). */
   readonly faultKinds: Readonly<Record<string, number>>;
+  /** The sidecars' `--slowstart` in this run (0: none). */
+  readonly slowstartMs: number;
 }
 
 const SEGMENT_MS = 20_000;
@@ -86,6 +89,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     tasks: o.tasks ?? 4,
     flavour: o.flavour ?? "2.6",
     keepTrace: o.keepTrace ?? false,
+    slowstartMs: slowstartFor(o),
   });
   o.prepare?.(world);
   const inv = new Invariants(world);
@@ -165,6 +169,7 @@ function result(
     load: load.stats,
     faults,
     faultKinds: chaos.kinds,
+    slowstartMs: world.slowstartMs,
   };
 }
 
@@ -191,4 +196,11 @@ function workload(
   const readyMs = t.worker?.serving ? t.worker.readyMs : undefined;
   if (readyMs === undefined) return;
   if (mistakes || world.clock.nowMs() - readyMs >= MIN_SERVING_MS) world.stop(t.proc, t.name);
+}
+
+/** Set 2: half the seeds run sidecars with `--slowstart` 2..10 s (from a stream of its own). */
+function slowstartFor(o: ScenarioOptions): number {
+  if ((o.faultSet ?? 2) !== 2) return 0;
+  const r = seededPrng(o.seed * 131 + 3);
+  return r() < 0.5 ? 0 : 2000 + Math.floor(r() * 8000);
 }

@@ -89,6 +89,8 @@ export interface WorldOptions {
   readonly flavour?: HaproxyFlavour;
   /** Keep every trace line. @default false */
   readonly keepTrace?: boolean;
+  /** The sidecars' `--slowstart` (0: none). @default 0 */
+  readonly slowstartMs?: number;
 }
 
 const parseDeps = { env: () => undefined, hostname: () => "sim", version: "sim" };
@@ -105,6 +107,8 @@ export class World {
   /** Called by the workers and HAProxies for invariants; set by the checker. */
   observer: WorldObserver = {};
   #pids = 100;
+  /** The sidecars' `--slowstart` (0: none). */
+  readonly slowstartMs: number;
 
   constructor(o: WorldOptions) {
     this.seed = o.seed;
@@ -112,6 +116,7 @@ export class World {
     this.net = o.net;
     this.trace = new Trace(o.clock, o.keepTrace ?? false);
     this.prng = seededPrng(o.seed * 7919 + 1);
+    this.slowstartMs = o.slowstartMs ?? 0;
     for (let i = 0; i < o.sidecars; i++) {
       const addr = `10.0.1.${i + 1}`;
       const hap = new SimHaproxy({
@@ -159,7 +164,8 @@ export class World {
     const argv = ["sidecar", "--node", h.name, "--bind", `${h.addr}:${GOSSIP_PORT}`, "--insecure"]
       .concat(others.length ? ["--join", others.join(",")] : [])
       .concat(["--haproxy-socket", `/sim/${i}/admin.sock`, "--haproxy-backend", BACKEND])
-      .concat(["--drain-timeout", "10s", "--orphan-grace", "10s"]);
+      .concat(["--drain-timeout", "10s", "--orphan-grace", "10s"])
+      .concat(this.slowstartMs > 0 ? ["--slowstart", `${this.slowstartMs}ms`] : []);
     const config = this.#parse(argv) as SidecarConfig;
     const proc = this.#process();
     h.proc = proc;
