@@ -117,9 +117,15 @@ export class QueryIntake {
       const deadlineMs = e.deadlineMs - UNKNOWN_SENDER_MARGIN_MS;
       void verifier.verify(member, deadlineMs).then((acked) => {
         if (this.#stopped) return;
+        // the task's depart may have arrived during the ping: it still supersedes the announce
+        const departed = acked ? this.#supersededBy(e) : undefined;
         this.#respond(
           e,
-          acked ? this.#o.register(e.sourceNode, e.payload) : this.#refuseUnverified(e, member),
+          !acked
+            ? this.#refuseUnverified(e, member)
+            : departed !== undefined
+            ? this.#refuseSuperseded(e, departed)
+            : this.#o.register(e.sourceNode, e.payload),
         );
       });
       return;
