@@ -94,6 +94,15 @@ Deno.test(`sim: seeds 1..${CI_SEEDS} hold every invariant`, async () => {
   assert.deepEqual(missing, [], `fault kinds rare in the CI seeds: ${[...kinds]}`);
 });
 
+Deno.test("sim: seeds 1..50 with operator mistakes (quick stops, name clashes) hold every invariant", async () => {
+  const failures: string[] = [];
+  for (let seed = 1; seed <= 50; seed++) {
+    const r = await runScenario({ seed, mistakes: true });
+    if (r.violations.length > 0) failures.push(`seed ${seed} --mistakes: ${r.violations[0]}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
 Deno.test("sim: seeds 1..10 hold every invariant against the HAProxy 3.2 model", async () => {
   for (let seed = 1; seed <= 10; seed++) {
     const r = await runScenario({ seed, flavour: "3.2" });
