@@ -11,6 +11,7 @@
  */
 
 import { RuntimeClient, type StatRow } from "../lib/haproxy/mod.ts";
+import { systemClock } from "../lib/clock.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -205,7 +206,7 @@ backend ${BACKEND}
 `,
   );
   // One connection per command: a persistent one would keep reading the old process after a reload.
-  const client = new RuntimeClient({ socketPath: socket, mode: "per-command" });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: socket, mode: "per-command" });
   try {
     say(`Starting the sidecar, supervising HAProxy (frontend http://127.0.0.1:${webPort})`);
     const sidecar = start("sidecar", [

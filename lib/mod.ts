@@ -33,6 +33,7 @@
  * @module
  */
 
+import { systemClock } from "./clock.ts";
 import type { Endpoint, GossipConfig, GossipProfile } from "./config.ts";
 import { type Logger, nullLogger } from "./log/logger.ts";
 import { GossipRuntime } from "./roles/gossip_runtime.ts";
@@ -164,6 +165,10 @@ export async function createNode(options: NodeOptions): Promise<ShoalNode> {
     tombstoneTimeoutMs: 600_000,
     metricsAddr: null,
   };
-  const runtime = await GossipRuntime.start(config, { logger: options.logger ?? nullLogger });
+  const runtime = await GossipRuntime.start(config, {
+    logger: options.logger ?? nullLogger,
+    clock: systemClock,
+    prng: Math.random,
+  });
   return new ShoalNode(runtime);
 }

@@ -20,6 +20,14 @@ export const UDP_RECEIVE_BUFFER_BYTES = 65_536;
 /** How many times to look for a port free for both UDP and TCP when port 0 is asked for. */
 const PORT_ATTEMPTS_MAX = 16;
 
+/** First pause after a failed accept of a stream. */
+const ACCEPT_PAUSE_MIN_MS = 5;
+/**
+ * Longest pause between accepts while they keep failing: a stream waits at most this long once
+ * descriptors are free again, and a lasting failure costs at most one accept a second.
+ */
+const ACCEPT_PAUSE_MAX_MS = 1000;
+
 /** Options for {@linkcode DenoTransport.listen}. */
 export interface DenoTransportOptions {
   /** Address to bind; port 0 picks a port free for both UDP and TCP. */
@@ -39,6 +47,8 @@ export interface TransportCounters {
   sendErrors: number;
   streamsIn: number;
   streamsOut: number;
+  /** Failed accepts of inbound streams (EMFILE and the like). */
+  acceptErrors: number;
 }
 
 /** Thrown when the gossip port cannot be bound. */
@@ -91,6 +101,7 @@ export class DenoTransport implements Transport {
     sendErrors: 0,
     streamsIn: 0,
     streamsOut: 0,
+    acceptErrors: 0,
   };
   readonly #udp: Deno.DatagramConn;
   readonly #tcp: Deno.TcpListener;
@@ -162,14 +173,30 @@ export class DenoTransport implements Transport {
   }
 
   async #acceptLoop(handlers: TransportHandlers): Promise<void> {
+    // A failed accept usually lasts (EMFILE: the connection stays in the backlog and every
+    // retry fails at once), so retrying at once spins a core: back off, doubling, and warn once
+    // per run of failures.
+    let pauseMs = 0;
     while (!this.#closed) {
       let conn: Deno.TcpConn;
       try {
         conn = await this.#tcp.accept();
       } catch (err) {
         if (this.#closed) return;
-        this.#log.warn("transport.tcp.accept_failed", { error: errText(err) });
+        this.counters.acceptErrors++;
+        if (pauseMs === 0) {
+          this.#log.warn("transport.tcp.accept_failed", {
+            error: errText(err),
+            retry_ms: ACCEPT_PAUSE_MIN_MS,
+          });
+        }
+        pauseMs = Math.min(Math.max(pauseMs * 2, ACCEPT_PAUSE_MIN_MS), ACCEPT_PAUSE_MAX_MS);
+        await new Promise((r) => setTimeout(r, pauseMs));
         continue;
+      }
+      if (pauseMs > 0) {
+        this.#log.info("transport.tcp.accept_recovered", { failed: this.counters.acceptErrors });
+        pauseMs = 0;
       }
       this.counters.streamsIn++;
       handlers.onStream(new DenoStream(conn));

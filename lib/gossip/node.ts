@@ -146,6 +146,11 @@ export class GossipNode implements GossipHandle {
     this.core.updateMeta();
   }
 
+  /** Pings member `name` at its gossip address; true when it acks within `timeoutMs`. */
+  ping(name: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => this.core.pingMember(name, timeoutMs, resolve));
+  }
+
   /** Push/pull joins each address in turn; resolves to how many succeeded. */
   async join(addrs: readonly string[]): Promise<number> {
     let ok = 0;

@@ -123,6 +123,27 @@ export class Prober {
     d.sender.sendMessage({ host: hostFromIp(req.target), port }, this.#ping(seqNo, req.node));
   }
 
+  /**
+   * A ping outside the probe cycle, to `target`'s gossip address and naming it, so only the node
+   * of that name at that address acks (memberlist drops a ping for another node). `done` gets
+   * true on its ack, false at `timeoutMs` or at once when too many acks are pending. The ack is
+   * matched by sequence number only, as a probe's is: an outsider who sees the ping could answer
+   * it, as it could answer any probe.
+   */
+  directPing(target: Member, timeoutMs: number, done: (acked: boolean) => void): void {
+    const seqNo = this.nextSeqNo();
+    const registered = this.acks.register(seqNo, timeoutMs, {
+      onAck: () => done(true),
+      onTimeout: () => done(false),
+    });
+    if (!registered) {
+      this.#d.counters.pendingAcksRefused++;
+      return done(false);
+    }
+    const to = { host: hostFromIp(target.addr), port: target.port };
+    this.#d.sender.sendMessage(to, this.#ping(seqNo, target.name));
+  }
+
   /** Stops the running probe and forgets every handler. */
   stop(): void {
     if (this.#active?.indirectTimer != null) this.#d.clock.clearTimer(this.#active.indirectTimer);

@@ -239,6 +239,16 @@ export class SwimCore {
     return n;
   }
 
+  /**
+   * Pings member `name` directly at the address it gossips from; `done(true)` when it acks within
+   * `timeoutMs`, `done(false)` otherwise (also for an unknown, dead or left member).
+   */
+  pingMember(name: string, timeoutMs: number, done: (acked: boolean) => void): void {
+    const m = this.membership.table.get(name);
+    if (m === undefined || isDeadOrLeft(m) || name === this.name) return done(false);
+    this.prober.directPing(m, timeoutMs, done);
+  }
+
   /** Looks a member up by name. */
   member(name: string): Member | undefined {
     return this.membership.table.get(name);

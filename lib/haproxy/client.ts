@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import {
   type Command,
@@ -42,8 +42,8 @@ export interface RuntimeClientOptions {
   readTimeoutMs?: number;
   /** Most commands outstanding on the connection at once (bounds memory). @default 1000 */
   pipelineWindow?: number;
-  /** Time source for read timeouts. @default systemClock */
-  clock?: Clock;
+  /** Time source for read timeouts (the composition root passes `systemClock`). */
+  clock: Clock;
   /** Where connection events are logged. @default nullLogger */
   logger?: Logger;
   /** Called when HAProxy closes the persistent connection (restart, reload, crash). */
@@ -67,7 +67,8 @@ export const IDLE_REOPEN_MS = 5000;
  * @example
  * ```ts ignore
  * import { RuntimeClient, addServerCommand } from "./mod.ts";
- * const client = new RuntimeClient({ socketPath: "/run/haproxy/admin.sock" });
+ * import { systemClock } from "../clock.ts";
+ * const client = new RuntimeClient({ socketPath: "/run/haproxy/admin.sock", clock: systemClock });
  * await client.execute(addServerCommand({ backend: "app", name: "shoal-a", addr: "10.0.0.5", port: 8080 }));
  * console.log((await client.info()).pid);
  * await client.close();
@@ -86,6 +87,11 @@ export class RuntimeClient {
   #commandsSent = 0;
   #lastUsedMs = -Infinity;
 
+  /** The time source the client was given (its read timeouts run on it). */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
   /** Creates a client; no connection is opened until the first command. */
   constructor(options: RuntimeClientOptions) {
     if (!options.connector && !options.socketPath) {
@@ -95,7 +101,7 @@ export class RuntimeClient {
     this.#mode = options.mode ?? "persistent";
     this.#readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.#window = Math.max(1, options.pipelineWindow ?? 1000);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock;
     this.#log = options.logger ?? nullLogger;
     if (options.onDisconnect) this.#disconnectListeners.add(options.onDisconnect);
     this.#onResults = options.onResults;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Clock, sleep, systemClock } from "../clock.ts";
+import { type Clock, sleep } from "../clock.ts";
 import type { RuntimeClient } from "./client.ts";
 import {
   type AddServerSpec,
@@ -89,7 +89,7 @@ export interface DrainOptions {
    * @default 100
    */
   settleMs?: number;
-  /** Time source for the deadline and polls. @default systemClock */
+  /** Time source for the deadline and polls. @default the client's clock */
   clock?: Clock;
 }
 
@@ -111,7 +111,7 @@ export async function drainServer(
   target: { backend: string; name: string },
   options: DrainOptions = {},
 ): Promise<DrainOutcome> {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? client.clock;
   const backend = validateName("backend", target.backend);
   const name = validateName("server", target.name);
   const deadlineMs = clock.nowMs() + (options.timeoutMs ?? 30_000);
@@ -158,7 +158,7 @@ export async function removeServerNow(
   client: RuntimeClient,
   backend: string,
   name: string,
-  clock: Clock = systemClock,
+  clock: Clock = client.clock,
   delayMs: number = REMOVE_DELAY_MS,
 ): Promise<void> {
   const results = await client.executeAll(maintSequence(backend, name, true));

@@ -11,8 +11,9 @@
  * @example
  * ```ts ignore
  * import { Reconciler, RuntimeClient, serverNameFor } from "./mod.ts";
+ * import { systemClock } from "../clock.ts";
  *
- * const client = new RuntimeClient({ socketPath: "/run/haproxy/admin.sock" });
+ * const client = new RuntimeClient({ socketPath: "/run/haproxy/admin.sock", clock: systemClock });
  * const reconciler = new Reconciler(client, { backends: ["app"], prefix: "shoal-" });
  * await reconciler.start(); // throws BackendCheckError if "app" cannot take dynamic servers
  *

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
+import type { Clock } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { type BackendMode, checkBackend, checkVersion } from "./backend_check.ts";
 import type { RuntimeClient } from "./client.ts";
@@ -93,7 +93,7 @@ export class Reconciler {
     this.#client = client;
     this.#prefix = validateName("prefix", options.prefix ?? DEFAULT_PREFIX);
     this.#backends = options.backends.map((b) => validateName("backend", b));
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? client.clock;
     this.#log = options.logger ?? nullLogger;
     this.#ramp = options.ramp;
     this.#stateFile = options.stateFile;

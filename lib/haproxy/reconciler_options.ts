@@ -16,7 +16,7 @@ export interface ReconcilerOptions {
   backends: readonly string[];
   /** Only servers with this name prefix are touched. @default "shoal-" */
   prefix?: string;
-  /** Time source for timers and deadlines. @default systemClock */
+  /** Time source for timers and deadlines. @default the client's clock */
   clock?: Clock;
   /** Where `haproxy.*` events are logged. @default nullLogger */
   logger?: Logger;

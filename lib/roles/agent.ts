@@ -6,6 +6,7 @@
  * @module
  */
 
+import { systemClock } from "../clock.ts";
 import type { AgentConfig } from "../config.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
@@ -29,6 +30,8 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   try {
     runtime = await GossipRuntime.start(config.gossip, {
       logger: log,
+      clock: systemClock,
+      prng: Math.random,
       logTap,
       onShutdown: (reason) => wake(`shutdown: ${reason}`),
       onRpcLeave: () => wake("rpc leave"),

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Prng, systemClock } from "../clock.ts";
+import type { Prng } from "../clock.ts";
 import type { GossipConfig } from "../config.ts";
 import { DenoTransport } from "../gossip/deno_transport.ts";
 import type { Transport } from "../gossip/types.ts";
@@ -19,7 +19,6 @@ import { LogTap } from "../log/tap.ts";
 import {
   MEMBER_STATUS_NAMES,
   rejoinFromSnapshot,
-  restoreClocks,
   RpcServer,
   Serf,
   serfKeyring,
@@ -128,8 +127,7 @@ export class GossipRuntime {
 
   /** Binds, starts memberlist and serf, restores the snapshot and serves RPC. */
   static async start(cfg: GossipConfig, opts: GossipRuntimeOptions): Promise<GossipRuntime> {
-    const clock = opts.clock ?? systemClock;
-    const prng = opts.prng ?? Math.random;
+    const { clock, prng } = opts;
     const tap = opts.logTap ?? new LogTap();
     const log = opts.logTap ? opts.logger : tap.wrap(opts.logger);
     const advertise = opts.advertise ? await opts.advertise(cfg) : await chooseAdvertise(cfg, {
@@ -160,7 +158,7 @@ export class GossipRuntime {
         ...(snapshot ? { snapshot } : {}),
         ...(opts.onShutdown ? { onShutdown: opts.onShutdown } : {}),
       }, { clock, prng, log });
-      if (snapshot) restoreClocks(serf, snapshot.replay);
+      if (snapshot) serf.restoreClocks(snapshot.replay);
       const node = createGossipNode({
         name: cfg.node,
         transport,

@@ -24,10 +24,10 @@ export interface GossipRuntimeOptions {
    * events); otherwise the runtime taps `logger` itself.
    */
   readonly logTap?: LogTap;
-  /** @default systemClock */
-  readonly clock?: Clock;
-  /** @default Math.random */
-  readonly prng?: Prng;
+  /** Time for every timer of the runtime (the composition root passes `systemClock`). */
+  readonly clock: Clock;
+  /** Randomness of gossip target choice and jitter (the root passes `Math.random`). */
+  readonly prng: Prng;
   /** Called when serf shuts itself down (it lost a name conflict). */
   readonly onShutdown?: (reason: string) => void;
   /** Called when an RPC client asked us to leave. */

@@ -105,7 +105,9 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
       observeWorker(m, e);
       late.runner?.onWorkerEvent(e);
     };
-    worker = inject.worker ? inject.worker(onEvent) : newSupervisor(config, log, onEvent);
+    worker = inject.worker
+      ? inject.worker(onEvent)
+      : newSupervisor(config, { clock, log }, onEvent);
     runtime.serveMetrics(config.gossip.metricsAddr, () => {
       const worker = workerHealth(m);
       return worker.ok && late.runner ? late.runner.registrationHealth() : worker;
@@ -225,7 +227,7 @@ function workerHealth(m: TaskMetrics): { ok: boolean; reason: string } {
 /** The worker's supervisor, configured from the task's flags. */
 function newSupervisor(
   config: TaskConfig,
-  log: Logger,
+  { clock, log }: { clock: Clock; log: Logger },
   onEvent: (e: SupervisorEvent) => void,
 ): Supervisor {
   return new Supervisor({
@@ -244,5 +246,5 @@ function newSupervisor(
     // The worker learns which task it is (the demo worker prints it).
     env: { ...Deno.env.toObject(), SHOAL_NODE: config.gossip.node },
     onEvent,
-  }, { logger: log });
+  }, { clock, logger: log });
 }

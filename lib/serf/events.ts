@@ -130,3 +130,22 @@ export class EventQueue {
     }
   }
 }
+
+/**
+ * A queue fed by `subscribe`; overflow is dropped and counted in `counters.eventsDropped`.
+ * Closing the queue unsubscribes it at the next event.
+ */
+export function subscribedQueue(
+  subscribe: (listener: (e: SerfEvent) => void) => () => void,
+  counters: { eventsDropped: number },
+  capacity?: number,
+): EventQueue {
+  const q = new EventQueue(capacity);
+  const off = subscribe((e) => {
+    if (q.closed) return void off();
+    const before = q.dropped;
+    q.push(e);
+    if (q.dropped > before) counters.eventsDropped++;
+  });
+  return q;
+}

@@ -31,9 +31,20 @@ export class SerfLifecycle {
   #reapTimer: TimerId | null = null;
   #reconnectTimer: TimerId | null = null;
   #stopped = false;
+  /** Set while a join that ignores old events runs. */
+  #joinIgnore = false;
 
   constructor(serf: Serf) {
     this.#s = serf;
+  }
+
+  /** Broadcasts a join intent about us at Lamport time `lTime`. */
+  broadcastJoin(lTime: number): void {
+    const s = this.#s;
+    const msg = { type: SerfMessageType.Join, lTime, node: s.localName } as const;
+    s.memberClock.witness(lTime);
+    s.table.joinIntent(msg.node, lTime);
+    s.queueIntent(encodeSerfMessage(msg));
   }
 
   /** Starts the reaper and reconnect timers. */
@@ -100,7 +111,7 @@ export class SerfLifecycle {
     const r = s.table.leaveIntent(m.node, m.lTime, m.prune, selfAlive);
     if (r === "refute") {
       s.deps.log.info("serf.leave_intent.refuted", { lTime: m.lTime });
-      s.broadcastJoin(s.memberClock.time());
+      this.broadcastJoin(s.memberClock.time());
       return false;
     }
     return r === "accepted";
@@ -126,7 +137,7 @@ export class SerfLifecycle {
       s.table.joinIntent(name, lTime);
     }
     const eventsAdmissible = admissibleLTime(s.eventClock.time(), pp.eventLTime);
-    if (join && s.eventJoinIgnore && eventsAdmissible && pp.eventLTime > s.eventRing.minTime) {
+    if (join && this.#joinIgnore && eventsAdmissible && pp.eventLTime > s.eventRing.minTime) {
       s.eventRing.minTime = pp.eventLTime;
     }
     for (const slot of pp.events) {
@@ -142,13 +153,13 @@ export class SerfLifecycle {
   async join(addrs: readonly string[], ignoreOld: boolean): Promise<number> {
     const s = this.#s;
     if (s.state !== "alive") throw new SerfStateError(`Cannot join while ${s.state}`);
-    s.eventJoinIgnore = ignoreOld;
+    this.#joinIgnore = ignoreOld;
     try {
       const n = await s.handle.join(addrs);
-      if (n > 0) s.broadcastJoin(s.memberClock.time());
+      if (n > 0) this.broadcastJoin(s.memberClock.time());
       return n;
     } finally {
-      s.eventJoinIgnore = false;
+      this.#joinIgnore = false;
     }
   }
 

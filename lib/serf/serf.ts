@@ -23,26 +23,27 @@ import type {
 import { DEFAULT_SERF_CONFIG, RING_SLOTS, type SerfConfig } from "./config.ts";
 import { newCounters, type SerfCounters } from "./counters.ts";
 import { SerfStateError } from "./errors.ts";
-import { EventQueue, type SerfEvent } from "./events.ts";
+import { type EventQueue, type SerfEvent, subscribedQueue } from "./events.ts";
 import { PingDelegate } from "./coordinate/ping_delegate.ts";
-import { handleInternalQuery, INTERNAL_QUERY_PREFIX } from "./internal_queries.ts";
 import { LamportClock } from "./lamport.ts";
-import { type Member, MemberTable } from "./members.ts";
-import { encodeSerfMessage, SerfMessageType } from "./messages.ts";
+import type { Member, MemberTable } from "./members.ts";
 import { QueryEngine, type QueryParams } from "./queries.ts";
+import { memberTableOf, queryContextOf, statsOf } from "./serf_contexts.ts";
+import { restoreClocks, type SnapshotReplay } from "./snapshot.ts";
 import type { QueryCollector } from "./query_collector.ts";
 import { QueryRing, UserEventRing } from "./rings.ts";
 import { encodeTags, META_SIZE_MAX_BYTES } from "./tags.ts";
 import { SerfLifecycle } from "./lifecycle.ts";
 import { userEventOut } from "./user_events.ts";
 import { encodeLocalState, handleInbound, mergeRemoteState } from "./inbound.ts";
-import type { SerfDeps, SerfListener, SerfOptions, SerfState } from "./serf_options.ts";
+import type { SerfDeps, SerfListener, SerfOptions, SerfState, SerfStats } from "./serf_options.ts";
 
 export type {
   SerfDeps,
   SerfListener,
   SerfOptions,
   SerfState,
+  SerfStats,
   SnapshotSink,
 } from "./serf_options.ts";
 
@@ -88,8 +89,6 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   #listeners = new Set<SerfListener>();
   /** alive, leaving, left or shutdown. */
   state: SerfState = "alive";
-  /** Set while a join that ignores old events runs. */
-  eventJoinIgnore = false;
 
   /** A serf instance; attach it to memberlist with {@linkcode Serf.attach}. */
   constructor(opts: SerfOptions, deps: SerfDeps) {
@@ -111,51 +110,12 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     this.intentQueue = this.#broadcasts.intents;
     this.queryQueue = this.#broadcasts.queries;
     this.eventQueue = this.#broadcasts.events;
-    this.table = new MemberTable({
-      recentIntentsMax: this.cfg.recentIntentsMax,
-      nowMs: () => deps.clock.nowMs(),
-      emit: (e) => this.emit(e),
-      onBadTags: (node, e) => {
-        this.counters.tagDecodeErrors++;
-        this.deps.log.debug("serf.tags.invalid", { member: node, error: e.message });
-      },
-    });
-    this.queries = new QueryEngine(this.#queryContext());
+    this.table = memberTableOf(this);
+    this.queries = new QueryEngine(queryContextOf(this));
     this.lifecycle = new SerfLifecycle(this);
     this.coordinates = this.cfg.enableCoordinates
       ? new PingDelegate({ localName: this.localName, prng: deps.prng, log: this.deps.log })
       : null;
-  }
-
-  #queryContext() {
-    return {
-      cfg: this.cfg,
-      clock: this.deps.clock,
-      prng: this.deps.prng,
-      log: this.deps.log,
-      counters: this.counters,
-      queryClock: this.queryClock,
-      ring: this.queryRing,
-      localName: this.localName,
-      handle: () => this.handle,
-      localTags: () => this.#tags,
-      members: () => this.table.all(),
-      queueBroadcast: (raw: Uint8Array) => this.queueQuery(raw),
-      deliver: (e: SerfEvent) => {
-        if (e.type === "query" && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
-          handleInternalQuery(e, {
-            localName: this.localName,
-            log: this.deps.log,
-            keyring: this.opts.keyring,
-            responseLimitBytes: this.cfg.queryResponseSizeLimitBytes,
-            member: (n) => this.table.get(n),
-          });
-        } else {
-          if (e.type === "query") this.opts.snapshot?.queryClock(e.lTime);
-          this.emit(e);
-        }
-      },
-    };
   }
 
   /** The memberlist node below; throws before {@linkcode attach}. */
@@ -196,14 +156,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
    * `counters.eventsDropped`. Closing the queue unsubscribes it at the next event.
    */
   events(capacity?: number): EventQueue {
-    const q = new EventQueue(capacity);
-    const off = this.subscribe((e) => {
-      if (q.closed) return void off();
-      const before = q.dropped;
-      q.push(e);
-      if (q.dropped > before) this.counters.eventsDropped++;
-    });
-    return q;
+    return subscribedQueue((l) => this.subscribe(l), this.counters, capacity);
   }
 
   /** Adds a listener for every event; returns the function that removes it. */
@@ -234,14 +187,6 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     this.#broadcasts.queue(this.eventQueue, raw);
   }
 
-  /** Broadcasts a join intent about us at Lamport time `lTime`. */
-  broadcastJoin(lTime: number): void {
-    const msg = { type: SerfMessageType.Join, lTime, node: this.localName } as const;
-    this.memberClock.witness(lTime);
-    this.table.joinIntent(msg.node, lTime);
-    this.queueIntent(encodeSerfMessage(msg));
-  }
-
   /** Sends a user event. Throws `SizeLimitError` when too large. */
   userEvent(name: string, payload: Uint8Array, coalesce = false): void {
     userEventOut(this, name, payload, coalesce);
@@ -266,6 +211,16 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   /** Broadcasts a leave intent about `node` (a failed node becomes left; `prune` erases it). */
   forceLeave(node: string, prune = false): void {
     this.lifecycle.forceLeave(node, prune);
+  }
+
+  /** The clocks and gossip queue depths, for RPC `stats`/`info`. */
+  stats(): SerfStats {
+    return statsOf(this);
+  }
+
+  /** Starts the clocks and rings from a snapshot replay (§8 "Replay on start"). */
+  restoreClocks(r: SnapshotReplay): void {
+    restoreClocks(this, r);
   }
 
   /** Stops timers and pending queries. Idempotent. */

@@ -55,3 +55,13 @@ export interface SerfDeps {
 
 /** Receives every event, synchronously. */
 export type SerfListener = (e: SerfEvent) => void;
+
+/** What {@linkcode Serf.stats} reports. */
+export interface SerfStats {
+  readonly memberTime: number;
+  readonly eventTime: number;
+  readonly queryTime: number;
+  readonly intentQueue: number;
+  readonly eventQueue: number;
+  readonly queryQueue: number;
+}

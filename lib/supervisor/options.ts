@@ -109,8 +109,8 @@ export interface SupervisorOptions {
 
 /** Injected collaborators. */
 export interface SupervisorDeps {
-  /** @default {systemClock} */
-  clock?: Clock;
+  /** Time source (the composition root passes `systemClock`). */
+  clock: Clock;
   /** @default {nullLogger} */
   logger?: Logger;
   /**

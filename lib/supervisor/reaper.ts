@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type Clock, systemClock, type TimerId } from "../clock.ts";
+import type { Clock, TimerId } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { C, errno, libc, strerror } from "./_libc.ts";
 import { SyscallError } from "./errors.ts";
@@ -34,8 +34,8 @@ export interface ReaperOptions {
    * @default {5000}
    */
   pollIntervalMs?: number;
-  /** @default {systemClock} */
-  clock?: Clock;
+  /** Time source of the polls (the composition root passes `systemClock`). */
+  clock: Clock;
   /** @default {nullLogger} */
   logger?: Logger;
 }
@@ -77,9 +77,9 @@ export class Reaper {
   #closed = false;
   readonly #onSigchld = () => this.reapNow();
 
-  constructor(options: ReaperOptions = {}) {
+  constructor(options: ReaperOptions) {
     this.reapAll = options.reapAll ?? Deno.pid === 1;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock;
     this.#log = options.logger ?? nullLogger;
     this.#pollIntervalMs = options.pollIntervalMs ?? REAP_BACKSTOP_MS;
     if (this.reapAll) {

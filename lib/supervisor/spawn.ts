@@ -57,7 +57,8 @@ export interface SpawnedProcess {
  * @example
  * ```ts ignore
  * import { Spawner } from "./spawn.ts";
- * const spawner = new Spawner();
+ * import { systemClock } from "../clock.ts";
+ * const spawner = new Spawner({ clock: systemClock });
  * const child = spawner.spawn({ argv: ["sh", "-c", "exit 7"] });
  * console.assert((await child.status).code === 7);
  * spawner.close();
@@ -66,7 +67,7 @@ export interface SpawnedProcess {
 export class Spawner {
   readonly reaper: Reaper;
 
-  constructor(options: ReaperOptions = {}) {
+  constructor(options: ReaperOptions) {
     this.reaper = new Reaper(options);
   }
 

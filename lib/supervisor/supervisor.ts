@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Clock, deadline, sleep, systemClock, timeoutSignal } from "../clock.ts";
+import { type Clock, deadline, sleep, timeoutSignal } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { formatHostPort } from "./address.ts";
 import { ReadyTimeoutError, StopTimeoutError, WorkerExitedError } from "./errors.ts";
@@ -66,9 +66,9 @@ export class Supervisor {
   readonly #health = new AbortController();
   readonly #forwarders: [Deno.Signal, () => void][] = [];
 
-  constructor(options: SupervisorOptions, deps: SupervisorDeps = {}) {
+  constructor(options: SupervisorOptions, deps: SupervisorDeps) {
     this.#o = resolveOptions(options);
-    this.#clock = deps.clock ?? systemClock;
+    this.#clock = deps.clock;
     this.#log = deps.logger ?? nullLogger;
     this.#ownsSpawner = deps.spawner === undefined;
     this.#spawner = deps.spawner ?? new Spawner({ clock: this.#clock, logger: this.#log });

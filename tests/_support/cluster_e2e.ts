@@ -16,6 +16,7 @@ import { type ShoalProcess, type ShoalStartOptions, startShoal } from "./shoal_p
 import { freePortOn } from "./ports.ts";
 import { haproxyBinary } from "./haproxy.ts";
 import { killTree } from "./proc_tree.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 export { children, descendants, killTree } from "./proc_tree.ts";
 export { Load, type LoadOptions, type LoadResult } from "./load.ts";
@@ -247,7 +248,7 @@ export async function workerPid(task: ShoalProcess): Promise<number> {
 
 /** A reader of HAProxy's state, one connection per command (it survives HAProxy restarts). */
 export function haproxyReader(socketPath: string): RuntimeClient {
-  return new RuntimeClient({ socketPath, mode: "per-command" });
+  return new RuntimeClient({ clock: systemClock, socketPath, mode: "per-command" });
 }
 
 /** The managed servers of the backend as HAProxy reports them (`show stat`). */

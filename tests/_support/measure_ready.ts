@@ -7,6 +7,7 @@
  */
 import { Supervisor, type SupervisorEvent } from "../../lib/supervisor/mod.ts";
 import { workerPath } from "./supervisor.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 const runs = Number(Deno.args[0] ?? 7);
 const readiness = Deno.args[1] ?? "tcp";
@@ -24,7 +25,7 @@ for (let i = 0; i < runs; i++) {
     listen: "127.0.0.1:0",
     readiness,
     onEvent,
-  });
+  }, { clock: systemClock });
   await sup.start();
   times.push(readyAt - spawnedAt);
   await sup.stop();

@@ -20,6 +20,7 @@ import {
   type SupervisorOptions,
   WorkerExitedError,
 } from "../../lib/supervisor/mod.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 const enc = new TextEncoder();
 const jsonLine = (stream: { writeSync(b: Uint8Array): number }, obj: unknown) =>
@@ -88,8 +89,12 @@ async function main(): Promise<number> {
   }
   const logger = stderrLogger();
   const reapAll = parsed.reap === "auto" ? undefined : parsed.reap === "all";
-  const spawner = new Spawner({ logger, ...(reapAll === undefined ? {} : { reapAll }) });
-  const sup = new Supervisor(parsed.options, { logger, spawner });
+  const spawner = new Spawner({
+    clock: systemClock,
+    logger,
+    ...(reapAll === undefined ? {} : { reapAll }),
+  });
+  const sup = new Supervisor(parsed.options, { clock: systemClock, logger, spawner });
   const stop = () => sup.stop();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);

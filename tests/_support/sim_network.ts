@@ -2,7 +2,9 @@
  * A seeded, simulated network implementing the gossip {@linkcode Transport} for many nodes over
  * a {@linkcode VirtualClock}: datagrams with loss, delay (hence reordering) and duplication;
  * streams delivered in order with the same delays; partitions that drop datagrams, refuse dials
- * (after the dial timeout) and break open streams; killed hosts that refuse dials.
+ * (after the dial timeout) and break open streams, either between groups (nodes left out of
+ * every group reach all, so a partition can be non-transitive) or one way only (datagrams from
+ * A to B dropped, B to A delivered; a stream needs both ways); killed hosts that refuse dials.
  *
  * One seed reproduces every drop and delay.
  *
@@ -81,6 +83,8 @@ export class SimNetwork {
   readonly #o: { -readonly [K in keyof SimNetworkOptions]-?: SimNetworkOptions[K] };
   readonly #hosts = new Map<string, SimTransport>();
   #groupOf = new Map<string, number>();
+  /** One-way cuts, as `from>to` keys. */
+  #oneWay = new Set<string>();
   readonly #conns = new Set<SimConn>();
 
   constructor(clock: VirtualClock, opts: SimNetworkOptions) {
@@ -99,9 +103,19 @@ export class SimNetwork {
     return this.#o.lossRate;
   }
 
-  /** True while a partition is in place. */
+  /** Changes the duplication rate from now on. */
+  set duplicateRate(rate: number) {
+    this.#o.duplicateRate = rate;
+  }
+
+  /** The current duplication rate. */
+  get duplicateRate(): number {
+    return this.#o.duplicateRate;
+  }
+
+  /** True while a partition (of groups or one-way) is in place. */
   get partitioned(): boolean {
-    return this.#groupOf.size > 0;
+    return this.#groupOf.size > 0 || this.#oneWay.size > 0;
   }
 
   /** A transport bound at `address`. */
@@ -115,19 +129,50 @@ export class SimNetwork {
   partition(groups: readonly (readonly Address[])[]): void {
     this.#groupOf = new Map();
     groups.forEach((g, i) => g.forEach((a) => this.#groupOf.set(key(a), i)));
-    for (const c of [...this.#conns]) if (this.blocked(c.local, c.remote)) c.breakBoth();
+    this.#breakCut();
   }
 
-  /** Removes every partition. */
+  /**
+   * Cuts traffic from each of `from` to each of `to` only (added to any cut in place): their
+   * datagrams are dropped while the replies' direction still delivers; streams between them
+   * break and dials time out, since TCP needs both ways.
+   */
+  cutOneWay(from: readonly Address[], to: readonly Address[]): void {
+    for (const a of from) for (const b of to) this.#oneWay.add(`${key(a)}>${key(b)}`);
+    this.#breakCut();
+  }
+
+  /** Removes the one-way cuts between `a` and `b`, both ways (groups stay). */
+  uncutOneWay(a: readonly Address[], b: readonly Address[]): void {
+    for (const x of a) {
+      for (const y of b) {
+        this.#oneWay.delete(`${key(x)}>${key(y)}`);
+        this.#oneWay.delete(`${key(y)}>${key(x)}`);
+      }
+    }
+  }
+
+  /** Removes every partition and one-way cut. */
   heal(): void {
     this.#groupOf = new Map();
+    this.#oneWay = new Set();
   }
 
-  /** Whether traffic between `a` and `b` is cut. */
+  /** Whether datagrams from `a` to `b` are cut. */
   blocked(a: Address, b: Address): boolean {
+    if (this.#oneWay.size > 0 && this.#oneWay.has(`${key(a)}>${key(b)}`)) return true;
     const ga = this.#groupOf.get(key(a));
     const gb = this.#groupOf.get(key(b));
     return ga !== undefined && gb !== undefined && ga !== gb;
+  }
+
+  /** Whether a stream between `a` and `b` cannot work (either way cut). */
+  blockedEither(a: Address, b: Address): boolean {
+    return this.blocked(a, b) || this.blocked(b, a);
+  }
+
+  #breakCut(): void {
+    for (const c of [...this.#conns]) if (this.blockedEither(c.local, c.remote)) c.breakBoth();
   }
 
   /** A sampled one-way delay. */
@@ -166,13 +211,13 @@ export class SimNetwork {
           reject(new SimDialError(`Dial ${key(to)} ${why}`));
         });
       };
-      if (this.blocked(from, to)) return fail("timed out", timeoutMs);
+      if (this.blockedEither(from, to)) return fail("timed out", timeoutMs);
       const rtt = this.delayMs() + this.delayMs();
       const dst = this.#hosts.get(key(to));
       if (!dst || !dst.handlers) return fail("refused", rtt);
       this.clock.setTimer(rtt, () => {
         release();
-        if (!dst.handlers || this.blocked(from, to)) {
+        if (!dst.handlers || this.blockedEither(from, to)) {
           this.stats.streamsRefused++;
           return reject(new SimDialError(`Dial ${key(to)} refused`));
         }
@@ -278,7 +323,7 @@ class SimConn implements StreamConn {
 
   writeAll(bytes: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("Write on a closed stream"));
-    if (this.#net.blocked(this.local, this.remote)) {
+    if (this.#net.blockedEither(this.local, this.remote)) {
       this.breakBoth();
       return Promise.reject(new Error("Stream broken by a partition"));
     }

@@ -83,6 +83,8 @@ export class TaskSwarm {
       const runtime = await GossipRuntime.start(memberConfig(`swarm-${i}`, host), {
         roleTags: taskTags(new Map(), "ready"),
         logger: nullLogger,
+        clock: systemClock,
+        prng: Math.random,
       });
       const task = { name: `swarm-${i}`, host, runtime };
       answerSolicits(task);

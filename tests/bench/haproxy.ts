@@ -18,6 +18,7 @@ import {
   setStateCommand,
 } from "../../lib/haproxy/mod.ts";
 import { HaproxyProcess } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 const count = Number(Deno.args[0] ?? 1000);
 const backend = "be_app";
@@ -49,7 +50,7 @@ async function runMode(
   send: Sender,
 ): Promise<Row> {
   const hap = await HaproxyProcess.start({ backends: [{ name: backend, lines: [] }] });
-  const client = new RuntimeClient({ socketPath: hap.socketPath, ...options });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath, ...options });
   try {
     const add = names.map((name, i) =>
       addServerCommand({ backend, name, addr: "127.0.0.2", port: 10_000 + i, weight: 10 })
@@ -77,7 +78,7 @@ async function runMode(
 
 async function runReconciler(): Promise<Row> {
   const hap = await HaproxyProcess.start({ backends: [{ name: backend, lines: [] }] });
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: [backend], periodMs: 60_000 });
   try {
     await rec.start();

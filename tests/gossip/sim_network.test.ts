@@ -65,6 +65,29 @@ Deno.test("SimNetwork partitions drop datagrams, time out dials and break stream
   conn.close();
 });
 
+Deno.test("SimNetwork.cutOneWay() drops datagrams one way only and fails streams both ways", async () => {
+  const { clock, net, a, b, got } = pair({ seed: 1 });
+  const fromB: number[] = [];
+  const c = net.transport({ host: "10.3.0.3", port: 1 });
+  c.start({ onPacket: (bytes) => fromB.push(bytes[0]!), onStream: (s) => s.close() });
+  net.cutOneWay([a.bindAddress], [b.bindAddress]);
+  assert.ok(net.partitioned);
+  a.sendPacket(Uint8Array.of(1), b.bindAddress);
+  b.sendPacket(Uint8Array.of(2), c.bindAddress);
+  a.sendPacket(Uint8Array.of(3), c.bindAddress);
+  await clock.advance(20);
+  assert.deepEqual(got, [], "a to b is cut");
+  assert.deepEqual(fromB, [2, 3], "b to c and a to c still deliver");
+  const dial = b.dialStream(a.bindAddress, 500).catch((e) => e);
+  await clock.advance(500);
+  assert.ok((await dial) instanceof SimDialError, "a stream needs both ways");
+  net.heal();
+  assert.ok(!net.partitioned);
+  a.sendPacket(Uint8Array.of(4), b.bindAddress);
+  await clock.advance(20);
+  assert.deepEqual(got, [4]);
+});
+
 Deno.test("SimNetwork streams deliver bytes in order and end-of-stream after close", async () => {
   const clock = new VirtualClock();
   const net = new SimNetwork(clock, { seed: 2, delayMinMs: 1, delayMaxMs: 50 });

@@ -23,7 +23,7 @@ import { HaproxyProcess, haproxyVersion, waitFor } from "../_support/haproxy.ts"
 for (const mode of ["persistent", "per-command"] as const) {
   Deno.test(`RuntimeClient (${mode}) turns refusals into typed errors`, async () => {
     await using hap = await HaproxyProcess.start();
-    const client = new RuntimeClient({ socketPath: hap.socketPath, mode });
+    const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath, mode });
     try {
       const spec = { backend: "be_app", name: "shoal-a", addr: "127.0.0.2", port: 9 };
       assert.equal(await client.execute(addServerCommand(spec)), "");
@@ -55,6 +55,7 @@ for (const mode of ["persistent", "per-command"] as const) {
     await using hap = await HaproxyProcess.start();
     const seen: (readonly CommandResult[])[] = [];
     const client = new RuntimeClient({
+      clock: systemClock,
       socketPath: hap.socketPath,
       mode,
       onResults: (results) => seen.push(results),
@@ -81,7 +82,7 @@ Deno.test("RuntimeClient matches a two-line command's replies without shifting l
   // HAProxy 3.2 answers a `;`-joined line with one prompt (2.6 and 3.0: one per command), so a
   // client counting prompts per `;` part reads the next command's reply as the pair's second.
   await using hap = await HaproxyProcess.start();
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const version = (await haproxyVersion()).text;
     const spec = { backend: "be_app", name: "shoal-a", addr: "127.0.0.2", port: 9 };
@@ -107,7 +108,11 @@ Deno.test("RuntimeClient matches a two-line command's replies without shifting l
 
 Deno.test("RuntimeClient pipelines thousands of commands and matches replies in order", async () => {
   await using hap = await HaproxyProcess.start();
-  const client = new RuntimeClient({ socketPath: hap.socketPath, pipelineWindow: 300 });
+  const client = new RuntimeClient({
+    clock: systemClock,
+    socketPath: hap.socketPath,
+    pipelineWindow: 300,
+  });
   try {
     const names = Array.from({ length: 1000 }, (_, i) => `shoal-p${i}`);
     const adds = names.map((name, i) =>
@@ -141,7 +146,7 @@ Deno.test("RuntimeClient fails with HaproxyTimeoutError when HAProxy stops answe
   const accepting = (async () => {
     for await (const conn of listener) accepted.push(conn);
   })();
-  const client = new RuntimeClient({ socketPath: path, readTimeoutMs: 150 });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: path, readTimeoutMs: 150 });
   const started = performance.now();
   await assert.rejects(client.info(), HaproxyTimeoutError);
   const elapsed = performance.now() - started;
@@ -154,9 +159,13 @@ Deno.test("RuntimeClient fails with HaproxyTimeoutError when HAProxy stops answe
 });
 
 Deno.test("RuntimeClient reports a missing socket as HaproxyConnectionError", async () => {
-  const client = new RuntimeClient({ socketPath: "/nonexistent/shoal/admin.sock" });
+  const client = new RuntimeClient({
+    clock: systemClock,
+    socketPath: "/nonexistent/shoal/admin.sock",
+  });
   await assert.rejects(client.info(), HaproxyConnectionError);
   const perCommand = new RuntimeClient({
+    clock: systemClock,
     connector: unixConnector("/nonexistent"),
     mode: "per-command",
   });
@@ -167,6 +176,7 @@ Deno.test("RuntimeClient notices HAProxy going away and reconnects to the new pr
   await using hap = await HaproxyProcess.start();
   let disconnects = 0;
   const client = new RuntimeClient({
+    clock: systemClock,
     socketPath: hap.socketPath,
     onDisconnect: () => disconnects++,
   });

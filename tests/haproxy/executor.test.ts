@@ -46,7 +46,7 @@ async function busyServer(hap: HaproxyProcess, client: RuntimeClient, a: Upstrea
 Deno.test("executePlan() retries a delete refused with StillHasConnectionsError until it succeeds", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const { inFlight } = await busyServer(hap, client, a);
     // The first `del` is refused while the request is held; the request ends at the first pause.
@@ -69,7 +69,7 @@ Deno.test("executePlan() retries a delete refused with StillHasConnectionsError 
 Deno.test("executePlan() reports StillHasConnectionsError once delete retries run out", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const { inFlight } = await busyServer(hap, client, a);
     const [outcome] = await executePlan(client, [DELETE_A], {
@@ -91,7 +91,7 @@ Deno.test("executePlan() reports StillHasConnectionsError once delete retries ru
 Deno.test("executePlan() skips delete retries still to come once its signal aborts", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const { inFlight } = await busyServer(hap, client, a);
     // Virtual time never advances: without the abort this would wait out 40 pauses of a minute.
@@ -127,7 +127,7 @@ Deno.test("executePlan() replace never puts the old server back in service", asy
       lines: [`server shoal-a 127.0.0.2:${a.port}`, "use-server shoal-a if { path_beg /never }"],
     }],
   });
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     assert.deepEqual(await get(hap.url()), { status: 200, body: "a" });
     const step: PlanStep = {

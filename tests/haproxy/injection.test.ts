@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from "../../lib/haproxy/mod.ts";
 import { HaproxyProcess, rawCommand } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 /** Wraps the real socket and counts what the client sends. */
 function countingConnector(path: string): { connector: Connector; bytes: () => number } {
@@ -57,7 +58,7 @@ const attacks: Array<[string, Partial<DesiredServer>]> = [
 Deno.test("injection attempts are refused before anything reaches the socket", async () => {
   await using hap = await HaproxyProcess.start();
   const counting = countingConnector(hap.socketPath);
-  const client = new RuntimeClient({ connector: counting.connector });
+  const client = new RuntimeClient({ clock: systemClock, connector: counting.connector });
   const rec = new Reconciler(client, { backends: ["be_app"], periodMs: 60_000 });
   try {
     await rec.start();
@@ -100,7 +101,7 @@ Deno.test("injection attempts are refused before anything reaches the socket", a
 });
 
 Deno.test("a desired set with duplicate names or too many servers is refused whole", () => {
-  const client = new RuntimeClient({ socketPath: "/nonexistent.sock" });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: "/nonexistent.sock" });
   const rec = new Reconciler(client, { backends: ["be_app"] });
   assert.throws(() => rec.setDesired("be_app", [good, good]), ValidationError);
   const many = Array.from({ length: 10_001 }, (_, i) => ({ ...good, name: `shoal-${i}` }));

@@ -16,12 +16,13 @@ import {
   startUpstream,
   waitFor,
 } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 Deno.test("addServer() adds, is a no-op for the same address, and replaces another", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   const b = startUpstream("b", "127.0.0.3");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const spec = { backend: "be_app", name: "shoal-x", addr: "127.0.0.2", port: a.port };
     assert.equal(await addServer(client, spec), "added");
@@ -43,7 +44,7 @@ Deno.test("addServer() adds, is a no-op for the same address, and replaces anoth
 Deno.test("addServer() puts a same-address server left in maintenance back in service", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const spec = { backend: "be_app", name: "shoal-x", addr: "127.0.0.2", port: a.port, weight: 4 };
     assert.equal(await addServer(client, spec), "added");
@@ -66,7 +67,7 @@ Deno.test("addServer() starts a checked server found in maintenance DOWN until i
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   a.healthy = false;
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const check = { interMs: 2000, rise: 1, fall: 3 };
     const spec = { backend: "be_app", name: "shoal-x", addr: "127.0.0.2", port: a.port, check };
@@ -84,7 +85,7 @@ Deno.test("addServer() starts a checked server found in maintenance DOWN until i
 Deno.test("drainServer() lets an in-flight request finish, then deletes the server", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     await addServer(client, {
       backend: "be_app",
@@ -116,7 +117,7 @@ Deno.test("drainServer() lets an in-flight request finish, then deletes the serv
 Deno.test("drainServer() shuts sessions down at the deadline; removeServerNow() at once", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const spec = { backend: "be_app", name: "shoal-a", addr: "127.0.0.2", port: a.port };
     await addServer(client, spec);

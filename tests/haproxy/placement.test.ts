@@ -96,7 +96,7 @@ Deno.test("executePlan() moves an add whose id is taken to the next id", async (
       ],
     }],
   });
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const step: PlanStep = {
       kind: "add",
@@ -124,7 +124,7 @@ Deno.test("executePlan() moves an add whose id is taken to the next id", async (
 
 Deno.test("Reconciler.start() reports server options HAProxy refuses, in HAProxy's words", async () => {
   await using hap = await HaproxyProcess.start();
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     for (
       const [words, reply] of [
@@ -157,7 +157,7 @@ Deno.test("Reconciler.start() reports server options HAProxy refuses, in HAProxy
 
 Deno.test("Reconciler.start() removes a crashed run's leftover probe before probing the options", async () => {
   await using hap = await HaproxyProcess.start();
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     const [left] = await client.executeAll([probeCommands("be_app", "shoal-").add]);
     assert.ok(left?.ok, "a leftover probe (without options) is there");

@@ -15,6 +15,7 @@ import {
   startUpstream,
   waitFor,
 } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 function server(name: string, addr: string, port: number, over: Partial<DesiredServer> = {}) {
   return { name, addr, port, weight: 1, state: "ready" as const, ...over };
@@ -33,7 +34,7 @@ Deno.test("Reconciler.start() says why a backend cannot take dynamic servers", a
       { name: "be_hash", balance: "uri", lines: ["hash-type consistent"] },
     ],
   });
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   try {
     for (
       const [backend, reason] of [["be_static", "not-dynamic"], ["be_src", "not-dynamic"], [
@@ -66,7 +67,7 @@ Deno.test("Reconciler adds and removes managed servers and leaves the others alo
   });
   const a = startUpstream("a", "127.0.0.2");
   const b = startUpstream("b", "127.0.0.3");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, {
     backends: ["be_app"],
     periodMs: 60_000,
@@ -117,7 +118,7 @@ Deno.test("Reconciler drain: the in-flight request completes with 200, nothing n
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   const b = startUpstream("b", "127.0.0.3");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const log = new MemoryLogger();
   const rec = new Reconciler(client, {
     backends: ["be_app"],
@@ -170,7 +171,7 @@ Deno.test("Reconciler cuts a drain at its deadline and removes undesired servers
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   const b = startUpstream("b", "127.0.0.3");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, {
     backends: ["be_app"],
     drainTimeoutMs: 300,
@@ -218,7 +219,7 @@ Deno.test("Reconciler: a checked server gets no traffic until its health check p
   const b = startUpstream("b", "127.0.0.2");
   const c = startUpstream("c", "127.0.0.3");
   c.healthy = false;
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: ["be_app"], periodMs: 60_000 });
   const check = { interMs: 100, rise: 1, fall: 1 };
   // A wide window: ungated, `state ready` would leave shoal-c UP for about fall × inter = 6 s.
@@ -253,7 +254,7 @@ Deno.test("Reconciler: a checked server gets no traffic until its health check p
 
 Deno.test("Reconciler coalesces bursts of changes into few passes", async () => {
   await using hap = await HaproxyProcess.start();
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: ["be_app"], periodMs: 60_000, coalesceMs: 20 });
   try {
     await rec.start();
@@ -276,7 +277,7 @@ Deno.test("Reconciler coalesces bursts of changes into few passes", async () => 
 
 Deno.test("Reconciler ramps a new server's weight in steps up to the target", async () => {
   await using hap = await HaproxyProcess.start();
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, {
     backends: ["be_app"],
     periodMs: 60_000,

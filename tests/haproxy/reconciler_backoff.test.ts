@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { Reconciler, RETRY_DELAY_MAX_MS, RuntimeClient } from "../../lib/haproxy/mod.ts";
 import { HaproxyProcess, waitFor } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 Deno.test("Reconciler backs off while HAProxy is gone instead of retrying in a tight loop", async () => {
   const hap = await HaproxyProcess.start();
   const log = new MemoryLogger();
-  const client = new RuntimeClient({ socketPath: hap.socketPath, logger: log });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath, logger: log });
   const rec = new Reconciler(client, { backends: ["be_app"], logger: log, retryMs: 100 });
   try {
     await rec.start();

@@ -18,6 +18,7 @@ import {
   startUpstream,
   waitFor,
 } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 function server(name: string, addr: string, port: number, over: Partial<DesiredServer> = {}) {
   return { name, addr, port, weight: 1, state: "ready" as const, ...over };
@@ -34,7 +35,7 @@ Deno.test("Reconciler replaces a server with a request in flight without revivin
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   const b = startUpstream("b", "127.0.0.3");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   // No periodic or retry pass during the test: the replace must work in the pass that plans it.
   const rec = new Reconciler(client, { backends: ["be_app"], periodMs: 60_000, retryMs: 60_000 });
   try {
@@ -62,7 +63,7 @@ Deno.test("Reconciler replaces a server with a request in flight without revivin
 Deno.test("Reconciler started again leaves running servers alone until setDesired", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const options = { backends: ["be_app"], periodMs: 60_000, removeDelayMs: 300 };
   try {
     const first = new Reconciler(client, options);
@@ -103,7 +104,7 @@ Deno.test("Reconciler started again leaves running servers alone until setDesire
 
 Deno.test("Reconciler.reconcileOnce() never runs two passes at once", async () => {
   await using hap = await HaproxyProcess.start();
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: ["be_app"], periodMs: 60_000 });
   try {
     await rec.start();
@@ -130,7 +131,7 @@ Deno.test("Reconciler.reconcileOnce() never runs two passes at once", async () =
 Deno.test("Reconciler puts a managed server found in maintenance back in service", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: ["be_app"], periodMs: 60_000 });
   try {
     await rec.start();
@@ -152,7 +153,7 @@ Deno.test("Reconciler puts a managed server found in maintenance back in service
 Deno.test("Reconciler replaces a server when its check options change", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: ["be_app"], periodMs: 60_000 });
   const checkRise = async () =>
     (await client.stat("be_app")).find((r) => r.service === "shoal-a")?.fields.get("check_rise");
@@ -178,7 +179,7 @@ Deno.test("Reconciler replaces a server when its check options change", async ()
 Deno.test("Reconciler.start() probe never deletes a node named capability-probe", async () => {
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const name = serverNameFor("capability-probe");
   const probe = probeServerName("shoal-");
   assert.throws(() => validateName("server", probe), "no desired server can have the probe's name");

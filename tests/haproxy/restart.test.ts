@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { type DesiredServer, Reconciler, RuntimeClient } from "../../lib/haproxy/mod.ts";
 import { get, HaproxyProcess, startUpstream, waitFor, withDeadline } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 function server(name: string, addr: string, port: number, over: Partial<DesiredServer> = {}) {
   return { name, addr, port, weight: 1, state: "ready" as const, ...over };
@@ -11,7 +12,7 @@ Deno.test("Reconciler: after an HAProxy restart the desired servers route again 
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   const log = new MemoryLogger();
-  const client = new RuntimeClient({ socketPath: hap.socketPath, logger: log });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath, logger: log });
   const rec = new Reconciler(client, {
     backends: ["be_app"],
     logger: log,
@@ -49,7 +50,7 @@ Deno.test("Reconciler leaves a soft-stopping process after a reload and re-adds 
   await using hap = await HaproxyProcess.start();
   const a = startUpstream("a", "127.0.0.2");
   const log = new MemoryLogger();
-  const client = new RuntimeClient({ socketPath: hap.socketPath, logger: log });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath, logger: log });
   const rec = new Reconciler(client, { backends: ["be_app"], logger: log, periodMs: 200 });
   try {
     await rec.start();

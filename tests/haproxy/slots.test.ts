@@ -20,6 +20,7 @@ import {
   viewSlots,
 } from "../../lib/haproxy/mod.ts";
 import { get, HaproxyProcess, startUpstream, waitFor } from "../_support/haproxy.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 const SLOTS = "server-template shoal-slot 1-3 localhost:1 check inter 200ms rise 1 fall 2 " +
   "downinter 50ms init-addr last,libc,none disabled";
@@ -52,7 +53,7 @@ Deno.test("slots: filled, freed and reused; a new process restores them from the
   const a = startUpstream("a", "127.0.0.2");
   const b = startUpstream("b", "127.0.0.3");
   const log = new MemoryLogger();
-  const client = new RuntimeClient({ socketPath: hap.socketPath, logger: log });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath, logger: log });
   const stateFile = `${hap.dir}/state`;
   const rec = new Reconciler(client, { backends: ["be_app"], logger: log, stateFile });
   try {
@@ -101,7 +102,11 @@ Deno.test("slots: filled, freed and reused; a new process restores them from the
 
     // A new process (the reconciler stopped, so nothing re-adds): the slots come back as saved.
     await hap.restart();
-    const fresh = new RuntimeClient({ socketPath: hap.socketPath, mode: "per-command" });
+    const fresh = new RuntimeClient({
+      clock: systemClock,
+      socketPath: hap.socketPath,
+      mode: "per-command",
+    });
     assert.deepEqual(await slotRows(fresh), before);
     assert.equal(await upCount(fresh), 2, "restored UP, with no check needed first");
     assert.equal((await get(hap.url())).status, 200);
@@ -117,7 +122,7 @@ Deno.test("slots: filled, freed and reused; a new process restores them from the
 Deno.test("slots: without a state file a new process starts with every slot free", async () => {
   await using hap = await slotHaproxy(false);
   const a = startUpstream("a", "127.0.0.2");
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: ["be_app"] });
   try {
     await rec.start();
@@ -125,7 +130,11 @@ Deno.test("slots: without a state file a new process starts with every slot free
     await rec.settled();
     await rec.stop();
     await hap.restart();
-    const fresh = new RuntimeClient({ socketPath: hap.socketPath, mode: "per-command" });
+    const fresh = new RuntimeClient({
+      clock: systemClock,
+      socketPath: hap.socketPath,
+      mode: "per-command",
+    });
     assert.deepEqual((await fresh.serversState("be_app")).map((r) => r.admin), [
       "maint",
       "maint",
@@ -211,7 +220,7 @@ Deno.test("slotStepCommands: add fills a free slot, removal only frees it, a ful
 
 Deno.test("slots: more servers than slots fills every slot and reports the rest", async () => {
   await using hap = await slotHaproxy(false);
-  const client = new RuntimeClient({ socketPath: hap.socketPath });
+  const client = new RuntimeClient({ clock: systemClock, socketPath: hap.socketPath });
   const rec = new Reconciler(client, { backends: ["be_app"] });
   try {
     await rec.start();

@@ -39,6 +39,7 @@ Deno.test("a serf CLI query with raw protobuf bytes reaches shoal intact and get
   const runtime = await GossipRuntime.start(gossipConfig("embedded", "127.0.0.7", freePort()), {
     logger: new MemoryLogger(),
     clock: systemClock,
+    prng: Math.random,
   });
   const agent = await startSerfAgent("go-task", { tags: { role: "task" } });
   const seen: QueryEvent[] = [];

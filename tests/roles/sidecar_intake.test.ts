@@ -4,6 +4,7 @@ import { MemoryLogger } from "../../lib/log/logger.ts";
 import { AnnounceResponseSchema, decodePayload, DepartResponseSchema } from "../../lib/proto.ts";
 import { encodeVerdict } from "../../lib/roles/sidecar/announce.ts";
 import { DEPART_MEMORY_MS, QueryIntake } from "../../lib/roles/sidecar/intake.ts";
+import { MemberVerifier } from "../../lib/roles/sidecar/verify.ts";
 import { type Member, MemberStatus, type QueryEvent } from "../../lib/serf/mod.ts";
 import { VirtualClock } from "../_support/virtual_clock.ts";
 
@@ -153,4 +154,39 @@ Deno.test("QueryIntake: a remembered depart is forgotten when its node joins aga
   t.intake.memberJoined("t7"); // restarted under the same name; its query clock starts low
   t.intake.announce(query("announce", "t7", "10.0.0.13", 7946, 0, 3).e);
   deepStrictEqual(t.registered, ["t7"]);
+});
+
+Deno.test("QueryIntake: a first announce waits for its verification ping; a depart during it supersedes it", async () => {
+  const clock = new VirtualClock();
+  const members = [member("t7", "10.0.0.13", 7946)];
+  const registered: string[] = [];
+  const departed: string[] = [];
+  const pings: string[] = [];
+  const verifier = new MemberVerifier({
+    ping: (name) => (pings.push(name), new Promise((r) => clock.setTimer(20, () => r(true)))),
+    clock,
+    log: new MemoryLogger(),
+  });
+  const intake = new QueryIntake({
+    serf: { members: () => members },
+    clock,
+    log: new MemoryLogger(),
+    verifier,
+    register: (node) => {
+      registered.push(node);
+      const verdict = { accepted: true as const, server: `shoal-${node}`, backend: "web" };
+      return { verdict, request: undefined, host: undefined, response: encodeVerdict(verdict) };
+    },
+    depart: (e) => departed.push(e.sourceNode),
+  });
+  const a = query("announce", "t7", "10.0.0.13", 7946, 0, 30);
+  intake.announce(a.e);
+  equal(a.answers.length, 0, "no answer before the ping is acked");
+  intake.depart(query("depart", "t7", "10.0.0.13", 7946, 0, 31).e);
+  await clock.advance(50);
+  deepStrictEqual([pings, departed, registered], [["t7"], ["t7"], []]);
+  ok(decodePayload(AnnounceResponseSchema, a.answers[0]!).reason.includes("depart"));
+  // a newer announce of the verified member is registered without another ping
+  intake.announce(query("announce", "t7", "10.0.0.13", 7946, 50, 32).e);
+  deepStrictEqual([pings.length, registered], [1, ["t7"]]);
 });

@@ -16,6 +16,7 @@ import { errorKind, SidecarMeter } from "../../lib/roles/sidecar/metrics.ts";
 import { type Member, MemberStatus } from "../../lib/serf/members.ts";
 import { HaproxyProcess, waitFor } from "../_support/haproxy.ts";
 import { parsePromText } from "../_support/prom_text.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 function setup() {
   let nowMs = 1000;
@@ -127,6 +128,7 @@ Deno.test("sidecar metrics follow the reconciler's observers, whatever its event
   const { meter, value } = setup();
   const log = new MemoryLogger();
   const client = new RuntimeClient({
+    clock: systemClock,
     socketPath: hap.socketPath,
     onResults: (results) => meter.commandResults(results),
   });

@@ -3,6 +3,7 @@
  * small sidecar embedded in the test process (GossipRuntime + Serf answering `announce`/`depart`
  * with real protobuf) and, where noted, a real `serf agent` in between.
  */
+import { systemClock } from "../../lib/clock.ts";
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { GossipConfig } from "../../lib/config.ts";
 import { nullLogger } from "../../lib/log/logger.ts";
@@ -115,7 +116,10 @@ class TestSidecar {
       tombstoneTimeoutMs: 600_000,
       metricsAddr: null,
     };
-    return new TestSidecar(await GossipRuntime.start(cfg, { logger: nullLogger }), probe);
+    return new TestSidecar(
+      await GossipRuntime.start(cfg, { logger: nullLogger, clock: systemClock, prng: Math.random }),
+      probe,
+    );
   }
 
   get runtime(): GossipRuntime {

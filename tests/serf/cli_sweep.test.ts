@@ -40,6 +40,7 @@ Deno.test("serf CLI through shoal's RPC: join, members filters, reachability, qu
   const runtime = await GossipRuntime.start(config(rpcPort), {
     logger: new MemoryLogger(),
     clock: systemClock,
+    prng: Math.random,
     onRpcLeave: () => left++,
   });
   const real = await startSerfAgent("real", {

@@ -37,6 +37,7 @@ async function withNode(
   const runtime = await GossipRuntime.start(config(rpcPort, rpcAuth), {
     logger: new MemoryLogger(),
     clock: systemClock,
+    prng: Math.random,
   });
   try {
     await fn(`127.0.0.1:${rpcPort}`, runtime);

@@ -42,6 +42,7 @@ Deno.test("interop: serf rtt between a serf agent and a shoal node works through
   const runtime = await GossipRuntime.start(config("shoal", freePort(), rpcPort), {
     logger: new MemoryLogger(),
     clock: systemClock,
+    prng: Math.random,
   });
   const agent = await startSerfAgent("real");
   const ours = await RpcClient.connect({ host: "127.0.0.1", port: rpcPort });

@@ -7,7 +7,8 @@
  *   its violations and the end of its trace.
  *
  * Other flags: `--sidecars N` (2), `--tasks N` (4), `--chaos SECONDS` (60), `--haproxy 2.6|3.2`,
- * `--trace` (print the whole trace of a single seed), `--mutant NAME` (run with an injected bug of
+ * `--trace` (print the whole trace of a single seed), `--faults 1|2` (the fault set, 2; 1 for
+ * regression seeds recorded before set 2), `--mutant NAME` (run with an injected bug of
  * `world/mutants.ts`), `--mistakes` (operator mistakes too: quick stops, name clashes). Exit status 0 when every seed passed, 1 when
  * one failed, 2 on a bad flag.
  *
@@ -28,6 +29,7 @@ interface Flags {
   flavour: HaproxyFlavour;
   trace: boolean;
   mistakes: boolean;
+  faultSet: 1 | 2;
   mutant?: Mutant;
 }
 
@@ -50,6 +52,7 @@ export function parseSimFlags(args: readonly string[]): Flags | string {
     flavour: "2.6",
     trace: false,
     mistakes: false,
+    faultSet: 2,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -61,6 +64,10 @@ export function parseSimFlags(args: readonly string[]): Flags | string {
       const v = args[++i] as Mutant;
       if (!MUTANTS.includes(v)) return `--mutant: expected one of ${MUTANTS.join(", ")}`;
       f.mutant = v;
+    } else if (a === "--faults") {
+      const v = args[++i];
+      if (v !== "1" && v !== "2") return `--faults: expected 1 or 2, got ${v ?? "nothing"}`;
+      f.faultSet = v === "1" ? 1 : 2;
     } else if (a === "--haproxy") {
       const v = args[++i];
       if (v !== "2.6" && v !== "3.2") {
@@ -108,6 +115,7 @@ async function main(args: string[]): Promise<number> {
     flavour: f.flavour,
     keepTrace: f.trace,
     mistakes: f.mistakes,
+    faultSet: f.faultSet,
   });
   if (f.seed !== undefined) {
     const r = await run(options(f.seed));
@@ -129,6 +137,7 @@ async function main(args: string[]): Promise<number> {
     const again = [
       f.mistakes ? " --mistakes" : "",
       f.flavour === "2.6" ? "" : ` --haproxy ${f.flavour}`,
+      f.faultSet === 2 ? "" : ` --faults ${f.faultSet}`,
     ];
     console.log(`  replay: deno task sim --seed ${seed}${again.join("")}`);
   }

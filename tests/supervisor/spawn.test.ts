@@ -10,6 +10,7 @@ import {
   waitFor,
   workerPath,
 } from "../_support/supervisor.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 const SIGPIPE = 13;
 
@@ -33,7 +34,7 @@ Deno.test("Spawner.spawn() hands extraFd over as fd 3 and leaks no other fd", as
   requirePython();
   const sock = openListenSocket("127.0.0.1:0");
   const leak = leakyDup(sock.fd);
-  const spawner = new Spawner({ reapAll: false });
+  const spawner = new Spawner({ clock: systemClock, reapAll: false });
   const child = spawner.spawn({
     argv: ["python3", workerPath("http_worker.py")],
     extraFd: sock.fd,
@@ -60,7 +61,7 @@ Deno.test("Spawner.spawn() hands extraFd over as fd 3 and leaks no other fd", as
 });
 
 Deno.test("Spawner.spawn() resets SIGPIPE, which Deno ignores, to default in the child", async () => {
-  const spawner = new Spawner({ reapAll: false });
+  const spawner = new Spawner({ clock: systemClock, reapAll: false });
   const child = spawner.spawn({ argv: ["sleep", "30"] });
   try {
     ok(signalIgnored(Deno.pid, SIGPIPE), "precondition: the Deno parent ignores SIGPIPE");
@@ -85,7 +86,7 @@ Deno.test("Spawner.spawn() resets SIGPIPE, which Deno ignores, to default in the
 });
 
 Deno.test("Spawner.spawn() reports exit codes, 128+N for signals, and refuses a missing program", async () => {
-  const spawner = new Spawner({ reapAll: false });
+  const spawner = new Spawner({ clock: systemClock, reapAll: false });
   try {
     assertEq((await spawner.spawn({ argv: ["sh", "-c", "exit 7"] }).status).code, 7);
     const killed = await spawner.spawn({ argv: ["sh", "-c", "kill -ABRT $$"] }).status;
@@ -100,7 +101,7 @@ Deno.test("Spawner.spawn() reports exit codes, 128+N for signals, and refuses a 
 });
 
 Deno.test("Spawner.spawn() pipes stdout/stderr on request and honours cwd and env", async () => {
-  const spawner = new Spawner({ reapAll: false });
+  const spawner = new Spawner({ clock: systemClock, reapAll: false });
   try {
     const child = spawner.spawn({
       argv: ["sh", "-c", 'pwd; echo "$GREETING" >&2'],
@@ -120,7 +121,7 @@ Deno.test("Spawner.spawn() pipes stdout/stderr on request and honours cwd and en
 });
 
 Deno.test("Reaper in per-pid mode leaves Deno.Command statuses alone", async () => {
-  const spawner = new Spawner({ reapAll: false });
+  const spawner = new Spawner({ clock: systemClock, reapAll: false });
   try {
     const ours = spawner.spawn({ argv: ["sh", "-c", "exit 3"] });
     const theirs = await new Deno.Command("sh", { args: ["-c", "exit 4"] }).output();
@@ -131,12 +132,12 @@ Deno.test("Reaper in per-pid mode leaves Deno.Command statuses alone", async () 
 });
 
 Deno.test("Reaper refuses a second reap-all instance in one process", () => {
-  const a = new Spawner({ reapAll: true });
+  const a = new Spawner({ clock: systemClock, reapAll: true });
   try {
-    throws(() => new Spawner({ reapAll: true }), Error);
+    throws(() => new Spawner({ clock: systemClock, reapAll: true }), Error);
   } finally {
     a.close();
   }
-  const b = new Spawner({ reapAll: true });
+  const b = new Spawner({ clock: systemClock, reapAll: true });
   b.close();
 });

@@ -16,6 +16,7 @@ import {
   waitFor,
   workerPath,
 } from "../_support/supervisor.ts";
+import { systemClock } from "../../lib/clock.ts";
 
 const PY_WORKER = ["python3", workerPath("http_worker.py")];
 
@@ -24,7 +25,7 @@ function supervise(options: Partial<SupervisorOptions> & Pick<SupervisorOptions,
   const logger = new MemoryLogger();
   const sup = new Supervisor(
     { listen: "127.0.0.1:0", onEvent: (e) => events.push(e), ...options },
-    { logger },
+    { clock: systemClock, logger },
   );
   const types = () => events.map((e) => e.type);
   return { sup, events, types, logger };

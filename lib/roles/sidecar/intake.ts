@@ -30,6 +30,7 @@ import {
 } from "./announce.ts";
 import { encodeDepartAnswer } from "./depart.ts";
 import type { SidecarMeter } from "./metrics.ts";
+import type { MemberVerifier } from "./verify.ts";
 
 /** Longest wait for the sender of a query to become a known (for an announce, alive) member. */
 const UNKNOWN_SENDER_WAIT_MS = 2000;
@@ -55,6 +56,11 @@ export interface QueryIntakeOptions {
   readonly meter?: SidecarMeter;
   /** Joins a gossip address (`host:port`); without it unknown senders are only waited for. */
   readonly join?: (addr: string) => Promise<number>;
+  /**
+   * Proves a member's first announce comes from the node at its gossip address (see
+   * {@linkcode MemberVerifier}); without it announces are checked against gossip alone.
+   */
+  readonly verifier?: MemberVerifier;
   /** Registers a checked announce; returns the outcome to answer with. */
   register(node: string, payload: Uint8Array): AnnounceOutcome;
   /** Handles a checked depart (answers it itself). */
@@ -84,6 +90,7 @@ export class QueryIntake {
    */
   memberJoined(node: string): void {
     this.#departed.delete(node);
+    this.#o.verifier?.forget(node);
   }
 
   /** Drops the queries still waiting (they are not answered). */
@@ -102,11 +109,38 @@ export class QueryIntake {
     }
     const mismatch = sourceMismatch(member, e);
     const superseded = mismatch === null ? this.#supersededBy(e) : undefined;
-    const out = mismatch !== null
-      ? this.#refuseSource(e, "announce", mismatch)
-      : superseded !== undefined
-      ? this.#refuseSuperseded(e, superseded)
-      : this.#o.register(e.sourceNode, e.payload);
+    const verifier = this.#o.verifier;
+    if (
+      mismatch === null && superseded === undefined && member !== undefined &&
+      verifier !== undefined && !verifier.isVerified(member)
+    ) {
+      const deadlineMs = e.deadlineMs - UNKNOWN_SENDER_MARGIN_MS;
+      void verifier.verify(member, deadlineMs).then((acked) => {
+        if (this.#stopped) return;
+        // the task's depart may have arrived during the ping: it still supersedes the announce
+        const departed = acked ? this.#supersededBy(e) : undefined;
+        this.#respond(
+          e,
+          !acked
+            ? this.#refuseUnverified(e, member)
+            : departed !== undefined
+            ? this.#refuseSuperseded(e, departed)
+            : this.#o.register(e.sourceNode, e.payload),
+        );
+      });
+      return;
+    }
+    this.#respond(
+      e,
+      mismatch !== null
+        ? this.#refuseSource(e, "announce", mismatch)
+        : superseded !== undefined
+        ? this.#refuseSuperseded(e, superseded)
+        : this.#o.register(e.sourceNode, e.payload),
+    );
+  }
+
+  #respond(e: QueryEvent, out: AnnounceOutcome): void {
     try {
       e.respond(out.response);
     } catch (err) {
@@ -191,6 +225,12 @@ export class QueryIntake {
     this.#o.meter?.query("announce", "rejected", 0);
     const verdict = { accepted: false as const, reason };
     return { verdict, request: undefined, host: undefined, response: encodeVerdict(verdict) };
+  }
+
+  /** The member's gossip address acked none of the verification pings. */
+  #refuseUnverified(e: QueryEvent, member: Member): AnnounceOutcome {
+    const addr = joinHostPort(member.host, member.port);
+    return this.#refuseSource(e, "announce", `${e.sourceNode} did not answer a ping at ${addr}`);
   }
 
   /** Logs and counts a query refused for its source; returns the announce refusal to send. */

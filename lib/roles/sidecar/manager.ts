@@ -74,6 +74,7 @@ export function buildManager(
     log,
     meter,
     join: (addr) => runtime.join([addr]),
+    ping: (name, timeoutMs) => runtime.node.ping(name, timeoutMs),
   });
   return { client, reconciler, service, meter };
 }

@@ -21,7 +21,9 @@ import { type Member, MemberStatus } from "../../serf/members.ts";
 import type { Serf } from "../../serf/serf.ts";
 import { adoptedServers } from "./adopt.ts";
 import { type AnnounceOutcome, handleAnnounce, memberView } from "./announce.ts";
+import { joinHostPort } from "../../serf/addr.ts";
 import { QueryIntake } from "./intake.ts";
+import { MemberVerifier, VERIFY_PING_ATTEMPTS, VERIFY_PING_TIMEOUT_MS } from "./verify.ts";
 import { DrainWatch } from "./drain_watch.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import { applyMemberEvent, type MemberChange } from "./member_events.ts";
@@ -47,6 +49,11 @@ export interface SidecarServiceOptions {
    * before gossip introduced it. Without it, such announces are only waited for.
    */
   readonly join?: (addr: string) => Promise<number>;
+  /**
+   * Pings member `name` at its gossip address (true on its ack): a member's first announce or
+   * solicit answer is registered only after it acks (see {@linkcode MemberVerifier}).
+   */
+  readonly ping?: (name: string, timeoutMs: number) => Promise<boolean>;
 }
 
 /** Tag filter of `solicit`: only tasks answer. */
@@ -77,6 +84,7 @@ export class SidecarService {
   readonly #drains: DrainWatch;
   readonly #timers = new Set<TimerId>();
   readonly #intake: QueryIntake;
+  readonly #verifier: MemberVerifier | undefined;
   #unsubscribe: (() => void) | undefined;
   #applyEnabled = false;
   #stopped = false;
@@ -91,6 +99,10 @@ export class SidecarService {
   constructor(options: SidecarServiceOptions) {
     this.#o = options;
     this.#startedMs = options.clock.nowMs();
+    const ping = options.ping;
+    if (ping !== undefined) {
+      this.#verifier = new MemberVerifier({ ping, clock: options.clock, log: options.log });
+    }
     this.#intake = new QueryIntake({
       serf: options.serf,
       clock: options.clock,
@@ -99,6 +111,7 @@ export class SidecarService {
       depart: (e) => this.#drains.onDepart(e),
       ...(options.meter === undefined ? {} : { meter: options.meter }),
       ...(options.join === undefined ? {} : { join: options.join }),
+      ...(this.#verifier === undefined ? {} : { verifier: this.#verifier }),
     });
     this.#drains = new DrainWatch({
       registry: options.registry,
@@ -172,12 +185,16 @@ export class SidecarService {
       return 0;
     }
     this.#soliciting = true;
+    // A task we believe failed may be alive (its refutation lost to a one-way cut) and answer
+    // through a relay after the tasks we believe alive did: then the round runs its full time.
+    const failedTask = serf.members().some((m) => m.status === MemberStatus.Failed && isTask(m));
     try {
       const result = await serf.query(QUERY.solicit, new Uint8Array(0), {
         filterTags: SOLICIT_FILTER,
+        ...(failedTask ? { endEarly: false } : {}),
         onResponse: (r) => {
           answers++;
-          if (!this.#stopped) this.#register(r.from, r.payload, "solicit");
+          if (!this.#stopped) this.#onSolicitAnswer(r.from, r.payload);
         },
       }).done();
       const ms = clock.nowMs() - startedMs;
@@ -274,6 +291,40 @@ export class SidecarService {
     if (this.#orphanTimer !== undefined) this.#o.clock.clearTimer(this.#orphanTimer);
     this.#orphanTimer = undefined;
     this.#scheduleOrphans();
+  }
+
+  /**
+   * A solicit answer. One from a member we believe failed proves it alive (its refutation was
+   * lost, say to a one-way cut, and our failure verdict outlived the cut): join it, which brings
+   * its newer state here, and then register the answer.
+   */
+  #onSolicitAnswer(node: string, payload: Uint8Array): void {
+    const m = this.#o.serf.members().find((x) => x.name === node);
+    const join = this.#o.join;
+    const verifier = this.#verifier;
+    if (m !== undefined && verifier !== undefined && !verifier.isVerified(m)) {
+      // the answer names its sender; only the node at that member's address may vouch for it
+      const deadlineMs = this.#o.clock.nowMs() + VERIFY_PING_TIMEOUT_MS * VERIFY_PING_ATTEMPTS;
+      void verifier.verify(m, deadlineMs).then((acked) => {
+        if (this.#stopped) return;
+        if (acked) return this.#onSolicitAnswer(node, payload);
+        this.#o.log.warn("sidecar.query.source_refused", {
+          via: "solicit",
+          node,
+          addr: joinHostPort(m.host, m.port),
+          reason: `${node} did not answer a ping at ${joinHostPort(m.host, m.port)}`,
+        });
+        this.#o.meter?.query("announce", "rejected", 0);
+      });
+      return;
+    }
+    if (m?.status !== MemberStatus.Failed || join === undefined) {
+      return void this.#register(node, payload, "solicit");
+    }
+    this.#o.log.info("sidecar.solicit.failed_member_answered", { node, addr: m.host });
+    void join(joinHostPort(m.host, m.port)).catch(() => 0).then(() => {
+      if (!this.#stopped) this.#register(node, payload, "solicit");
+    });
   }
 
   #register(node: string, payload: Uint8Array, via: string): AnnounceOutcome {

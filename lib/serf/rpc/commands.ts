@@ -218,6 +218,7 @@ function stats(s: RpcSession): Record<string, Record<string, string>> {
   const serf = s.o.serf;
   const all = serf.members();
   const count = (st: MemberStatus) => String(all.filter((m) => m.status === st).length);
+  const st = serf.stats();
   return {
     agent: { name: serf.localName },
     // shoal runs no agent event handlers (serf lists its `-event-handler` scripts here).
@@ -229,12 +230,12 @@ function stats(s: RpcSession): Record<string, Record<string, string>> {
       failed: count(MemberStatus.Failed),
       health_score: String(serf.handle.healthScore?.() ?? 0),
       left: count(MemberStatus.Left),
-      member_time: String(serf.memberClock.time()),
-      event_time: String(serf.eventClock.time()),
-      query_time: String(serf.queryClock.time()),
-      intent_queue: String(serf.intentQueue.length),
-      event_queue: String(serf.eventQueue.length),
-      query_queue: String(serf.queryQueue.length),
+      member_time: String(st.memberTime),
+      event_time: String(st.eventTime),
+      query_time: String(st.queryTime),
+      intent_queue: String(st.intentQueue),
+      event_queue: String(st.eventQueue),
+      query_queue: String(st.queryQueue),
       encrypted: String(serf.opts.keyring !== undefined),
     },
     tags: Object.fromEntries(serf.tags),

@@ -84,6 +84,8 @@ export function newServer(w: readonly string[], o: NewServerContext): SimServer 
     backup: flags.has("backup"),
     sessions: 0,
     totalSessions: 0,
+    slowstartMs: ms("slowstart", 0),
+    rampFromMs: undefined,
     lastChangeMs: o.nowMs,
   };
 }

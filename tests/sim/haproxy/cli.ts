@@ -58,6 +58,12 @@ export class SimAdminSocket {
     this.hap.restart();
   }
 
+  /** Reloads: the old process's connections end, the new process answers at once. */
+  reload(): void {
+    for (const c of [...this.#conns]) c.hangUp();
+    this.hap.reload();
+  }
+
   /** Starts the (new) process. */
   start(): void {
     this.#up = true;

@@ -9,8 +9,8 @@
  * maint with no sessions, `show servers state`, `show stat`, `show info`, `show version`, health
  * checks (rise/fall/inter/downinter) against a probe callback, sessions routed to UP ready
  * servers (backups only when no active server is), custom `id`s, and a restart that loses every
- * dynamic server. Not modelled: slowstart ramps, agent
- * checks, `track`, reloads with a lingering old process, keywords other than the ones shoal uses.
+ * dynamic server, and `slowstart` as a ramp of the share of new sessions. Not modelled: agent
+ * checks, `track`, the lingering old process of a reload beyond its sessions, keywords other than the ones shoal uses.
  *
  * @module
  */
@@ -62,6 +62,10 @@ export interface SimServer {
   sessions: number;
   totalSessions: number;
   lastChangeMs: number;
+  /** `slowstart`: the effective weight ramps up over this long after it becomes routable. */
+  readonly slowstartMs: number;
+  /** When it last became routable, as seen by {@linkcode SimHaproxy.openSession}. */
+  rampFromMs: number | undefined;
 }
 
 /** Settings of a {@linkcode SimHaproxy}. */
@@ -135,11 +139,26 @@ export class SimHaproxy {
    * first backup by id).
    */
   openSession(backend: string): SimServer | null {
-    const routable = this.servers(backend).filter((s) => this.routable(s));
+    const now = this.clock.nowMs();
+    const routable = this.servers(backend).filter((s) => {
+      const yes = this.routable(s);
+      if (!yes) s.rampFromMs = undefined;
+      else s.rampFromMs ??= now;
+      return yes;
+    });
     const active = routable.filter((s) => !s.backup);
     const candidates = active.length > 0 ? active : routable.slice(0, 1);
     if (candidates.length === 0) return null;
-    const s = candidates.reduce((a, b) => (b.totalSessions < a.totalSessions ? b : a));
+    const ramp = (x: SimServer) =>
+      x.slowstartMs > 0 ? Math.min(1, (now - x.rampFromMs!) / x.slowstartMs) : 1;
+    // While a server ramps up, fewest open sessions per effective weight; otherwise round robin.
+    const s = candidates.some((x) => ramp(x) < 1)
+      ? candidates.reduce((a, b) =>
+        (b.sessions + 1) / Math.max(0.05, ramp(b)) < (a.sessions + 1) / Math.max(0.05, ramp(a))
+          ? b
+          : a
+      )
+      : candidates.reduce((a, b) => (b.totalSessions < a.totalSessions ? b : a));
     s.sessions++;
     s.totalSessions++;
     return s;
@@ -155,6 +174,18 @@ export class SimHaproxy {
     for (const b of this.#servers.values()) {
       for (const s of b.values()) if (s.sessions > 0) this.onSessionsCut?.(s);
     }
+    this.#checks.stopAll();
+    this.pid++;
+    this.startMs = this.clock.nowMs();
+    this.#reset();
+  }
+
+  /**
+   * A reload (master-worker, `-sf`): a new process from the configuration, so a new pid and
+   * every dynamic server gone, as after {@linkcode restart}; the old process lingers until its
+   * sessions end, so none is cut (and the new process's runtime API shows none of them).
+   */
+  reload(): void {
     this.#checks.stopAll();
     this.pid++;
     this.startMs = this.clock.nowMs();

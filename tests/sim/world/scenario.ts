@@ -2,20 +2,25 @@
  * One simulation run from a seed: start the sidecars and tasks, then for `chaosMs` alternate
  * calm segments (rolling deploys only) and fault segments (partitions, packet loss, task and
  * worker crashes, sidecar crashes and replacements, HAProxy restarts, long partitions that only
- * serf's reconnect can heal, frozen processes), with request load and, with `mistakes`, a second task started with
- * a live task's node name
+ * serf's reconnect can heal, frozen processes; with fault set 2 also one-way cuts, bridged
+ * non-transitive partitions, flapping links, packet duplication and task processes killed
+ * without their worker, HAProxy reloads whose old process keeps its sessions, and half the
+ * seeds with `--slowstart`), with request load and, with `mistakes`, a second task started
+ * with a live task's node name
  * throughout; then heal everything, restart what is down, let the system settle and check
  * convergence. Invariants are checked after every clock step.
  *
  * @module
  */
 
+import { seededPrng } from "../../../lib/clock.ts";
 import { SimNetwork } from "../../_support/sim_network.ts";
 import { VirtualClock } from "../../_support/virtual_clock.ts";
 import type { HaproxyFlavour } from "../haproxy/model.ts";
 import { Invariants } from "./invariants.ts";
 import { Load, type LoadStats } from "./load.ts";
-import { GOSSIP_PORT, World } from "./world.ts";
+import { type Chaos, injectFault } from "./faults.ts";
+import { World } from "./world.ts";
 
 /** Settings of {@linkcode runScenario}. */
 export interface ScenarioOptions {
@@ -36,6 +41,13 @@ export interface ScenarioOptions {
    * `sim.test.ts`). @default false
    */
   readonly mistakes?: boolean;
+  /**
+   * The fault set: `2` adds one-way and non-transitive partitions, link flapping, packet
+   * duplication, HAProxy reloads (in place of half the crashes) and task processes killed
+   * without their worker to the original `1`. A
+   * regression seed recorded under set 1 keeps its schedule with 1. @default 2
+   */
+  readonly faultSet?: 1 | 2;
   /** Keep every trace line in the result. @default false */
   readonly keepTrace?: boolean;
   /** Called with the world before it starts (to inject bugs). */
@@ -54,6 +66,10 @@ export interface ScenarioResult {
   readonly trace: readonly string[] | null;
   readonly load: LoadStats;
   readonly faults: number;
+  /** How many faults of each kind were injected, by name (see `FAULT_KINDS`). */
+  readonly faultKinds: Readonly<Record<string, number>>;
+  /** The sidecars' `--slowstart` in this run (0: none). */
+  readonly slowstartMs: number;
 }
 
 const SEGMENT_MS = 20_000;
@@ -73,6 +89,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     tasks: o.tasks ?? 4,
     flavour: o.flavour ?? "2.6",
     keepTrace: o.keepTrace ?? false,
+    slowstartMs: slowstartFor(o),
   });
   o.prepare?.(world);
   const inv = new Invariants(world);
@@ -81,7 +98,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   clock.afterEach = () => inv.step();
   const chaosMs = o.chaosMs ?? 60_000;
   let faults = 0;
-  const chaos: Chaos = { isolated: null };
+  const chaos: Chaos = { isolated: null, kinds: {}, reloads: seededPrng(o.seed * 31 + 7) };
   const later = (ms: number, fn: () => void) => clock.setTimer(ms, fn);
   try {
     world.sidecars.forEach((_, i) => world.startSidecar(i));
@@ -101,16 +118,17 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       if (calmSegment || world.int(10) < 6) workload(world, chaos, later, o.mistakes ?? false);
       else {
         faults++;
-        injectFault(world, chaos, inv, later);
+        injectFault(world, chaos, inv, later, o.faultSet ?? 2);
       }
     }
-    if (inv.violations.length > 0) return result(world, inv, load, faults);
+    if (inv.violations.length > 0) return result(world, inv, load, chaos, faults);
     // A long partition runs its course (healing it early would let memberlist heal it).
     while (chaos.isolated && inv.violations.length === 0) await clock.advance(1000);
     // Faults stop: heal, restart what is down, settle.
     chaos.isolated = null;
     net.heal();
     net.lossRate = 0;
+    net.duplicateRate = 0;
     inv.fault();
     world.trace.add("world faults stop");
     await clock.advance(3000); // pending restarts land
@@ -130,10 +148,16 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     for (const [i] of world.tasks.entries()) world.crashTask(i);
     hold();
   }
-  return result(world, inv, load, faults);
+  return result(world, inv, load, chaos, faults);
 }
 
-function result(world: World, inv: Invariants, load: Load, faults: number): ScenarioResult {
+function result(
+  world: World,
+  inv: Invariants,
+  load: Load,
+  chaos: Chaos,
+  faults: number,
+): ScenarioResult {
   return {
     seed: world.seed,
     hash: world.trace.hash,
@@ -144,16 +168,12 @@ function result(world: World, inv: Invariants, load: Load, faults: number): Scen
     trace: world.trace.all,
     load: load.stats,
     faults,
+    faultKinds: chaos.kinds,
+    slowstartMs: world.slowstartMs,
   };
 }
 
 /** A rolling-deploy step: stop one running task gracefully, or start one that is down. */
-/** State of one run's schedule. */
-interface Chaos {
-  /** The hosts cut off by a long partition, while it lasts (nothing else touches them). */
-  isolated: ReadonlySet<string> | null;
-}
-
 function workload(
   world: World,
   chaos: Chaos,
@@ -178,84 +198,9 @@ function workload(
   if (mistakes || world.clock.nowMs() - readyMs >= MIN_SERVING_MS) world.stop(t.proc, t.name);
 }
 
-function injectFault(
-  world: World,
-  chaos: Chaos,
-  inv: Invariants,
-  later: (ms: number, fn: () => void) => void,
-) {
-  const { net } = world;
-  // During a long partition only packet loss is added, so that nothing but serf heals it.
-  // Long partitions (7) twice as likely as the others: each needs a quiet stretch to matter.
-  const draw = world.int(10);
-  const kind = chaos.isolated ? 1 : draw === 9 ? 7 : draw;
-  // A long partition outlives memberlist's gossip to the dead (30 s): only serf's reconnect heals.
-  const ms = kind === 7 ? 45_000 + world.int(15_000) : 1000 + world.int(9000);
-  const sc = world.sidecars[world.int(world.sidecars.length)]!;
-  const regular = world.tasks.filter((h) => !h.spare);
-  const t = regular[world.int(regular.length)]!;
-  inv.fault();
-  const end = (what: string, fn: () => void) =>
-    later(ms, () => {
-      fn();
-      inv.fault();
-      world.trace.add(`world ${what}`);
-    });
-  switch (kind) {
-    case 0:
-    case 7: {
-      const hosts = [...world.sidecars, ...world.tasks].map((h) => h.addr);
-      const side = hosts.filter(() => world.int(2) === 0);
-      world.trace.add(`world partition [${side}] for ${ms} ms`);
-      net.partition(
-        [side, hosts.filter((h) => !side.includes(h))].map((g) =>
-          g.map((host) => ({ host, port: GOSSIP_PORT }))
-        ),
-      );
-      if (kind === 7) {
-        chaos.isolated = new Set(
-          side.length * 2 <= hosts.length ? side : hosts.filter((h) => !side.includes(h)),
-        );
-      }
-      return void end("heal", () => {
-        net.heal();
-        chaos.isolated = null;
-      });
-    }
-    case 1: {
-      const rate = 0.05 + world.int(25) / 100;
-      world.trace.add(`world loss ${rate} for ${ms} ms`);
-      net.lossRate = rate;
-      return void end("loss 0", () => (net.lossRate = 0));
-    }
-    case 2:
-      return world.crashTask(t.index);
-    case 3:
-      world.trace.add(`world worker crash ${t.name}`);
-      return t.worker?.crash();
-    case 4:
-      world.crashSidecar(sc.index);
-      return void end("replace sidecar", () => sc.proc || world.startSidecar(sc.index));
-    case 5:
-      world.stop(sc.proc, sc.name);
-      return void end("restart sidecar", function again() {
-        world.reap();
-        if (!sc.proc) world.startSidecar(sc.index);
-        else if (sc.proc.stopRequestedMs !== undefined) later(500, again); // still stopping
-      });
-    case 8: {
-      // A frozen process: a sidecar or a task stops running for a while, then resumes.
-      const h = world.int(2) === 0 ? sc : t;
-      world.freeze(h.proc, h.name, ms);
-      return void end("thaw", () => {});
-    }
-    default:
-      world.trace.add(`world haproxy crash hap-${sc.index}`);
-      sc.socket.crash();
-      return void later(200 + world.int(1800), () => {
-        sc.socket.start();
-        inv.fault();
-        world.trace.add(`world haproxy started hap-${sc.index}`);
-      });
-  }
+/** Set 2: half the seeds run sidecars with `--slowstart` 2..10 s (from a stream of its own). */
+function slowstartFor(o: ScenarioOptions): number {
+  if ((o.faultSet ?? 2) !== 2) return 0;
+  const r = seededPrng(o.seed * 131 + 3);
+  return r() < 0.5 ? 0 : 2000 + Math.floor(r() * 8000);
 }

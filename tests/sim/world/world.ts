@@ -68,6 +68,8 @@ export interface TaskHost {
   name: string;
   proc: SimProcess | null;
   worker: SimWorker | null;
+  /** A worker whose task process was killed without it (see `World.crashTaskParent`). */
+  orphan: SimWorker | null;
   /** When the current worker stopped serving (for the detection bound). */
   notServingSinceMs: number;
   /** A spare host: only a name clash starts a task here (with a live task's node name). */
@@ -87,6 +89,8 @@ export interface WorldOptions {
   readonly flavour?: HaproxyFlavour;
   /** Keep every trace line. @default false */
   readonly keepTrace?: boolean;
+  /** The sidecars' `--slowstart` (0: none). @default 0 */
+  readonly slowstartMs?: number;
 }
 
 const parseDeps = { env: () => undefined, hostname: () => "sim", version: "sim" };
@@ -103,6 +107,8 @@ export class World {
   /** Called by the workers and HAProxies for invariants; set by the checker. */
   observer: WorldObserver = {};
   #pids = 100;
+  /** The sidecars' `--slowstart` (0: none). */
+  readonly slowstartMs: number;
 
   constructor(o: WorldOptions) {
     this.seed = o.seed;
@@ -110,6 +116,7 @@ export class World {
     this.net = o.net;
     this.trace = new Trace(o.clock, o.keepTrace ?? false);
     this.prng = seededPrng(o.seed * 7919 + 1);
+    this.slowstartMs = o.slowstartMs ?? 0;
     for (let i = 0; i < o.sidecars; i++) {
       const addr = `10.0.1.${i + 1}`;
       const hap = new SimHaproxy({
@@ -135,6 +142,7 @@ export class World {
         name: "",
         proc: null,
         worker: null,
+        orphan: null,
         notServingSinceMs: 0,
         spare,
       });
@@ -156,7 +164,8 @@ export class World {
     const argv = ["sidecar", "--node", h.name, "--bind", `${h.addr}:${GOSSIP_PORT}`, "--insecure"]
       .concat(others.length ? ["--join", others.join(",")] : [])
       .concat(["--haproxy-socket", `/sim/${i}/admin.sock`, "--haproxy-backend", BACKEND])
-      .concat(["--drain-timeout", "10s", "--orphan-grace", "10s"]);
+      .concat(["--drain-timeout", "10s", "--orphan-grace", "10s"])
+      .concat(this.slowstartMs > 0 ? ["--slowstart", `${this.slowstartMs}ms`] : []);
     const config = this.#parse(argv) as SidecarConfig;
     const proc = this.#process();
     h.proc = proc;
@@ -180,6 +189,11 @@ export class World {
   ): void {
     const h = this.tasks[i]!;
     if (h.proc) throw new Error(`task ${i} already running`);
+    if (h.orphan) {
+      this.trace.add(`world reap orphan worker ${h.orphan.pid} on ${h.addr}`);
+      h.orphan.killSilently();
+      h.orphan = null;
+    }
     h.generation++;
     h.name = opts.name ?? `task-${i}-g${h.generation}`;
     const argv = ["task", "--node", h.name, "--bind", `${h.addr}:${GOSSIP_PORT}`, "--insecure"]
@@ -254,6 +268,22 @@ export class World {
     this.trace.add(`world kill ${h.name}`);
     this.#kill(h.proc);
     h.worker?.killSilently();
+    h.orphan?.killSilently();
+    h.orphan = null;
+    h.proc = null;
+  }
+
+  /**
+   * Kills task `i`'s process (SIGKILL) but not its worker: what happens where `setpriv` (for
+   * `--pdeathsig`) is missing, so the product could only warn. The orphaned worker keeps serving
+   * until the host reaps it, which it does before the next task there binds the worker's port.
+   */
+  crashTaskParent(i: number): void {
+    const h = this.tasks[i]!;
+    if (!h.proc) return;
+    this.trace.add(`world kill ${h.name} (parent only, worker ${h.worker?.pid ?? "none"} stays)`);
+    this.#kill(h.proc);
+    h.orphan = h.worker;
     h.proc = null;
   }
 
@@ -341,7 +371,10 @@ export class World {
   #probe(from: string, addr: string, port: number): boolean {
     const h = this.tasks.find((t) => t.addr === addr);
     if (!h || port !== WORKER_PORT || !h.worker?.serving) return false;
-    return !this.net.blocked({ host: from, port: GOSSIP_PORT }, { host: addr, port: GOSSIP_PORT });
+    return !this.net.blockedEither({ host: from, port: GOSSIP_PORT }, {
+      host: addr,
+      port: GOSSIP_PORT,
+    });
   }
 }
 

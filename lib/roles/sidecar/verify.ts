@@ -1,0 +1,109 @@
+/**
+ * Proof that a member owns the address it gossips from, before the sidecar routes traffic to it.
+ *
+ * Without a gossip key anyone can send an `alive` naming any node at any address; the source
+ * check in {@linkcode QueryIntake} then compares an announce against a forged entry. So the
+ * first announce of a member (per name and gossip address) is acted on only after a direct ping
+ * to that address, naming the member, is acked: a node drops pings naming another node, and an
+ * address nobody listens on acks nothing. Later announces of a verified member skip the ping.
+ *
+ * @module
+ */
+
+import type { Clock } from "../../clock.ts";
+import type { Logger } from "../../log/logger.ts";
+import { joinHostPort } from "../../serf/addr.ts";
+
+/** How long one verification ping waits for its ack (loopback ~1 ms, a LAN well under this). */
+export const VERIFY_PING_TIMEOUT_MS = 400;
+/** Pings per verification: UDP may lose one. */
+export const VERIFY_PING_ATTEMPTS = 3;
+/**
+ * Verified members remembered (oldest forgotten first): one entry per task the sidecar routes,
+ * so this is far above any fleet behind one HAProxy, and names come from the network.
+ */
+export const VERIFIED_MAX = 16_384;
+/** Verifications in flight at once (each holds one pending ack); more are refused for now. */
+export const VERIFYING_MAX = 256;
+
+/** The gossip identity being verified. */
+export interface Claim {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What a {@linkcode MemberVerifier} works with. */
+export interface MemberVerifierOptions {
+  /** Pings member `name` at its gossip address; true when it acks within `timeoutMs`. */
+  ping(name: string, timeoutMs: number): Promise<boolean>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** See the module documentation. */
+export class MemberVerifier {
+  readonly #o: MemberVerifierOptions;
+  /** Name → the gossip address it was verified at, oldest first. */
+  readonly #verified = new Map<string, string>();
+  /** `name@addr` → the verification running for it. */
+  readonly #running = new Map<string, Promise<boolean>>();
+  /** Verifications refused because too many were running. */
+  refusedBusy = 0;
+
+  constructor(options: MemberVerifierOptions) {
+    this.#o = options;
+  }
+
+  /** True when `claim` was verified at its current address. */
+  isVerified(claim: Claim): boolean {
+    return this.#verified.get(claim.name) === joinHostPort(claim.host, claim.port);
+  }
+
+  /** Forgets `name` (it rejoined, failed or left): its next announce is verified again. */
+  forget(name: string): void {
+    this.#verified.delete(name);
+  }
+
+  /**
+   * Verifies `claim` with up to {@linkcode VERIFY_PING_ATTEMPTS} pings that all end before
+   * `deadlineMs` (clock time); resolves true when one is acked.
+   */
+  verify(claim: Claim, deadlineMs: number): Promise<boolean> {
+    if (this.isVerified(claim)) return Promise.resolve(true);
+    const addr = joinHostPort(claim.host, claim.port);
+    const key = `${claim.name}@${addr}`;
+    const running = this.#running.get(key);
+    if (running !== undefined) return running;
+    if (this.#running.size >= VERIFYING_MAX) {
+      this.refusedBusy++;
+      return Promise.resolve(false);
+    }
+    const check = this.#ping(claim.name, deadlineMs).then((acked) => {
+      this.#running.delete(key);
+      if (acked) this.#remember(claim.name, addr);
+      return acked;
+    });
+    this.#running.set(key, check);
+    return check;
+  }
+
+  async #ping(name: string, deadlineMs: number): Promise<boolean> {
+    const { clock } = this.#o;
+    for (let attempt = 0; attempt < VERIFY_PING_ATTEMPTS; attempt++) {
+      const timeoutMs = Math.min(VERIFY_PING_TIMEOUT_MS, deadlineMs - clock.nowMs());
+      if (timeoutMs <= 0) break;
+      if (await this.#o.ping(name, timeoutMs)) return true;
+    }
+    return false;
+  }
+
+  #remember(name: string, addr: string): void {
+    this.#verified.delete(name);
+    this.#verified.set(name, addr);
+    for (const oldest of this.#verified.keys()) {
+      if (this.#verified.size <= VERIFIED_MAX) break;
+      this.#verified.delete(oldest);
+    }
+  }
+}

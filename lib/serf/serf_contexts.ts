@@ -1,0 +1,71 @@
+/**
+ * What the parts of one serf instance see of it: the query engine gets its config, query clock,
+ * ring and a delivery path that routes internal queries (`_serf_*`) to their handlers; the member
+ * table gets the clock, the emitter and the bad-tags counter; RPC gets {@linkcode statsOf}.
+ *
+ * @module
+ */
+
+import type { SerfEvent } from "./events.ts";
+import { handleInternalQuery, INTERNAL_QUERY_PREFIX } from "./internal_queries.ts";
+import type { QueryEngine } from "./queries.ts";
+import type { Serf } from "./serf.ts";
+import { MemberTable } from "./members.ts";
+import type { SerfStats } from "./serf_options.ts";
+
+/** The query engine context of `s`. */
+export function queryContextOf(s: Serf): ConstructorParameters<typeof QueryEngine>[0] {
+  return {
+    cfg: s.cfg,
+    clock: s.deps.clock,
+    prng: s.deps.prng,
+    log: s.deps.log,
+    counters: s.counters,
+    queryClock: s.queryClock,
+    ring: s.queryRing,
+    localName: s.localName,
+    handle: () => s.handle,
+    localTags: () => s.tags,
+    members: () => s.table.all(),
+    queueBroadcast: (raw: Uint8Array) => s.queueQuery(raw),
+    deliver: (e: SerfEvent) => {
+      if (e.type === "query" && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
+        handleInternalQuery(e, {
+          localName: s.localName,
+          log: s.deps.log,
+          keyring: s.opts.keyring,
+          responseLimitBytes: s.cfg.queryResponseSizeLimitBytes,
+          member: (n) => s.table.get(n),
+        });
+      } else {
+        if (e.type === "query") s.opts.snapshot?.queryClock(e.lTime);
+        s.emit(e);
+      }
+    },
+  };
+}
+
+/** The member table of `s`. */
+export function memberTableOf(s: Serf): MemberTable {
+  return new MemberTable({
+    recentIntentsMax: s.cfg.recentIntentsMax,
+    nowMs: () => s.deps.clock.nowMs(),
+    emit: (e) => s.emit(e),
+    onBadTags: (node, e) => {
+      s.counters.tagDecodeErrors++;
+      s.deps.log.debug("serf.tags.invalid", { member: node, error: e.message });
+    },
+  });
+}
+
+/** The clocks and gossip queue depths of `s`. */
+export function statsOf(s: Serf): SerfStats {
+  return {
+    memberTime: s.memberClock.time(),
+    eventTime: s.eventClock.time(),
+    queryTime: s.queryClock.time(),
+    intentQueue: s.intentQueue.length,
+    eventQueue: s.eventQueue.length,
+    queryQueue: s.queryQueue.length,
+  };
+}

@@ -1,0 +1,81 @@
+import { deepStrictEqual, equal } from "node:assert/strict";
+import { nullLogger } from "../../lib/log/logger.ts";
+import {
+  MemberVerifier,
+  VERIFY_PING_ATTEMPTS,
+  VERIFY_PING_TIMEOUT_MS,
+  VERIFYING_MAX,
+} from "../../lib/roles/sidecar/verify.ts";
+import { VirtualClock } from "../_support/virtual_clock.ts";
+
+/** Advances in 10 ms steps, so pings sent after an earlier one ended run too. */
+async function run(clock: VirtualClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 10) await clock.advance(10);
+}
+
+const t1 = { name: "t1", host: "127.0.0.1", port: 7946 };
+
+/** A ping that answers after `ms` of virtual time with `acked(name)`, recording each call. */
+function pinger(clock: VirtualClock, acked: (name: string, call: number) => boolean) {
+  const calls: { name: string; timeoutMs: number }[] = [];
+  const ping = (name: string, timeoutMs: number) => {
+    calls.push({ name, timeoutMs });
+    const call = calls.length;
+    return new Promise<boolean>((r) => {
+      const ok = acked(name, call);
+      clock.setTimer(ok ? 1 : timeoutMs, () => r(ok));
+    });
+  };
+  return { calls, ping };
+}
+
+Deno.test("MemberVerifier: an acked ping verifies the name at its address; a new address is verified again", async () => {
+  const clock = new VirtualClock();
+  const p = pinger(clock, () => true);
+  const v = new MemberVerifier({ ping: p.ping, clock, log: nullLogger });
+  const done = v.verify(t1, 5000);
+  await clock.advance(5);
+  equal(await done, true);
+  equal(v.isVerified(t1), true);
+  equal(await v.verify(t1, 5000), true);
+  equal(p.calls.length, 1, "a verified member is not pinged again");
+  equal(v.isVerified({ ...t1, port: 7947 }), false, "another address is another claim");
+  v.forget("t1");
+  equal(v.isVerified(t1), false);
+});
+
+Deno.test("MemberVerifier: retries a lost ping, gives up within the deadline, shares a running check", async () => {
+  const clock = new VirtualClock();
+  const p = pinger(clock, (_, call) => call === 2);
+  const v = new MemberVerifier({ ping: p.ping, clock, log: nullLogger });
+  const a = v.verify(t1, 5000);
+  const b = v.verify(t1, 5000);
+  await run(clock, VERIFY_PING_TIMEOUT_MS + 20);
+  deepStrictEqual([await a, await b], [true, true]);
+  equal(p.calls.length, 2, "one check for both, the second ping acked");
+
+  const never = pinger(clock, () => false);
+  const w = new MemberVerifier({ ping: never.ping, clock, log: nullLogger });
+  const c = w.verify(t1, clock.nowMs() + 1000);
+  await run(clock, 2000);
+  equal(await c, false);
+  // 400 + 400 + the 200 left before the deadline: every ping ends by it
+  deepStrictEqual(never.calls.map((x) => x.timeoutMs), [400, 400, 200]);
+  equal(never.calls.length <= VERIFY_PING_ATTEMPTS, true);
+  equal(w.isVerified(t1), false);
+});
+
+Deno.test("MemberVerifier: at most VERIFYING_MAX checks run at once; more are refused, not queued", async () => {
+  const clock = new VirtualClock();
+  const p = pinger(clock, () => false);
+  const v = new MemberVerifier({ ping: p.ping, clock, log: nullLogger });
+  const checks = [];
+  for (let i = 0; i <= VERIFYING_MAX; i++) {
+    checks.push(v.verify({ name: `n${i}`, host: "127.0.0.1", port: 1000 + i }, 5000));
+  }
+  equal(await checks[VERIFYING_MAX], false);
+  equal(v.refusedBusy, 1);
+  equal(p.calls.length, VERIFYING_MAX);
+  await run(clock, 6000);
+  equal((await Promise.all(checks)).filter((x) => x).length, 0);
+});
