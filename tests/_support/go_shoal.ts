@@ -10,6 +10,8 @@
  * @module
  */
 
+import { BACKEND } from "./cluster_e2e.ts";
+import { haproxyBinary } from "./haproxy.ts";
 import { type ShoalProcess, startLogged } from "./shoal_process.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -149,4 +151,63 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Where the processes of a test are tracked (a `Cluster`), so stopping it stops them too. */
+export interface ProcessTracker {
+  track(proc: ShoalProcess): ShoalProcess;
+}
+
+/**
+ * Starts `go-shoal sidecar` in `ns` on `ip`, managing the `shoal` backend of the HAProxy it
+ * supervises with `files` (`-- haproxy -W -db -f cfg`), optionally joining `join` first; resolves
+ * once HAProxy has loaded its configuration.
+ */
+export async function startGoSidecar(
+  tracker: ProcessTracker,
+  ns: NetNs,
+  o: { ip: string; files: { socket: string; cfg: string }; join?: string },
+): Promise<ShoalProcess> {
+  const proc = tracker.track(startGoShoal(ns, o.ip, [
+    "sidecar",
+    ...(o.join === undefined ? [] : ["--join", o.join]),
+    "--haproxy-socket",
+    o.files.socket,
+    "--haproxy-backend",
+    BACKEND,
+    "--",
+    haproxyBinary(),
+    "-W",
+    "-db",
+    "-f",
+    o.files.cfg,
+  ]));
+  await proc.waitForLine((l) => String(l.message).includes("Loading success"), "HAProxy up");
+  return proc;
+}
+
+/**
+ * Starts `go-shoal task` in `ns` on `ip`, joining `join`, with `worker` after `--`; `backend`
+ * adds `--backend shoal` and `drainTimeout` `--drain-timeout` (the Go defaults otherwise).
+ */
+export function startGoTask(
+  tracker: ProcessTracker,
+  ns: NetNs,
+  o: {
+    ip: string;
+    join: string;
+    worker: readonly string[];
+    backend?: boolean;
+    drainTimeout?: string;
+  },
+): ShoalProcess {
+  return tracker.track(startGoShoal(ns, o.ip, [
+    "task",
+    "--join",
+    o.join,
+    ...(o.backend ? ["--backend", BACKEND] : []),
+    ...(o.drainTimeout === undefined ? [] : ["--drain-timeout", o.drainTimeout]),
+    "--",
+    ...o.worker,
+  ]));
 }

@@ -8,10 +8,9 @@
  * @module
  */
 
-import { BACKEND, Cluster, serverOf } from "../_support/cluster_e2e.ts";
+import { Cluster, serverOf } from "../_support/cluster_e2e.ts";
 import type { HaproxyFiles } from "../_support/cluster_e2e.ts";
-import { haproxyBinary } from "../_support/haproxy.ts";
-import { goNodeName, goWorker, NetNs, startGoShoal } from "../_support/go_shoal.ts";
+import { goNodeName, goWorker, NetNs, startGoSidecar, startGoTask } from "../_support/go_shoal.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 
 /** Gossip address of either sidecar (each has its namespace to itself). */
@@ -77,36 +76,16 @@ export async function goImpl(): Promise<Impl> {
   return {
     label: "Go shoal",
     cluster,
-    async sidecar(files) {
-      const proc = cluster.track(startGoShoal(ns, SIDECAR_HOST, [
-        "sidecar",
-        "--haproxy-socket",
-        files.socket,
-        "--haproxy-backend",
-        BACKEND,
-        "--",
-        haproxyBinary(),
-        "-W",
-        "-db",
-        "-f",
-        files.cfg,
-      ]));
-      await proc.waitForLine((l) => String(l.message).includes("Loading success"), "HAProxy up");
-      return proc;
-    },
+    sidecar: (files) => startGoSidecar(cluster, ns, { ip: SIDECAR_HOST, files }),
     async task(name, host, dir) {
       const events = `${dir}/${name}.jsonl`;
-      const proc = cluster.track(startGoShoal(ns, host, [
-        "task",
-        "--join",
-        SIDECAR_GOSSIP,
-        "--backend",
-        BACKEND,
-        "--drain-timeout",
-        DRAIN_TIMEOUT,
-        "--",
-        ...goWorker(events, name),
-      ]));
+      const proc = startGoTask(cluster, ns, {
+        ip: host,
+        join: SIDECAR_GOSSIP,
+        worker: goWorker(events, name),
+        backend: true,
+        drainTimeout: DRAIN_TIMEOUT,
+      });
       return { name, proc, server: await goNodeName(proc), events };
     },
     // It adds servers without health checks: HAProxy reports them "no check".

@@ -23,7 +23,7 @@ import {
   goWorker,
   interopSkipReason,
   NetNs,
-  startGoShoal,
+  startGoTask,
 } from "../_support/go_shoal.ts";
 
 const skip = interopSkipReason();
@@ -46,13 +46,11 @@ Deno.test({
         files,
       });
       const events = `${files.dir}/worker.jsonl`;
-      const go = cluster.track(startGoShoal(ns, "127.0.0.21", [
-        "task",
-        "--join",
-        "127.0.0.10:7946",
-        "--",
-        ...goWorker(events, "go-task"),
-      ]));
+      const go = startGoTask(cluster, ns, {
+        ip: "127.0.0.21",
+        join: "127.0.0.10:7946",
+        worker: goWorker(events, "go-task"),
+      });
       const name = await goNodeName(go);
 
       const announce = await sidecar.waitForLog(

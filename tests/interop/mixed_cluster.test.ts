@@ -20,14 +20,14 @@ import {
   whenServerNamed,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
-import { haproxyBinary } from "../_support/haproxy.ts";
 import {
   goJoined,
   goNodeName,
   goWorker,
   interopSkipReason,
   NetNs,
-  startGoShoal,
+  startGoSidecar,
+  startGoTask,
 } from "../_support/go_shoal.ts";
 
 const skip = interopSkipReason();
@@ -48,23 +48,12 @@ Deno.test({
     const clients = [unixClient(ours.webSocket!), unixClient(theirs.webSocket!)];
     try {
       await cluster.sidecar({ name: "sidecar", host: "127.0.0.10", port: 7946, files: ours });
-      const goSidecar = cluster.track(startGoShoal(ns, "127.0.0.11", [
-        "sidecar",
-        "--join",
-        "127.0.0.10:7946",
-        "--haproxy-socket",
-        theirs.socket,
-        "--haproxy-backend",
-        BACKEND,
-        "--",
-        haproxyBinary(),
-        "-W",
-        "-db",
-        "-f",
-        theirs.cfg,
-      ]));
+      const goSidecar = await startGoSidecar(cluster, ns, {
+        ip: "127.0.0.11",
+        files: theirs,
+        join: "127.0.0.10:7946",
+      });
       const goSidecarName = await goNodeName(goSidecar);
-      await goSidecar.waitForLine((l) => String(l.message).includes("Loading success"), "HAProxy");
 
       const task = await cluster.task({
         name: "t1",
@@ -74,15 +63,12 @@ Deno.test({
         extra: [`--backend=${BACKEND}`],
       });
       // The Go sidecar uses the backend name as given: the Go task names it.
-      const goTask = cluster.track(startGoShoal(ns, "127.0.0.21", [
-        "task",
-        "--join",
-        "127.0.0.11:7946",
-        "--backend",
-        BACKEND,
-        "--",
-        ...goWorker(`${theirs.dir}/worker.jsonl`, "go-task"),
-      ]));
+      const goTask = startGoTask(cluster, ns, {
+        ip: "127.0.0.21",
+        join: "127.0.0.11:7946",
+        worker: goWorker(`${theirs.dir}/worker.jsonl`, "go-task"),
+        backend: true,
+      });
       const goTaskName = await goNodeName(goTask);
       await goJoined(goTask);
 

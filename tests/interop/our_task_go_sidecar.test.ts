@@ -18,8 +18,7 @@ import {
   whenServerNamed,
   writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
-import { haproxyBinary } from "../_support/haproxy.ts";
-import { goNodeName, interopSkipReason, NetNs, startGoShoal } from "../_support/go_shoal.ts";
+import { goNodeName, interopSkipReason, NetNs, startGoSidecar } from "../_support/go_shoal.ts";
 
 const skip = interopSkipReason();
 if (skip !== undefined) console.warn(`tests/interop skipped: ${skip}`);
@@ -37,21 +36,8 @@ Deno.test({
     const hap = haproxyReader(files.socket);
     const client = unixClient(files.webSocket!);
     try {
-      const go = cluster.track(startGoShoal(ns, "127.0.0.11", [
-        "sidecar",
-        "--haproxy-socket",
-        files.socket,
-        "--haproxy-backend",
-        BACKEND,
-        "--",
-        haproxyBinary(),
-        "-W",
-        "-db",
-        "-f",
-        files.cfg,
-      ]));
+      const go = await startGoSidecar(cluster, ns, { ip: "127.0.0.11", files });
       const goName = await goNodeName(go);
-      await go.waitForLine((l) => String(l.message).includes("Loading success"), "HAProxy up");
 
       const task = await cluster.task({
         name: "t1",
