@@ -66,16 +66,19 @@ export class TaskSwarm {
   readonly tasks: SwarmTask[] = [];
   readonly #listeners: Deno.Listener[] = [];
   readonly #net: number;
+  readonly #first: number;
   /** Joins that had to be tried again. */
   joinRetries = 0;
 
-  constructor(net: number) {
+  /** Members are numbered from `first` (a generator process hosts one range of a swarm). */
+  constructor(net: number, first = 0) {
     this.#net = net;
+    this.#first = first;
   }
 
-  /** Starts members `from .. from+count-1` and joins each to `join`. */
+  /** Starts the next `count` members and joins each to `join`. */
   async grow(count: number, join: string): Promise<SwarmTask[]> {
-    const from = this.tasks.length;
+    const from = this.#first + this.tasks.length;
     const idx = Array.from({ length: count }, (_, k) => from + k);
     const started = await pool(idx, 16, async (i) => {
       const host = swarmHost(this.#net, i);
@@ -102,16 +105,19 @@ export class TaskSwarm {
 
   /**
    * Each of `tasks` announces itself ready, again after 1 s until a sidecar accepts (as the
-   * task's announcer retries), at most `attempts` times. Resolves to the rounds that were needed
-   * and the refusals seen.
+   * task's announcer retries), at most `attempts` times. Resolves to the rounds that were needed,
+   * the refusals seen and when (epoch ms) the last announce was accepted.
    */
   async announce(
     tasks: readonly SwarmTask[],
     attempts = 10,
-  ): Promise<{ rounds: number; refusals: Map<string, number>; failed: string[] }> {
+  ): Promise<
+    { rounds: number; refusals: Map<string, number>; failed: string[]; lastAcceptedAt: number }
+  > {
     const refusals = new Map<string, number>();
     const failed: string[] = [];
     let rounds = 0;
+    let lastAcceptedAt = 0;
     const log: Logger = {
       ...nullLogger,
       warn: (event, fields) => {
@@ -127,7 +133,10 @@ export class TaskSwarm {
           state: "ready",
           log,
         });
-        if (r.accepted > 0) return;
+        if (r.accepted > 0) {
+          lastAcceptedAt = Math.max(lastAcceptedAt, Date.now());
+          return;
+        }
         if (r.answered === 0) {
           const why = aliveSidecars(t.runtime.serf) === 0
             ? "no answer: no sidecar alive in the member's view"
@@ -138,7 +147,7 @@ export class TaskSwarm {
       }
       failed.push(t.name);
     });
-    return { rounds, refusals, failed };
+    return { rounds, refusals, failed, lastAcceptedAt };
   }
 
   /** `tasks` depart at once with `budgetMs` each (as `shoal task` on SIGTERM), then leave. */
