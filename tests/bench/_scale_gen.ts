@@ -5,9 +5,9 @@
  *
  *   deno run -A tests/bench/_scale_gen.ts <net> <first>
  *
- * Requests: `{"op":"grow","count":N,"join":"host:port"}` (start N more members, join them and
- * announce them), `{"op":"depart","count":N,"budgetMs":B}` (the last N members depart at once),
- * `{"op":"stop"}`. Each answer carries the worst event-loop lag (ms) since the previous one, the
+ * Requests: `{"op":"grow","count":N,"join":"host:port","intervalMs":I}` (start N more
+ * members, one every I ms, each joining and then announcing), `{"op":"depart","count":N,"budgetMs":B}` (the last N members depart at once),
+ * `{"op":"health"}`, `{"op":"stop"}`. Each answer carries the worst event-loop lag (ms) since the previous one, the
  * process's CPU time (ms) and RSS (MB), so the benchmark can tell an overloaded generator from a
  * slow sidecar.
  *
@@ -18,8 +18,15 @@ import { type SwarmTask, TaskSwarm } from "./_task_swarm.ts";
 
 /** A request from the benchmark. */
 export type GenRequest =
-  | { readonly op: "grow"; readonly count: number; readonly join: string }
+  | {
+    readonly op: "grow";
+    readonly count: number;
+    readonly join: string;
+    /** Between two members' starts. */
+    readonly intervalMs: number;
+  }
   | { readonly op: "depart"; readonly count: number; readonly budgetMs: number }
+  | { readonly op: "health" }
   | { readonly op: "stop" };
 
 /** What every answer carries about the generator itself. */
@@ -59,9 +66,11 @@ export type GenAnswer =
   | GrowAnswer
   | DepartAnswer
   | (GenHealth & {
-    readonly op: "stop" | "error";
+    readonly op: "health" | "stop" | "error";
     readonly message?: string;
   });
+
+type Announced = Awaited<ReturnType<TaskSwarm["announce"]>> & { names: string[] };
 
 function lagMonitor(): () => number {
   let worst = 0;
@@ -93,16 +102,31 @@ function health(lag: () => number): GenHealth {
 
 async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Promise<GenAnswer> {
   if (req.op === "grow") {
-    const grown = await swarm.grow(req.count, req.join);
-    const a = await swarm.announce(grown);
+    // Paced: one member every intervalMs, each announcing as soon as it has joined (as a task
+    // does), so the gossip of a thousand joins is spread over time rather than all at once.
+    const runs: Promise<Announced>[] = [];
+    for (let k = 0; k < req.count; k++) {
+      if (k > 0 && req.intervalMs > 0) await new Promise((r) => setTimeout(r, req.intervalMs));
+      runs.push(
+        swarm.grow(1, req.join).then(async (grown) => ({
+          names: grown.map((t) => t.name),
+          ...await swarm.announce(grown),
+        })),
+      );
+    }
+    const done = await Promise.all(runs);
+    const refusals: Record<string, number> = {};
+    for (const d of done) {
+      for (const [k, v] of d.refusals) refusals[k] = (refusals[k] ?? 0) + v;
+    }
     return {
       op: "grow",
-      names: grown.map((t) => t.name),
+      names: done.flatMap((d) => d.names),
       joinRetries: swarm.joinRetries,
-      rounds: a.rounds,
-      refusals: Object.fromEntries(a.refusals),
-      failed: a.failed,
-      lastAcceptedAt: a.lastAcceptedAt,
+      rounds: done.reduce((n, d) => n + d.rounds, 0),
+      refusals,
+      failed: done.flatMap((d) => d.failed),
+      lastAcceptedAt: Math.max(0, ...done.map((d) => d.lastAcceptedAt)),
       ...health(lag),
     };
   }
@@ -122,6 +146,7 @@ async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Pro
       ...health(lag),
     };
   }
+  if (req.op === "health") return { op: "health", ...health(lag) };
   await swarm.stop();
   return { op: "stop", ...health(lag) };
 }
@@ -129,6 +154,15 @@ async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Pro
 async function main(): Promise<void> {
   const swarm = new TaskSwarm(Number(Deno.args[0]), Number(Deno.args[1] ?? 0));
   const lag = lagMonitor();
+  if (Deno.env.get("SCALE_TRACE")) {
+    // The worst lag of every 2 s, when it is worth a line (to stderr: stdout answers).
+    const trace = lagMonitor();
+    const id = setInterval(() => {
+      const ms = trace();
+      if (ms > 100) console.error(`gen ${Deno.args[1]}: ${new Date().toISOString()} lag ${ms} ms`);
+    }, 2000);
+    Deno.unrefTimer(id);
+  }
   const out = new TextEncoder();
   const reply = (a: GenAnswer) => Deno.stdout.writeSync(out.encode(JSON.stringify(a) + "\n"));
   let buf = "";

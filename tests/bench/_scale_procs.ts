@@ -105,13 +105,22 @@ export class SwarmProcs {
     return this.#gens.reduce((n, g) => n + g.size, 0);
   }
 
-  /** Starts `count` more members, spread evenly, each joining `join` and announcing. */
-  async grow(count: number, join: string): Promise<GrowTotals> {
+  /**
+   * Starts `count` more members, spread evenly, each joining `join` and announcing; `perSecond`
+   * members in all start each second.
+   */
+  async grow(count: number, join: string, perSecond: number): Promise<GrowTotals> {
+    const intervalMs = perSecond > 0 ? 1000 * this.#gens.length / perSecond : 0;
     const target = this.size + count;
     const answers = await Promise.all(this.#gens.map(async (g, i) => {
       const share = Math.floor(target / this.#gens.length) +
         (i < target % this.#gens.length ? 1 : 0) - g.size;
-      const a = await g.ask({ op: "grow", count: Math.max(0, share), join }) as GrowAnswer;
+      const a = await g.ask({
+        op: "grow",
+        count: Math.max(0, share),
+        join,
+        intervalMs,
+      }) as GrowAnswer;
       g.size += a.names.length;
       return a;
     }));
@@ -139,6 +148,16 @@ export class SwarmProcs {
       const share = Math.floor(count / n) + (i < count % n ? 1 : 0);
       return g.ask({ op: "depart", count: share, budgetMs }) as Promise<DepartAnswer>;
     }));
+  }
+
+  /** The generators' worst loop lag (ms) since the last request, CPU s so far and RSS MB, summed. */
+  async health(): Promise<{ lagMs: number; cpuS: number; rssMb: number }> {
+    const hs = await Promise.all(this.#gens.map((g) => g.ask({ op: "health" })));
+    return {
+      lagMs: Math.max(0, ...hs.map((h) => h.lagMs)),
+      cpuS: sum(hs.map((h) => h.cpuMs)) / 1000,
+      rssMb: sum(hs.map((h) => h.rssMb)),
+    };
   }
 
   /** Stops every generator (SIGKILL to its own pid after 10 s). */

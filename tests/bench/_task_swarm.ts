@@ -10,9 +10,7 @@
  */
 
 import { systemClock } from "../../lib/clock.ts";
-import type { GossipConfig } from "../../lib/config.ts";
 import { type Logger, nullLogger } from "../../lib/log/logger.ts";
-import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import { announcePayload, departPayload } from "../../lib/roles/task/messages.ts";
 import {
   aliveSidecars,
@@ -21,6 +19,7 @@ import {
   departRound,
 } from "../../lib/roles/task/rounds.ts";
 import { taskTags } from "../../lib/roles/task/runner.ts";
+import { startMember, swarmGossipConfig, type SwarmMember } from "./_scale_member.ts";
 
 /** The worker port of every member (each has its own address). */
 export const WORKER_PORT = 8080;
@@ -35,7 +34,7 @@ const JOIN_ATTEMPTS = 10;
 export interface SwarmTask {
   readonly name: string;
   readonly host: string;
-  readonly runtime: GossipRuntime;
+  readonly runtime: SwarmMember;
 }
 
 /** The address of member `i` (0-based): 127.<net>.<1 + i / 250>.<1 + i % 250>. */
@@ -66,29 +65,26 @@ export class TaskSwarm {
   readonly tasks: SwarmTask[] = [];
   readonly #listeners: Deno.Listener[] = [];
   readonly #net: number;
-  readonly #first: number;
+  #next: number;
+  readonly #config = swarmGossipConfig();
   /** Joins that had to be tried again. */
   joinRetries = 0;
 
   /** Members are numbered from `first` (a generator process hosts one range of a swarm). */
   constructor(net: number, first = 0) {
     this.#net = net;
-    this.#first = first;
+    this.#next = first;
   }
 
-  /** Starts the next `count` members and joins each to `join`. */
+  /** Starts the next `count` members and joins each to `join` (calls may overlap). */
   async grow(count: number, join: string): Promise<SwarmTask[]> {
-    const from = this.#first + this.tasks.length;
+    const from = this.#next;
+    this.#next += count;
     const idx = Array.from({ length: count }, (_, k) => from + k);
     const started = await pool(idx, 16, async (i) => {
       const host = swarmHost(this.#net, i);
       this.#serveWorker(host);
-      const runtime = await GossipRuntime.start(memberConfig(`swarm-${i}`, host), {
-        roleTags: taskTags(new Map(), "ready"),
-        logger: nullLogger,
-        clock: systemClock,
-        prng: Math.random,
-      });
+      const runtime = startMember(`swarm-${i}`, host, taskTags(new Map(), "ready"), this.#config);
       const task = { name: `swarm-${i}`, host, runtime };
       answerSolicits(task);
       // As a task's joiner does: try again until the sidecar answers.
@@ -228,25 +224,4 @@ function answerSolicits(t: SwarmTask): void {
       }
     }
   });
-}
-
-function memberConfig(node: string, host: string): GossipConfig {
-  return {
-    node,
-    bind: { host, port: 7946 },
-    advertise: null,
-    join: [],
-    tags: new Map(),
-    encryptKey: null,
-    insecure: true,
-    rpcAddr: null,
-    rpcAuth: null,
-    snapshotDir: null,
-    // SCALE_SWARM_PROFILE=wan: memberlist's WAN timers (probe every 5 s, gossip every 500 ms), so
-    // more members fit in this one event loop (their departs then spread more slowly).
-    profile: Deno.env.get("SCALE_SWARM_PROFILE") === "wan" ? "wan" : "lan",
-    reconnectTimeoutMs: 24 * 3600_000,
-    tombstoneTimeoutMs: 24 * 3600_000,
-    metricsAddr: null,
-  };
 }

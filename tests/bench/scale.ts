@@ -3,7 +3,7 @@
  * tasks, then drains a batch of them at once.
  *
  *   deno task bench:scale [tasks=1000] [drain=200] [real=0] [idle_s=20] [--swarm-procs=N]
- *     [--real-worker=python|deno]
+ *     [--real-worker=python|deno] [--join-rate=10]
  *
  * The tasks: `real` real `shoal task` processes (each with a worker: the peers' Python HTTP
  * worker by default, the Deno demo worker with `--real-worker=deno`), and the rest a swarm of our
@@ -50,6 +50,8 @@ const IDLE_S = Number(positional[3] ?? 20);
 const SWARM = TOTAL - REAL;
 const PROCS = Number(flags.get("swarm-procs") ?? Math.max(1, Math.ceil(SWARM / 150)));
 const REAL_WORKER = flags.get("real-worker") ?? (peersDir() ? "python" : "deno");
+/** Swarm members started per second (`--join-rate`; 0: as fast as they join). */
+const JOIN_RATE = Number(flags.get("join-rate") ?? 10);
 const HOST = "127.96.0.1";
 const SWARM_NET = 95;
 const DRAIN_BUDGET_MS = 10_000;
@@ -62,7 +64,9 @@ async function cpuS(pid: number): Promise<number> {
 async function main(): Promise<void> {
   const lines = [
     `tasks=${TOTAL} (real ${REAL}, ${REAL_WORKER} workers; swarm ${SWARM} in ${PROCS} ` +
-    `processes, ${Deno.env.get("SCALE_SWARM_PROFILE") ?? "lan"} timers) drain=${DRAIN} ` +
+    `processes, ${
+      Deno.env.get("SCALE_SWARM_PROFILE") ?? "lan"
+    } timers, ${JOIN_RATE} joins/s) drain=${DRAIN} ` +
     `idle=${IDLE_S}s, deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ` +
     `load ${Deno.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
     "",
@@ -76,7 +80,9 @@ async function main(): Promise<void> {
   // SCALE_DENO_FLAGS: `deno run` flags of the shoal processes, e.g. --inspect=127.96.0.250:9229
   const runFlags = (Deno.env.get("SCALE_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== "");
   const cluster = new Cluster({ env: { SHOAL_LOG_LEVEL: "info" }, runFlags });
-  const swarm = new SwarmProcs(SWARM > 0 ? PROCS : 0, SWARM_NET);
+  // SCALE_GEN_FLAGS: `deno run` flags of the generators, e.g. --cpu-prof --cpu-prof-dir=/tmp/p
+  const genFlags = (Deno.env.get("SCALE_GEN_FLAGS") ?? "").split(" ").filter((f) => f !== "");
+  const swarm = new SwarmProcs(SWARM > 0 ? PROCS : 0, SWARM_NET, genFlags);
   const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
   // ^C: the sidecar and its HAProxy are in their own process group, so stop them ourselves.
   Deno.addSignalListener("SIGINT", () => {
@@ -117,7 +123,7 @@ async function main(): Promise<void> {
       const grow = target - realDone - swarm.size;
       if (grow > 0) {
         const t1 = performance.now();
-        const g = await swarm.grow(grow, join);
+        const g = await swarm.grow(grow, join, JOIN_RATE);
         lastAcceptedAt = Math.max(lastAcceptedAt, g.lastAcceptedAt);
         const refused = [...g.refusals].map(([k, v]) => `${v}× ${k}`).join("; ");
         notes.push(
@@ -137,7 +143,14 @@ async function main(): Promise<void> {
       const upMs = await allUp(files.socket, target, lastAcceptedAt, UP_DEADLINE_MS);
       const stepCpu = await cpuS(sidecar.pid) - cpu0;
       await new Promise((r) => setTimeout(r, 5_000));
+      const g0 = await swarm.health();
       const cpu = await idleCpuPerMin(sidecar.pid, IDLE_S);
+      const g1 = await swarm.health();
+      notes.push(
+        `step ${target} idle: generators ${((g1.cpuS - g0.cpuS) * 60 / IDLE_S).toFixed(1)} CPU ` +
+          `s / min in all (${((g1.cpuS - g0.cpuS) * 60 / IDLE_S / swarm.size).toFixed(3)} per ` +
+          `member), worst loop lag ${g1.lagMs} ms, ${g1.rssMb.toFixed(0)} MB RSS`,
+      );
       const row = `| ${target} tasks | ${target} | ${(upMs / 1000).toFixed(2)} s | ` +
         `${(await rssMb(sidecar.pid)).toFixed(1)} | ${stepCpu.toFixed(1)} | ${cpu.toFixed(3)} |`;
       lines.push(row);
@@ -170,6 +183,13 @@ async function main(): Promise<void> {
     }
   } catch (err) {
     console.error(`the sidecar's events:\n${eventCounts(sidecarLogs())}`);
+    const dump = Deno.env.get("SCALE_LOG"); // the sidecar's log lines, for a post-mortem
+    if (dump) {
+      await Deno.writeTextFile(
+        dump,
+        sidecarLogs().map((l) => JSON.stringify(l)).join("\n"),
+      );
+    }
     throw err;
   } finally {
     await swarm.stop();
