@@ -35,6 +35,8 @@ export interface SwarmTask {
   readonly name: string;
   readonly host: string;
   readonly runtime: SwarmMember;
+  /** What it announces and answers to `solicit` (as a task's lifecycle state). */
+  state: "ready" | "draining";
 }
 
 /** The address of member `i` (0-based): 127.<net>.<1 + i / 250>.<1 + i % 250>. */
@@ -85,7 +87,7 @@ export class TaskSwarm {
       const host = swarmHost(this.#net, i);
       this.#serveWorker(host);
       const runtime = startMember(`swarm-${i}`, host, taskTags(new Map(), "ready"), this.#config);
-      const task = { name: `swarm-${i}`, host, runtime };
+      const task: SwarmTask = { name: `swarm-${i}`, host, runtime, state: "ready" };
       answerSolicits(task);
       // As a task's joiner does: try again until the sidecar answers.
       for (let attempt = 1; (await runtime.join([join])) === 0; attempt++) {
@@ -149,6 +151,7 @@ export class TaskSwarm {
   /** `tasks` depart at once with `budgetMs` each (as `shoal task` on SIGTERM), then leave. */
   depart(tasks: readonly SwarmTask[], budgetMs: number): Promise<DepartRound[]> {
     return Promise.all(tasks.map(async (t) => {
+      t.state = "draining"; // a task answers solicits with its state: no "ready" from here on
       t.runtime.serf.setTags(taskTags(new Map(), "draining"));
       const payload = departPayload(served(), {
         addr: t.host,
@@ -218,7 +221,7 @@ function answerSolicits(t: SwarmTask): void {
   t.runtime.serf.subscribe((e) => {
     if (e.type === "query" && e.name === "solicit") {
       try {
-        e.respond(announcePayload(served(), "ready"));
+        e.respond(announcePayload(served(), t.state));
       } catch {
         // the solicit timed out already
       }

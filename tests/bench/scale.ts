@@ -183,6 +183,8 @@ async function main(): Promise<void> {
     }
   } catch (err) {
     console.error(`the sidecar's events:\n${eventCounts(sidecarLogs())}`);
+    throw err;
+  } finally {
     const dump = Deno.env.get("SCALE_LOG"); // the sidecar's log lines, for a post-mortem
     if (dump) {
       await Deno.writeTextFile(
@@ -190,8 +192,6 @@ async function main(): Promise<void> {
         sidecarLogs().map((l) => JSON.stringify(l)).join("\n"),
       );
     }
-    throw err;
-  } finally {
     await swarm.stop();
     await cluster.stop();
   }
