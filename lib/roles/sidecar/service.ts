@@ -194,7 +194,7 @@ export class SidecarService {
         ...(failedTask ? { endEarly: false } : {}),
         onResponse: (r) => {
           answers++;
-          if (!this.#stopped) this.#onSolicitAnswer(r.from, r.payload);
+          if (!this.#stopped) this.#onSolicitAnswer(r.from, r.payload, startedMs);
         },
       }).done();
       const ms = clock.nowMs() - startedMs;
@@ -255,6 +255,11 @@ export class SidecarService {
       for (const m of e.members) this.#intake.memberJoined(m.name);
       if (!this.#converged) this.#solicitToConverge();
     }
+    if (e.type === "member-update") {
+      for (const m of e.members) {
+        this.#intake.memberUpdated(m.name);
+      }
+    }
     this.#o.meter?.members(this.#o.serf.members());
     const changes = applyMemberEvent(this.#o.registry, e, this.#o.clock.nowMs());
     for (const c of changes) {
@@ -296,9 +301,16 @@ export class SidecarService {
   /**
    * A solicit answer. One from a member we believe failed proves it alive (its refutation was
    * lost, say to a one-way cut, and our failure verdict outlived the cut): join it, which brings
-   * its newer state here, and then register the answer.
+   * its newer state here, and then register the answer. An answer from a node whose depart
+   * arrived after the round began may predate the depart (sim seed 22 --mistakes: a `ready`
+   * answer sent just before SIGTERM re-enabled the draining server): the depart rules.
    */
-  #onSolicitAnswer(node: string, payload: Uint8Array): void {
+  #onSolicitAnswer(node: string, payload: Uint8Array, roundMs: number): void {
+    if (this.#intake.departedSince(node, roundMs)) {
+      this.#o.log.info("sidecar.solicit.superseded", { node, reason: "departed since the round" });
+      this.#o.meter?.query("solicit", "rejected", 0);
+      return;
+    }
     const m = this.#o.serf.members().find((x) => x.name === node);
     const join = this.#o.join;
     const verifier = this.#verifier;
@@ -307,7 +319,7 @@ export class SidecarService {
       const deadlineMs = this.#o.clock.nowMs() + VERIFY_PING_TIMEOUT_MS * VERIFY_PING_ATTEMPTS;
       void verifier.verify(m, deadlineMs).then((acked) => {
         if (this.#stopped) return;
-        if (acked) return this.#onSolicitAnswer(node, payload);
+        if (acked) return this.#onSolicitAnswer(node, payload, roundMs);
         this.#o.log.warn("sidecar.query.source_refused", {
           via: "solicit",
           node,
@@ -323,7 +335,8 @@ export class SidecarService {
     }
     this.#o.log.info("sidecar.solicit.failed_member_answered", { node, addr: m.host });
     void join(joinHostPort(m.host, m.port)).catch(() => 0).then(() => {
-      if (!this.#stopped) this.#register(node, payload, "solicit");
+      if (this.#stopped || this.#intake.departedSince(node, roundMs)) return;
+      this.#register(node, payload, "solicit");
     });
   }
 
