@@ -36,6 +36,7 @@ import {
   type StreamContext,
 } from "./streams.ts";
 import type { GossipNodeOptions } from "./node_options.ts";
+import { LoopDriver } from "./loops.ts";
 import { PacketDecoder } from "./packet_in.ts";
 import { SwimCore } from "./swim_core.ts";
 import type { Address, GossipHandle, NodeInfo, StreamConn } from "./types.ts";
@@ -62,6 +63,7 @@ export class GossipNode implements GossipHandle {
   readonly #perSource: SourceSlots;
   readonly #ctx: StreamContext;
   readonly #packets: PacketDecoder;
+  readonly #loops: LoopDriver;
   #started = false;
   #stopped = false;
   #warnedPlaintext = false;
@@ -89,6 +91,7 @@ export class GossipNode implements GossipHandle {
         ? { firstPushPullWithinMs: opts.firstPushPullWithinMs }
         : {}),
     });
+    this.#loops = new LoopDriver(opts.clock, (timer) => this.core.tick(timer));
     this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {
       core: this.core,
@@ -109,7 +112,7 @@ export class GossipNode implements GossipHandle {
       onPacket: (bytes, from) => this.#onPacket(bytes, from),
       onStream: (conn) => this.#onStream(conn),
     });
-    this.core.start();
+    this.#loops.apply(this.core.start());
   }
 
   /** Stops the loops, closes open streams and the transport. Idempotent. */
@@ -117,6 +120,7 @@ export class GossipNode implements GossipHandle {
     if (this.#stopped) return;
     this.#stopped = true;
     this.core.stop();
+    this.#loops.stop();
     for (const c of this.#streams) c.close();
     this.#streams.clear();
     await this.#o.transport.close();
