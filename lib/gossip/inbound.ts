@@ -6,22 +6,20 @@
  * @module
  */
 
-import type { CoreCounters } from "./effects.ts";
+import type { CoreContext } from "./effects.ts";
 import type { Membership } from "./membership.ts";
 import { type Prober, replyAddress } from "./probe.ts";
 import type { Address, GossipDelegate } from "./types.ts";
 import { type Ack, type Message, MessageType, type Ping } from "./wire/messages.ts";
 
 /** The parts of the core that inbound messages reach. */
-export interface InboundParts {
-  readonly name: string;
+export interface InboundParts extends Pick<CoreContext, "name" | "counters"> {
   /** Our advertised port, for an alive that names port 0 (its sender's own). */
   readonly advertisePort: number;
   readonly nowMs: () => number;
   readonly membership: Membership;
   readonly prober: Prober;
   readonly delegate: GossipDelegate;
-  readonly counters: CoreCounters;
   /** Sends with broadcasts piggybacked (memberlist's sendMsg). */
   readonly sendMessage: (to: Address, msg: Message) => void;
 }

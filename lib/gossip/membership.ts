@@ -7,12 +7,10 @@
  * @module
  */
 
-import type { Clock, Prng } from "../clock.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Prng } from "../clock.ts";
 import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast_queue.ts";
-import type { GossipConfig } from "./config.ts";
-import type { CoreCounters, EffectSink } from "./effects.ts";
+import type { CoreContext } from "./effects.ts";
 import {
   bytesEqual,
   isDeadOrLeft,
@@ -39,14 +37,8 @@ import {
 export type { MemberObserver } from "./member_table.ts";
 
 /** What the state machine needs from its owner. */
-export interface MembershipDeps {
-  readonly name: string;
-  readonly config: GossipConfig;
-  readonly clock: Clock;
+export interface MembershipDeps extends CoreContext {
   readonly prng: Prng;
-  readonly emit: EffectSink;
-  readonly logger: Logger;
-  readonly counters: CoreCounters;
   /** Told about every state or incarnation change, for simulation invariants. */
   readonly observer?: MemberObserver;
 }

@@ -29,7 +29,7 @@
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { ipFromHost } from "./address.ts";
 import { type GossipConfig, vsnOf } from "./config.ts";
-import { type CoreCounters, newCoreCounters } from "./effects.ts";
+import { type CoreContext, type CoreCounters, newCoreCounters } from "./effects.ts";
 import { isDeadOrLeft, type Member, nodeInfo } from "./member_table.ts";
 import { Membership } from "./membership.ts";
 import { Disseminator } from "./gossip.ts";
@@ -73,7 +73,7 @@ export class SwimCore {
     this.config = opts.config;
     this.#logger = opts.logger ?? nullLogger;
     this.#advertiseAddr = ipFromHost(opts.advertise.host);
-    const base = {
+    const base: CoreContext = {
       name: opts.name,
       config: opts.config,
       clock: opts.clock,
