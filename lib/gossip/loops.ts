@@ -33,14 +33,19 @@ export type LoopTimer = "probe" | "gossip" | "pushPull";
 
 /** Tick loop `timer` once, `afterMs` from now, replacing any tick of it still pending. */
 export interface ScheduleDirective {
+  /** Discriminates the directive. */
   readonly kind: "schedule";
+  /** The loop to tick. */
   readonly timer: LoopTimer;
+  /** Milliseconds from now, on the core's clock. */
   readonly afterMs: number;
 }
 
 /** Do not tick loop `timer` again: the core has stopped, or the loop is off (interval 0). */
 export interface HaltDirective {
+  /** Discriminates the directive. */
   readonly kind: "halt";
+  /** The loop to stop. */
   readonly timer: LoopTimer;
 }
 
