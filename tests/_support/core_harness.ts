@@ -8,6 +8,7 @@
 import { seededPrng } from "../../lib/clock.ts";
 import { type GossipConfig, gossipConfig } from "../../lib/gossip/config.ts";
 import type { GossipEffect } from "../../lib/gossip/effects.ts";
+import { LoopDriver } from "../../lib/gossip/loops.ts";
 import { SwimCore } from "../../lib/gossip/swim_core.ts";
 import type { Address, GossipDelegate } from "../../lib/gossip/types.ts";
 import {
@@ -70,7 +71,7 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
     emit: (e) => effects.push(e),
     ...(o.firstPushPullWithinMs ? { firstPushPullWithinMs: o.firstPushPullWithinMs } : {}),
   });
-  if (o.loops) core.start();
+  if (o.loops) new LoopDriver(clock, (timer) => core.tick(timer)).apply(core.start());
   else core.announce();
   const alive = (i: number, incarnation: number, extra: Partial<Alive> = {}): Alive => ({
     type: MessageType.Alive,
