@@ -206,7 +206,7 @@ function sidecarRejoiner(
 ): Rejoiner | undefined {
   if (config.gossip.join.length === 0 && runtime.snapshot === null) return undefined;
   const self = runtime.node.localName;
-  return new Rejoiner({
+  const rejoiner = new Rejoiner({
     needed: () =>
       runtime.serf.members().some((m) => m.name !== self && m.status === MemberStatus.Alive)
         ? null
@@ -219,6 +219,11 @@ function sidecarRejoiner(
     log,
     event: "sidecar.rejoin",
   });
+  // the loss of the last peer is noticed at its event, not at the loop's backstop look
+  runtime.serf.subscribe((e) => {
+    if (e.type === "member-leave" || e.type === "member-failed") rejoiner.poke();
+  });
+  return rejoiner;
 }
 
 async function shutdown(parts: {
