@@ -203,6 +203,7 @@ export class SidecarService {
     }
     this.#timers.clear();
     this.#intake.stop();
+    this.#solicits.stop();
     await this.#drains.stop();
   }
 
@@ -216,6 +217,7 @@ export class SidecarService {
     if (e.type === "user") return;
     if (e.type === "member-join") {
       for (const m of e.members) this.#intake.memberJoined(m.name);
+      for (const m of e.members) this.#solicits.memberJoined(m.name);
       if (!this.#converged) this.#solicitToConverge();
     }
     if (e.type === "member-update") e.members.forEach((m) => this.#intake.memberUpdated(m.name));

@@ -2,13 +2,13 @@
  * The sidecar's solicit rounds: one `solicit` query to every task, each answer registered as an
  * announce. An answer from a member not verified yet waits for its ping (see
  * {@linkcode MemberVerifier}); one from a member believed failed is joined first (its refutation
- * was lost); one from a node whose depart arrived since the round began is dropped, since it may
+ * was lost) and registered once it is alive again; one from a node whose depart arrived since the round began is dropped, since it may
  * predate the depart.
  *
  * @module
  */
 
-import type { Clock } from "../../clock.ts";
+import type { Clock, TimerId } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { QUERY } from "../../proto.ts";
 import { joinHostPort } from "../../serf/addr.ts";
@@ -17,6 +17,16 @@ import { type Member, MemberStatus } from "../../serf/members.ts";
 import type { Serf } from "../../serf/serf.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import { type MemberVerifier, VERIFY_PING_ATTEMPTS, VERIFY_PING_TIMEOUT_MS } from "./verify.ts";
+
+/**
+ * How long an answer from a member believed failed waits, after the join, for the member to be
+ * alive again: the join tells the task it was declared dead, and its refutation reaches us by
+ * gossip a moment later (sim seed 34 --mistakes: registered at once, it was refused as failed
+ * and the task stayed out of rotation until the next round, 30 s later).
+ */
+export const FAILED_ANSWER_WAIT_MS = 2_000;
+/** Most answers waiting so at once (each is a known member's; bounded all the same). */
+export const FAILED_ANSWERS_WAITING_MAX = 256;
 
 /** Tag filter of `solicit`: only tasks answer. */
 const SOLICIT_FILTER: ReadonlyMap<string, string> = new Map([["role", "^task$"]]);
@@ -55,6 +65,11 @@ export interface SolicitRoundsOptions {
 export class SolicitRounds {
   readonly #o: SolicitRoundsOptions;
   #running = false;
+  /** Answers of members believed failed, joined, waiting for the member to be alive again. */
+  readonly #awaitingAlive = new Map<
+    string,
+    { payload: Uint8Array; roundMs: number; timer: TimerId }
+  >();
 
   constructor(options: SolicitRoundsOptions) {
     this.#o = options;
@@ -63,6 +78,23 @@ export class SolicitRounds {
   /** True while a round runs (never two at once from the periodic timer). */
   get running(): boolean {
     return this.#running;
+  }
+
+  /** A member is alive again: the answer it gave while believed failed is registered now. */
+  memberJoined(node: string): void {
+    const w = this.#awaitingAlive.get(node);
+    if (w === undefined) return;
+    this.#o.clock.clearTimer(w.timer);
+    this.#awaitingAlive.delete(node);
+    if (!this.#o.stopped() && !this.#o.departedSince(node, w.roundMs)) {
+      this.#o.register(node, w.payload);
+    }
+  }
+
+  /** Drops the answers still waiting. */
+  stop(): void {
+    for (const w of this.#awaitingAlive.values()) this.#o.clock.clearTimer(w.timer);
+    this.#awaitingAlive.clear();
   }
 
   /** Asks every task to re-announce; resolves to the number of answers. */
@@ -149,7 +181,24 @@ export class SolicitRounds {
     log.info("sidecar.solicit.failed_member_answered", { node, addr: m.host });
     void join(joinHostPort(m.host, m.port)).catch(() => 0).then(() => {
       if (this.#o.stopped() || this.#o.departedSince(node, roundMs)) return;
-      this.#o.register(node, payload);
+      const now = this.#o.serf.members().find((x) => x.name === node);
+      if (now?.status !== MemberStatus.Failed) return this.#o.register(node, payload);
+      this.#awaitAlive(node, payload, roundMs);
     });
+  }
+
+  /** Registers the answer at the member's join, or as it is after {@linkcode FAILED_ANSWER_WAIT_MS}. */
+  #awaitAlive(node: string, payload: Uint8Array, roundMs: number): void {
+    const old = this.#awaitingAlive.get(node);
+    if (old !== undefined) this.#o.clock.clearTimer(old.timer);
+    else if (this.#awaitingAlive.size >= FAILED_ANSWERS_WAITING_MAX) {
+      return this.#o.register(node, payload); // refused as failed; the next round asks again
+    }
+    const timer = this.#o.clock.setTimer(FAILED_ANSWER_WAIT_MS, () => {
+      if (this.#awaitingAlive.get(node)?.timer !== timer) return;
+      this.#awaitingAlive.delete(node);
+      if (!this.#o.stopped()) this.#o.register(node, payload);
+    });
+    this.#awaitingAlive.set(node, { payload, roundMs, timer });
   }
 }
