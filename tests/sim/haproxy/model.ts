@@ -18,77 +18,14 @@
  */
 
 import type { Clock } from "../../../lib/clock.ts";
+import type { HaproxyFlavour, SimBackendConfig, SimHaproxyOptions, SimServer } from "./types.ts";
 import { HealthChecks } from "./checks.ts";
 import { newServer, Reply } from "./add_server.ts";
-import { formatInfo, formatServersState, formatStat } from "./show.ts";
+import { show } from "./show.ts";
+import { setServer } from "./set_server.ts";
 import { effectiveWeight, noteUp } from "./slowstart.ts";
 
-/** Which real HAProxy the model imitates (reply framing and a few texts differ). */
-export type HaproxyFlavour = "2.6" | "3.2";
-
-/** A backend of the simulated configuration. */
-export interface SimBackendConfig {
-  readonly name: string;
-  /** False for a backend whose balance algorithm cannot take dynamic servers. @default true */
-  readonly dynamic?: boolean;
-}
-
-/** One server's state. */
-export interface SimServer {
-  readonly backend: string;
-  readonly name: string;
-  readonly id: number;
-  readonly addr: string;
-  readonly port: number;
-  uweight: number;
-  readonly iweight: number;
-  /** `set server ... state`: maint wins over drain. */
-  admin: "ready" | "drain" | "maint";
-  /** `check` given on `add server`. */
-  readonly checkConfigured: boolean;
-  /** `enable health` sent. */
-  checkEnabled: boolean;
-  /** Checks paused: set on entering maint with checks enabled (not when added in maint). */
-  checkPaused: boolean;
-  readonly rise: number;
-  readonly fall: number;
-  readonly interMs: number;
-  readonly downinterMs: number;
-  /** HAProxy's check health counter: UP when `health >= rise`. */
-  health: number;
-  /** Last check outcome: undefined before the first check. */
-  lastCheck: boolean | undefined;
-  /** `add server ... enabled` on 2.6: listed UP but never given traffic. */
-  readonly zombie: boolean;
-  /** `backup`: given traffic only while no active server of the backend is routable. */
-  readonly backup: boolean;
-  sessions: number;
-  totalSessions: number;
-  lastChangeMs: number;
-  /** `slowstart`: the effective weight ramps up over this long after it becomes routable. */
-  readonly slowstartMs: number;
-  /** When it last came UP (left maintenance or passed its checks): the `slowstart` ramp's start. */
-  rampFromMs: number | undefined;
-  /**
-   * HAProxy has computed the effective weight (the server came UP, or got `set server weight`):
-   * until then `show stat` lists a dynamic server's `weight` as 1.
-   */
-  weighed: boolean;
-}
-
-/** Settings of a {@linkcode SimHaproxy}. */
-export interface SimHaproxyOptions {
-  readonly clock: Clock;
-  readonly backends: readonly SimBackendConfig[];
-  /** @default "2.6" */
-  readonly flavour?: HaproxyFlavour;
-  /** Whether a health check of `addr:port` passes right now (the simulated worker). */
-  readonly probe?: (addr: string, port: number) => boolean;
-  /** Process id of the first process; each restart adds one. @default 1000 */
-  readonly pid?: number;
-  /** @internal The log a lingering old process shares with its successor. */
-  readonly received?: { atMs: number; line: string; pid: number }[];
-}
+export type { HaproxyFlavour, SimBackendConfig, SimHaproxyOptions, SimServer } from "./types.ts";
 
 const VERSION: Record<HaproxyFlavour, string> = { "2.6": "2.6.12-1+deb12u4", "3.2": "3.2.26-1" };
 export const WEIGHT_MAX = 256;
@@ -273,20 +210,8 @@ export class SimHaproxy {
         s.sessions = 0;
         return "";
       }
-      if (cmd === "show servers state" || head === "show servers" && w[2] === "state") {
-        const only = w[3];
-        if (only !== undefined && !this.backends.has(only)) {
-          return say("err", "Can't find backend.");
-        }
-        return formatServersState(this, only);
-      }
-      if (w[0] === "show" && w[1] === "stat") {
-        const only = w[2];
-        if (only !== undefined && !this.backends.has(only)) return say("err", "No such proxy.");
-        return formatStat(this, only);
-      }
-      if (cmd === "show info") return formatInfo(this);
-      if (cmd === "show version") return say("info", this.version);
+      const shown = w[0] === "show" ? show(this, w, say) : undefined;
+      if (shown !== undefined) return shown;
       if (cmd === "set severity-output string" || cmd === "prompt") return "";
       return say(
         "info",
@@ -356,41 +281,9 @@ export class SimHaproxy {
 
   #set(spec: string, w: string[]): string {
     const s = this.#target(spec, false, true);
-    const reply = this.#setServer(s, w);
+    if (setServer(s, w, this.clock.nowMs())) this.#checks.reschedule(s, this);
     noteUp(s, this.isUp(s), this.clock.nowMs());
-    return reply;
-  }
-
-  #setServer(s: SimServer, w: string[]): string {
-    if (w[0] === "state") {
-      const to = w[1];
-      if (to !== "ready" && to !== "drain" && to !== "maint") {
-        throw new Reply("'set server <srv> state' expects 'ready', 'drain' and 'maint'.");
-      }
-      if (s.admin === "maint" && to !== "maint" && s.checkEnabled) {
-        s.health = s.rise + s.fall - 1; // leaving maint is optimistic
-      }
-      if (s.admin !== to) s.lastChangeMs = this.clock.nowMs();
-      s.checkPaused = to === "maint" && s.checkEnabled && (s.checkPaused || s.admin !== "maint");
-      s.admin = to;
-      if (s.checkEnabled) this.#checks.reschedule(s, this);
-      return "";
-    }
-    if (w[0] === "health" && w[1] === "down") {
-      if (s.checkEnabled) s.health = 0;
-      this.#checks.reschedule(s, this);
-      return "";
-    }
-    if (w[0] === "weight") {
-      const n = Number(w[1]);
-      if (!(Number.isInteger(n) && n >= 0 && n <= WEIGHT_MAX)) {
-        throw new Reply("Absolute weight can only be between 0 and 256 inclusive.");
-      }
-      s.uweight = n;
-      s.weighed = true;
-      return "";
-    }
-    throw new Reply(`unsupported set server ${w.join(" ")}`);
+    return "";
   }
 
   #enableHealth(spec: string): string {

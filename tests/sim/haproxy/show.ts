@@ -157,3 +157,27 @@ export function formatInfo(hap: SimHaproxy): string {
     "",
   ].join("\n");
 }
+
+/**
+ * The `show servers state [b]`, `show stat [b ...]`, `show info` and `show version` replies of
+ * `hap` for the words `w`; undefined for any other `show`.
+ */
+export function show(
+  hap: SimHaproxy,
+  w: readonly string[],
+  say: (level: "info" | "err", text: string) => string,
+): string | undefined {
+  if (w[1] === "servers" && w[2] === "state") {
+    const only = w[3];
+    if (only !== undefined && !hap.backends.has(only)) return say("err", "Can't find backend.");
+    return formatServersState(hap, only);
+  }
+  if (w[1] === "stat") {
+    const only = w[2];
+    if (only !== undefined && !hap.backends.has(only)) return say("err", "No such proxy.");
+    return formatStat(hap, only);
+  }
+  if (w.length === 2 && w[1] === "info") return formatInfo(hap);
+  if (w.length === 2 && w[1] === "version") return say("info", hap.version);
+  return undefined;
+}
