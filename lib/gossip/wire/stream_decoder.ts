@@ -77,6 +77,12 @@ export interface StreamDecoderOptions {
   nodesMax?: number | undefined;
   /** @default {USER_STATE_MAX_BYTES} */
   userStateMaxBytes?: number | undefined;
+  /**
+   * Called before the buffer grows by `bytes`; it may throw to refuse the growth, which fails
+   * the feed before anything is allocated. How callers bound the memory of many connections
+   * together. The buffer never shrinks.
+   */
+  reserve?: ((bytes: number) => void) | undefined;
 }
 
 /** One decoded stream frame. */
@@ -104,7 +110,12 @@ export class StreamDecoder {
   readonly #o: StreamDecoderOptions;
   readonly #limits: BodyLimits;
   readonly #frameMax: number;
-  #buf = new Uint8Array(0);
+  /**
+   * The bytes received, in one resizable buffer: growing it commits pages in place (no copy, no
+   * discarded smaller buffer left for the collector), so what a connection holds is what it
+   * was allowed to reserve.
+   */
+  #buf: Uint8Array;
   #head = 0;
   #tail = 0;
   #phase: Phase;
@@ -117,6 +128,7 @@ export class StreamDecoder {
   constructor(options: StreamDecoderOptions = {}) {
     this.#o = options;
     this.#frameMax = options.frameMaxBytes ?? STREAM_FRAME_MAX_BYTES;
+    this.#buf = growable(this.#frameMax);
     this.#limits = {
       nodesMax: options.nodesMax ?? PUSH_PULL_NODES_MAX,
       userStateMaxBytes: options.userStateMaxBytes ?? USER_STATE_MAX_BYTES,
@@ -129,6 +141,17 @@ export class StreamDecoder {
   /** Bytes of buffer allocated for this connection (at least {@linkcode bufferedBytes}). */
   get allocatedBytes(): number {
     return this.#buf.length;
+  }
+
+  /**
+   * Gives the buffer's memory back at once (a resizable buffer shrunk to nothing returns its pages
+   * without waiting for the collector); the decoder is unusable afterwards. Frames already
+   * returned are unaffected (their messages hold copies).
+   */
+  release(): void {
+    (this.#buf.buffer as ArrayBuffer).resize(0);
+    this.#head = this.#tail = 0;
+    this.#failed ??= new DecodeError("Stream decoder released", { reason: "truncated" });
   }
 
   /** Bytes received and not yet part of a returned frame. */
@@ -167,16 +190,23 @@ export class StreamDecoder {
     if (chunk.length === 0) return;
     if (this.bufferedBytes + chunk.length > this.#frameMax) throw tooLarge(this.#frameMax);
     if (this.#tail + chunk.length > this.#buf.length) {
-      const live = this.#buf.subarray(this.#head, this.#tail);
-      const size = Math.min(Math.max(2 * (live.length + chunk.length), 4096), this.#frameMax);
-      const next = size > this.#buf.length ? new Uint8Array(size) : this.#buf;
-      next.set(live, 0);
-      this.#buf = next;
-      this.#tail = live.length;
+      const live = this.#tail - this.#head;
+      const need = live + chunk.length;
+      // in place: decoded messages copy their bytes out (slice), none points into the buffer
+      this.#buf.copyWithin(0, this.#head, this.#tail);
+      if (need > this.#buf.length) this.#resize(this.#buf, need);
       this.#head = 0;
+      this.#tail = live;
     }
     this.#buf.set(chunk, this.#tail);
     this.#tail += chunk.length;
+  }
+
+  /** Grows `buf` (a length-tracking view of a resizable buffer) to hold `need` bytes. */
+  #resize(buf: Uint8Array, need: number): void {
+    const size = Math.min(Math.max(2 * need, 4096), this.#frameMax);
+    this.#o.reserve?.(size - buf.length);
+    (buf.buffer as ArrayBuffer).resize(size);
   }
 
   #avail(): Uint8Array {
@@ -290,6 +320,11 @@ export class StreamDecoder {
     this.#compressed = null;
     return { message, label: this.#label, encrypted, compressed };
   }
+}
+
+/** An empty byte view that tracks the length of a buffer resizable up to `maxBytes`. */
+function growable(maxBytes: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(0, { maxByteLength: maxBytes }));
 }
 
 function tooLarge(max: number): DecodeError {
