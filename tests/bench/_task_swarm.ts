@@ -21,6 +21,7 @@ import {
   departRound,
 } from "../../lib/roles/task/rounds.ts";
 import { taskTags } from "../../lib/roles/task/runner.ts";
+import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
 
 /** The worker port of every member (each has its own address). */
 export const WORKER_PORT = 8080;
@@ -81,6 +82,7 @@ export class TaskSwarm {
       const host = swarmHost(this.#net, i);
       this.#serveWorker(host);
       const runtime = await GossipRuntime.start(memberConfig(`swarm-${i}`, host), {
+        ...denoGossipHost,
         roleTags: taskTags(new Map(), "ready"),
         logger: nullLogger,
         clock: systemClock,
