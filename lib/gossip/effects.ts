@@ -8,6 +8,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { GossipConfig } from "./config.ts";
+import type { TimerDirective } from "./loops.ts";
 import type { Address, NodeInfo } from "./types.ts";
 
 /** Send one UDP packet made of `parts` (encoded messages; one part goes bare, more as compound). */
@@ -50,13 +51,23 @@ export interface ConflictEffect {
   readonly other: NodeInfo;
 }
 
+/**
+ * Apply `directive` to the loop timers now, outside a tick: an idle gossip loop resumes because
+ * a broadcast was queued.
+ */
+export interface LoopEffect {
+  readonly kind: "loop";
+  readonly directive: TimerDirective;
+}
+
 /** Everything the core can ask for. */
 export type GossipEffect =
   | PacketEffect
   | PushPullEffect
   | TcpPingEffect
   | MemberEffect
-  | ConflictEffect;
+  | ConflictEffect
+  | LoopEffect;
 
 /** Receives effects as the core produces them; the shell executes them. */
 export type EffectSink = (effect: GossipEffect) => void;

@@ -41,6 +41,8 @@ export interface MembershipDeps extends CoreContext {
   readonly prng: Prng;
   /** Told about every state or incarnation change, for simulation invariants. */
   readonly observer?: MemberObserver;
+  /** Called after each broadcast is queued (an idle gossip loop resumes). */
+  readonly onBroadcastQueued?: (() => void) | undefined;
 }
 
 /** The node table and the rules that change it. */
@@ -64,6 +66,7 @@ export class Membership {
     this.broadcasts = new TransmitLimitedQueue({
       retransmitMult: deps.config.retransmitMult,
       numNodes: () => this.table.size,
+      onQueued: deps.onBroadcastQueued,
     });
   }
 

@@ -174,6 +174,11 @@ export class GossipNode implements GossipHandle {
     });
   }
 
+  /** The delegate queued a broadcast: an idle gossip loop resumes. */
+  broadcastQueued(): void {
+    if (!this.#stopped) this.core.broadcastQueued();
+  }
+
   /** Broadcasts our leave; resolves once it is fully sent or after `timeoutMs`. */
   async leave(timeoutMs: number): Promise<void> {
     let othersAlive = false;
@@ -213,6 +218,8 @@ export class GossipNode implements GossipHandle {
         return this.#o.events?.notifyUpdate(e.node);
       case "conflict":
         return this.#o.conflict?.notifyConflict(e.existing, e.other);
+      case "loop":
+        return this.#loops.apply([e.directive]);
     }
   }
 

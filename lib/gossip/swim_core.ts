@@ -40,6 +40,7 @@ import {
   loopIntervalMs,
   type LoopTimer,
   nextTick,
+  schedule,
   type TimerDirective,
 } from "./loops.ts";
 import { Prober } from "./probe.ts";
@@ -66,6 +67,8 @@ export class SwimCore {
   readonly #gossip: Disseminator;
   readonly #inbound: InboundParts;
   #running = false;
+  /** The gossip loop stopped after a round with nothing queued anywhere; a broadcast resumes it. */
+  #gossipIdle = false;
 
   constructor(opts: SwimCoreOptions) {
     this.#o = opts;
@@ -84,6 +87,7 @@ export class SwimCore {
     this.membership = new Membership({
       ...base,
       prng: opts.prng,
+      onBroadcastQueued: () => this.broadcastQueued(),
       ...(opts.observer ? { observer: opts.observer } : {}),
     });
     this.#gossip = new Disseminator({
@@ -120,6 +124,7 @@ export class SwimCore {
   start(): TimerDirective[] {
     if (this.#running) return [];
     this.announce();
+    this.#gossipIdle = false;
     return firstTicks(this.config, this.#o.prng, this.#o.firstPushPullWithinMs);
   }
 
@@ -130,12 +135,35 @@ export class SwimCore {
   tick(timer: LoopTimer): TimerDirective {
     if (!this.#running || loopIntervalMs(this.config, timer) <= 0) return halt(timer);
     if (timer === "probe") this.prober.tick();
-    else if (timer === "gossip") this.#gossip.gossipRound();
-    else {
+    else if (timer === "gossip") {
+      this.#gossip.gossipRound();
+      if (this.#nothingToGossip()) {
+        this.#gossipIdle = true;
+        return halt(timer);
+      }
+    } else {
       const partner = pushPullPartner(this.membership, this.name);
       if (partner) this.#o.emit({ kind: "push-pull", to: partner });
     }
     return nextTick(this.config, timer, this.membership.table.size);
+  }
+
+  /**
+   * A broadcast was queued (ours or the delegate's): an idle gossip loop resumes, its next round
+   * at a random point of one interval, as a free-running ticker's would be (issue 17: an idle
+   * node does not wake five times a second to find nothing to send).
+   */
+  broadcastQueued(): void {
+    if (!this.#gossipIdle || !this.#running) return;
+    this.#gossipIdle = false;
+    const after = Math.floor(this.#o.prng() * this.config.gossipIntervalMs);
+    this.#o.emit({ kind: "loop", directive: schedule("gossip", after) });
+  }
+
+  /** Nothing queued anywhere (and the delegate can say so): the next round would send nothing. */
+  #nothingToGossip(): boolean {
+    const delegatePending = this.#o.delegate.pendingBroadcasts?.();
+    return delegatePending === 0 && this.membership.broadcasts.length === 0;
   }
 
   /**

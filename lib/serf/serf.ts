@@ -114,6 +114,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
       queueDepthMax: this.cfg.queueDepthMax,
       numNodes: () => this.table.size,
       counters: this.counters,
+      onQueued: () => this.#handle?.broadcastQueued?.(),
     });
     this.intentQueue = this.#broadcasts.intents;
     this.queryQueue = this.#broadcasts.queries;
@@ -258,6 +259,11 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   /** Intents first, then queries, then events, all within `limitBytes`. */
   getBroadcasts(overheadBytes: number, limitBytes: number): Uint8Array[] {
     return this.#broadcasts.getBroadcasts(overheadBytes, limitBytes);
+  }
+
+  /** Broadcasts waiting in the three queues (memberlist idles its gossip loop at 0). */
+  pendingBroadcasts(): number {
+    return this.#broadcasts.pending;
   }
 
   /** Our push/pull user state: `[0x02]` + messagePushPull. */

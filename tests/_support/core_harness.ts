@@ -61,6 +61,7 @@ export interface CoreHarnessOptions {
 export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
   const clock = new VirtualClock();
   const effects: GossipEffect[] = [];
+  let driver: LoopDriver | undefined;
   const core = new SwimCore({
     name: o.name ?? "self",
     advertise: { host: "10.1.0.100", port: 7946 },
@@ -68,10 +69,11 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
     delegate: o.delegate ?? emptyDelegate(),
     clock,
     prng: seededPrng(o.seed ?? 1),
-    emit: (e) => effects.push(e),
+    // loop directives go to the driver (when the loops run), everything else to the test
+    emit: (e) => e.kind === "loop" ? driver?.apply([e.directive]) : void effects.push(e),
     ...(o.firstPushPullWithinMs ? { firstPushPullWithinMs: o.firstPushPullWithinMs } : {}),
   });
-  if (o.loops) new LoopDriver(clock, (timer) => core.tick(timer)).apply(core.start());
+  if (o.loops) (driver = new LoopDriver(clock, (timer) => core.tick(timer))).apply(core.start());
   else core.announce();
   const alive = (i: number, incarnation: number, extra: Partial<Alive> = {}): Alive => ({
     type: MessageType.Alive,
