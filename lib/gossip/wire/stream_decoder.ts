@@ -11,6 +11,7 @@
  * @module
  */
 
+import { StreamBuffer } from "./_stream_buffer.ts";
 import {
   type BodyLimits,
   type BodyParser,
@@ -110,14 +111,7 @@ export class StreamDecoder {
   readonly #o: StreamDecoderOptions;
   readonly #limits: BodyLimits;
   readonly #frameMax: number;
-  /**
-   * The bytes received, in one resizable buffer: growing it commits pages in place (no copy, no
-   * discarded smaller buffer left for the collector), so what a connection holds is what it
-   * was allowed to reserve.
-   */
-  #buf: Uint8Array;
-  #head = 0;
-  #tail = 0;
+  readonly #bytes: StreamBuffer;
   #phase: Phase;
   #label: string;
   #body: BodyParser | null = null;
@@ -128,7 +122,7 @@ export class StreamDecoder {
   constructor(options: StreamDecoderOptions = {}) {
     this.#o = options;
     this.#frameMax = options.frameMaxBytes ?? STREAM_FRAME_MAX_BYTES;
-    this.#buf = growable(this.#frameMax);
+    this.#bytes = new StreamBuffer(this.#frameMax, options.reserve);
     this.#limits = {
       nodesMax: options.nodesMax ?? PUSH_PULL_NODES_MAX,
       userStateMaxBytes: options.userStateMaxBytes ?? USER_STATE_MAX_BYTES,
@@ -140,7 +134,7 @@ export class StreamDecoder {
 
   /** Bytes of buffer allocated for this connection (at least {@linkcode bufferedBytes}). */
   get allocatedBytes(): number {
-    return this.#buf.length;
+    return this.#bytes.allocated;
   }
 
   /**
@@ -149,14 +143,13 @@ export class StreamDecoder {
    * returned are unaffected (their messages hold copies).
    */
   release(): void {
-    (this.#buf.buffer as ArrayBuffer).resize(0);
-    this.#head = this.#tail = 0;
+    this.#bytes.release();
     this.#failed ??= new DecodeError("Stream decoder released", { reason: "truncated" });
   }
 
   /** Bytes received and not yet part of a returned frame. */
   get bufferedBytes(): number {
-    return this.#tail - this.#head;
+    return this.#bytes.length;
   }
 
   /**
@@ -187,30 +180,12 @@ export class StreamDecoder {
   }
 
   #append(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
     if (this.bufferedBytes + chunk.length > this.#frameMax) throw tooLarge(this.#frameMax);
-    if (this.#tail + chunk.length > this.#buf.length) {
-      const live = this.#tail - this.#head;
-      const need = live + chunk.length;
-      // in place: decoded messages copy their bytes out (slice), none points into the buffer
-      this.#buf.copyWithin(0, this.#head, this.#tail);
-      if (need > this.#buf.length) this.#resize(this.#buf, need);
-      this.#head = 0;
-      this.#tail = live;
-    }
-    this.#buf.set(chunk, this.#tail);
-    this.#tail += chunk.length;
-  }
-
-  /** Grows `buf` (a length-tracking view of a resizable buffer) to hold `need` bytes. */
-  #resize(buf: Uint8Array, need: number): void {
-    const size = Math.min(Math.max(2 * need, 4096), this.#frameMax);
-    this.#o.reserve?.(size - buf.length);
-    (buf.buffer as ArrayBuffer).resize(size);
+    this.#bytes.append(chunk);
   }
 
   #avail(): Uint8Array {
-    return this.#buf.subarray(this.#head, this.#tail);
+    return this.#bytes.avail();
   }
 
   #advance(): StreamFrame | null {
@@ -219,7 +194,7 @@ export class StreamDecoder {
       const avail = this.#avail();
       if (avail.length === 0) return null;
       this.#startFrame(avail[0]!);
-      this.#head += 1;
+      this.#bytes.consume(1);
     }
     switch (this.#phase) {
       case "encrypted":
@@ -241,7 +216,7 @@ export class StreamDecoder {
       if (avail.length < n) return false;
     }
     this.#label = checkLabel(avail.subarray(0, n), this.#o).label;
-    this.#head += n;
+    this.#bytes.consume(n);
     this.#phase = "type";
     return true;
   }
@@ -283,7 +258,7 @@ export class StreamDecoder {
       avail.subarray(4, 4 + n),
       concat(header, utf8(this.#label)),
     );
-    this.#head += 4 + n;
+    this.#bytes.consume(4 + n);
     const inner = plain[0] === MessageType.Compress
       ? this.#decompress(new Reader(plain, 1).read())
       : plain;
@@ -297,7 +272,7 @@ export class StreamDecoder {
       if (this.#compressed.neededBytes > this.#frameMax) throw tooLarge(this.#frameMax);
       return null;
     }
-    this.#head += read.end;
+    this.#bytes.consume(read.end);
     return this.#complete(parseWhole(this.#decompress(read.value), this.#limits), false, true);
   }
 
@@ -310,7 +285,7 @@ export class StreamDecoder {
   #readBody(): StreamFrame | null {
     const m = this.#body!.step(this.#avail());
     if (m === null) return null;
-    this.#head += this.#body!.consumedBytes;
+    this.#bytes.consume(this.#body!.consumedBytes);
     return this.#complete(m, false, false);
   }
 
@@ -320,11 +295,6 @@ export class StreamDecoder {
     this.#compressed = null;
     return { message, label: this.#label, encrypted, compressed };
   }
-}
-
-/** An empty byte view that tracks the length of a buffer resizable up to `maxBytes`. */
-function growable(maxBytes: number): Uint8Array {
-  return new Uint8Array(new ArrayBuffer(0, { maxByteLength: maxBytes }));
 }
 
 function tooLarge(max: number): DecodeError {
