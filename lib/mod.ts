@@ -37,6 +37,7 @@ import { systemClock } from "./clock.ts";
 import type { Endpoint, GossipConfig, GossipProfile } from "./config.ts";
 import { type Logger, nullLogger } from "./log/logger.ts";
 import { GossipRuntime } from "./roles/gossip_runtime.ts";
+import { denoGossipHost } from "./roles/gossip_runtime_host.ts";
 import type { Member, QueryParams, QueryResult, SerfEvent } from "./serf/mod.ts";
 import { EventQueue } from "./serf/mod.ts";
 
@@ -166,6 +167,7 @@ export async function createNode(options: NodeOptions): Promise<ShoalNode> {
     metricsAddr: null,
   };
   const runtime = await GossipRuntime.start(config, {
+    ...denoGossipHost,
     logger: options.logger ?? nullLogger,
     clock: systemClock,
     prng: Math.random,

@@ -1,6 +1,7 @@
 /**
  * The subcommands: their one-line summaries, the flags each takes (composed from `specs.ts`) and
- * their help examples. `program.ts` parses with it, `help.ts` renders `--help`, `docs.ts` the README tables.
+ * their help examples, and the README's flag sections. `program.ts` parses with it, `help.ts`
+ * renders `--help`, `docs.ts` the README tables.
  *
  * @module
  */
@@ -85,6 +86,23 @@ Examples:
     flags: [],
     argument: { name: "[command]", help: "the command to show help for" },
   },
+};
+
+/** A section of the README's flag tables: the flags it shows and the commands that share them. */
+export interface FlagSection {
+  readonly flags: readonly FlagSpec[];
+  readonly commands: readonly string[];
+}
+
+/** The README's flag sections (rendered by `docs.ts`), composed from the same groups as above. */
+export const FLAG_SECTIONS: Readonly<Record<string, FlagSection>> = {
+  gossip: {
+    flags: [...GOSSIP_FLAGS, INSECURE_FLAG, ...LOG_FLAGS],
+    commands: ["agent", "sidecar", "task"],
+  },
+  sidecar: { flags: SIDECAR_FLAGS, commands: ["sidecar"] },
+  task: { flags: TASK_FLAGS, commands: ["task"] },
+  members: { flags: MEMBERS_FLAGS, commands: ["members"] },
 };
 
 /** The flags `shoal <command>` accepts, as composed for its help and parser. */

@@ -6,27 +6,8 @@
  * @module
  */
 
-import { commandFlags } from "./commands.ts";
+import { commandFlags, FLAG_SECTIONS } from "./commands.ts";
 import { envOf, type FlagSpec } from "./flags.ts";
-import {
-  GOSSIP_FLAGS,
-  INSECURE_FLAG,
-  LOG_FLAGS,
-  MEMBERS_FLAGS,
-  SIDECAR_FLAGS,
-  TASK_FLAGS,
-} from "./specs.ts";
-
-/** The generated tables: which flags each shows and which commands share them. */
-const TABLES: Readonly<Record<string, { flags: readonly FlagSpec[]; commands: string[] }>> = {
-  gossip: {
-    flags: [...GOSSIP_FLAGS, INSECURE_FLAG, ...LOG_FLAGS],
-    commands: ["agent", "sidecar", "task"],
-  },
-  sidecar: { flags: SIDECAR_FLAGS, commands: ["sidecar"] },
-  task: { flags: TASK_FLAGS, commands: ["task"] },
-  members: { flags: MEMBERS_FLAGS, commands: ["members"] },
-};
 
 /** A flag's default as the README shows it: code for a literal, prose for a computed one. */
 export function defaultCell(spec: FlagSpec): string {
@@ -60,7 +41,7 @@ export function markdownTable(header: readonly string[], rows: readonly string[]
 
 /** The Markdown table for one section (`gossip`, `sidecar`, `task`, `members`). */
 export function flagTable(section: string): string {
-  const table = TABLES[section];
+  const table = FLAG_SECTIONS[section];
   if (!table) throw new Error(`no flag table ${JSON.stringify(section)}`);
   const rows = table.flags.map((spec) => {
     const variable = envOf(spec);
@@ -80,7 +61,7 @@ export function flagTable(section: string): string {
 }
 
 /** The names of the generated tables. */
-export const FLAG_TABLES: readonly string[] = Object.keys(TABLES);
+export const FLAG_TABLES: readonly string[] = Object.keys(FLAG_SECTIONS);
 
 /**
  * Replaces every generated table in `readme` with its current rendering. Throws when a marker is

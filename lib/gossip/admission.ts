@@ -19,10 +19,11 @@
  * @module
  */
 
-import type { Logger } from "../log/logger.ts";
-import type { CoreCounters } from "./effects.ts";
+import type { Clock } from "../clock.ts";
+import type { CoreContext } from "./effects.ts";
 import { KeyedBudgets } from "./rate_budget.ts";
 import { versionsCompatible } from "./version_check.ts";
+import type { Alive } from "./wire/messages.ts";
 
 /**
  * Unknown names one source host may add at once, by gossip or by a push/pull it started. A real
@@ -38,17 +39,11 @@ export const NEW_NAMES_PER_SOURCE_PER_SECOND = 8;
 const SOURCES_MAX = 4096;
 
 /** The fields of an alive the checks read. */
-export interface AliveFields {
-  readonly node: string;
-  readonly addr: Uint8Array;
-  readonly vsn: Uint8Array;
-}
+export type AliveFields = Readonly<Pick<Alive, "node" | "addr" | "vsn">>;
 
-/** What the checks need from the core. */
-export interface AdmissionDeps {
-  readonly counters: CoreCounters;
-  readonly logger: Logger;
-  readonly clock: { nowMs(): number };
+/** What the checks need from the core: its counters, logger and (only the time of) its clock. */
+export interface AdmissionDeps extends Pick<CoreContext, "counters" | "logger"> {
+  readonly clock: Pick<Clock, "nowMs">;
 }
 
 /** The checks; see the module documentation. */

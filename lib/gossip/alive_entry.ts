@@ -8,10 +8,8 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { Logger } from "../log/logger.ts";
 import type { AliveAdmission } from "./admission.ts";
-import type { GossipConfig } from "./config.ts";
-import type { CoreCounters, EffectSink } from "./effects.ts";
+import type { CoreContext } from "./effects.ts";
 import {
   bytesEqual,
   type Member,
@@ -25,12 +23,8 @@ import { type Alive, NodeState } from "./wire/messages.ts";
 export interface AliveEntryContext {
   readonly table: MemberTable;
   readonly admission: AliveAdmission;
-  readonly deps: {
-    readonly config: GossipConfig;
+  readonly deps: Pick<CoreContext, "config" | "counters" | "logger" | "emit"> & {
     readonly clock: Pick<Clock, "nowMs">;
-    readonly counters: CoreCounters;
-    readonly logger: Logger;
-    readonly emit: EffectSink;
     readonly observer?: MemberObserver;
   };
 }

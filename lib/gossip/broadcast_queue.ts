@@ -43,6 +43,8 @@ export interface TransmitLimitedQueueOptions {
   readonly retransmitMult: number;
   /** The current cluster size estimate, read at every selection. */
   readonly numNodes: () => number;
+  /** Called after every {@linkcode TransmitLimitedQueue.queue} (an idle gossip loop resumes). */
+  readonly onQueued?: (() => void) | undefined;
 }
 
 interface Entry<B extends Broadcast> {
@@ -93,6 +95,7 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
     const entry: Entry<B> = { b, transmits: 0, id: this.#nextId++ };
     this.#insert(entry);
     if (b.name !== undefined) this.#byName.set(b.name, entry);
+    this.#opts.onQueued?.();
   }
 
   /**

@@ -1,9 +1,14 @@
 /**
- * What the sans-IO SWIM core asks its shell to do, and the counters it keeps.
+ * What the sans-IO SWIM core asks its shell to do, the counters it keeps, and the context every
+ * part of it (membership, prober, disseminator, admission) shares.
  *
  * @module
  */
 
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import type { GossipConfig } from "./config.ts";
+import type { TimerDirective } from "./loops.ts";
 import type { Address, NodeInfo } from "./types.ts";
 
 /** Send one UDP packet made of `parts` (encoded messages; one part goes bare, more as compound). */
@@ -46,16 +51,39 @@ export interface ConflictEffect {
   readonly other: NodeInfo;
 }
 
+/**
+ * Apply `directive` to the loop timers now, outside a tick: an idle gossip loop resumes because
+ * a broadcast was queued.
+ */
+export interface LoopEffect {
+  readonly kind: "loop";
+  readonly directive: TimerDirective;
+}
+
 /** Everything the core can ask for. */
 export type GossipEffect =
   | PacketEffect
   | PushPullEffect
   | TcpPingEffect
   | MemberEffect
-  | ConflictEffect;
+  | ConflictEffect
+  | LoopEffect;
 
 /** Receives effects as the core produces them; the shell executes them. */
 export type EffectSink = (effect: GossipEffect) => void;
+
+/**
+ * What the core hands each of its parts: our name, the settings, the injected clock, the effect
+ * sink, the logger and the shared counters. A part's own deps extend it (or pick from it).
+ */
+export interface CoreContext {
+  readonly name: string;
+  readonly config: GossipConfig;
+  readonly clock: Clock;
+  readonly emit: EffectSink;
+  readonly logger: Logger;
+  readonly counters: CoreCounters;
+}
 
 /** Counters the core keeps for metrics. All only ever increase. */
 export interface CoreCounters {

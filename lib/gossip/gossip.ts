@@ -6,9 +6,7 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
-import type { GossipConfig } from "./config.ts";
-import type { EffectSink } from "./effects.ts";
+import type { CoreContext } from "./effects.ts";
 import { nodeInfo } from "./member_table.ts";
 import type { Membership } from "./membership.ts";
 import { pmaxOf } from "./probe.ts";
@@ -22,13 +20,9 @@ export const COMPOUND_PART_OVERHEAD_BYTES = 2;
 const USER_MSG_OVERHEAD_BYTES = 1;
 
 /** What the disseminator needs. */
-export interface DisseminatorDeps {
-  readonly name: string;
-  readonly config: GossipConfig;
-  readonly clock: Clock;
+export interface DisseminatorDeps extends CoreContext {
   readonly membership: Membership;
   readonly delegate: GossipDelegate;
-  readonly emit: EffectSink;
   /** Label and encryption overhead per packet. */
   readonly packetOverheadBytes: number;
 }

@@ -19,17 +19,14 @@
 import { type Prng, randomInt, shuffle } from "../clock.ts";
 import { hostFromIp } from "./address.ts";
 import type { NodeInfo } from "./types.ts";
-import { NodeState } from "./wire/messages.ts";
+import { NodeState, type PushNodeState } from "./wire/messages.ts";
 
-/** One node as the core tracks it (memberlist's nodeState). Mutated only by the state rules. */
-export interface Member {
+/**
+ * One node as the core tracks it (memberlist's nodeState): the fields of its push/pull entry, the
+ * name fixed, and when its state last changed. Mutated only by the state rules.
+ */
+export interface Member extends PushNodeState {
   readonly name: string;
-  addr: Uint8Array;
-  port: number;
-  meta: Uint8Array;
-  incarnation: number;
-  state: NodeState;
-  vsn: Uint8Array;
   /** Virtual time of the last state change. */
   stateChangeMs: number;
 }

@@ -7,12 +7,10 @@
  * @module
  */
 
-import type { Clock, Prng } from "../clock.ts";
-import type { Logger } from "../log/logger.ts";
+import type { Prng } from "../clock.ts";
 import { Awareness } from "./awareness.ts";
 import { TransmitLimitedQueue } from "./broadcast_queue.ts";
-import type { GossipConfig } from "./config.ts";
-import type { CoreCounters, EffectSink } from "./effects.ts";
+import type { CoreContext } from "./effects.ts";
 import {
   bytesEqual,
   isDeadOrLeft,
@@ -22,16 +20,9 @@ import {
   nodeInfo,
   vsnValid,
 } from "./member_table.ts";
-
-/** Our alive announcement at `incarnation` with `meta`. */
-function aliveOf(me: Member, incarnation: number, meta: Uint8Array): Alive {
-  const { name: node, addr, port, vsn } = me;
-  return { type: MessageType.Alive, incarnation, node, addr, port, meta, vsn };
-}
-
-export type { MemberObserver } from "./member_table.ts";
 import { AliveAdmission } from "./admission.ts";
 import { entryForAlive } from "./alive_entry.ts";
+import { aliveOf, Incarnations } from "./incarnation.ts";
 import { suspicionBounds, SuspicionTimers } from "./suspicion.ts";
 import {
   type Alive,
@@ -43,21 +34,16 @@ import {
   type Suspect,
 } from "./wire/messages.ts";
 
+export type { MemberObserver } from "./member_table.ts";
+
 /** What the state machine needs from its owner. */
-export interface MembershipDeps {
-  readonly name: string;
-  readonly config: GossipConfig;
-  readonly clock: Clock;
+export interface MembershipDeps extends CoreContext {
   readonly prng: Prng;
-  readonly emit: EffectSink;
-  readonly logger: Logger;
-  readonly counters: CoreCounters;
   /** Told about every state or incarnation change, for simulation invariants. */
   readonly observer?: MemberObserver;
+  /** Called after each broadcast is queued (an idle gossip loop resumes). */
+  readonly onBroadcastQueued?: (() => void) | undefined;
 }
-
-/** Incarnations are u32 on the wire. */
-const INCARNATION_MAX = 0xffffffff;
 
 /** The node table and the rules that change it. */
 export class Membership {
@@ -67,7 +53,7 @@ export class Membership {
   readonly broadcasts: TransmitLimitedQueue;
   readonly #d: MembershipDeps;
   readonly #suspicions: SuspicionTimers;
-  #incarnation = 0;
+  readonly #incarnations = new Incarnations();
   #leaving = false;
   readonly #admission: AliveAdmission;
 
@@ -80,6 +66,7 @@ export class Membership {
     this.broadcasts = new TransmitLimitedQueue({
       retransmitMult: deps.config.retransmitMult,
       numNodes: () => this.table.size,
+      onQueued: deps.onBroadcastQueued,
     });
   }
 
@@ -104,7 +91,7 @@ export class Membership {
   bootstrap(addr: Uint8Array, port: number, meta: Uint8Array, vsn: Uint8Array): void {
     const a: Alive = {
       type: MessageType.Alive,
-      incarnation: this.#nextIncarnation(1),
+      incarnation: this.#incarnations.next(),
       node: this.#d.name,
       addr,
       port,
@@ -117,7 +104,7 @@ export class Membership {
   /** Re-announces ourselves with new metadata at a higher incarnation (memberlist UpdateNode). */
   updateMeta(meta: Uint8Array): void {
     const me = this.self();
-    this.onAlive(aliveOf(me, this.#nextIncarnation(1), meta), { bootstrap: true });
+    this.onAlive(aliveOf(me, this.#incarnations.next(), meta), { bootstrap: true });
   }
 
   /**
@@ -249,20 +236,13 @@ export class Membership {
   }
 
   #refute(me: Member, accusedIncarnation: number): void {
-    let inc = this.#nextIncarnation(1);
-    if (accusedIncarnation >= inc) inc = this.#nextIncarnation(accusedIncarnation - inc + 1);
+    const inc = this.#incarnations.refuting(accusedIncarnation);
     const before = this.#snap(me);
     me.incarnation = inc;
     this.#changed(me, before);
     this.awareness.applyDelta(1);
     this.#d.counters.refutations++;
     this.#broadcast(me.name, aliveOf(me, inc, me.meta));
-  }
-
-  #nextIncarnation(step: number): number {
-    if (this.#incarnation + step > INCARNATION_MAX) throw new Error("Incarnation number exhausted");
-    this.#incarnation += step;
-    return this.#incarnation;
   }
 
   /** A suspicion ran out: declare the node dead if it is still suspect (memberlist's timeout fn). */

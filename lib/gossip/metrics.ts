@@ -6,7 +6,9 @@
  */
 
 import type { CoreCounters } from "./effects.ts";
+import type { Member } from "./member_table.ts";
 import type { SwimCore } from "./swim_core.ts";
+import { NodeState } from "./wire/messages.ts";
 
 /** Traffic and stream counters kept by the shell. All only ever increase. */
 export interface ShellCounters {
@@ -75,8 +77,21 @@ export function gossipMetrics(
     pendingAcks: q.pendingAcks,
     suspicions: q.suspicions,
     nodes: q.nodes,
-    membersByStatus: core.membersByStatus(),
+    membersByStatus: membersByStatus(core.membership.table.all()),
     activeStreams,
     healthScore: core.membership.awareness.score,
   };
+}
+
+/** Members by status: suspects count as alive (serf's view), dead as failed. */
+export function membersByStatus(
+  members: readonly Member[],
+): { alive: number; failed: number; left: number } {
+  const counts = { alive: 0, failed: 0, left: 0 };
+  for (const m of members) {
+    if (m.state === NodeState.Left) counts.left++;
+    else if (m.state === NodeState.Dead) counts.failed++;
+    else counts.alive++;
+  }
+  return counts;
 }

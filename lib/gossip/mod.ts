@@ -2,8 +2,9 @@
  * The gossip layer: a memberlist-compatible SWIM + Lifeguard node. The sans-IO core
  * ({@linkcode SwimCore}) decides; the shell ({@linkcode GossipNode}, built by
  * {@linkcode createGossipNode}) runs it over a {@linkcode Transport} and a clock and implements the
- * {@linkcode GossipHandle} the serf layer rides on. {@linkcode TransmitLimitedQueue} is exported
- * for serf's own broadcast queues.
+ * {@linkcode GossipHandle} the serf layer rides on. The core's loops hold no timer: it returns
+ * {@linkcode TimerDirective}s that the shell's {@linkcode LoopDriver} carries out.
+ * {@linkcode TransmitLimitedQueue} is exported for serf's own broadcast queues.
  *
  * @example
  * ```ts ignore
@@ -50,6 +51,16 @@ export {
   SwimCore,
   type SwimCoreOptions,
 } from "./swim_core.ts";
+export {
+  halt,
+  type HaltDirective,
+  LoopDriver,
+  type LoopTimer,
+  schedule,
+  type ScheduleDirective,
+  type Ticker,
+  type TimerDirective,
+} from "./loops.ts";
 export { ProtocolVersionError } from "./version_check.ts";
 export { createGossipNode, GossipNode, type GossipNodeOptions } from "./node.ts";
 export type { GossipMetrics, ShellCounters } from "./metrics.ts";

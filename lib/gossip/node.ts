@@ -18,9 +18,10 @@
 
 import { deadline } from "../clock.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
-import { formatAddress, parseJoinTarget, resolveJoinHost } from "./address.ts";
+import { formatAddress } from "./address.ts";
 import type { GossipEffect } from "./effects.ts";
-import { DecryptWarner, joinCause, JoinDnsError } from "./join_diagnostics.ts";
+import { joinAll } from "./join.ts";
+import { DecryptWarner } from "./join_diagnostics.ts";
 import {
   countDrop,
   type GossipMetrics,
@@ -36,13 +37,13 @@ import {
   type StreamContext,
 } from "./streams.ts";
 import type { GossipNodeOptions } from "./node_options.ts";
-import { PacketDecoder } from "./packet_in.ts";
+import { LoopDriver } from "./loops.ts";
+import { PacketReceiver } from "./packet_in.ts";
 import { SwimCore } from "./swim_core.ts";
 import type { Address, GossipHandle, NodeInfo, StreamConn } from "./types.ts";
 import {
   COMPOUND_PARTS_MAX,
   DecodeError,
-  decodeMessage,
   encodePacket,
   ENCRYPTION_OVERHEAD,
   labelOverhead,
@@ -61,10 +62,10 @@ export class GossipNode implements GossipHandle {
   readonly #streams = new Set<StreamConn>();
   readonly #perSource: SourceSlots;
   readonly #ctx: StreamContext;
-  readonly #packets: PacketDecoder;
+  readonly #packets: PacketReceiver;
+  readonly #loops: LoopDriver;
   #started = false;
   #stopped = false;
-  #warnedPlaintext = false;
   readonly #decrypt: DecryptWarner;
 
   constructor(opts: GossipNodeOptions) {
@@ -73,7 +74,6 @@ export class GossipNode implements GossipHandle {
     this.#log = (opts.logger ?? nullLogger).with({ node: opts.name });
     this.#decrypt = new DecryptWarner(opts.clock, this.#log);
     const label = opts.label ?? "";
-    this.#packets = new PacketDecoder(label, opts.keyring);
     this.core = new SwimCore({
       name: opts.name,
       advertise: opts.advertise ?? opts.transport.bindAddress,
@@ -89,6 +89,16 @@ export class GossipNode implements GossipHandle {
         ? { firstPushPullWithinMs: opts.firstPushPullWithinMs }
         : {}),
     });
+    this.#packets = new PacketReceiver({
+      label,
+      keyring: opts.keyring,
+      clock: opts.clock,
+      counters: this.counters,
+      log: this.#log,
+      decrypt: this.#decrypt,
+      deliver: (msg, from) => this.core.onMessage(msg, from),
+    });
+    this.#loops = new LoopDriver(opts.clock, (timer) => this.core.tick(timer));
     this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {
       core: this.core,
@@ -106,10 +116,12 @@ export class GossipNode implements GossipHandle {
     if (this.#started) return;
     this.#started = true;
     this.#o.transport.start({
-      onPacket: (bytes, from) => this.#onPacket(bytes, from),
+      onPacket: (bytes, from) => {
+        if (!this.#stopped) this.#packets.receive(bytes, from);
+      },
       onStream: (conn) => this.#onStream(conn),
     });
-    this.core.start();
+    this.#loops.apply(this.core.start());
   }
 
   /** Stops the loops, closes open streams and the transport. Idempotent. */
@@ -117,6 +129,7 @@ export class GossipNode implements GossipHandle {
     if (this.#stopped) return;
     this.#stopped = true;
     this.core.stop();
+    this.#loops.stop();
     for (const c of this.#streams) c.close();
     this.#streams.clear();
     await this.#o.transport.close();
@@ -151,29 +164,19 @@ export class GossipNode implements GossipHandle {
     return new Promise((resolve) => this.core.pingMember(name, timeoutMs, resolve));
   }
 
-  /** Push/pull joins each address in turn; resolves to how many succeeded. */
-  async join(addrs: readonly string[]): Promise<number> {
-    let ok = 0;
-    for (const text of addrs) {
-      try {
-        const { address } = parseJoinTarget(text, this.#bindPort());
-        const hosts = await resolveJoinHost(address.host, this.#o.resolveHost);
-        if (hosts.length === 0) throw new JoinDnsError(`${address.host} resolved to no address`);
-        for (const host of hosts) {
-          try {
-            await this.#pushPull({ host, port: address.port }, true);
-            ok++;
-            break;
-          } catch (err) {
-            const cause = joinCause(err);
-            this.#log.warn("join.failed", { addr: text, host, cause, error: String(err) });
-          }
-        }
-      } catch (err) {
-        this.#log.warn("join.failed", { addr: text, cause: joinCause(err), error: String(err) });
-      }
-    }
-    return ok;
+  /** Push/pull joins each address in turn; resolves to how many succeeded (see `join.ts`). */
+  join(addrs: readonly string[]): Promise<number> {
+    return joinAll(addrs, {
+      defaultPort: this.#bindPort(),
+      resolveHost: this.#o.resolveHost,
+      pushPull: (to) => this.#pushPull(to, true),
+      log: this.#log,
+    });
+  }
+
+  /** The delegate queued a broadcast: an idle gossip loop resumes. */
+  broadcastQueued(): void {
+    if (!this.#stopped) this.core.broadcastQueued();
   }
 
   /** Broadcasts our leave; resolves once it is fully sent or after `timeoutMs`. */
@@ -192,46 +195,6 @@ export class GossipNode implements GossipHandle {
 
   #bindPort(): number {
     return (this.#o.advertise ?? this.#o.transport.bindAddress).port;
-  }
-
-  #onPacket(bytes: Uint8Array, from: Address): void {
-    if (this.#stopped) return;
-    const c = this.counters;
-    c.packetsIn++;
-    c.bytesIn += bytes.length;
-    let messages: Uint8Array[];
-    try {
-      const decoded = this.#packets.decode(bytes, this.#o.clock.nowMs());
-      for (const err of decoded.errors) this.#drop(err, from);
-      messages = decoded.messages;
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      return this.#drop(err, from);
-    }
-    for (const raw of messages) {
-      try {
-        this.core.onMessage(decodeMessage(raw), from);
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        this.#drop(err, from);
-      }
-    }
-  }
-
-  #drop(err: DecodeError, from: Address): void {
-    countDrop(this.counters, err.reason);
-    if (this.#o.keyring && err.reason === "decrypt") {
-      this.#decrypt.failed(formatAddress(from), "packet", err.message);
-    }
-    if (this.#o.keyring && err.reason === "decrypt" && !this.#warnedPlaintext) {
-      this.#warnedPlaintext = true;
-      this.#log.warn("packet.unencrypted_refused", { from: formatAddress(from) });
-    }
-    this.#log.debug("packet.dropped", {
-      reason: err.reason,
-      from: formatAddress(from),
-      error: err.message,
-    });
   }
 
   #execute(e: GossipEffect): void {
@@ -255,6 +218,8 @@ export class GossipNode implements GossipHandle {
         return this.#o.events?.notifyUpdate(e.node);
       case "conflict":
         return this.#o.conflict?.notifyConflict(e.existing, e.other);
+      case "loop":
+        return this.#loops.apply([e.directive]);
     }
   }
 

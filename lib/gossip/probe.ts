@@ -7,12 +7,10 @@
  * @module
  */
 
-import type { Clock, TimerId } from "../clock.ts";
-import type { Logger } from "../log/logger.ts";
+import type { TimerId } from "../clock.ts";
 import { AckRegistry } from "./ack_registry.ts";
 import { hostFromIp } from "./address.ts";
-import type { GossipConfig } from "./config.ts";
-import type { CoreCounters, EffectSink } from "./effects.ts";
+import type { CoreContext } from "./effects.ts";
 import { type Member, nodeInfo } from "./member_table.ts";
 import type { Membership } from "./membership.ts";
 import type { Address, GossipDelegate } from "./types.ts";
@@ -34,17 +32,11 @@ export interface ProbeSender {
 }
 
 /** What the prober needs. */
-export interface ProberDeps {
-  readonly name: string;
+export interface ProberDeps extends CoreContext {
   readonly advertise: { readonly addr: Uint8Array; readonly port: number };
-  readonly config: GossipConfig;
-  readonly clock: Clock;
   readonly membership: Membership;
   readonly sender: ProbeSender;
-  readonly emit: EffectSink;
   readonly delegate: GossipDelegate;
-  readonly logger: Logger;
-  readonly counters: CoreCounters;
 }
 
 interface ActiveProbe {

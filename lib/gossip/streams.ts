@@ -38,11 +38,13 @@ export interface StreamContext {
 }
 
 /**
- * Buffer bytes all partly received frames may hold together (allocated, not only filled). One
- * frame may take 16 MiB
+ * Buffer bytes all partly received frames may hold together (reserved before the decoder's
+ * buffer grows, so the bound holds for what is allocated, not only filled). One frame may take
+ * 16 MiB
  * (STREAM_FRAME_MAX_BYTES) and 128 streams may be open: without a shared bound, hosts sending
  * large frames slowly could hold 2 GiB. 64 MiB still fits four frames of the largest legitimate
- * push/pull at once; a read that would go beyond fails and its connection closes.
+ * push/pull at once; a read that would
+ * go beyond fails before allocating, and its connection closes.
  */
 export const STREAMS_BUFFERED_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -117,27 +119,30 @@ export async function readFrame(
   role: "acceptor" | "dialer",
   deadlineMs: number,
 ): Promise<StreamFrame> {
+  let held = 0;
+  const reserve = (bytes: number) => {
+    if (!ctx.buffered) return;
+    if (bytes > 0 && ctx.buffered.bytes + bytes > STREAMS_BUFFERED_MAX_BYTES) {
+      throw new StreamExchangeError(
+        `Stream from ${conn.remote.host} refused: streams would buffer ${
+          ctx.buffered.bytes + bytes
+        } bytes`,
+      );
+    }
+    ctx.buffered.bytes += bytes;
+    held += bytes;
+  };
   const decoder = new StreamDecoder({
     role,
     label: ctx.label,
+    reserve,
     ...(ctx.keyring ? { keyring: ctx.keyring } : {}),
   });
   let timedOut = false;
-  let held = 0;
   const timer = ctx.clock.setTimer(Math.max(0, deadlineMs - ctx.clock.nowMs()), () => {
     timedOut = true;
     conn.close();
   });
-  const account = () => {
-    if (!ctx.buffered) return;
-    ctx.buffered.bytes += decoder.allocatedBytes - held;
-    held = decoder.allocatedBytes;
-    if (ctx.buffered.bytes > STREAMS_BUFFERED_MAX_BYTES) {
-      throw new StreamExchangeError(
-        `Stream from ${conn.remote.host} refused: streams buffer ${ctx.buffered.bytes} bytes`,
-      );
-    }
-  };
   try {
     const buf = new Uint8Array(READ_CHUNK_BYTES);
     for (;;) {
@@ -155,10 +160,10 @@ export async function readFrame(
         throw new StreamExchangeError(`Stream from ${conn.remote.host} ended before a message`);
       }
       const frame = decoder.feed(buf.subarray(0, n));
-      account();
       if (frame) return frame;
     }
   } finally {
+    decoder.release(); // a refused stream's pages go now, not at the next collection
     if (ctx.buffered) ctx.buffered.bytes -= held;
     ctx.clock.clearTimer(timer);
   }

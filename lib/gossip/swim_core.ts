@@ -1,7 +1,9 @@
 /**
  * The sans-IO SWIM + Lifeguard core: one instance per node. Inputs are decoded messages, stream
- * results and timer ticks from the injected clock; outputs are {@linkcode GossipEffect}s handed to
- * a sink that the shell executes. No sockets, no ambient time or randomness, no `await`.
+ * results and ticks of its loops; outputs are {@linkcode GossipEffect}s handed to a sink that the
+ * shell executes. No sockets, no ambient time or randomness, no `await`. The probe, gossip and
+ * push/pull loops hold no timer: `start()` and each tick return a {@linkcode TimerDirective} saying
+ * when that loop ticks next, which the shell's {@linkcode LoopDriver} (`loops.ts`) carries out.
  *
  * @example
  * ```ts
@@ -17,8 +19,8 @@
  *     localState: () => new Uint8Array(), mergeRemoteState() {}, ackPayload: () => null },
  *   clock, prng: seededPrng(1), emit: (e) => effects.push(e),
  * });
- * core.start();
- * console.assert(core.numActive() === 1);
+ * const directives = core.start(); // when to tick the probe, gossip and push/pull loops
+ * console.assert(core.numActive() === 1 && directives.length === 3);
  * ```
  *
  * @module
@@ -27,24 +29,26 @@
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { ipFromHost } from "./address.ts";
 import { type GossipConfig, vsnOf } from "./config.ts";
-import { type CoreCounters, newCoreCounters } from "./effects.ts";
+import { type CoreContext, type CoreCounters, newCoreCounters } from "./effects.ts";
 import { isDeadOrLeft, type Member, nodeInfo } from "./member_table.ts";
 import { Membership } from "./membership.ts";
 import { Disseminator } from "./gossip.ts";
-import { LoopTimers } from "./loop_timers.ts";
-import { Prober, replyAddress } from "./probe.ts";
-import { mergeState } from "./push_pull_merge.ts";
-import type { Address, NodeInfo } from "./types.ts";
-import { pushPullScaleMs, type PushPullState, type SwimCoreOptions } from "./swim_options.ts";
-import { verifyProtocol } from "./version_check.ts";
+import { type InboundParts, routeMessage, streamPingAck } from "./inbound.ts";
 import {
-  type Ack,
-  encodeMessage,
-  type Message,
-  MessageType,
-  NodeState,
-  type Ping,
-} from "./wire/messages.ts";
+  firstTicks,
+  halt,
+  loopIntervalMs,
+  type LoopTimer,
+  nextTick,
+  schedule,
+  type TimerDirective,
+} from "./loops.ts";
+import { Prober } from "./probe.ts";
+import { mergeState, pushNodeState, pushPullPartner } from "./push_pull_merge.ts";
+import type { Address, NodeInfo } from "./types.ts";
+import type { PushPullState, SwimCoreOptions } from "./swim_options.ts";
+import { verifyProtocol } from "./version_check.ts";
+import { type Ack, encodeMessage, type Message, MessageType, type Ping } from "./wire/messages.ts";
 
 /** memberlist's MetaMaxSize: node metadata longer than this cannot be announced. */
 const META_MAX_BYTES = 512;
@@ -60,9 +64,11 @@ export class SwimCore {
   readonly #o: SwimCoreOptions;
   readonly #logger: Logger;
   readonly #advertiseAddr: Uint8Array;
-  readonly #timers: LoopTimers;
   readonly #gossip: Disseminator;
+  readonly #inbound: InboundParts;
   #running = false;
+  /** The gossip loop stopped after a round with nothing queued anywhere; a broadcast resumes it. */
+  #gossipIdle = false;
 
   constructor(opts: SwimCoreOptions) {
     this.#o = opts;
@@ -70,8 +76,7 @@ export class SwimCore {
     this.config = opts.config;
     this.#logger = opts.logger ?? nullLogger;
     this.#advertiseAddr = ipFromHost(opts.advertise.host);
-    this.#timers = new LoopTimers(opts.clock, opts.prng, () => this.#running);
-    const base = {
+    const base: CoreContext = {
       name: opts.name,
       config: opts.config,
       clock: opts.clock,
@@ -82,6 +87,7 @@ export class SwimCore {
     this.membership = new Membership({
       ...base,
       prng: opts.prng,
+      onBroadcastQueued: () => this.broadcastQueued(),
       ...(opts.observer ? { observer: opts.observer } : {}),
     });
     this.#gossip = new Disseminator({
@@ -100,19 +106,64 @@ export class SwimCore {
       },
       delegate: opts.delegate,
     });
+    this.#inbound = {
+      ...base,
+      advertisePort: opts.advertise.port,
+      nowMs: () => opts.clock.nowMs(),
+      membership: this.membership,
+      prober: this.prober,
+      delegate: opts.delegate,
+      sendMessage: (to, msg) => this.#gossip.sendMessage(to, msg),
+    };
   }
 
-  /** Announces ourselves (alive, incarnation 1) and starts the probe, gossip and push/pull loops. */
-  start(): void {
-    if (this.#running) return;
+  /**
+   * Announces ourselves (alive, incarnation 1) and returns when each loop ticks first (see
+   * {@linkcode firstTicks}). Nothing when already running.
+   */
+  start(): TimerDirective[] {
+    if (this.#running) return [];
     this.announce();
-    const c = this.config;
-    this.#timers.every(c.probeIntervalMs, () => this.prober.tick());
-    this.#timers.every(c.gossipIntervalMs, () => this.#gossip.gossipRound());
-    if (c.pushPullIntervalMs > 0) {
-      const within = this.#o.firstPushPullWithinMs ?? c.pushPullIntervalMs;
-      this.#timers.after(this.#timers.stagger(within), () => this.#pushPullTick());
+    this.#gossipIdle = false;
+    return firstTicks(this.config, this.#o.prng, this.#o.firstPushPullWithinMs);
+  }
+
+  /**
+   * One tick of loop `timer`: a probe, a gossip round, or a push/pull with a random alive member.
+   * Sets no timer: returns when the loop ticks next ({@linkcode nextTick}), or a halt once stopped.
+   */
+  tick(timer: LoopTimer): TimerDirective {
+    if (!this.#running || loopIntervalMs(this.config, timer) <= 0) return halt(timer);
+    if (timer === "probe") this.prober.tick();
+    else if (timer === "gossip") {
+      this.#gossip.gossipRound();
+      if (this.#nothingToGossip()) {
+        this.#gossipIdle = true;
+        return halt(timer);
+      }
+    } else {
+      const partner = pushPullPartner(this.membership, this.name);
+      if (partner) this.#o.emit({ kind: "push-pull", to: partner });
     }
+    return nextTick(this.config, timer, this.membership.table.size);
+  }
+
+  /**
+   * A broadcast was queued (ours or the delegate's): an idle gossip loop resumes, its next round
+   * at a random point of one interval, as a free-running ticker's would be (issue 17: an idle
+   * node does not wake five times a second to find nothing to send).
+   */
+  broadcastQueued(): void {
+    if (!this.#gossipIdle || !this.#running) return;
+    this.#gossipIdle = false;
+    const after = Math.floor(this.#o.prng() * this.config.gossipIntervalMs);
+    this.#o.emit({ kind: "loop", directive: schedule("gossip", after) });
+  }
+
+  /** Nothing queued anywhere (and the delegate can say so): the next round would send nothing. */
+  #nothingToGossip(): boolean {
+    const delegatePending = this.#o.delegate.pendingBroadcasts?.();
+    return delegatePending === 0 && this.membership.broadcasts.length === 0;
   }
 
   /**
@@ -131,43 +182,19 @@ export class SwimCore {
     );
   }
 
-  /** Stops every loop and timer. Further input is ignored. */
+  /**
+   * Stops the probe and suspicion timers; every later tick halts its loop (the shell's
+   * {@linkcode LoopDriver} cancels the pending ones). Further input is ignored.
+   */
   stop(): void {
     this.#running = false;
-    this.#timers.clearAll();
     this.prober.stop();
     this.membership.stop();
   }
 
-  /** Handles one decoded message that arrived by UDP from `from`. */
+  /** Handles one decoded message that arrived by UDP from `from` (see `inbound.ts`). */
   onMessage(msg: Message, from: Address): void {
-    if (!this.#running) return;
-    const m = this.membership;
-    switch (msg.type) {
-      case MessageType.Ping:
-        return this.#onPing(msg, from);
-      case MessageType.IndirectPing:
-        return this.prober.onIndirectPing(msg, from);
-      case MessageType.Ack:
-        this.prober.acks.ack(msg.seqNo, msg.payload, this.#o.clock.nowMs());
-        return;
-      case MessageType.Nack:
-        this.prober.acks.nack(msg.seqNo);
-        return;
-      case MessageType.Suspect:
-        return m.onSuspect(msg);
-      case MessageType.Alive:
-        return m.onAlive(msg.port === 0 ? { ...msg, port: this.#o.advertise.port } : msg, {
-          source: from.host,
-        });
-      case MessageType.Dead:
-        return m.onDead(msg);
-      case MessageType.User:
-        return this.#o.delegate.notifyMsg(msg.payload, from);
-      case MessageType.Err:
-        this.counters.messagesIgnored++;
-        return;
-    }
+    if (this.#running) routeMessage(this.#inbound, msg, from);
   }
 
   /** The shell's TCP ping for probe `seqNo` finished. */
@@ -177,21 +204,12 @@ export class SwimCore {
 
   /** The ack to write back for a ping that arrived over TCP, or `null` if it is not for us. */
   answerStreamPing(ping: Ping): Ack | null {
-    if (ping.node !== "" && ping.node !== this.name) return null;
-    return { type: MessageType.Ack, seqNo: ping.seqNo, payload: null };
+    return streamPingAck(this.name, ping);
   }
 
   /** Our side of a push/pull: the whole table plus the delegate's state. */
   localPushPull(join: boolean): PushPullState {
-    const nodes = this.membership.table.all().map((m) => ({
-      name: m.name,
-      addr: m.addr,
-      port: m.port,
-      meta: m.meta,
-      incarnation: m.incarnation,
-      state: m.state,
-      vsn: m.vsn,
-    }));
+    const nodes = this.membership.table.all().map(pushNodeState);
     return { nodes, userState: this.#o.delegate.localState(join) };
   }
 
@@ -254,17 +272,6 @@ export class SwimCore {
     return this.membership.table.get(name);
   }
 
-  /** Members by status for metrics: suspects count as alive (serf's view), dead as failed. */
-  membersByStatus(): { alive: number; failed: number; left: number } {
-    const counts = { alive: 0, failed: 0, left: 0 };
-    for (const m of this.membership.table.all()) {
-      if (m.state === NodeState.Left) counts.left++;
-      else if (m.state === NodeState.Dead) counts.failed++;
-      else counts.alive++;
-    }
-    return counts;
-  }
-
   /** Queue depths for metrics. */
   queueDepths(): { broadcasts: number; pendingAcks: number; suspicions: number; nodes: number } {
     return {
@@ -289,30 +296,5 @@ export class SwimCore {
       );
     }
     return meta;
-  }
-
-  #onPing(p: Ping, from: Address): void {
-    if (p.node !== "" && p.node !== this.name) {
-      this.counters.messagesIgnored++;
-      return;
-    }
-    const ack: Ack = {
-      type: MessageType.Ack,
-      seqNo: p.seqNo,
-      payload: this.#o.delegate.ackPayload(),
-    };
-    this.#gossip.sendMessage(replyAddress(p, from), ack);
-  }
-
-  #pushPullTick(): void {
-    const partner = this.membership.table.randomMembers(
-      1,
-      (m) => m.name === this.name || m.state !== NodeState.Alive,
-    )[0];
-    if (partner) {
-      this.#o.emit({ kind: "push-pull", to: { host: nodeInfo(partner).host, port: partner.port } });
-    }
-    const next = pushPullScaleMs(this.config.pushPullIntervalMs, this.membership.table.size);
-    this.#timers.after(next, () => this.#pushPullTick());
   }
 }

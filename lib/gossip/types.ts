@@ -53,6 +53,12 @@ export interface GossipDelegate {
   ackPayload(): Uint8Array | null;
   /** An ack for one of our probes arrived, `rttMs` after the ping. */
   notifyPingComplete?(node: NodeInfo, rttMs: number, payload: Uint8Array | null): void;
+  /**
+   * How many broadcasts wait in the delegate's queues. With it, the gossip loop stops ticking
+   * while nothing at all waits to be sent (a round would send nothing, as memberlist's does) and
+   * resumes at {@linkcode GossipHandle.broadcastQueued}; without it the loop ticks always.
+   */
+  pendingBroadcasts?(): number;
 }
 
 /** Membership changes, as memberlist's `EventDelegate`. */
@@ -131,4 +137,6 @@ export interface GossipHandle {
   join(addrs: readonly string[]): Promise<number>;
   /** Broadcasts our leave and waits until it is sent or `timeoutMs` passes. */
   leave(timeoutMs: number): Promise<void>;
+  /** The delegate queued a broadcast: an idle gossip loop resumes (see `pendingBroadcasts`). */
+  broadcastQueued?(): void;
 }

@@ -162,6 +162,54 @@ const REPLY_CLASSES: ReadonlyArray<readonly [RegExp, CommandErrorClass]> = [
   [/^'id' : custom id \d+ already used/, IdInUseError],
 ];
 
+/**
+ * What kind of failure an error is, one value per error class above (`other` for the rest): the
+ * `kind` label of the sidecar's `shoal_sidecar_haproxy_command_errors_total`.
+ */
+export type HaproxyErrorKind =
+  | "connection"
+  | "timeout"
+  | "protocol"
+  | "validation"
+  | "no_such_backend"
+  | "no_such_server"
+  | "already_exists"
+  | "not_in_maintenance"
+  | "still_has_connections"
+  | "not_dynamic_backend"
+  | "unknown_command"
+  | "permission_denied"
+  | "other";
+
+const ERROR_KINDS: readonly [new (...args: never[]) => HaproxyError, HaproxyErrorKind][] = [
+  [ValidationError, "validation"],
+  [HaproxyConnectionError, "connection"],
+  [HaproxyTimeoutError, "timeout"],
+  [HaproxyProtocolError, "protocol"],
+  [NoSuchBackendError, "no_such_backend"],
+  [NoSuchServerError, "no_such_server"],
+  [ServerAlreadyExistsError, "already_exists"],
+  [NotInMaintenanceError, "not_in_maintenance"],
+  [StillHasConnectionsError, "still_has_connections"],
+  [NotDynamicBackendError, "not_dynamic_backend"],
+  [UnknownCommandError, "unknown_command"],
+  [PermissionDeniedError, "permission_denied"],
+];
+
+/**
+ * The {@linkcode HaproxyErrorKind} of `error`.
+ *
+ * @example
+ * ```ts
+ * import { errorKind, HaproxyCommandError } from "./errors.ts";
+ * console.assert(errorKind(HaproxyCommandError.parse("del server be/x", "No such server.")) === "no_such_server");
+ * ```
+ */
+export function errorKind(error: HaproxyError): HaproxyErrorKind {
+  for (const [cls, kind] of ERROR_KINDS) if (error instanceof cls) return kind;
+  return "other";
+}
+
 const SEVERITY_PREFIX = /^\[(emerg|alert|crit|err|warning|notice|info|debug)\]: /;
 
 /** Removes the `[err]: ` style prefix that `set severity-output string` adds. */

@@ -7,18 +7,10 @@
 
 import { type Clock, sleep } from "../clock.ts";
 import type { RuntimeClient } from "./client.ts";
-import {
-  type AddServerSpec,
-  type Command,
-  delServerCommand,
-  enableHealthCommand,
-  readyAfterChecksCommand,
-  setStateCommand,
-  setWeightCommand,
-} from "./commands.ts";
+import { type AddServerSpec, type Command, delServerCommand, setStateCommand } from "./commands.ts";
 import { NoSuchServerError, ServerAlreadyExistsError, StillHasConnectionsError } from "./errors.ts";
-import { addSequence, deleteSequence, maintSequence } from "./executor.ts";
-import { REMOVE_DELAY_MS, REMOVE_SETTLE_MS } from "./plan.ts";
+import { addSequence, deleteSequence, maintSequence, stepCommands } from "./executor.ts";
+import { type PlanStep, REMOVE_DELAY_MS, REMOVE_SETTLE_MS } from "./plan.ts";
 import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerStateRow } from "./servers_state.ts";
 import { sameIp, validateName } from "./validate.ts";
 
@@ -60,7 +52,10 @@ export async function addServer(client: RuntimeClient, spec: AddServerSpec): Pro
   return "replaced";
 }
 
-/** Commands that bring an existing server to ready with `weight` (none when it already is). */
+/**
+ * Commands that bring an existing server to ready with `weight` (none when it already is): the
+ * plan's `enableHealth`, `ready` and `setWeight` steps, sent as {@linkcode stepCommands} sends them.
+ */
 function catchUp(
   backend: string,
   name: string,
@@ -68,14 +63,15 @@ function catchUp(
   checked: boolean,
   row: ServerStateRow,
 ): Command[] {
-  const commands: Command[] = [];
+  const steps: PlanStep[] = [];
   if (checked && (row.checkState & CHECK_ENABLED) === 0) {
-    commands.push(enableHealthCommand(backend, name));
+    steps.push({ kind: "enableHealth", backend, name });
   }
-  if (row.admin === "maint" && checked) commands.push(readyAfterChecksCommand(backend, name));
-  else if (row.admin !== "ready") commands.push(setStateCommand(backend, name, "ready"));
-  if (row.uweight !== weight) commands.push(setWeightCommand(backend, name, weight));
-  return commands;
+  if (row.admin !== "ready") {
+    steps.push({ kind: "ready", backend, name, healthDown: row.admin === "maint" && checked });
+  }
+  if (row.uweight !== weight) steps.push({ kind: "setWeight", backend, name, weight });
+  return steps.flatMap(stepCommands);
 }
 
 /** Settings of {@linkcode drainServer}. */

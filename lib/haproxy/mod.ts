@@ -38,9 +38,11 @@
 
 export {
   BackendCheckError,
+  errorKind,
   HaproxyCommandError,
   HaproxyConnectionError,
   HaproxyError,
+  type HaproxyErrorKind,
   HaproxyProtocolError,
   HaproxyTimeoutError,
   IdInUseError,

@@ -21,8 +21,8 @@ export interface LoggerOptions {
   format?: "auto" | "json" | "text";
   /** Fields on every line, at least `node` and `role`. */
   fields?: LogFields;
-  /** Where lines go. @default Deno.stderr */
-  output?: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
+  /** Where lines go (the composition root passes `Deno.stderr`). */
+  output: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
   /** Wall-clock time for the `ts` field. @default Date.now */
   nowMs?: () => number;
 }
@@ -128,8 +128,8 @@ class LineLogger implements Logger {
  * console.assert(JSON.parse(lines[0]!).bind === "127.0.0.1:7946");
  * ```
  */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const output = options.output ?? Deno.stderr;
+export function createLogger(options: LoggerOptions): Logger {
+  const output = options.output;
   const format = options.format ?? "auto";
   const sink: LineSink = {
     lowest: LOG_LEVELS.indexOf(options.level ?? "info"),

@@ -57,24 +57,8 @@ export type DriftAction = "add" | "remove" | "set_state" | "set_weight" | "enabl
 export type SidecarQuery = "announce" | "depart" | "solicit";
 /** Values of the `result` label of `shoal_sidecar_queries_total`. */
 export type QueryResult = "accepted" | "rejected" | "error";
-/**
- * Values of the `kind` label of `shoal_sidecar_haproxy_command_errors_total`, one per error class
- * of `lib/haproxy/errors.ts` (the role maps with `instanceof`).
- */
-export type HaproxyErrorKind =
-  | "connection"
-  | "timeout"
-  | "protocol"
-  | "validation"
-  | "no_such_backend"
-  | "no_such_server"
-  | "already_exists"
-  | "not_in_maintenance"
-  | "still_has_connections"
-  | "not_dynamic_backend"
-  | "unknown_command"
-  | "permission_denied"
-  | "other";
+/** Values of the `kind` label of `shoal_sidecar_haproxy_command_errors_total`. */
+export type { HaproxyErrorKind } from "../haproxy/errors.ts";
 
 /** Buckets for query handling and solicit rounds: 1 ms to 30 s. */
 export const QUERY_DURATION_BUCKETS: readonly number[] = [

@@ -11,6 +11,8 @@ import type { AgentConfig } from "../config.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
 import { GossipRuntime } from "./gossip_runtime.ts";
+import { denoGossipHost } from "./gossip_runtime_host.ts";
+import { denoProcessHost } from "../supervisor/process_host.ts";
 import { stopSignals } from "./signals.ts";
 import { errorText } from "../log/error_text.ts";
 
@@ -19,16 +21,18 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
   const logTap = new LogTap();
   const log = logTap.wrap(createLogger({
+    output: Deno.stderr,
     level: config.log.level,
     format: config.log.format,
     fields: { node: config.gossip.node, role: "agent" },
   }));
-  const stop = stopSignals(log);
+  const stop = stopSignals(log, denoProcessHost);
   let wake!: (why: string) => void;
   const stopped = new Promise<string>((r) => (wake = r));
   let runtime: GossipRuntime;
   try {
     runtime = await GossipRuntime.start(config.gossip, {
+      ...denoGossipHost,
       logger: log,
       clock: systemClock,
       prng: Math.random,

@@ -8,9 +8,8 @@
 
 import type { Prng } from "../clock.ts";
 import type { GossipConfig } from "../config.ts";
-import { DenoTransport } from "../gossip/deno_transport.ts";
 import type { Transport } from "../gossip/types.ts";
-import { type GossipRuntimeOptions, resolveHost } from "./gossip_runtime_options.ts";
+import type { GossipRuntimeOptions } from "./gossip_runtime_options.ts";
 import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
@@ -33,11 +32,10 @@ import {
   Registry,
   serveMetrics,
 } from "../metrics/mod.ts";
-import { chooseAdvertise } from "./task/advertise.ts";
 import { VERSION } from "../version.ts";
 import { errorText } from "../log/error_text.ts";
 
-export type { GossipRuntimeOptions } from "./gossip_runtime_options.ts";
+export type { GossipHost, GossipRuntimeOptions } from "./gossip_runtime_options.ts";
 
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
@@ -130,20 +128,14 @@ export class GossipRuntime {
     const { clock, prng } = opts;
     const tap = opts.logTap ?? new LogTap();
     const log = opts.logTap ? opts.logger : tap.wrap(opts.logger);
-    const advertise = opts.advertise ? await opts.advertise(cfg) : await chooseAdvertise(cfg, {
-      env: (n) => Deno.env.get(n),
-      fetch,
-      interfaces: () => Deno.networkInterfaces(),
-    });
-    const transport = opts.listen
-      ? opts.listen(cfg.bind, log)
-      : DenoTransport.listen({ bind: cfg.bind, logger: log });
+    const advertise = await opts.advertise(cfg);
+    const transport = opts.listen(cfg.bind, log);
     const advertisePort = cfg.advertise?.port ?? transport.bindAddress.port;
     const keyring = cfg.encryptKey ? Keyring.fromBase64([cfg.encryptKey]) : undefined;
     let snapshot: SnapshotFile | null = null;
     try {
       if (cfg.snapshotDir) {
-        await Deno.mkdir(cfg.snapshotDir, { recursive: true });
+        await opts.makeDir(cfg.snapshotDir);
         snapshot = await SnapshotFile.open(`${cfg.snapshotDir}/${SNAPSHOT_FILE}`, { clock, log });
       }
       const serf = new Serf({
@@ -171,7 +163,7 @@ export class GossipRuntime {
         clock,
         prng,
         logger: log,
-        resolveHost: opts.resolveHost ?? resolveHost,
+        resolveHost: opts.resolveHost,
       });
       node.start();
       serf.attach(node);
@@ -206,7 +198,7 @@ export class GossipRuntime {
       }
       const runtime = new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
       const role = opts.role ?? opts.roleTags?.get("role") ?? "agent";
-      registerBuildInfo(runtime.registry, { version: VERSION, deno: Deno.version.deno, role });
+      registerBuildInfo(runtime.registry, { version: VERSION, deno: opts.runtimeVersion, role });
       return runtime;
     } catch (err) {
       await snapshot?.close();

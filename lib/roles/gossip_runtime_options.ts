@@ -1,19 +1,34 @@
 /**
- * What a role passes to {@linkcode GossipRuntime.start} besides its gossip settings, and the
- * host-facing defaults it falls back on (DNS for join targets).
+ * What a role passes to {@linkcode GossipRuntime.start} besides its gossip settings: its tags and
+ * callbacks, the clock and randomness, and the {@linkcode GossipHost} (transport, advertise
+ * address, DNS, snapshot directory). The real host is `denoGossipHost`
+ * (`gossip_runtime_host.ts`), which the composition roots pass.
  *
  * @module
  */
 
 import type { Clock, Prng } from "../clock.ts";
 import type { Endpoint, GossipConfig } from "../config.ts";
-import { JoinDnsError } from "../gossip/join_diagnostics.ts";
 import type { Transport } from "../gossip/types.ts";
 import type { Logger } from "../log/logger.ts";
 import type { LogTap } from "../log/tap.ts";
 
+/** What the gossip runtime takes from the machine it runs on (a simulated one in the simulator). */
+export interface GossipHost {
+  /** Binds the gossip transport. */
+  readonly listen: (bind: Endpoint, log: Logger) => Transport;
+  /** Chooses the advertised address (flags, environment, metadata, interfaces). */
+  readonly advertise: (cfg: GossipConfig) => Promise<{ host: string; source: string }>;
+  /** Resolves a join target's host name. */
+  readonly resolveHost: (name: string) => Promise<string[]>;
+  /** Creates `--snapshot-dir` and its parents when missing. */
+  readonly makeDir: (path: string) => Promise<void>;
+  /** The runtime's version, for `shoal_build_info` (`Deno.version.deno`). */
+  readonly runtimeVersion: string;
+}
+
 /** What a role adds to its gossip settings. */
-export interface GossipRuntimeOptions {
+export interface GossipRuntimeOptions extends GossipHost {
   /** Tags the role sets (e.g. `role=task`); the user's `--tag` values win on conflict. */
   readonly roleTags?: ReadonlyMap<string, string>;
   /** The role `shoal_build_info` reports. @default the `role` role tag, else "agent" */
@@ -32,26 +47,4 @@ export interface GossipRuntimeOptions {
   readonly onShutdown?: (reason: string) => void;
   /** Called when an RPC client asked us to leave. */
   readonly onRpcLeave?: () => void;
-  /** Binds the gossip transport (a simulated network in the simulator). @default DenoTransport */
-  readonly listen?: (bind: Endpoint, log: Logger) => Transport;
-  /** Chooses the advertised address. @default from flags, environment, metadata, interfaces */
-  readonly advertise?: (cfg: GossipConfig) => Promise<{ host: string; source: string }>;
-  /** Resolves a join target's host name. @default DNS A and AAAA */
-  readonly resolveHost?: (name: string) => Promise<string[]>;
-}
-
-/** A and AAAA records of `name`; throws the DNS error when neither lookup worked. */
-export async function resolveHost(name: string): Promise<string[]> {
-  const [a, aaaa] = await Promise.allSettled([
-    Deno.resolveDns(name, "A"),
-    Deno.resolveDns(name, "AAAA"),
-  ]);
-  if (a.status === "rejected" && aaaa.status === "rejected") {
-    const why = a.reason instanceof Error ? a.reason.message : String(a.reason);
-    throw new JoinDnsError(`Cannot resolve ${JSON.stringify(name)}: ${why}`);
-  }
-  return [
-    ...(a.status === "fulfilled" ? a.value : []),
-    ...(aaaa.status === "fulfilled" ? aaaa.value : []),
-  ];
 }

@@ -34,8 +34,12 @@ import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
 
 /** Rejoin delays: 500 ms at first (so within 1 s with jitter), doubling up to 10 s. */
 export const REJOIN_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 10_000 };
-/** How often the condition is looked at while nothing is wrong (member events poke sooner). */
-export const REJOIN_CHECK_MS = 1_000;
+/**
+ * How often the condition is looked at while nothing is wrong: a backstop only, since the member
+ * events that can make a rejoin needed (a member leaving or failing) poke the loop at once, and an
+ * idle process should not wake up every second to find nothing to do (issue 17).
+ */
+export const REJOIN_CHECK_MS = 10_000;
 
 /** What a loop of join attempts with backoff needs ({@linkcode Rejoiner}, `joinWithRetry`). */
 export interface JoinAttempts {

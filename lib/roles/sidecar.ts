@@ -30,7 +30,9 @@ import type { Logger } from "../log/logger.ts";
 import { LogTap } from "../log/tap.ts";
 import { MemberStatus } from "../serf/members.ts";
 import { Spawner } from "../supervisor/spawn.ts";
-import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
+import { type GossipHost, GossipRuntime } from "./gossip_runtime.ts";
+import { denoGossipHost } from "./gossip_runtime_host.ts";
+import { denoProcessHost } from "../supervisor/process_host.ts";
 import { Rejoiner } from "./rejoin.ts";
 import { HaproxyChild } from "./sidecar/haproxy_child.ts";
 import { buildManager, type Ending, startManaging } from "./sidecar/manager.ts";
@@ -51,8 +53,8 @@ export interface SidecarDeps {
   readonly clock?: Clock;
   readonly prng?: Prng;
   readonly logger?: Logger;
-  /** Gossip transport, advertise address and host resolution. */
-  readonly gossip?: Pick<GossipRuntimeOptions, "listen" | "advertise" | "resolveHost">;
+  /** Gossip transport, advertise address, host resolution... @default {@linkcode denoGossipHost} */
+  readonly gossip?: Partial<GossipHost>;
   /** Opens HAProxy admin connections. @default the UNIX socket `--haproxy-socket` */
   readonly connector?: Connector;
   /** Resolves when the sidecar should stop gracefully. @default SIGTERM or SIGINT */
@@ -66,6 +68,7 @@ export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}
   const logTap = new LogTap();
   const log = logTap.wrap(
     inject.logger ?? createLogger({
+      output: Deno.stderr,
       level: config.log.level,
       format: config.log.format,
       fields: { node: name, role: "sidecar", sidecar: name },
@@ -73,7 +76,7 @@ export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}
   );
   const clock: Clock = inject.clock ?? systemClock;
   const prng: Prng = inject.prng ?? Math.random;
-  const stop = inject.stop ?? stopSignals(log);
+  const stop = inject.stop ?? stopSignals(log, denoProcessHost);
   const abort = new AbortController();
   let end!: (e: Ending) => void;
   const ended = new Promise<Ending>((resolve) => (end = resolve)).then((e) => {
@@ -141,6 +144,7 @@ async function startProcesses(
       child = HaproxyChild.start(deps.spawner, config.haproxyCommand, {
         log,
         clock,
+        host: denoProcessHost,
         // A reload reads the state file: make it current first (slot mode).
         ...(config.serverStateFile === null ? {} : {
           beforeReload: async () => void await deps.ref.reconciler?.reconcileOnce(),
@@ -160,6 +164,7 @@ async function startProcesses(
       });
     }
     const runtime = await GossipRuntime.start(config.gossip, {
+      ...denoGossipHost,
       ...deps.inject.gossip,
       roleTags: new Map([["role", "sidecar"]]),
       logger: log,
@@ -206,7 +211,7 @@ function sidecarRejoiner(
 ): Rejoiner | undefined {
   if (config.gossip.join.length === 0 && runtime.snapshot === null) return undefined;
   const self = runtime.node.localName;
-  return new Rejoiner({
+  const rejoiner = new Rejoiner({
     needed: () =>
       runtime.serf.members().some((m) => m.name !== self && m.status === MemberStatus.Alive)
         ? null
@@ -219,6 +224,11 @@ function sidecarRejoiner(
     log,
     event: "sidecar.rejoin",
   });
+  // the loss of the last peer is noticed at its event, not at the loop's backstop look
+  runtime.serf.subscribe((e) => {
+    if (e.type === "member-leave" || e.type === "member-failed") rejoiner.poke();
+  });
+  return rejoiner;
 }
 
 async function shutdown(parts: {

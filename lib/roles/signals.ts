@@ -6,17 +6,18 @@
  */
 
 import type { Logger } from "../log/logger.ts";
+import type { ProcessHost } from "../supervisor/process_host.ts";
 
 /** Exit status used when a second signal cuts a graceful stop short (128 + SIGINT). */
 export const FORCED_EXIT_CODE = 130;
 
 /**
- * Resolves with the first stop signal; a second one calls `forceExit`.
+ * Resolves with the first stop signal `host` receives; a second one calls `host.exit`.
  * The returned `dispose` removes the listeners.
  */
 export function stopSignals(
   log: Logger,
-  forceExit: (code: number) => void = (code) => Deno.exit(code),
+  host: Pick<ProcessHost, "addSignalListener" | "removeSignalListener" | "exit">,
 ): { signal: Promise<Deno.Signal>; dispose(): void } {
   let fired = false;
   let resolve!: (s: Deno.Signal) => void;
@@ -25,20 +26,20 @@ export function stopSignals(
     const h = () => {
       if (fired) {
         log.warn("signal.forced_exit", { signal: sig });
-        forceExit(FORCED_EXIT_CODE);
+        host.exit(FORCED_EXIT_CODE);
         return;
       }
       fired = true;
       log.info("signal.received", { signal: sig });
       resolve(sig);
     };
-    Deno.addSignalListener(sig, h);
+    host.addSignalListener(sig, h);
     return [sig, h] as const;
   });
   return {
     signal,
     dispose: () => {
-      for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+      for (const [sig, h] of handlers) host.removeSignalListener(sig, h);
     },
   };
 }

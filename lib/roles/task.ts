@@ -17,7 +17,9 @@ import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
-import { GossipRuntime, type GossipRuntimeOptions } from "./gossip_runtime.ts";
+import { type GossipHost, GossipRuntime } from "./gossip_runtime.ts";
+import { denoGossipHost } from "./gossip_runtime_host.ts";
+import { denoProcessHost } from "../supervisor/process_host.ts";
 import { stopSignals } from "./signals.ts";
 import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
 import { FAILURE_EXIT_CODE, KILL_GRACE_MS, stopBudgetMs } from "./task/lifecycle.ts";
@@ -33,8 +35,8 @@ export interface TaskDeps {
   readonly clock?: Clock;
   readonly prng?: Prng;
   readonly logger?: Logger;
-  /** Gossip transport, advertise address and host resolution. */
-  readonly gossip?: Pick<GossipRuntimeOptions, "listen" | "advertise" | "resolveHost">;
+  /** Gossip transport, advertise address, host resolution... @default {@linkcode denoGossipHost} */
+  readonly gossip?: Partial<GossipHost>;
   /** Resolves when the task should stop gracefully. @default SIGTERM or SIGINT */
   readonly stop?: { readonly signal: Promise<string>; dispose(): void };
   /** Starts the worker. @default a {@linkcode Supervisor} running `config.worker` */
@@ -68,6 +70,7 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
   const logTap = new LogTap();
   const log = logTap.wrap(
     inject.logger ?? createLogger({
+      output: Deno.stderr,
       level: config.log.level,
       format: config.log.format,
       fields: { node: config.gossip.node, role: "task" },
@@ -75,7 +78,7 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
   );
   const clock = inject.clock ?? systemClock;
   const prng = inject.prng ?? Math.random;
-  const stop = inject.stop ?? stopSignals(log);
+  const stop = inject.stop ?? stopSignals(log, denoProcessHost);
   // The gossip callbacks and the supervisor's events exist before the runner that handles them.
   const late: { runner?: TaskRunner } = {};
   const requestStop = (reason: string) => late.runner?.requestStop(reason);
@@ -88,6 +91,7 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
       // role and state are ours: a user --tag cannot override them.
       { ...config.gossip, tags: taskTags(tags, "starting") },
       {
+        ...denoGossipHost,
         ...inject.gossip,
         role: "task",
         logger: log,
@@ -244,7 +248,7 @@ function newSupervisor(
     killGraceMs: KILL_GRACE_MS,
     logWorker: config.logWorker,
     // The worker learns which task it is (the demo worker prints it).
-    env: { ...Deno.env.toObject(), SHOAL_NODE: config.gossip.node },
+    env: { ...denoProcessHost.env(), SHOAL_NODE: config.gossip.node },
     onEvent,
-  }, { clock, logger: log });
+  }, { clock, logger: log, host: denoProcessHost });
 }

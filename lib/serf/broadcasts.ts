@@ -18,6 +18,8 @@ export interface SerfBroadcastsOptions {
   readonly numNodes: () => number;
   /** Where pruned broadcasts are counted. */
   readonly counters: Pick<SerfCounters, "broadcastsPruned">;
+  /** Called after each broadcast is queued (memberlist's idle gossip loop resumes). */
+  readonly onQueued?: (() => void) | undefined;
 }
 
 /** The queues; see the module documentation. */
@@ -33,7 +35,11 @@ export class SerfBroadcasts {
   /** Creates three empty queues. */
   constructor(opts: SerfBroadcastsOptions) {
     this.#o = opts;
-    const queueOpts = { retransmitMult: opts.retransmitMult, numNodes: opts.numNodes };
+    const queueOpts = {
+      retransmitMult: opts.retransmitMult,
+      numNodes: opts.numNodes,
+      onQueued: opts.onQueued,
+    };
     this.intents = new TransmitLimitedQueue(queueOpts);
     this.queries = new TransmitLimitedQueue(queueOpts);
     this.events = new TransmitLimitedQueue(queueOpts);
@@ -47,6 +53,11 @@ export class SerfBroadcasts {
       this.#o.counters.broadcastsPruned += q.length - max;
       q.prune(max);
     }
+  }
+
+  /** Broadcasts waiting in the three queues. */
+  get pending(): number {
+    return this.intents.length + this.queries.length + this.events.length;
   }
 
   /** Intents first, then queries, then events, all within `limitBytes`. */

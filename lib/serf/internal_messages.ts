@@ -24,6 +24,7 @@ import {
 } from "../gossip/wire/fields.ts";
 import { decode, Writer } from "../gossip/wire/msgpack.ts";
 import { decodeBody } from "./_decode.ts";
+import { SerfMessageType } from "./messages.ts";
 
 /** Filter type bytes. */
 export enum FilterType {
@@ -81,7 +82,7 @@ export interface WireMember {
 /** `[0x06]` + msgpack Member, or nil when `m` is null. */
 export function encodeConflictResponse(m: WireMember | null): Uint8Array {
   const w = new Writer();
-  w.u8(6);
+  w.u8(SerfMessageType.ConflictResponse);
   if (m === null) return (w.nil(), w.bytes());
   const v = m.vsn;
   w.mapHeader(11);
@@ -98,7 +99,9 @@ export function encodeConflictResponse(m: WireMember | null): Uint8Array {
 /** Decodes a conflict response payload; `null` when the responder did not know the node. */
 export function decodeConflictResponse(bytes: Uint8Array): WireMember | null {
   return decodeBody(bytes, "conflict response", () => {
-    if (bytes[0] !== 6) throw new TypeError("Not a conflict response");
+    if (bytes[0] !== SerfMessageType.ConflictResponse) {
+      throw new TypeError("Not a conflict response");
+    }
     const v = decode(bytes.subarray(1));
     if (v === null) return null;
     const m = asMap(v, "conflict member");
@@ -125,14 +128,14 @@ export function decodeConflictResponse(bytes: Uint8Array): WireMember | null {
 /** `[0x07]` + `{Key}`; `key` is raw key bytes, empty for list-keys. */
 export function encodeKeyRequest(key: Uint8Array): Uint8Array {
   const w = new Writer();
-  w.u8(7), w.mapHeader(1), w.str("Key"), w.str(key);
+  w.u8(SerfMessageType.KeyRequest), w.mapHeader(1), w.str("Key"), w.str(key);
   return w.bytes();
 }
 
 /** The raw key of a key request. */
 export function decodeKeyRequest(bytes: Uint8Array): Uint8Array {
   return decodeBody(bytes, "key request", () => {
-    if (bytes[0] !== 7) throw new TypeError("Not a key request");
+    if (bytes[0] !== SerfMessageType.KeyRequest) throw new TypeError("Not a key request");
     return bytesField(asMap(decode(bytes.subarray(1)), "key request"), "Key");
   });
 }
@@ -150,7 +153,7 @@ export interface KeyResponse {
 /** `[0x08]` + msgpack nodeKeyResponse. */
 export function encodeKeyResponse(r: KeyResponse): Uint8Array {
   const w = new Writer();
-  w.u8(8), w.mapHeader(4), w.str("Keys"), w.arrayHeader(r.keys.length);
+  w.u8(SerfMessageType.KeyResponse), w.mapHeader(4), w.str("Keys"), w.arrayHeader(r.keys.length);
   for (const k of r.keys) w.str(k);
   w.str("Message"), w.str(r.message), w.str("PrimaryKey"), w.str(r.primaryKey);
   w.str("Result"), w.bool(r.result);
@@ -160,7 +163,7 @@ export function encodeKeyResponse(r: KeyResponse): Uint8Array {
 /** Decodes a key response payload. */
 export function decodeKeyResponse(bytes: Uint8Array): KeyResponse {
   return decodeBody(bytes, "key response", () => {
-    if (bytes[0] !== 8) throw new TypeError("Not a key response");
+    if (bytes[0] !== SerfMessageType.KeyResponse) throw new TypeError("Not a key response");
     const m = asMap(decode(bytes.subarray(1)), "key response");
     return {
       result: boolField(m, "Result"),

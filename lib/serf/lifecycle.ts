@@ -12,7 +12,6 @@ import { utf8 } from "../gossip/wire/msgpack.ts";
 import { joinHostPort, sameIp } from "./addr.ts";
 import { admitLTime } from "./clock_guard.ts";
 import { SerfStateError } from "./errors.ts";
-import { guardOf } from "./inbound.ts";
 import { decodeConflictResponse } from "./internal_messages.ts";
 import { MemberStatus } from "./members.ts";
 import {
@@ -22,20 +21,24 @@ import {
   SerfMessageType,
 } from "./messages.ts";
 import type { Serf } from "./serf.ts";
-import { userEventIn } from "./user_events.ts";
+import { guardOf } from "./serf_contexts.ts";
+import { type UserEventContext, userEventIn } from "./user_events.ts";
 import { admissibleLTime, type LamportClock } from "./lamport.ts";
 
 /** The lifecycle of one serf instance; owned by {@linkcode Serf}. */
 export class SerfLifecycle {
   readonly #s: Serf;
+  readonly #userEvents: UserEventContext;
   #reapTimer: TimerId | null = null;
   #reconnectTimer: TimerId | null = null;
   #stopped = false;
   /** Set while a join that ignores old events runs. */
   #joinIgnore = false;
 
-  constructor(serf: Serf) {
+  /** The lifecycle of `serf`; events from push/pull go through `userEvents`. */
+  constructor(serf: Serf, userEvents: UserEventContext) {
     this.#s = serf;
+    this.#userEvents = userEvents;
   }
 
   /** Broadcasts a join intent about us at Lamport time `lTime`. */
@@ -144,7 +147,7 @@ export class SerfLifecycle {
       if (slot === null) continue;
       for (const e of slot.events) {
         const msg = { type: SerfMessageType.UserEvent, lTime: slot.lTime, cc: false } as const;
-        userEventIn(s, { ...msg, name: e.name, payload: e.payload });
+        userEventIn(this.#userEvents, { ...msg, name: e.name, payload: e.payload });
       }
     }
   }

@@ -28,7 +28,13 @@ import { PingDelegate } from "./coordinate/ping_delegate.ts";
 import { LamportClock } from "./lamport.ts";
 import type { Member, MemberTable } from "./members.ts";
 import { QueryEngine, type QueryParams } from "./queries.ts";
-import { memberTableOf, queryContextOf, statsOf } from "./serf_contexts.ts";
+import {
+  inboundContextOf,
+  memberTableOf,
+  queryContextOf,
+  statsOf,
+  userEventContextOf,
+} from "./serf_contexts.ts";
 import { restoreClocks, type SnapshotReplay } from "./snapshot.ts";
 import type { QueryCollector } from "./query_collector.ts";
 import { QueryRing, UserEventRing } from "./rings.ts";
@@ -36,6 +42,7 @@ import { encodeTags, META_SIZE_MAX_BYTES } from "./tags.ts";
 import { SerfLifecycle } from "./lifecycle.ts";
 import { userEventOut } from "./user_events.ts";
 import { encodeLocalState, handleInbound, mergeRemoteState } from "./inbound.ts";
+import type { InboundContext } from "./inbound.ts";
 import type { SerfDeps, SerfListener, SerfOptions, SerfState, SerfStats } from "./serf_options.ts";
 
 export type {
@@ -84,6 +91,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   /** Our Vivaldi coordinate and the cached ones of peers; `null` when coordinates are off. */
   readonly coordinates: PingDelegate | null;
   readonly #broadcasts: SerfBroadcasts;
+  readonly #inbound: InboundContext;
   #tags: ReadonlyMap<string, string>;
   #handle: GossipHandle | null = null;
   #listeners = new Set<SerfListener>();
@@ -106,13 +114,16 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
       queueDepthMax: this.cfg.queueDepthMax,
       numNodes: () => this.table.size,
       counters: this.counters,
+      onQueued: () => this.#handle?.broadcastQueued?.(),
     });
     this.intentQueue = this.#broadcasts.intents;
     this.queryQueue = this.#broadcasts.queries;
     this.eventQueue = this.#broadcasts.events;
     this.table = memberTableOf(this);
     this.queries = new QueryEngine(queryContextOf(this));
-    this.lifecycle = new SerfLifecycle(this);
+    const userEvents = userEventContextOf(this);
+    this.lifecycle = new SerfLifecycle(this, userEvents);
+    this.#inbound = inboundContextOf(this, userEvents);
     this.coordinates = this.cfg.enableCoordinates
       ? new PingDelegate({ localName: this.localName, prng: deps.prng, log: this.deps.log })
       : null;
@@ -189,7 +200,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
 
   /** Sends a user event. Throws `SizeLimitError` when too large. */
   userEvent(name: string, payload: Uint8Array, coalesce = false): void {
-    userEventOut(this, name, payload, coalesce);
+    userEventOut(this.#inbound.userEvents, name, payload, coalesce);
   }
 
   /** Sends a query; the collector reports acks, responses and the end. */
@@ -242,7 +253,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
 
   /** A serf message from the network. */
   notifyMsg(payload: Uint8Array, from: Address): void {
-    handleInbound(this, payload, from);
+    handleInbound(this.#inbound, payload, from);
   }
 
   /** Intents first, then queries, then events, all within `limitBytes`. */
@@ -250,14 +261,19 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     return this.#broadcasts.getBroadcasts(overheadBytes, limitBytes);
   }
 
+  /** Broadcasts waiting in the three queues (memberlist idles its gossip loop at 0). */
+  pendingBroadcasts(): number {
+    return this.#broadcasts.pending;
+  }
+
   /** Our push/pull user state: `[0x02]` + messagePushPull. */
   localState(_join: boolean): Uint8Array {
-    return encodeLocalState(this);
+    return encodeLocalState(this.#inbound);
   }
 
   /** Merges a peer's push/pull user state (§7.7). */
   mergeRemoteState(state: Uint8Array, join: boolean): void {
-    mergeRemoteState(this, state, join);
+    mergeRemoteState(this.#inbound, state, join);
   }
 
   /** The ack payload: our current coordinate (wire spec §7.13). */

@@ -1,17 +1,62 @@
 /**
  * What the parts of one serf instance see of it: the query engine gets its config, query clock,
  * ring and a delivery path that routes internal queries (`_serf_*`) to their handlers; the member
- * table gets the clock, the emitter and the bad-tags counter; RPC gets {@linkcode statsOf}.
+ * table gets the clock, the emitter and the bad-tags counter; user events get their clock, ring,
+ * queue and delivery ({@linkcode userEventContextOf}); inbound messages get the member and query
+ * clocks and the parts that take messages ({@linkcode inboundContextOf}); RPC gets
+ * {@linkcode statsOf}.
  *
  * @module
  */
 
+import type { ClockGuardHost } from "./clock_guard.ts";
 import type { SerfEvent } from "./events.ts";
+import type { InboundContext } from "./inbound.ts";
 import { handleInternalQuery, INTERNAL_QUERY_PREFIX } from "./internal_queries.ts";
 import type { QueryEngine } from "./queries.ts";
 import type { Serf } from "./serf.ts";
 import { MemberTable } from "./members.ts";
 import type { SerfStats } from "./serf_options.ts";
+import type { UserEventContext } from "./user_events.ts";
+
+/** The clock guard's view of `s`: its counters and log. */
+export function guardOf(s: Serf): ClockGuardHost {
+  return { counters: s.counters, log: s.deps.log };
+}
+
+/** The user-event context of `s`. */
+export function userEventContextOf(s: Serf): UserEventContext {
+  return {
+    sizeLimitBytes: s.cfg.userEventSizeLimitBytes,
+    counters: s.counters,
+    log: s.deps.log,
+    clock: s.eventClock,
+    ring: s.eventRing,
+    deliver: (e) => {
+      s.opts.snapshot?.userEventClock(e.lTime);
+      s.emit(e);
+    },
+    queue: (raw) => s.queueEvent(raw),
+  };
+}
+
+/** The inbound-message context of `s`, around its user-event context `userEvents`. */
+export function inboundContextOf(s: Serf, userEvents: UserEventContext): InboundContext {
+  return {
+    responseLimitBytes: s.cfg.queryResponseSizeLimitBytes,
+    counters: s.counters,
+    log: s.deps.log,
+    memberClock: s.memberClock,
+    queryClock: s.queryClock,
+    userEvents,
+    table: s.table,
+    queries: s.queries,
+    lifecycle: s.lifecycle,
+    queueIntent: (raw) => s.queueIntent(raw),
+    queueQuery: (raw) => s.queueQuery(raw),
+    sendUserPacket: (to, raw) => s.handle.sendUserPacket(to, raw),
+  };
+}
 
 /** The query engine context of `s`. */
 export function queryContextOf(s: Serf): ConstructorParameters<typeof QueryEngine>[0] {

@@ -5,69 +5,73 @@
  * @module
  */
 
-import { admitLTime } from "./clock_guard.ts";
+import { admitLTime, type ClockGuardHost } from "./clock_guard.ts";
 import type { LamportClock } from "./lamport.ts";
 import type { Logger } from "../log/logger.ts";
 import { USER_EVENT_SIZE_HARD_LIMIT_BYTES } from "./config.ts";
-import type { SerfCounters } from "./counters.ts";
 import { SizeLimitError } from "./errors.ts";
-import type { SerfEvent } from "./events.ts";
+import type { UserEvent } from "./events.ts";
 import { encodeSerfMessage, SerfMessageType, type UserEventMessage } from "./messages.ts";
 import type { UserEventRing } from "./rings.ts";
 
-/** What user-event handling needs from the serf instance. */
-export interface UserEventHost {
-  readonly cfg: { readonly userEventSizeLimitBytes: number };
-  readonly eventClock: LamportClock;
-  readonly eventRing: UserEventRing;
-  readonly counters: SerfCounters;
-  readonly deps: { readonly log: Logger };
-  readonly opts: { readonly snapshot?: { userEventClock(lTime: number): void } };
-  emit(e: SerfEvent): void;
-  queueEvent(raw: Uint8Array): void;
+/**
+ * What user-event handling sees of the serf instance: the event clock and ring, the configured
+ * size limit, the counters and log (for the clock guard too), the event queue and delivery.
+ */
+export interface UserEventContext extends ClockGuardHost {
+  /** The configured limit of name + payload bytes (capped by the hard limit here). */
+  readonly sizeLimitBytes: number;
+  /** Where refusals (debug) and deliveries (info) are logged. */
+  readonly log: Logger;
+  /** The user event Lamport clock. */
+  readonly clock: LamportClock;
+  /** The deduplication ring of user events. */
+  readonly ring: UserEventRing;
+  /** A new event: to the snapshot's event clock, then to the listeners. */
+  deliver(e: UserEvent): void;
+  /** Queues the encoded event for gossip. */
+  queue(raw: Uint8Array): void;
 }
 
 /** Sends a user event: checks limits, stamps it, handles it locally and queues it. */
 export function userEventOut(
-  s: UserEventHost,
+  s: UserEventContext,
   name: string,
   payload: Uint8Array,
   coalesce: boolean,
 ): void {
-  const limit = Math.min(s.cfg.userEventSizeLimitBytes, USER_EVENT_SIZE_HARD_LIMIT_BYTES);
+  const limit = Math.min(s.sizeLimitBytes, USER_EVENT_SIZE_HARD_LIMIT_BYTES);
   const rawSize = new TextEncoder().encode(name).length + payload.length;
   if (rawSize > limit) throw new SizeLimitError("user event", rawSize, limit);
   const msg: UserEventMessage = {
     type: SerfMessageType.UserEvent,
-    lTime: s.eventClock.time(),
+    lTime: s.clock.time(),
     name,
     payload,
     cc: coalesce,
   };
   const raw = encodeSerfMessage(msg);
   if (raw.length > limit) throw new SizeLimitError("encoded user event", raw.length, limit);
-  s.eventClock.increment();
+  s.clock.increment();
   userEventIn(s, msg);
-  s.queueEvent(raw);
+  s.queue(raw);
 }
 
 /** Handles a user event; returns whether it is new (deliver and re-broadcast). */
-export function userEventIn(s: UserEventHost, m: UserEventMessage): boolean {
-  if (!admitLTime({ counters: s.counters, log: s.deps.log }, s.eventClock, m.lTime, "event")) {
-    return false;
-  }
+export function userEventIn(s: UserEventContext, m: UserEventMessage): boolean {
+  if (!admitLTime(s, s.clock, m.lTime, "event")) return false;
   // serf checks its limit only when sending; checked on receive too, so a forged event cannot
   // be stored, relayed or pushed to joining nodes (issue 13)
-  const limit = Math.min(s.cfg.userEventSizeLimitBytes, USER_EVENT_SIZE_HARD_LIMIT_BYTES);
+  const limit = Math.min(s.sizeLimitBytes, USER_EVENT_SIZE_HARD_LIMIT_BYTES);
   const size = new TextEncoder().encode(m.name).length + (m.payload?.length ?? 0);
   if (size > limit) {
     s.counters.oversizeRefused++;
-    s.deps.log.debug("serf.user_event.oversize", { name: m.name, lTime: m.lTime, bytes: size });
+    s.log.debug("serf.user_event.oversize", { name: m.name, lTime: m.lTime, bytes: size });
     return false;
   }
-  s.eventClock.witness(m.lTime);
+  s.clock.witness(m.lTime);
   const payload = m.payload ?? new Uint8Array(0);
-  const admission = s.eventRing.admit(m.lTime, { name: m.name, payload }, s.eventClock.time());
+  const admission = s.ring.admit(m.lTime, { name: m.name, payload }, s.clock.time());
   switch (admission) {
     case "duplicate":
       s.counters.userEventsDuplicate++;
@@ -80,8 +84,7 @@ export function userEventIn(s: UserEventHost, m: UserEventMessage): boolean {
       return false;
   }
   s.counters.userEventsDelivered++;
-  s.deps.log.info("serf.user_event.received", { name: m.name, lTime: m.lTime });
-  s.opts.snapshot?.userEventClock(m.lTime);
-  s.emit({ type: "user", lTime: m.lTime, name: m.name, payload, coalesce: m.cc });
+  s.log.info("serf.user_event.received", { name: m.name, lTime: m.lTime });
+  s.deliver({ type: "user", lTime: m.lTime, name: m.name, payload, coalesce: m.cc });
   return true;
 }

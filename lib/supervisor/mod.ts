@@ -4,10 +4,15 @@
  *
  * @example
  * ```ts ignore
- * import { Supervisor } from "./mod.ts";
- * const sup = new Supervisor({ command: ["python3", "server.py"], onEvent: console.log });
+ * import { denoProcessHost, Supervisor } from "./mod.ts";
+ * import { systemClock } from "../clock.ts";
+ * const host = denoProcessHost;
+ * const sup = new Supervisor({ command: ["python3", "server.py"], onEvent: console.log }, {
+ *   clock: systemClock,
+ *   host,
+ * });
  * await sup.start();
- * Deno.addSignalListener("SIGTERM", async () => Deno.exit((await sup.stop()).code));
+ * host.addSignalListener("SIGTERM", async () => host.exit((await sup.stop()).code));
  * ```
  *
  * @module
@@ -34,6 +39,7 @@ export {
   parseReadinessSpec,
   type ReadinessSpec,
 } from "./probe_spec.ts";
+export { denoProcessHost, type ProcessHost } from "./process_host.ts";
 export { Reaper, type ReaperOptions } from "./reaper.ts";
 export {
   signalNumber,

@@ -14,6 +14,7 @@ import {
   parseReadinessSpec,
   type ReadinessSpec,
 } from "./probe_spec.ts";
+import type { ProcessHost } from "./process_host.ts";
 import type { Spawner } from "./spawn.ts";
 
 /** Options for {@linkcode Supervisor}. Durations are milliseconds. */
@@ -86,7 +87,7 @@ export interface SupervisorOptions {
   fdName?: string;
   /**
    * The worker's base environment (shoal's variables are added).
-   * @default {Deno.env.toObject()}
+   * @default the environment of {@linkcode SupervisorDeps.host}
    */
   env?: Readonly<Record<string, string>>;
   /** Working directory of the worker. */
@@ -111,6 +112,11 @@ export interface SupervisorOptions {
 export interface SupervisorDeps {
   /** Time source (the composition root passes `systemClock`). */
   clock: Clock;
+  /**
+   * The process: environment, forwarded signals, OS, `PATH` lookups (the composition root
+   * passes `denoProcessHost`).
+   */
+  host: ProcessHost;
   /** @default {nullLogger} */
   logger?: Logger;
   /**

@@ -22,11 +22,8 @@ export type StdioMode = "inherit" | "pipe" | "null";
 export interface SpawnOptions {
   /** Program and arguments; `argv[0]` is looked up in `PATH` of the parent. */
   argv: readonly string[];
-  /**
-   * The child's complete environment.
-   * @default {Deno.env.toObject()}
-   */
-  env?: Readonly<Record<string, string>>;
+  /** The child's complete environment (the caller passes its process's, or less). */
+  env: Readonly<Record<string, string>>;
   /** A parent fd that the child receives as fd 3. */
   extraFd?: number;
   /** Working directory of the child. */
@@ -59,7 +56,7 @@ export interface SpawnedProcess {
  * import { Spawner } from "./spawn.ts";
  * import { systemClock } from "../clock.ts";
  * const spawner = new Spawner({ clock: systemClock });
- * const child = spawner.spawn({ argv: ["sh", "-c", "exit 7"] });
+ * const child = spawner.spawn({ argv: ["sh", "-c", "exit 7"], env: { PATH: "/usr/bin:/bin" } });
  * console.assert((await child.status).code === 7);
  * spawner.close();
  * ```
@@ -177,8 +174,7 @@ function spawnRaw(
     }
     setCleanSignals(attr);
     const argv = cStringArray(options.argv);
-    const envObj = options.env ?? Deno.env.toObject();
-    const envp = cStringArray(Object.entries(envObj).map(([k, v]) => `${k}=${v}`));
+    const envp = cStringArray(Object.entries(options.env).map(([k, v]) => `${k}=${v}`));
     const pidBuf = new Int32Array(1);
     const rc = lc.posix_spawnp(pidBuf, argv.keep[0]!, fa, attr, argv.array, envp.array);
     if (rc !== 0) {

@@ -16,6 +16,7 @@ import { HealthTracker } from "./health.ts";
 import { type ListenSocket, openListenSocket } from "./listen_fd.ts";
 import { pumpLines } from "./log_lines.ts";
 import { NotifySocket } from "./notify.ts";
+import type { ProcessHost } from "./process_host.ts";
 import {
   type ResolvedOptions,
   resolveOptions,
@@ -41,11 +42,13 @@ import {
  * @example
  * ```ts ignore
  * import { Supervisor } from "./supervisor.ts";
+ * import { denoProcessHost } from "./process_host.ts";
+ * import { systemClock } from "../clock.ts";
  * const sup = new Supervisor({
  *   command: ["python3", "-m", "myapp", "--fd", "{fd}"],
  *   readiness: "http:/healthz",
  *   onEvent: (e) => console.log(e.type),
- * });
+ * }, { clock: systemClock, host: denoProcessHost });
  * await sup.start(); // bound, spawned and ready
  * const status = await sup.stop(); // SIGTERM, SIGKILL after drainTimeoutMs
  * ```
@@ -53,6 +56,7 @@ import {
 export class Supervisor {
   readonly #o: ResolvedOptions;
   readonly #clock: Clock;
+  readonly #host: ProcessHost;
   readonly #log: Logger;
   readonly #spawner: Spawner;
   readonly #ownsSpawner: boolean;
@@ -69,6 +73,7 @@ export class Supervisor {
   constructor(options: SupervisorOptions, deps: SupervisorDeps) {
     this.#o = resolveOptions(options);
     this.#clock = deps.clock;
+    this.#host = deps.host;
     this.#log = deps.logger ?? nullLogger;
     this.#ownsSpawner = deps.spawner === undefined;
     this.#spawner = deps.spawner ?? new Spawner({ clock: this.#clock, logger: this.#log });
@@ -150,13 +155,17 @@ export class Supervisor {
     const o = this.#o;
     const { port, host } = this.#listen!.address;
     const info = { port, addr: formatHostPort(host, port) };
-    const env = workerEnvironment(o.env ?? Deno.env.toObject(), info, {
+    const env = workerEnvironment(o.env ?? this.#host.env(), info, {
       socketActivation: o.socketActivation,
       fdName: o.fdName,
       notifySocket: this.#notify?.path,
     });
     const argv = expandPlaceholders(o.command, info);
-    argv[0] = resolveProgram(argv[0]!, env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+    argv[0] = resolveProgram(
+      argv[0]!,
+      env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      this.#host.isExecutableFile,
+    );
     const stdio = o.logWorker ? "pipe" : "inherit";
     this.#child = this.#spawner.spawn({
       argv: this.#dieWithParent(o.socketActivation ? socketActivationArgv(argv) : argv, env),
@@ -173,7 +182,7 @@ export class Supervisor {
     this.#exited = child.status.then((s) => this.#onExit(s));
     for (const sig of o.forwardSignals) {
       const forward = () => child.kill(sig);
-      Deno.addSignalListener(sig, forward);
+      this.#host.addSignalListener(sig, forward);
       this.#forwarders.push([sig, forward]);
     }
   }
@@ -232,7 +241,7 @@ export class Supervisor {
       listen: this.#listen!,
       spawner: this.#spawner,
       clock: this.#clock,
-      env: workerEnvironment(this.#o.env ?? Deno.env.toObject(), {
+      env: workerEnvironment(this.#o.env ?? this.#host.env(), {
         port: this.#listen!.address.port,
         addr: formatHostPort(this.#listen!.address.host, this.#listen!.address.port),
       }, { socketActivation: false, fdName: this.#o.fdName }),
@@ -242,8 +251,11 @@ export class Supervisor {
 
   /** On Linux, wraps the worker so it dies with us (see {@linkcode parentDeathArgv}). */
   #dieWithParent(argv: string[], env: Record<string, string>): string[] {
-    if (Deno.build.os !== "linux" || !this.#o.dieWithParent) return argv;
-    const setpriv = findSetpriv(env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+    if (this.#host.os !== "linux" || !this.#o.dieWithParent) return argv;
+    const setpriv = findSetpriv(
+      env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      this.#host.isExecutableFile,
+    );
     if (setpriv !== null) return parentDeathArgv(argv, setpriv);
     this.#log.warn("worker.pdeathsig_unavailable", {
       reason: "setpriv (util-linux) not found: the worker outlives a SIGKILLed shoal task",
@@ -261,7 +273,7 @@ export class Supervisor {
 
   async #cleanup(): Promise<void> {
     this.#health.abort();
-    for (const [sig, fn] of this.#forwarders.splice(0)) Deno.removeSignalListener(sig, fn);
+    for (const [sig, fn] of this.#forwarders.splice(0)) this.#host.removeSignalListener(sig, fn);
     this.#listen?.close();
     await this.#notify?.close();
     if (this.#ownsSpawner) this.#spawner.close();

@@ -106,7 +106,7 @@ export function parentDeathArgv(argv: readonly string[], setpriv: string): strin
 /** `setpriv` on `pathList` (or in /usr/bin, /bin), or null when this system has none. */
 export function findSetpriv(
   pathList: string,
-  isExecutableFile: (path: string) => boolean = defaultIsExecutableFile,
+  isExecutableFile: (path: string) => boolean,
 ): string | null {
   try {
     return resolveProgram("setpriv", `${pathList}:/usr/bin:/bin`, isExecutableFile);
@@ -122,7 +122,7 @@ export function findSetpriv(
 export function resolveProgram(
   program: string,
   pathList: string,
-  isExecutableFile: (path: string) => boolean = defaultIsExecutableFile,
+  isExecutableFile: (path: string) => boolean,
 ): string {
   if (program.includes("/")) return program;
   for (const dir of pathList.split(":")) {
@@ -130,15 +130,4 @@ export function resolveProgram(
     if (isExecutableFile(candidate)) return candidate;
   }
   throw new SpawnError(`Cannot start "${program}": not found in PATH`);
-}
-
-function defaultIsExecutableFile(path: string): boolean {
-  try {
-    const st = Deno.statSync(path);
-    return st.isFile && ((st.mode ?? 0) & 0o111) !== 0;
-  } catch (err) {
-    const missing = err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory;
-    if (missing || err instanceof Deno.errors.PermissionDenied) return false;
-    throw err;
-  }
 }

@@ -8,6 +8,7 @@
 import { seededPrng } from "../../lib/clock.ts";
 import { type GossipConfig, gossipConfig } from "../../lib/gossip/config.ts";
 import type { GossipEffect } from "../../lib/gossip/effects.ts";
+import { LoopDriver } from "../../lib/gossip/loops.ts";
 import { SwimCore } from "../../lib/gossip/swim_core.ts";
 import type { Address, GossipDelegate } from "../../lib/gossip/types.ts";
 import {
@@ -60,6 +61,7 @@ export interface CoreHarnessOptions {
 export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
   const clock = new VirtualClock();
   const effects: GossipEffect[] = [];
+  let driver: LoopDriver | undefined;
   const core = new SwimCore({
     name: o.name ?? "self",
     advertise: { host: "10.1.0.100", port: 7946 },
@@ -67,10 +69,11 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
     delegate: o.delegate ?? emptyDelegate(),
     clock,
     prng: seededPrng(o.seed ?? 1),
-    emit: (e) => effects.push(e),
+    // loop directives go to the driver (when the loops run), everything else to the test
+    emit: (e) => e.kind === "loop" ? driver?.apply([e.directive]) : void effects.push(e),
     ...(o.firstPushPullWithinMs ? { firstPushPullWithinMs: o.firstPushPullWithinMs } : {}),
   });
-  if (o.loops) core.start();
+  if (o.loops) (driver = new LoopDriver(clock, (timer) => core.tick(timer))).apply(core.start());
   else core.announce();
   const alive = (i: number, incarnation: number, extra: Partial<Alive> = {}): Alive => ({
     type: MessageType.Alive,

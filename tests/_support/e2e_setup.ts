@@ -1,7 +1,8 @@
 /**
  * The setups the end-to-end tests and benchmarks (tests/e2e, tests/bench/e2e.ts,
- * tests/bench/replace.ts) start from, written once: a sidecar supervising its HAProxy with the
- * tasks joined to it, or an HAProxy started outside the sidecar.
+ * tests/bench/replace.ts) start from, written once: a sidecar supervising its HAProxy (named,
+ * with extra flags, or in a cluster the test already started processes in) with the tasks joined
+ * to it, or an HAProxy started outside the sidecar.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
   type HaproxyConfigOptions,
   type HaproxyFiles,
   haproxyReader,
+  type TaskOptions,
   upExactly,
   writeHaproxyConfig,
 } from "./cluster_e2e.ts";
@@ -22,10 +24,12 @@ import { HaproxyProcess } from "./haproxy.ts";
 import type { ShoalProcess } from "./shoal_process.ts";
 import { waitFor } from "./wait.ts";
 
-/** A {@linkcode Cluster} with one sidecar named `sidecar` that supervises its HAProxy. */
+/** A {@linkcode Cluster} with one sidecar (`sidecar` unless named) that supervises its HAProxy. */
 export interface SidecarSetup {
   readonly cluster: Cluster;
   readonly files: HaproxyFiles;
+  /** HAProxy's frontend address, `host:port` (`files.url` is `http://<web>/`). */
+  readonly web: string;
   /** Reads HAProxy's servers through its admin socket. */
   readonly hap: RuntimeClient;
   readonly sidecar: ShoalProcess;
@@ -35,6 +39,27 @@ export interface SidecarSetup {
   stop(): Promise<void>;
 }
 
+/** Writes an HAProxy configuration whose frontend listens on `host`, on a free port. */
+export function writeFrontendConfig(
+  host: string,
+  haproxy: Omit<HaproxyConfigOptions, "web"> = {},
+): Promise<HaproxyFiles> {
+  return writeHaproxyConfig({ web: `${host}:${freePortOn(host)}`, ...haproxy });
+}
+
+/** How {@linkcode startSidecar} runs its sidecar. */
+export interface SidecarSetupOptions {
+  /** The sidecar's node name. @default "sidecar" */
+  readonly name?: string;
+  /** More sidecar flags; a function gets the HAProxy files (`--server-state-file=<dir>/…`). */
+  readonly extra?: readonly string[] | ((files: HaproxyFiles) => readonly string[]);
+  /**
+   * The cluster to start it in, for a test that started processes before the sidecar; the
+   * setup's `stop` stops it. @default a new one
+   */
+  readonly cluster?: Cluster;
+}
+
 /**
  * Writes an HAProxy configuration whose frontend listens on `host` (a free port) and starts a
  * sidecar on `host` supervising it. On failure, what was started is stopped.
@@ -42,17 +67,20 @@ export interface SidecarSetup {
 export async function startSidecar(
   host: string,
   haproxy: Omit<HaproxyConfigOptions, "web"> = {},
+  o: SidecarSetupOptions = {},
 ): Promise<SidecarSetup> {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}`, ...haproxy });
+  const cluster = o.cluster ?? new Cluster();
+  const files = await writeFrontendConfig(host, haproxy);
   const hap = haproxyReader(files.socket);
   const stop = async () => {
     await hap.close();
     await cluster.stop();
   };
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host, files });
-    return { cluster, files, hap, sidecar, join: [await gossipAddr(sidecar)], stop };
+    const extra = typeof o.extra === "function" ? o.extra(files) : o.extra ?? [];
+    const sidecar = await cluster.sidecar({ name: o.name ?? "sidecar", host, files, extra });
+    const web = new URL(files.url).host;
+    return { cluster, files, web, hap, sidecar, join: [await gossipAddr(sidecar)], stop };
   } catch (err) {
     await stop();
     throw err;
@@ -60,15 +88,22 @@ export async function startSidecar(
 }
 
 /**
- * Starts a task per name (the i-th on `hostOf(i)`) joined to the setup's sidecar, and waits
- * until exactly those servers are UP in HAProxy.
+ * Starts a task per name (the i-th on `hostOf(i)`, with `optionsOf(i)` if given) joined to the
+ * setup's sidecar, and waits until exactly those servers are UP in HAProxy.
  */
 export async function startTasksUp(
   setup: SidecarSetup,
-  o: { names: readonly string[]; hostOf: (i: number) => string; upWithinMs: number },
+  o: {
+    names: readonly string[];
+    hostOf: (i: number) => string;
+    upWithinMs: number;
+    optionsOf?: (i: number) => Omit<TaskOptions, "name" | "host" | "join">;
+  },
 ): Promise<ShoalProcess[]> {
   const tasks = await Promise.all(
-    o.names.map((name, i) => setup.cluster.task({ name, host: o.hostOf(i), join: setup.join })),
+    o.names.map((name, i) =>
+      setup.cluster.task({ ...o.optionsOf?.(i), name, host: o.hostOf(i), join: setup.join })
+    ),
   );
   await waitFor(`${o.names.join(", ")} UP`, () => upExactly(setup.hap, o.names), o.upWithinMs);
   return tasks;

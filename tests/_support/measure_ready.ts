@@ -8,6 +8,7 @@
 import { Supervisor, type SupervisorEvent } from "../../lib/supervisor/mod.ts";
 import { workerPath } from "./supervisor.ts";
 import { systemClock } from "../../lib/clock.ts";
+import { denoProcessHost } from "../../lib/supervisor/process_host.ts";
 
 const runs = Number(Deno.args[0] ?? 7);
 const readiness = Deno.args[1] ?? "tcp";
@@ -25,7 +26,7 @@ for (let i = 0; i < runs; i++) {
     listen: "127.0.0.1:0",
     readiness,
     onEvent,
-  }, { clock: systemClock });
+  }, { clock: systemClock, host: denoProcessHost });
   await sup.start();
   times.push(readyAt - spawnedAt);
   await sup.stop();

@@ -21,6 +21,7 @@ import {
   WorkerExitedError,
 } from "../../lib/supervisor/mod.ts";
 import { systemClock } from "../../lib/clock.ts";
+import { denoProcessHost } from "../../lib/supervisor/process_host.ts";
 
 const enc = new TextEncoder();
 const jsonLine = (stream: { writeSync(b: Uint8Array): number }, obj: unknown) =>
@@ -94,7 +95,12 @@ async function main(): Promise<number> {
     logger,
     ...(reapAll === undefined ? {} : { reapAll }),
   });
-  const sup = new Supervisor(parsed.options, { clock: systemClock, logger, spawner });
+  const sup = new Supervisor(parsed.options, {
+    clock: systemClock,
+    host: denoProcessHost,
+    logger,
+    spawner,
+  });
   const stop = () => sup.stop();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);

@@ -47,6 +47,8 @@ export class RecordingHandle implements GossipHandle {
   readonly joins: string[][] = [];
   readonly leaves: number[] = [];
   metaUpdates = 0;
+  /** Times serf said it queued a broadcast (an idle gossip loop would resume). */
+  broadcastsQueued = 0;
   /** What `join` resolves to. */
   joinResult = 1;
   /** Extra nodes returned by members(). */
@@ -78,6 +80,9 @@ export class RecordingHandle implements GossipHandle {
   leave(timeoutMs: number): Promise<void> {
     this.leaves.push(timeoutMs);
     return Promise.resolve();
+  }
+  broadcastQueued(): void {
+    this.broadcastsQueued++;
   }
 }
 

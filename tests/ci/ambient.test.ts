@@ -1,14 +1,24 @@
 /**
- * No ambient time, randomness or timers below the composition roots (issue 15): the clock, the
- * random source and the timers travel in `deps` built by `main.ts` and the role builders, so the
- * simulation can run the same code on a virtual clock. This scans `lib/` (comments and JSDoc
- * examples left out) for
+ * No ambient time, randomness, timers or host access below the composition roots (issue 15): the
+ * clock, the random source, the timers, the process (environment, signals) and the machine
+ * (sockets, DNS, files, HTTP) travel in `deps` built by `main.ts` and the role builders, so the
+ * simulation can run the same code on a virtual clock and network. This scans `lib/` (comments,
+ * JSDoc examples and string contents left out) for
  *
  * - `systemClock` as a fallback or default (`?? systemClock`, `= systemClock`),
  * - `Date.now(`, `Math.random(`,
  * - a bare `setTimeout(` (not `clock.setTimeout`, not `globalThis.setTimeout` in a real clock),
  *
- * outside {@linkcode ALLOWED} (the real implementations and the roots).
+ * outside {@linkcode ALLOWED} (the real implementations and the roots), and for
+ *
+ * - `Deno.<value>`: a call or a read (`Deno.env`, `Deno.pid`, `Deno.connect(`, `new Deno.Command`,
+ *   `Deno.UnsafePointer.of(`), but not a type (`Deno.Conn`, `Deno.Signal[]`) and not
+ *   `Deno.errors.*`: those are the error classes, used in `instanceof` to classify a failure
+ *   (the simulated network throws the same classes), they touch nothing outside,
+ * - the global `fetch` (called or passed on), not `deps.fetch(`, a `fetch:` key or `typeof fetch`,
+ * - `globalThis.Deno`, `globalThis.fetch`,
+ *
+ * outside {@linkcode HOST_ALLOWED} (the real adapters and the roots).
  */
 
 import assert from "node:assert/strict";
@@ -25,11 +35,43 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "lib/roles/task.ts": "role builder: a composition root picks the real clock",
 };
 
+/** Where reaching for the host is the point: each real adapter, and the roots that pass them. */
+const HOST_ALLOWED: Readonly<Record<string, string>> = {
+  "lib/gossip/deno_transport.ts": "the real UDP/TCP gossip transport",
+  "lib/haproxy/state_file.ts": "the real server-state file (atomic write and rename)",
+  "lib/haproxy/transport.ts": "the real UNIX socket to HAProxy's runtime API",
+  "lib/metrics/server.ts": "the real HTTP server of /metrics and /healthz (Deno.serve)",
+  "lib/roles/agent.ts": "role builder of `shoal agent`: a composition root passes stderr",
+  "lib/roles/gossip_runtime_host.ts": "the real GossipHost: DNS, interfaces, env, metadata fetch",
+  "lib/roles/mod.ts": "the role dispatcher main.ts calls: `shoal version` prints the runtime's",
+  "lib/roles/sidecar.ts": "role builder: a composition root passes stderr and PID-1 reaping",
+  "lib/roles/task.ts": "role builder: a composition root passes stderr, env and metadata fetch",
+  "lib/roles/task/join_targets.ts": "the real SRV resolver (`denoSrvResolver`), the root's default",
+  "lib/serf/rpc/client.ts": "the real TCP RPC client (serf's CLI protocol)",
+  "lib/serf/rpc/server.ts": "the real TCP RPC listener; `stats` reports the real platform",
+  "lib/serf/snapshot_file.ts": "the real snapshot file",
+  "lib/supervisor/_libc.ts": "the real libc (FFI) under the spawner and reaper",
+  "lib/supervisor/http_probe.ts": "the real TCP connection of an http readiness/health probe",
+  "lib/supervisor/notify.ts": "the real sd_notify datagram socket in a temporary directory",
+  "lib/supervisor/probes.ts": "the real TCP connection of a tcp readiness/health probe",
+  "lib/supervisor/process_host.ts": "the real ProcessHost: env, signals, OS, PATH lookups, exit",
+  "lib/supervisor/reaper.ts": "the real SIGCHLD listener and waitpid; reaps all when PID 1",
+};
+
 const RULES: readonly { name: string; re: RegExp }[] = [
   { name: "systemClock as a default", re: /(?:\?\?|[^=!<>]=)\s*systemClock\b/ },
   { name: "Date.now()", re: /\bDate\.now\(/ },
   { name: "Math.random()", re: /\bMath\.random\(/ },
   { name: "bare setTimeout()", re: /(?<![.\w])setTimeout\(/ },
+];
+
+const HOST_RULES: readonly { name: string; re: RegExp }[] = [
+  {
+    name: "Deno.*",
+    re: /(?<![\w$.])Deno\.(?:(?!errors\b)[a-z]\w*|[A-Z]\w*\s*[.(])|\bnew\s+Deno\.(?!errors\.)/,
+  },
+  { name: "global fetch", re: /(?<![\w$.]|typeof\s+)fetch\b(?!\s*\??:)/ },
+  { name: "globalThis.Deno/fetch", re: /\bglobalThis\.(?:Deno|fetch)\b/ },
 ];
 
 /** Source text without comments (JSDoc examples included) and without string contents. */
@@ -40,14 +82,19 @@ function code(source: string): string {
     .replace(/\/\/.*$/gm, "");
 }
 
-/** The ambient uses in `source`, as `line: rule`. */
-function ambientUses(source: string): string[] {
+/** The uses in `source` that `rules` find, as `line: rule`. */
+function usesBy(rules: typeof RULES, source: string): string[] {
   const out: string[] = [];
   code(source).split("\n").forEach((line, i) => {
-    for (const r of RULES) if (r.re.test(line)) out.push(`${i + 1}: ${r.name}`);
+    for (const r of rules) if (r.re.test(line)) out.push(`${i + 1}: ${r.name}`);
   });
   return out;
 }
+
+/** The ambient time, randomness and timer uses in `source`. */
+const ambientUses = (source: string) => usesBy(RULES, source);
+/** The host uses (`Deno.*`, `fetch`) in `source`. */
+const hostUses = (source: string) => usesBy(HOST_RULES, source);
 
 function libFiles(dir = `${ROOT}/lib`): string[] {
   const out: string[] = [];
@@ -91,4 +138,62 @@ Deno.test("lib/ uses no ambient time, randomness or timers below the composition
   }
   assert.deepEqual(found, [], "inject a Clock/Prng from the composition root instead");
   for (const f of Object.keys(ALLOWED)) assert.ok(libFiles().includes(f), `${f} is gone`);
+});
+
+Deno.test("hostUses() finds Deno values and the global fetch, not types, errors, comments or strings", () => {
+  const bad = [
+    "const env = o.env ?? Deno.env.toObject();",
+    "Deno.addSignalListener(sig, forward);",
+    "if (Deno.pid === 1) reapAll();",
+    "const conn = await Deno.connect({ hostname, port });",
+    "const ifs = Deno.networkInterfaces();",
+    'const ips = await Deno.resolveDns(name, "A");',
+    "const text = await Deno.readTextFile(path);",
+    "const output = options.output ?? Deno.stderr;",
+    'if (Deno.build.os !== "linux") return argv;',
+    'const cmd = new Deno.Command("sh", { args });',
+    "const p = Deno.UnsafePointer.of(buf);",
+    "const res = await fetch(url);",
+    "chooseAdvertise(cfg, { env, fetch, interfaces });",
+    "const f = globalThis.fetch;",
+    "const d = globalThis.Deno;",
+  ];
+  assert.deepEqual(bad.map((l) => hostUses(l).length), bad.map(() => 1));
+  const fine = [
+    "let conn: Deno.Conn | undefined;",
+    "readonly #forwarders: [Deno.Signal, () => void][] = [];",
+    'export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];',
+    "function f(l: Deno.Listener<Deno.Conn, Deno.NetAddr>): void {}",
+    "if (err instanceof Deno.errors.NotFound) return false;",
+    'throw new Deno.errors.ConnectionRefused("refused");',
+    "/** Where lines go. @default Deno.stderr */",
+    "// Deno.exit(1) would end the simulation",
+    "/**\n * ```ts\n * const r = await fetch(url);\n * ```\n */",
+    'log.info("Deno.env.get(\\"X\\")");',
+    "const res = await deps.fetch(url, { signal });",
+    "export interface Deps { fetch: typeof fetch; fetch2?: typeof fetch }",
+    "const d = { fetch: stubFetch };",
+    'host.addSignalListener("SIGTERM", stop);',
+    "const denoSignals = host.env();",
+  ];
+  assert.deepEqual(fine.flatMap(hostUses), []);
+});
+
+Deno.test("lib/ reaches for Deno.* and fetch only in the real adapters and the roots", () => {
+  const files = libFiles();
+  const found: string[] = [];
+  for (const f of files) {
+    if (f in HOST_ALLOWED) continue;
+    found.push(...hostUses(Deno.readTextFileSync(`${ROOT}/${f}`)).map((u) => `${f}:${u}`));
+  }
+  assert.deepEqual(
+    found,
+    [],
+    "take the host from the composition root (a ProcessHost, GossipHost)",
+  );
+  for (const f of Object.keys(HOST_ALLOWED)) {
+    assert.ok(files.includes(f), `${f} is gone`);
+    const uses = hostUses(Deno.readTextFileSync(`${ROOT}/${f}`));
+    assert.ok(uses.length > 0, `${f} no longer reaches for the host: drop it from HOST_ALLOWED`);
+  }
 });

@@ -8,30 +8,22 @@
  */
 
 import { deepStrictEqual, equal, notEqual, ok } from "node:assert/strict";
-import { waitFor } from "../_support/serf_agent.ts";
 import { startShoal } from "../_support/shoal_process.ts";
 import { watchUp } from "../_support/up_watch.ts";
-import {
-  Cluster,
-  DEMO_WORKER,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  upExactly,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { DEMO_WORKER, gossipAddr, upExactly } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 Deno.test("e2e: a newcomer reusing a live task's name never displaces it and exits non-zero", async () => {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({ web: `127.90.43.1:${freePortOn("127.90.43.1")}` });
-  const reader = haproxyReader(files.socket);
+  const setup = await startSidecar("127.90.43.1");
+  const { cluster, hap: reader, join, sidecar } = setup;
   let watch: ReturnType<typeof watchUp> | undefined;
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host: "127.90.43.1", files });
-    const join = [await gossipAddr(sidecar)];
-    const original = await cluster.task({ name: "task-x", host: "127.90.43.11", join });
+    const original = (await startTasksUp(setup, {
+      names: ["task-x"],
+      hostOf: () => "127.90.43.11",
+      upWithinMs: 20_000,
+    }))[0]!;
     const originalAddr = await gossipAddr(original);
-    await waitFor("the original UP", () => upExactly(reader, ["task-x"]), 20_000);
 
     watch = watchUp(() => upExactly(reader, ["task-x"]));
     const newcomer = cluster.track(startShoal([
@@ -69,7 +61,6 @@ Deno.test("e2e: a newcomer reusing a live task's name never displaces it and exi
     );
   } finally {
     await watch?.stop();
-    await reader.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });

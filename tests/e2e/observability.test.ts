@@ -11,13 +11,8 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { parsePromText, type PromFamily } from "../_support/prom_text.ts";
 import { waitFor } from "../_support/haproxy.ts";
 import { startShoal } from "../_support/shoal_process.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  metricsAddr,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { metricsAddr } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.41.1";
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
@@ -101,17 +96,17 @@ function checkSchema(node: string, line: Record<string, unknown>): void {
 }
 
 Deno.test("every role's /metrics passes promtool, alerts and dashboard use exported metrics, logs follow one schema", async () => {
-  const cluster = new Cluster();
-  const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
+  const setup = await startSidecar(HOST, {}, {
+    name: "obs-sidecar",
+    extra: ["--solicit-interval=1s"],
+  });
+  const { cluster, join, sidecar } = setup;
   try {
-    const sidecar = await cluster.sidecar({
-      name: "obs-sidecar",
-      host: HOST,
-      files,
-      extra: ["--solicit-interval=1s"],
-    });
-    const join = [await gossipAddr(sidecar)];
-    const task = await cluster.task({ name: "obs-task", host: "127.90.41.11", join });
+    const task = (await startTasksUp(setup, {
+      names: ["obs-task"],
+      hostOf: () => "127.90.41.11",
+      upWithinMs: 20_000,
+    }))[0]!;
     const agent = cluster.track(startShoal([
       "agent",
       "--node=obs-agent",
@@ -235,6 +230,6 @@ Deno.test("every role's /metrics passes promtool, alerts and dashboard use expor
       ok(String(waits[0].hint).includes("'stats socket' path"), JSON.stringify(waits[0]));
     }
   } finally {
-    await cluster.stop();
+    await setup.stop();
   }
 });

@@ -8,16 +8,10 @@
  */
 
 import { equal, ok } from "node:assert/strict";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import { startShoal } from "../_support/shoal_process.ts";
-import {
-  Cluster,
-  DEMO_WORKER,
-  freePortOn,
-  gossipAddr,
-  metricsAddr,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { Cluster, DEMO_WORKER, freePortOn, metricsAddr } from "../_support/cluster_e2e.ts";
+import { type SidecarSetup, startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 async function healthz(addr: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://${addr}/healthz`);
@@ -32,6 +26,7 @@ async function registered(addr: string): Promise<number> {
 
 Deno.test("e2e: a task nobody registered is unhealthy; registered by a sidecar, it is healthy", async () => {
   const cluster = new Cluster();
+  let setup: SidecarSetup | undefined;
   try {
     const lonely = cluster.track(startShoal([
       "task",
@@ -54,17 +49,17 @@ Deno.test("e2e: a task nobody registered is unhealthy; registered by a sidecar, 
     ok(h.body.includes("no sidecar has accepted"), h.body);
     equal(await registered(lonelyAddr), 0);
 
-    const files = await writeHaproxyConfig({ web: `127.90.42.1:${freePortOn("127.90.42.1")}` });
-    const sidecar = await cluster.sidecar({ name: "sidecar", host: "127.90.42.1", files });
-    const task = await cluster.task({
-      name: "task-1",
-      host: "127.90.42.12",
-      join: [await gossipAddr(sidecar)],
-    });
+    // Started in the same Cluster (the test's processes), so one stop ends every process.
+    setup = await startSidecar("127.90.42.1", {}, { cluster });
+    const task = (await startTasksUp(setup, {
+      names: ["task-1"],
+      hostOf: () => "127.90.42.12",
+      upWithinMs: 20_000,
+    }))[0]!;
     const addr = await metricsAddr(task);
     await waitFor("healthy once registered", async () => (await healthz(addr)).status === 200);
     equal(await registered(addr), 1);
   } finally {
-    await cluster.stop();
+    await (setup?.stop() ?? cluster.stop());
   }
 });

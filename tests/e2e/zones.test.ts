@@ -11,20 +11,10 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
+import type { RuntimeClient } from "../../lib/haproxy/client.ts";
 import { waitFor } from "../_support/wait.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  killTree,
-  Load,
-  serverOf,
-  servers,
-  SLOT_MODE,
-  upExactly,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { Cluster, killTree, Load, serverOf, servers, SLOT_MODE } from "../_support/cluster_e2e.ts";
+import { startSidecar, startTasksUp, writeFrontendConfig } from "../_support/e2e_setup.ts";
 import { startShoal } from "../_support/shoal_process.ts";
 import { haproxyBinary } from "../_support/haproxy.ts";
 
@@ -47,18 +37,17 @@ function fakeEcsMetadata(host: string, zone: string): Deno.HttpServer {
 }
 
 Deno.test("e2e: a zone-a sidecar keeps traffic in zone a, fails over to b, and comes back", async () => {
-  const cluster = new Cluster();
-  const host = "127.90.22.1";
-  const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}` });
-  const reader = haproxyReader(files.socket);
+  const setup = await startSidecar("127.90.22.1", {}, { extra: ["--zone=a"] });
   const meta = fakeEcsMetadata("127.90.22.9", "a");
+  const { cluster, files, hap: reader, join } = setup;
   try {
-    const sidecar = await cluster.sidecar({ name: "sidecar", host, files, extra: ["--zone=a"] });
-    const join = [await gossipAddr(sidecar)];
-    const a1 = await cluster.task({ name: "a-1", host: "127.90.22.11", join, extra: ["--zone=a"] });
-    await cluster.task({ name: "b-1", host: "127.90.22.12", join, extra: ["--zone=b"] });
-    await cluster.task({ name: "b-2", host: "127.90.22.13", join, env: { SHOAL_ZONE: "b" } });
-    await waitFor("three servers UP", () => upExactly(reader, ["a-1", "b-1", "b-2"]), 20_000);
+    const zones = [{ extra: ["--zone=a"] }, { extra: ["--zone=b"] }, { env: { SHOAL_ZONE: "b" } }];
+    const a1 = (await startTasksUp(setup, {
+      names: ["a-1", "b-1", "b-2"],
+      hostOf: (i) => `127.90.22.${11 + i}`,
+      upWithinMs: 20_000,
+      optionsOf: (i) => zones[i]!,
+    }))[0]!;
     const rows = await servers(reader);
     const backup = (node: string) =>
       rows.find((r) => r.service === serverOf(node))?.fields.get("bck");
@@ -93,14 +82,13 @@ Deno.test("e2e: a zone-a sidecar keeps traffic in zone a, fails over to b, and c
     }, 20_000);
     equal([...await answering(files.url)].join(), "a-2", "traffic is back in zone a");
   } finally {
-    await reader.close();
-    await cluster.stop();
+    await setup.stop();
     await meta.shutdown();
   }
 });
 
 /** UP servers of the backend, normal and backup (slot names: slot mode shows no task names). */
-async function upServers(reader: ReturnType<typeof haproxyReader>) {
+async function upServers(reader: RuntimeClient) {
   const up = (await servers(reader)).filter((r) => r.status.startsWith("UP"));
   return {
     normal: up.filter((r) => r.fields.get("bck") === "0").length,
@@ -109,19 +97,14 @@ async function upServers(reader: ReturnType<typeof haproxyReader>) {
 }
 
 Deno.test("e2e: slot mode with a backup template: zone a first, zone b as fallback, and back", async () => {
-  const cluster = new Cluster();
-  const host = "127.90.22.5";
   const backupSlots = `${SLOT_MODE.backendLines[0]!.replace("shoal-slot ", "shoal-bslot ")} backup`;
-  const files = await writeHaproxyConfig({
-    web: `${host}:${freePortOn(host)}`,
-    ...SLOT_MODE,
-    backendLines: [...SLOT_MODE.backendLines, backupSlots],
-  });
-  const reader = haproxyReader(files.socket);
+  const setup = await startSidecar(
+    "127.90.22.5",
+    { ...SLOT_MODE, backendLines: [...SLOT_MODE.backendLines, backupSlots] },
+    { extra: (files) => ["--zone=a", `--server-state-file=${files.dir}/server-state`] },
+  );
+  const { cluster, files, hap: reader, join, sidecar } = setup;
   try {
-    const extra = ["--zone=a", `--server-state-file=${files.dir}/server-state`];
-    const sidecar = await cluster.sidecar({ name: "sidecar", host, files, extra });
-    const join = [await gossipAddr(sidecar)];
     const a1 = await cluster.task({ name: "a-1", host: "127.90.22.31", join, extra: ["--zone=a"] });
     await cluster.task({ name: "b-1", host: "127.90.22.32", join, extra: ["--zone=b"] });
     const one = (want: { normal: number; backup: number }) => async () => {
@@ -140,32 +123,22 @@ Deno.test("e2e: slot mode with a backup template: zone a first, zone b as fallba
     await waitFor("a-2 UP in a slot", one({ normal: 1, backup: 1 }), 20_000);
     equal([...await answering(files.url)].join(), "a-2", "traffic is back in zone a");
   } finally {
-    await reader.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });
 
 Deno.test("e2e: --server-options send-proxy-v2 reaches a worker that parses the PROXY header", async () => {
-  const cluster = new Cluster();
-  const host = "127.90.22.2";
-  const web = `${host}:${freePortOn(host)}`;
-  const files = await writeHaproxyConfig({ web });
-  const reader = haproxyReader(files.socket);
+  const setup = await startSidecar("127.90.22.2", {}, {
+    extra: ["--server-options=shoal=send-proxy-v2 maxconn 50"],
+  });
+  const { files, hap: reader, web } = setup;
   try {
-    const sidecar = await cluster.sidecar({
-      name: "sidecar",
-      host,
-      files,
-      extra: ["--server-options=shoal=send-proxy-v2 maxconn 50"],
+    await startTasksUp(setup, {
+      names: ["p-1"],
+      hostOf: () => "127.90.22.21",
+      upWithinMs: 20_000,
+      optionsOf: () => ({ worker: [Deno.execPath(), "run", "-A", PROXY_WORKER] }),
     });
-    const join = [await gossipAddr(sidecar)];
-    await cluster.task({
-      name: "p-1",
-      host: "127.90.22.21",
-      join,
-      worker: [Deno.execPath(), "run", "-A", PROXY_WORKER],
-    });
-    await waitFor("p-1 UP", () => upExactly(reader, ["p-1"]), 20_000);
     const res = await fetch(files.url, { headers: { connection: "close" } });
     const body = (await res.text()).trim();
     equal(res.status, 200, body);
@@ -177,14 +150,13 @@ Deno.test("e2e: --server-options send-proxy-v2 reaches a worker that parses the 
     const row = (await servers(reader)).find((r) => r.service === serverOf("p-1"));
     equal(row?.fields.get("slim"), "50", "maxconn 50 applied");
   } finally {
-    await reader.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });
 
 Deno.test("e2e: an option HAProxy refuses stops the sidecar at start with HAProxy's message", async () => {
   const host = "127.90.22.3";
-  const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}` });
+  const files = await writeFrontendConfig(host);
   const cluster = new Cluster();
   try {
     const proc = cluster.track(startShoal([
@@ -213,16 +185,14 @@ Deno.test("e2e: an option HAProxy refuses stops the sidecar at start with HAProx
 });
 
 Deno.test("e2e: a zone-a sidecar over a slot backend says zones are ignored there", async () => {
-  const cluster = new Cluster();
-  const host = "127.90.22.4";
-  const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}`, ...SLOT_MODE });
+  const setup = await startSidecar("127.90.22.4", SLOT_MODE, {
+    extra: (files) => ["--zone=a", `--server-state-file=${files.dir}/server-state`],
+  });
   try {
-    const extra = ["--zone=a", `--server-state-file=${files.dir}/server-state`];
-    const sidecar = await cluster.sidecar({ name: "sidecar", host, files, extra });
-    const line = await sidecar.waitForLog("sidecar.zone.ignored");
+    const line = await setup.sidecar.waitForLog("sidecar.zone.ignored");
     equal(line.backend, "shoal");
     match(String(line.reason), /slot/);
   } finally {
-    await cluster.stop();
+    await setup.stop();
   }
 });

@@ -16,6 +16,7 @@ import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import type { QueryEvent } from "../../lib/serf/mod.ts";
 import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
 import { serfBinary } from "../_support/serf_cli.ts";
+import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
 
 function gossipConfig(node: string, host: string, port: number): GossipConfig {
   return {
@@ -37,6 +38,7 @@ function gossipConfig(node: string, host: string, port: number): GossipConfig {
 
 Deno.test("a serf CLI query with raw protobuf bytes reaches shoal intact and gets a protobuf answer", async () => {
   const runtime = await GossipRuntime.start(gossipConfig("embedded", "127.0.0.7", freePort()), {
+    ...denoGossipHost,
     logger: new MemoryLogger(),
     clock: systemClock,
     prng: Math.random,

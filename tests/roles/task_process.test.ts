@@ -22,6 +22,7 @@ import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import { MemberStatus, type QueryEvent, QueryResponseError } from "../../lib/serf/mod.ts";
 import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
 import { type ShoalProcess, startShoal } from "../_support/shoal_process.ts";
+import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
 
 const WORKER = new URL("../_support/workers/http_worker.py", import.meta.url).pathname;
 
@@ -117,7 +118,12 @@ class TestSidecar {
       metricsAddr: null,
     };
     return new TestSidecar(
-      await GossipRuntime.start(cfg, { logger: nullLogger, clock: systemClock, prng: Math.random }),
+      await GossipRuntime.start(cfg, {
+        ...denoGossipHost,
+        logger: nullLogger,
+        clock: systemClock,
+        prng: Math.random,
+      }),
       probe,
     );
   }

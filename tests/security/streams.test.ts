@@ -1,7 +1,8 @@
 /**
  * Attack: TCP stream floods (issue 13, items 5 and 7). A trickled multi-MB nested array used to
  * be re-parsed from its start on every 8 KiB read (a core pinned for 10 s), a ping body could
- * fill the whole 16 MiB frame limit, and 200 stalled push/pulls from one host blocked every join.
+ * fill the whole 16 MiB frame limit, 200 stalled push/pulls from one host blocked every join, and
+ * 16 streams filling large frames took RSS far past the streams' shared buffer bound.
  * Real `shoal agent` processes; the stalled connections come from python3 bound to 127.0.0.9.
  */
 import { ok } from "node:assert/strict";
@@ -12,8 +13,10 @@ import {
   type HeldStreams,
   holdStreams,
   memberNames,
+  rssMiB,
   startTarget,
 } from "../_support/forge.ts";
+import { STREAMS_BUFFERED_MAX_BYTES } from "../../lib/gossip/streams.ts";
 import { waitFor } from "../_support/serf_agent.ts";
 import { requirePython } from "../_support/supervisor.ts";
 
@@ -106,6 +109,55 @@ Deno.test("200 stalled push/pulls from one host do not block a join from another
   } finally {
     await held?.stop();
     await b?.proc.stop();
+    await a.proc.stop();
+  }
+});
+
+Deno.test("16 streams filling a declared 15.9 MiB compress frame stay within the shared buffer bound", async () => {
+  const a = await startTarget("shoal-stream-rss");
+  const conns: Deno.TcpConn[] = [];
+  try {
+    const n = 16_670_000; // {Algo: 0, Buf: bin32 of n}: within the 16 MiB frame limit
+    const te = new TextEncoder();
+    const head = Uint8Array.of(
+      MessageType.Compress,
+      0x82,
+      0xa4,
+      ...te.encode("Algo"),
+      0x00,
+      0xa3,
+      ...te.encode("Buf"),
+      0xc6,
+      n >>> 24,
+      (n >>> 16) & 255,
+      (n >>> 8) & 255,
+      n & 255,
+    );
+    const body = new Uint8Array(8 * 1024 * 1024);
+    const before = rssMiB(a.proc.pid);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(a.proc.pid))), 50);
+    try {
+      for (let i = 0; i < 16; i++) {
+        conns.push(await Deno.connect({ hostname: a.host, port: a.port }));
+      }
+      await Promise.all(conns.map(async (c) => {
+        await c.write(head).catch(() => 0);
+        for (let at = 0; at < body.length; at += 64 * 1024) {
+          if ((await c.write(body.subarray(at, at + 64 * 1024)).catch(() => -1)) < 0) return;
+        }
+      }));
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      clearInterval(sampler);
+    }
+    // was +110 to +147 MiB: buffers doubled by copying, refused streams' and discarded buffers
+    // left to the collector, and the bound checked after each allocation; now +44 to +60
+    const boundMiB = STREAMS_BUFFERED_MAX_BYTES / 2 ** 20;
+    ok(peak - before <= boundMiB * 1.25, `RSS ${before} -> ${peak} MiB (bound ${boundMiB} MiB)`);
+    ok((await memberNames(a.rpcAddr)) !== null, "the node still answers RPC");
+  } finally {
+    for (const c of conns) c.close();
     await a.proc.stop();
   }
 });

@@ -12,6 +12,7 @@ import { MemoryLogger } from "../../lib/log/logger.ts";
 import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
 import { serfCli } from "../_support/serf_cli.ts";
+import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
 
 function config(rpcPort: number): GossipConfig {
   return {
@@ -38,6 +39,7 @@ Deno.test("serf CLI through shoal's RPC: join, members filters, reachability, qu
   const rpcPort = freePort();
   let left = 0;
   const runtime = await GossipRuntime.start(config(rpcPort), {
+    ...denoGossipHost,
     logger: new MemoryLogger(),
     clock: systemClock,
     prng: Math.random,

@@ -9,6 +9,7 @@ import { MemoryLogger } from "../../lib/log/logger.ts";
 import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import { freePort } from "../_support/serf_agent.ts";
 import { requireSerfBinary, serfCli, spawnSerfCli } from "../_support/serf_cli.ts";
+import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
 
 function config(rpcPort: number, rpcAuth: string | null): GossipConfig {
   return {
@@ -35,6 +36,7 @@ async function withNode(
   await requireSerfBinary();
   const rpcPort = freePort();
   const runtime = await GossipRuntime.start(config(rpcPort, rpcAuth), {
+    ...denoGossipHost,
     logger: new MemoryLogger(),
     clock: systemClock,
     prng: Math.random,

@@ -11,6 +11,7 @@ import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import { RpcClient } from "../../lib/serf/rpc/client.ts";
 import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
 import { serfCli } from "../_support/serf_cli.ts";
+import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
 
 function config(node: string, port: number, rpcPort: number): GossipConfig {
   return {
@@ -40,6 +41,7 @@ function rttMs(stdout: string, a: string, b: string): number {
 Deno.test("interop: serf rtt between a serf agent and a shoal node works through both RPCs", async () => {
   const rpcPort = freePort();
   const runtime = await GossipRuntime.start(config("shoal", freePort(), rpcPort), {
+    ...denoGossipHost,
     logger: new MemoryLogger(),
     clock: systemClock,
     prng: Math.random,

@@ -11,7 +11,7 @@ import { HaproxyProcess, startUpstream, type Upstream } from "../_support/haprox
 import { VirtualClock } from "../_support/virtual_clock.ts";
 import { SimAdminSocket } from "./haproxy/cli.ts";
 import { CASES, type ContractTarget, runScript } from "./haproxy/contract.ts";
-import { type HaproxyFlavour, SimHaproxy } from "./haproxy/model.ts";
+import { type HaproxyFlavour, SimHaproxy, type SimServer } from "./haproxy/model.ts";
 
 /** Fixed binaries, whatever PATH says (the CI peer runs put a newer haproxy first on PATH). */
 const BINARIES: Record<HaproxyFlavour, string> = {
@@ -108,22 +108,35 @@ async function realTarget(flavour: HaproxyFlavour): Promise<
       realSleep,
     );
   let conn = await connect();
+  let old: MarkedConn | undefined;
   const held: Promise<unknown>[] = [];
   return {
     upstreamPort: upstream.port,
     send: (line) => conn.send(line),
+    sendOld: (line) => old!.send(line),
     sleep: realSleep,
     setHealthy: (ok) => void (upstream.healthy = ok),
     hold: () => {
       held.push(fetch(hap.url("be_app", "/hold")).then((r) => r.body?.cancel()).catch(() => {}));
       return Promise.resolve();
     },
+    release: async () => {
+      upstream.release();
+      await Promise.all(held.splice(0));
+    },
     restart: async () => {
       await conn.close();
       await hap.restart();
       conn = await connect();
     },
+    reload: async () => {
+      await old?.close();
+      await hap.reload();
+      old = conn;
+      conn = await connect();
+    },
     close: async () => {
+      await old?.close();
       await conn.close();
       upstream.release();
       await hap.stop();
@@ -147,19 +160,37 @@ function modelTarget(flavour: HaproxyFlavour): ContractTarget & { close(): Promi
   const wait = (ms: number) => clock.advance(ms);
   const connect = async () => await MarkedConn.open(await socket.connector()(), wait);
   let conn: MarkedConn | undefined;
+  let old: MarkedConn | undefined;
+  const held: SimServer[] = [];
   return {
     upstreamPort,
     send: async (line) => (conn ??= await connect()).send(line),
+    sendOld: (line) => old!.send(line),
     sleep: wait,
     setHealthy: (ok) => void (healthy = ok),
-    hold: () => Promise.resolve(void hap.openSession("be_app")),
+    hold: () => {
+      const s = hap.openSession("be_app");
+      if (s) held.push(s);
+      return Promise.resolve();
+    },
+    release: () => Promise.resolve(held.splice(0).forEach((s) => hap.closeSession(s))),
     restart: async () => {
       await conn?.close();
       socket.crash();
       socket.start();
       conn = await connect();
     },
-    close: async () => await conn?.close(),
+    reload: async () => {
+      await old?.close();
+      conn ??= await connect();
+      socket.reload();
+      old = conn;
+      conn = await connect();
+    },
+    close: async () => {
+      await old?.close();
+      await conn?.close();
+    },
   };
 }
 

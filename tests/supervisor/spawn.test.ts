@@ -13,6 +13,8 @@ import {
 import { systemClock } from "../../lib/clock.ts";
 
 const SIGPIPE = 13;
+/** The test process's environment, as a composition root would pass it. */
+const env = Deno.env.toObject();
 
 /** A non-CLOEXEC duplicate of `fd` at ≥ 50, to prove the spawner closes fds it was not asked to pass. */
 function leakyDup(fd: number): { fd: number; close(): void } {
@@ -37,6 +39,7 @@ Deno.test("Spawner.spawn() hands extraFd over as fd 3 and leaks no other fd", as
   const spawner = new Spawner({ clock: systemClock, reapAll: false });
   const child = spawner.spawn({
     argv: ["python3", workerPath("http_worker.py")],
+    env,
     extraFd: sock.fd,
   });
   try {
@@ -62,7 +65,7 @@ Deno.test("Spawner.spawn() hands extraFd over as fd 3 and leaks no other fd", as
 
 Deno.test("Spawner.spawn() resets SIGPIPE, which Deno ignores, to default in the child", async () => {
   const spawner = new Spawner({ clock: systemClock, reapAll: false });
-  const child = spawner.spawn({ argv: ["sleep", "30"] });
+  const child = spawner.spawn({ argv: ["sleep", "30"], env });
   try {
     ok(signalIgnored(Deno.pid, SIGPIPE), "precondition: the Deno parent ignores SIGPIPE");
     await waitFor(
@@ -73,10 +76,11 @@ Deno.test("Spawner.spawn() resets SIGPIPE, which Deno ignores, to default in the
     child.kill("SIGTERM");
     assertEq((await child.status).signal, 15);
     // A writer into a closed pipe dies of SIGPIPE (141) instead of getting EPIPE.
-    const yes = spawner.spawn({ argv: ["sh", "-c", "yes | head -c1 >/dev/null; exit 0"] });
+    const yes = spawner.spawn({ argv: ["sh", "-c", "yes | head -c1 >/dev/null; exit 0"], env });
     assertEq((await yes.status).code, 0);
     const pipe = spawner.spawn({
       argv: ["bash", "-c", "yes | head -c1 >/dev/null; exit ${PIPESTATUS[0]}"],
+      env,
     });
     assertEq((await pipe.status).code, 141);
   } finally {
@@ -88,11 +92,11 @@ Deno.test("Spawner.spawn() resets SIGPIPE, which Deno ignores, to default in the
 Deno.test("Spawner.spawn() reports exit codes, 128+N for signals, and refuses a missing program", async () => {
   const spawner = new Spawner({ clock: systemClock, reapAll: false });
   try {
-    assertEq((await spawner.spawn({ argv: ["sh", "-c", "exit 7"] }).status).code, 7);
-    const killed = await spawner.spawn({ argv: ["sh", "-c", "kill -ABRT $$"] }).status;
+    assertEq((await spawner.spawn({ argv: ["sh", "-c", "exit 7"], env }).status).code, 7);
+    const killed = await spawner.spawn({ argv: ["sh", "-c", "kill -ABRT $$"], env }).status;
     assertEq([killed.code, killed.signal], [134, 6]);
-    throws(() => spawner.spawn({ argv: ["shoal-no-such-program"] }), SpawnError);
-    const gone = spawner.spawn({ argv: ["true"] });
+    throws(() => spawner.spawn({ argv: ["shoal-no-such-program"], env }), SpawnError);
+    const gone = spawner.spawn({ argv: ["true"], env });
     await gone.status;
     assertEq(gone.kill("SIGTERM"), false);
   } finally {
@@ -123,7 +127,7 @@ Deno.test("Spawner.spawn() pipes stdout/stderr on request and honours cwd and en
 Deno.test("Reaper in per-pid mode leaves Deno.Command statuses alone", async () => {
   const spawner = new Spawner({ clock: systemClock, reapAll: false });
   try {
-    const ours = spawner.spawn({ argv: ["sh", "-c", "exit 3"] });
+    const ours = spawner.spawn({ argv: ["sh", "-c", "exit 3"], env });
     const theirs = await new Deno.Command("sh", { args: ["-c", "exit 4"] }).output();
     assertEq([(await ours.status).code, theirs.code], [3, 4]);
   } finally {

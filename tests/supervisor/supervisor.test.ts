@@ -17,6 +17,7 @@ import {
   workerPath,
 } from "../_support/supervisor.ts";
 import { systemClock } from "../../lib/clock.ts";
+import { denoProcessHost } from "../../lib/supervisor/process_host.ts";
 
 const PY_WORKER = ["python3", workerPath("http_worker.py")];
 
@@ -25,7 +26,7 @@ function supervise(options: Partial<SupervisorOptions> & Pick<SupervisorOptions,
   const logger = new MemoryLogger();
   const sup = new Supervisor(
     { listen: "127.0.0.1:0", onEvent: (e) => events.push(e), ...options },
-    { clock: systemClock, logger },
+    { clock: systemClock, host: denoProcessHost, logger },
   );
   const types = () => events.map((e) => e.type);
   return { sup, events, types, logger };

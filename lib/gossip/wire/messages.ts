@@ -207,23 +207,23 @@ export function writePushPullHeader(w: Writer, h: PushPullHeader): void {
 
 /** Writes one push/pull node state map. */
 export function writePushNodeState(w: Writer, s: PushNodeState): void {
-  // Field by field, the bytes `w.value({ Addr, Incarnation, … })` writes, without building the
+  // Entry by entry, the bytes `w.value({ Addr, Incarnation, … })` writes, without building the
   // object and its entries: a push/pull carries one of these per member.
   w.mapHeader(7);
-  w.str("Addr");
-  w.str(s.addr);
-  w.str("Incarnation");
-  w.int(s.incarnation);
-  w.str("Meta");
-  w.str(s.meta);
-  w.str("Name");
-  w.str(s.name);
-  w.str("Port");
-  w.int(s.port);
-  w.str("State");
-  w.int(s.state);
-  w.str("Vsn");
-  w.str(s.vsn);
+  entry(w, "Addr", s.addr);
+  entry(w, "Incarnation", s.incarnation);
+  entry(w, "Meta", s.meta);
+  entry(w, "Name", s.name);
+  entry(w, "Port", s.port);
+  entry(w, "State", s.state);
+  entry(w, "Vsn", s.vsn);
+}
+
+/** One map entry: the string `key`, then `value` as an int or a string. */
+function entry(w: Writer, key: string, value: number | string | Uint8Array): void {
+  w.str(key);
+  if (typeof value === "number") w.int(value);
+  else w.str(value);
 }
 
 /**

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { StreamBuffer } from "./_stream_buffer.ts";
 import {
   type BodyLimits,
   type BodyParser,
@@ -77,6 +78,12 @@ export interface StreamDecoderOptions {
   nodesMax?: number | undefined;
   /** @default {USER_STATE_MAX_BYTES} */
   userStateMaxBytes?: number | undefined;
+  /**
+   * Called before the buffer grows by `bytes`; it may throw to refuse the growth, which fails
+   * the feed before anything is allocated. How callers bound the memory of many connections
+   * together. The buffer never shrinks.
+   */
+  reserve?: ((bytes: number) => void) | undefined;
 }
 
 /** One decoded stream frame. */
@@ -104,9 +111,7 @@ export class StreamDecoder {
   readonly #o: StreamDecoderOptions;
   readonly #limits: BodyLimits;
   readonly #frameMax: number;
-  #buf = new Uint8Array(0);
-  #head = 0;
-  #tail = 0;
+  readonly #bytes: StreamBuffer;
   #phase: Phase;
   #label: string;
   #body: BodyParser | null = null;
@@ -117,6 +122,7 @@ export class StreamDecoder {
   constructor(options: StreamDecoderOptions = {}) {
     this.#o = options;
     this.#frameMax = options.frameMaxBytes ?? STREAM_FRAME_MAX_BYTES;
+    this.#bytes = new StreamBuffer(this.#frameMax, options.reserve);
     this.#limits = {
       nodesMax: options.nodesMax ?? PUSH_PULL_NODES_MAX,
       userStateMaxBytes: options.userStateMaxBytes ?? USER_STATE_MAX_BYTES,
@@ -128,12 +134,22 @@ export class StreamDecoder {
 
   /** Bytes of buffer allocated for this connection (at least {@linkcode bufferedBytes}). */
   get allocatedBytes(): number {
-    return this.#buf.length;
+    return this.#bytes.allocated;
+  }
+
+  /**
+   * Gives the buffer's memory back at once (a resizable buffer shrunk to nothing returns its pages
+   * without waiting for the collector); the decoder is unusable afterwards. Frames already
+   * returned are unaffected (their messages hold copies).
+   */
+  release(): void {
+    this.#bytes.release();
+    this.#failed ??= new DecodeError("Stream decoder released", { reason: "truncated" });
   }
 
   /** Bytes received and not yet part of a returned frame. */
   get bufferedBytes(): number {
-    return this.#tail - this.#head;
+    return this.#bytes.length;
   }
 
   /**
@@ -164,23 +180,12 @@ export class StreamDecoder {
   }
 
   #append(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
     if (this.bufferedBytes + chunk.length > this.#frameMax) throw tooLarge(this.#frameMax);
-    if (this.#tail + chunk.length > this.#buf.length) {
-      const live = this.#buf.subarray(this.#head, this.#tail);
-      const size = Math.min(Math.max(2 * (live.length + chunk.length), 4096), this.#frameMax);
-      const next = size > this.#buf.length ? new Uint8Array(size) : this.#buf;
-      next.set(live, 0);
-      this.#buf = next;
-      this.#tail = live.length;
-      this.#head = 0;
-    }
-    this.#buf.set(chunk, this.#tail);
-    this.#tail += chunk.length;
+    this.#bytes.append(chunk);
   }
 
   #avail(): Uint8Array {
-    return this.#buf.subarray(this.#head, this.#tail);
+    return this.#bytes.avail();
   }
 
   #advance(): StreamFrame | null {
@@ -189,7 +194,7 @@ export class StreamDecoder {
       const avail = this.#avail();
       if (avail.length === 0) return null;
       this.#startFrame(avail[0]!);
-      this.#head += 1;
+      this.#bytes.consume(1);
     }
     switch (this.#phase) {
       case "encrypted":
@@ -211,7 +216,7 @@ export class StreamDecoder {
       if (avail.length < n) return false;
     }
     this.#label = checkLabel(avail.subarray(0, n), this.#o).label;
-    this.#head += n;
+    this.#bytes.consume(n);
     this.#phase = "type";
     return true;
   }
@@ -253,7 +258,7 @@ export class StreamDecoder {
       avail.subarray(4, 4 + n),
       concat(header, utf8(this.#label)),
     );
-    this.#head += 4 + n;
+    this.#bytes.consume(4 + n);
     const inner = plain[0] === MessageType.Compress
       ? this.#decompress(new Reader(plain, 1).read())
       : plain;
@@ -267,7 +272,7 @@ export class StreamDecoder {
       if (this.#compressed.neededBytes > this.#frameMax) throw tooLarge(this.#frameMax);
       return null;
     }
-    this.#head += read.end;
+    this.#bytes.consume(read.end);
     return this.#complete(parseWhole(this.#decompress(read.value), this.#limits), false, true);
   }
 
@@ -280,7 +285,7 @@ export class StreamDecoder {
   #readBody(): StreamFrame | null {
     const m = this.#body!.step(this.#avail());
     if (m === null) return null;
-    this.#head += this.#body!.consumedBytes;
+    this.#bytes.consume(this.#body!.consumedBytes);
     return this.#complete(m, false, false);
   }
 

@@ -16,6 +16,9 @@ import {
   PayloadError,
 } from "../../proto.ts";
 import type { AnnounceVerdict, AnnouncingMember, Registry } from "./registry.ts";
+import type { Clock } from "../../clock.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { SidecarMeter } from "./metrics.ts";
 
 /**
  * Longest refusal reason sent back. Reasons quote network input (a backend name) and the served
@@ -115,6 +118,45 @@ function hostPort(host: string, port: number): string {
 
 function sameHost(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
+}
+
+/** What {@linkcode registerAnnounce} logs and counts with. */
+export interface RegisterContext {
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly meter?: SidecarMeter | undefined;
+}
+
+/**
+ * {@linkcode handleAnnounce} for an announce query or a solicit answer (`via`) from `node`, with
+ * its log line (`sidecar.announce`, debug for an undecodable payload) and its query metric.
+ */
+export function registerAnnounce(
+  ctx: RegisterContext,
+  member: AnnouncingMember | undefined,
+  node: string,
+  payload: Uint8Array,
+  via: "announce" | "solicit",
+): AnnounceOutcome {
+  const startedMs = ctx.clock.nowMs();
+  const out = handleAnnounce(ctx.registry, member, payload, startedMs);
+  const req = out.request;
+  const fields = {
+    via,
+    node,
+    addr: out.host !== undefined && req ? `${out.host}:${req.port}` : out.host ?? "",
+    state: req?.state ?? "",
+    accepted: out.verdict.accepted,
+    ...(out.verdict.accepted
+      ? { backend: out.verdict.backend, server: out.verdict.server }
+      : { backend: req?.backend ?? "", reason: out.verdict.reason }),
+  };
+  if (req === undefined) ctx.log.debug("sidecar.announce", fields);
+  else ctx.log.info("sidecar.announce", fields);
+  const result = req === undefined ? "error" : out.verdict.accepted ? "accepted" : "rejected";
+  ctx.meter?.query(via, result, (ctx.clock.nowMs() - startedMs) / 1000);
+  return out;
 }
 
 /** Encodes a verdict as an `AnnounceResponse`, cutting the reason to {@linkcode REASON_LENGTH_MAX}. */

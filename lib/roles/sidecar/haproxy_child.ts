@@ -17,6 +17,7 @@
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ExitStatus } from "../../supervisor/exit_status.ts";
+import type { ProcessHost } from "../../supervisor/process_host.ts";
 import type { SpawnedProcess, Spawner } from "../../supervisor/spawn.ts";
 import { pumpHaproxyOutput } from "./haproxy_output.ts";
 
@@ -35,6 +36,8 @@ const BEFORE_RELOAD_MAX_MS = 1000;
 export interface HaproxyChildHooks {
   readonly log: Logger;
   readonly clock: Clock;
+  /** The sidecar's process: HAProxy's environment and the reload signals it receives. */
+  readonly host: Pick<ProcessHost, "env" | "addSignalListener" | "removeSignalListener">;
   /** Runs before a reload signal is forwarded (the server-state file is saved). */
   readonly beforeReload?: () => Promise<void>;
   /** After each forwarded reload signal. */
@@ -76,7 +79,7 @@ export class HaproxyChild {
     const child = new HaproxyChild(spawner, argv, hooks);
     for (const signal of RELOAD_SIGNALS) {
       const handler = () => void child.#reload(signal);
-      Deno.addSignalListener(signal, handler);
+      hooks.host.addSignalListener(signal, handler);
       child.#handlers.push([signal, handler]);
     }
     return child;
@@ -110,13 +113,18 @@ export class HaproxyChild {
   /** Stops forwarding signals. */
   dispose(): void {
     for (const [signal, handler] of this.#handlers.splice(0)) {
-      Deno.removeSignalListener(signal, handler);
+      this.#hooks.host.removeSignalListener(signal, handler);
     }
   }
 
   #spawn(): SpawnedProcess {
     const stdio = this.#hooks.logOutput ? "pipe" : "inherit";
-    const process = this.#spawner.spawn({ argv: this.#argv, stdout: stdio, stderr: stdio });
+    const process = this.#spawner.spawn({
+      argv: this.#argv,
+      env: this.#hooks.host.env(),
+      stdout: stdio,
+      stderr: stdio,
+    });
     const log = this.#hooks.log;
     if (process.stdout) pumpHaproxyOutput(process.stdout, log, "stdout").catch(() => {});
     if (process.stderr) pumpHaproxyOutput(process.stderr, log, "stderr").catch(() => {});

@@ -5,12 +5,11 @@
  *   address of the member holding its `SourceNode`;
  * - unknown senders (issue 19): a query can outrun the gossip that introduces its sender, and a
  *   restarted sidecar may not know its tasks yet, so the sidecar joins the address the query came
- *   from and waits a moment for the sender to become a known, alive member before judging it;
- * - departs supersede older announces (issue 15): an announce the task sent before its depart
- *   (a lower serf query LTime) may be acted on after it — it waited for its sender, or gossip
- *   delivered it late — and must not put the departing task's server back. Each accepted depart's
- *   LTime is remembered per node for {@linkcode DEPART_MEMORY_MS} (bounded in count too), or until
- *   the node joins again.
+ *   from and waits a moment for the sender to become a known, alive member before judging it.
+ *   The wait ends at the member's join or update ({@linkcode QueryIntake.memberJoined},
+ *   {@linkcode QueryIntake.memberUpdated}) or at its bound, never by polling; at most
+ *   {@linkcode WAITING_MAX} queries wait at once;
+ * - departs supersede older announces (issue 15, {@linkcode DepartMemory}).
  *
  * @module
  */
@@ -29,22 +28,20 @@ import {
   sourceMismatch,
 } from "./announce.ts";
 import { encodeDepartAnswer } from "./depart.ts";
+import { DepartMemory } from "./depart_memory.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import type { MemberVerifier } from "./verify.ts";
 
 /** Longest wait for the sender of a query to become a known (for an announce, alive) member. */
 const UNKNOWN_SENDER_WAIT_MS = 2000;
-/** How often a waiting query looks again. */
-const UNKNOWN_SENDER_POLL_MS = 50;
+/**
+ * Most queries waiting for their sender at once. Anyone can send a query naming an invented node,
+ * so the waits (each holds the query and a timer) are bounded; past the bound a query from an
+ * unknown sender is judged at once (refused as unknown), and the task's announcer retries.
+ */
+export const WAITING_MAX = 256;
 /** The answer must still reach the task before its query's deadline. */
 const UNKNOWN_SENDER_MARGIN_MS = 500;
-/**
- * How long a depart is remembered to refuse older announces of its node: longer than any query's
- * time in flight (at most a minute, serf's largest query timeout).
- */
-export const DEPART_MEMORY_MS = 60_000;
-/** Most departed nodes remembered (departs come from the network, so the memory is bounded). */
-export const DEPARTS_REMEMBERED_MAX = 4096;
 /** Most joins of unknown announcers at once (each is one push/pull; announces come from anyone). */
 const LEARN_JOINS_MAX = 4;
 
@@ -67,20 +64,26 @@ export interface QueryIntakeOptions {
   depart(e: QueryEvent): void;
 }
 
+/** A query waiting for its sender; judged again at the sender's join or update, or at `timer`. */
+interface Waiting {
+  readonly kind: "announce" | "depart";
+  readonly timer: TimerId;
+}
+
 /** See the module documentation. */
 export class QueryIntake {
   readonly #o: QueryIntakeOptions;
-  readonly #timers = new Set<TimerId>();
-  /** Queries from a sender not known yet, and when they first arrived. */
-  readonly #seenMs = new Map<QueryEvent, number>();
+  /** Queries from a sender not known yet, in arrival order. */
+  readonly #waiting = new Map<QueryEvent, Waiting>();
+  #waitingFullLogged = false;
   /** Gossip addresses being joined to learn an announcer. */
   readonly #learning = new Set<string>();
-  /** Node → the query LTime of its latest accepted depart, and when it arrived (oldest first). */
-  readonly #departed = new Map<string, { lTime: number; atMs: number }>();
+  readonly #departs: DepartMemory;
   #stopped = false;
 
   constructor(options: QueryIntakeOptions) {
     this.#o = options;
+    this.#departs = new DepartMemory(options.clock);
   }
 
   /**
@@ -89,24 +92,70 @@ export class QueryIntake {
    * may not have caught up yet) and no longer supersedes its announces.
    */
   memberJoined(node: string): void {
-    this.#departed.delete(node);
+    this.#departs.forget(node);
     this.#o.verifier?.forget(node);
+    this.#wake(node);
+  }
+
+  /** A member's address or tags changed: the queries waiting for it are judged again. */
+  memberUpdated(node: string): void {
+    this.#wake(node);
   }
 
   /** Drops the queries still waiting (they are not answered). */
   stop(): void {
     this.#stopped = true;
-    for (const id of this.#timers) this.#o.clock.clearTimer(id);
-    this.#timers.clear();
-    this.#seenMs.clear();
+    for (const w of this.#waiting.values()) this.#o.clock.clearTimer(w.timer);
+    this.#waiting.clear();
+  }
+
+  /**
+   * True when `node`'s depart was accepted at or after `sinceMs` (and it has not joined again
+   * since): a solicit answer to a round started before then may have been sent before the depart
+   * and must not put its server back.
+   */
+  departedSince(node: string, sinceMs: number): boolean {
+    return (this.#departs.arrivedMs(node) ?? -Infinity) >= sinceMs;
+  }
+
+  /** How many queries wait for their sender (bounded by {@linkcode WAITING_MAX}). */
+  get waiting(): number {
+    return this.#waiting.size;
   }
 
   /** An `announce` query: wait for (and learn) an unknown sender, check its source, register. */
   announce(e: QueryEvent): void {
-    const member = this.#o.serf.members().find((m) => m.name === e.sourceNode);
-    if (this.#waitForSender(e, member?.status === MemberStatus.Alive, () => this.announce(e))) {
-      return;
+    this.#announce(e, true);
+  }
+
+  /**
+   * A depart is acted on only when it comes from the gossip address of the member it names; an
+   * unknown sender is waited for (and learnt) as for an announce: refusing it would let the
+   * announce it follows, still waiting for the same sender, be accepted after it.
+   */
+  depart(e: QueryEvent): void {
+    this.#depart(e, true);
+  }
+
+  /**
+   * Judges again the queries waiting for `node`: departs first, so that one sent after a waiting
+   * announce supersedes it, then announces, each in arrival order.
+   */
+  #wake(node: string): void {
+    if (this.#stopped || this.#waiting.size === 0) return;
+    const mine = [...this.#waiting].filter(([e]) => e.sourceNode === node);
+    for (const kind of ["depart", "announce"] as const) {
+      for (const [e, w] of mine) {
+        if (w.kind !== kind || this.#waiting.get(e) !== w) continue;
+        if (kind === "depart") this.#depart(e, true);
+        else this.#announce(e, true);
+      }
     }
+  }
+
+  #announce(e: QueryEvent, mayWait: boolean): void {
+    const member = this.#o.serf.members().find((m) => m.name === e.sourceNode);
+    if (this.#waitForSender(e, "announce", member?.status === MemberStatus.Alive, mayWait)) return;
     const mismatch = sourceMismatch(member, e);
     const superseded = mismatch === null ? this.#supersededBy(e) : undefined;
     const verifier = this.#o.verifier;
@@ -152,19 +201,14 @@ export class QueryIntake {
     }
   }
 
-  /**
-   * A depart is acted on only when it comes from the gossip address of the member it names; an
-   * unknown sender is waited for (and learnt) as for an announce: refusing it would let the
-   * announce it follows, still waiting for the same sender, be accepted after it.
-   */
-  depart(e: QueryEvent): void {
+  #depart(e: QueryEvent, mayWait: boolean): void {
     const member = this.#o.serf.members().find((m) => m.name === e.sourceNode);
-    if (this.#waitForSender(e, member !== undefined, () => this.depart(e))) return;
+    if (this.#waitForSender(e, "depart", member !== undefined, mayWait)) return;
     const mismatch = member === undefined
       ? `${e.sourceNode} is not a known cluster member`
       : sourceMismatch(member, e);
     if (mismatch === null) {
-      this.#rememberDepart(e);
+      this.#departs.remember(e.sourceNode, e.lTime);
       return this.#o.depart(e);
     }
     this.#refuseSource(e, "depart", mismatch);
@@ -178,45 +222,50 @@ export class QueryIntake {
   /**
    * A query can outrun the gossip that introduces its sender (queries to a few sidecars are also
    * sent directly), and a restarted sidecar may not know its tasks yet: learn the sender (join the
-   * address it queries from), and give it a moment to become known before judging. True when
-   * `retry` is scheduled (the query is not judged yet).
+   * address it queries from), and wait for it to become known before judging, until its join or
+   * update wakes the query or the wait's bound judges it as it is. True while the query waits.
    */
-  #waitForSender(e: QueryEvent, known: boolean, retry: () => void): boolean {
+  #waitForSender(
+    e: QueryEvent,
+    kind: Waiting["kind"],
+    known: boolean,
+    mayWait: boolean,
+  ): boolean {
+    const w = this.#waiting.get(e);
+    if (known || !mayWait || this.#stopped) {
+      if (w !== undefined) this.#o.clock.clearTimer(w.timer);
+      this.#waiting.delete(e);
+      return false;
+    }
+    if (w !== undefined) return true; // woken by a member that is not the one it waits for yet
+    this.#learn(e);
     const clock = this.#o.clock;
-    const firstSeen = !this.#seenMs.has(e);
-    if (firstSeen) this.#seenMs.set(e, clock.nowMs());
-    const waitedMs = clock.nowMs() - this.#seenMs.get(e)!;
-    const leftMs = e.deadlineMs - clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS;
-    if (!known && firstSeen) this.#learn(e);
-    if (!known && !this.#stopped && waitedMs < UNKNOWN_SENDER_WAIT_MS && leftMs > 0) {
-      const id = clock.setTimer(Math.min(UNKNOWN_SENDER_POLL_MS, leftMs), () => {
-        this.#timers.delete(id);
-        if (!this.#stopped) retry();
-      });
-      this.#timers.add(id);
-      return true;
+    const leftMs = Math.min(
+      UNKNOWN_SENDER_WAIT_MS,
+      e.deadlineMs - clock.nowMs() - UNKNOWN_SENDER_MARGIN_MS,
+    );
+    if (leftMs <= 0) return false;
+    if (this.#waiting.size >= WAITING_MAX) {
+      if (!this.#waitingFullLogged) {
+        this.#o.log.warn("sidecar.query.waiting_full", { max: WAITING_MAX, node: e.sourceNode });
+      }
+      this.#waitingFullLogged = true;
+      return false;
     }
-    this.#seenMs.delete(e);
-    return false;
-  }
-
-  /** Remembers the depart's LTime for its node (the latest one wins), bounded in time and count. */
-  #rememberDepart(e: QueryEvent): void {
-    const nowMs = this.#o.clock.nowMs();
-    for (const [node, d] of this.#departed) {
-      if (nowMs - d.atMs <= DEPART_MEMORY_MS && this.#departed.size < DEPARTS_REMEMBERED_MAX) break;
-      this.#departed.delete(node);
-    }
-    const lTime = Math.max(e.lTime, this.#departed.get(e.sourceNode)?.lTime ?? 0);
-    this.#departed.delete(e.sourceNode);
-    this.#departed.set(e.sourceNode, { lTime, atMs: nowMs });
+    if (this.#waiting.size === 0) this.#waitingFullLogged = false;
+    const timer = clock.setTimer(leftMs, () => {
+      if (this.#waiting.get(e)?.timer !== timer) return;
+      this.#waiting.delete(e);
+      if (kind === "depart") this.#depart(e, false);
+      else this.#announce(e, false);
+    });
+    this.#waiting.set(e, { kind, timer });
+    return true;
   }
 
   /** The LTime of a remembered depart the announce was sent before, if any. */
   #supersededBy(e: QueryEvent): number | undefined {
-    const d = this.#departed.get(e.sourceNode);
-    if (d === undefined || this.#o.clock.nowMs() - d.atMs > DEPART_MEMORY_MS) return undefined;
-    return e.lTime < d.lTime ? d.lTime : undefined;
+    return this.#departs.supersedes(e.sourceNode, e.lTime);
   }
 
   #refuseSuperseded(e: QueryEvent, departLTime: number): AnnounceOutcome {

@@ -9,22 +9,7 @@
 
 import type { Clock } from "../../clock.ts";
 import type { CommandResult } from "../../haproxy/client.ts";
-import {
-  HaproxyCommandError,
-  HaproxyConnectionError,
-  type HaproxyError,
-  HaproxyProtocolError,
-  HaproxyTimeoutError,
-  NoSuchBackendError,
-  NoSuchServerError,
-  NotDynamicBackendError,
-  NotInMaintenanceError,
-  PermissionDeniedError,
-  ServerAlreadyExistsError,
-  StillHasConnectionsError,
-  UnknownCommandError,
-  ValidationError,
-} from "../../haproxy/errors.ts";
+import { errorKind, HaproxyCommandError } from "../../haproxy/errors.ts";
 import { isManagedName } from "../../haproxy/names.ts";
 import type { ObservedServer, PlanStep } from "../../haproxy/plan.ts";
 import type { PassReport } from "../../haproxy/pass.ts";
@@ -32,7 +17,6 @@ import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { HealthStatus } from "../../metrics/server.ts";
 import type {
   DriftAction,
-  HaproxyErrorKind,
   QueryResult,
   ServerCheck,
   ServerState,
@@ -42,26 +26,8 @@ import type {
 import { type Member, MEMBER_STATUS_NAMES } from "../../serf/members.ts";
 import { DriftTracker } from "./drift.ts";
 
-const ERROR_KINDS: readonly [new (...args: never[]) => HaproxyError, HaproxyErrorKind][] = [
-  [ValidationError, "validation"],
-  [HaproxyConnectionError, "connection"],
-  [HaproxyTimeoutError, "timeout"],
-  [HaproxyProtocolError, "protocol"],
-  [NoSuchBackendError, "no_such_backend"],
-  [NoSuchServerError, "no_such_server"],
-  [ServerAlreadyExistsError, "already_exists"],
-  [NotInMaintenanceError, "not_in_maintenance"],
-  [StillHasConnectionsError, "still_has_connections"],
-  [NotDynamicBackendError, "not_dynamic_backend"],
-  [UnknownCommandError, "unknown_command"],
-  [PermissionDeniedError, "permission_denied"],
-];
-
-/** The `kind` label of a failed HAProxy command. */
-export function errorKind(error: HaproxyError): HaproxyErrorKind {
-  for (const [cls, kind] of ERROR_KINDS) if (error instanceof cls) return kind;
-  return "other";
-}
+/** The `kind` label of a failed HAProxy command (defined beside the error classes). */
+export { errorKind } from "../../haproxy/errors.ts";
 
 const STEP_ACTIONS: Record<PlanStep["kind"], DriftAction> = {
   add: "add",

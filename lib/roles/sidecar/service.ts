@@ -1,6 +1,6 @@
 /**
  * The sidecar's event shell: turns serf events (announce and depart queries, member events) and
- * solicit answers into registry changes, and pushes the registry's desired servers to the HAProxy
+ * solicit answers ({@linkcode SolicitRounds}) into registry changes, and pushes the registry's desired servers to the HAProxy
  * reconciler after every change. Queries pass {@linkcode QueryIntake} first (source check,
  * unknown senders). Timers: the periodic solicit and the orphan grace deadline, which waits until
  * the sidecar has converged (a solicit round completed while another member was alive) so a
@@ -15,15 +15,14 @@ import { ValidationError } from "../../haproxy/errors.ts";
 import type { Reconciler } from "../../haproxy/reconciler.ts";
 import type { Logger } from "../../log/logger.ts";
 import { QUERY } from "../../proto.ts";
-import { SerfError } from "../../serf/errors.ts";
 import type { SerfEvent } from "../../serf/events.ts";
-import { type Member, MemberStatus } from "../../serf/members.ts";
+
 import type { Serf } from "../../serf/serf.ts";
 import { adoptedServers } from "./adopt.ts";
-import { type AnnounceOutcome, handleAnnounce, memberView } from "./announce.ts";
-import { joinHostPort } from "../../serf/addr.ts";
+import { type AnnounceOutcome, memberView, registerAnnounce } from "./announce.ts";
 import { QueryIntake } from "./intake.ts";
-import { MemberVerifier, VERIFY_PING_ATTEMPTS, VERIFY_PING_TIMEOUT_MS } from "./verify.ts";
+import { MemberVerifier } from "./verify.ts";
+import { alivePeers, SolicitRounds } from "./solicit.ts";
 import { DrainWatch } from "./drain_watch.ts";
 import type { SidecarMeter } from "./metrics.ts";
 import { applyMemberEvent, type MemberChange } from "./member_events.ts";
@@ -56,12 +55,6 @@ export interface SidecarServiceOptions {
   readonly ping?: (name: string, timeoutMs: number) => Promise<boolean>;
 }
 
-/** Tag filter of `solicit`: only tasks answer. */
-const SOLICIT_FILTER: ReadonlyMap<string, string> = new Map([["role", "^task$"]]);
-/** True for members that answer `solicit` (the same test as {@linkcode SOLICIT_FILTER}). */
-function isTask(m: Member): boolean {
-  return m.tags.get("role") === "task";
-}
 /** Delays of the extra passes after HAProxy is told to reload: the new worker starts empty. */
 const RELOAD_PASS_DELAYS_MS = [100, 300, 700, 1500, 3000];
 /** After member events while converging, the solicit that completes convergence waits this long. */
@@ -84,12 +77,11 @@ export class SidecarService {
   readonly #drains: DrainWatch;
   readonly #timers = new Set<TimerId>();
   readonly #intake: QueryIntake;
-  readonly #verifier: MemberVerifier | undefined;
   #unsubscribe: (() => void) | undefined;
   #applyEnabled = false;
   #stopped = false;
+  readonly #solicits: SolicitRounds;
   #solicitTimer: TimerId | undefined;
-  #soliciting = false;
   #orphanTimer: TimerId | undefined;
   /** Converged: a solicit round completed while at least one other member was alive. */
   #converged = false;
@@ -100,9 +92,9 @@ export class SidecarService {
     this.#o = options;
     this.#startedMs = options.clock.nowMs();
     const ping = options.ping;
-    if (ping !== undefined) {
-      this.#verifier = new MemberVerifier({ ping, clock: options.clock, log: options.log });
-    }
+    const verifier = ping === undefined
+      ? undefined
+      : new MemberVerifier({ ping, clock: options.clock, log: options.log });
     this.#intake = new QueryIntake({
       serf: options.serf,
       clock: options.clock,
@@ -111,7 +103,19 @@ export class SidecarService {
       depart: (e) => this.#drains.onDepart(e),
       ...(options.meter === undefined ? {} : { meter: options.meter }),
       ...(options.join === undefined ? {} : { join: options.join }),
-      ...(this.#verifier === undefined ? {} : { verifier: this.#verifier }),
+      ...(verifier === undefined ? {} : { verifier }),
+    });
+    this.#solicits = new SolicitRounds({
+      serf: options.serf,
+      clock: options.clock,
+      log: options.log,
+      meter: options.meter,
+      verifier,
+      join: options.join,
+      departedSince: (node, sinceMs) => this.#intake.departedSince(node, sinceMs),
+      register: (node, payload) => void this.#register(node, payload, "solicit"),
+      converged: (reason) => this.#markConverged(reason),
+      stopped: () => this.#stopped,
     });
     this.#drains = new DrainWatch({
       registry: options.registry,
@@ -164,7 +168,7 @@ export class SidecarService {
     void this.solicit("start");
     const tick = () => {
       this.#solicitTimer = this.#o.clock.setTimer(this.#o.solicitIntervalMs, () => {
-        if (!this.#soliciting) void this.solicit("interval"); // never two rounds at once
+        if (!this.#solicits.running) void this.solicit("interval"); // never two rounds at once
         tick();
       });
     };
@@ -172,49 +176,8 @@ export class SidecarService {
   }
 
   /** Asks every task to re-announce; resolves to the number of answers. */
-  async solicit(reason: string): Promise<number> {
-    if (this.#stopped) return 0;
-    const { serf, clock, log } = this.#o;
-    const startedMs = clock.nowMs();
-    let answers = 0;
-    const peersBefore = this.#alivePeers();
-    // No alive task: nobody to ask.
-    if (!serf.members().some((m) => m.status === MemberStatus.Alive && isTask(m))) {
-      log.debug("sidecar.solicit", { reason, answers, tasks: 0 });
-      if (peersBefore > 0) this.#markConverged(reason);
-      return 0;
-    }
-    this.#soliciting = true;
-    // A task we believe failed may be alive (its refutation lost to a one-way cut) and answer
-    // through a relay after the tasks we believe alive did: then the round runs its full time.
-    const failedTask = serf.members().some((m) => m.status === MemberStatus.Failed && isTask(m));
-    try {
-      const result = await serf.query(QUERY.solicit, new Uint8Array(0), {
-        filterTags: SOLICIT_FILTER,
-        ...(failedTask ? { endEarly: false } : {}),
-        onResponse: (r) => {
-          answers++;
-          if (!this.#stopped) this.#onSolicitAnswer(r.from, r.payload);
-        },
-      }).done();
-      const ms = clock.nowMs() - startedMs;
-      // The periodic round is routine; the ones at start and after a join are worth a line.
-      log[reason === "interval" ? "debug" : "info"]("sidecar.solicit", {
-        reason,
-        answers,
-        ended_early: result.endedEarly,
-        duration_ms: ms,
-      });
-      this.#o.meter?.solicitRound(ms / 1000);
-      if (peersBefore > 0) this.#markConverged(reason);
-    } catch (err) {
-      if (!(err instanceof SerfError)) throw err;
-      log.warn("sidecar.solicit.failed", { reason, error: err.message });
-      this.#o.meter?.solicitRound((clock.nowMs() - startedMs) / 1000, "error");
-    } finally {
-      this.#soliciting = false;
-    }
-    return answers;
+  solicit(reason: string): Promise<number> {
+    return this.#stopped ? Promise.resolve(0) : this.#solicits.run(reason);
   }
 
   /** HAProxy was told to reload: look again a few times while its new worker comes up. */
@@ -240,6 +203,7 @@ export class SidecarService {
     }
     this.#timers.clear();
     this.#intake.stop();
+    this.#solicits.stop();
     await this.#drains.stop();
   }
 
@@ -253,8 +217,10 @@ export class SidecarService {
     if (e.type === "user") return;
     if (e.type === "member-join") {
       for (const m of e.members) this.#intake.memberJoined(m.name);
+      for (const m of e.members) this.#solicits.memberJoined(m.name);
       if (!this.#converged) this.#solicitToConverge();
     }
+    if (e.type === "member-update") e.members.forEach((m) => this.#intake.memberUpdated(m.name));
     this.#o.meter?.members(this.#o.serf.members());
     const changes = applyMemberEvent(this.#o.registry, e, this.#o.clock.nowMs());
     for (const c of changes) {
@@ -263,19 +229,13 @@ export class SidecarService {
     if (changes.length > 0) this.#changed();
   }
 
-  #alivePeers(): number {
-    const self = this.#o.serf.localName;
-    return this.#o.serf.members().filter((m) => m.name !== self && m.status === MemberStatus.Alive)
-      .length;
-  }
-
   /** While converging, members joining are followed by one solicit (coalesced). */
   #solicitToConverge(): void {
     if (this.#convergeTimer !== undefined || !this.#applyEnabled) return;
     this.#convergeTimer = this.#o.clock.setTimer(CONVERGE_SOLICIT_DELAY_MS, () => {
       this.#convergeTimer = undefined;
       if (this.#stopped || this.#converged) return;
-      if (this.#soliciting) return this.#solicitToConverge();
+      if (this.#solicits.running) return this.#solicitToConverge();
       void this.solicit("converging");
     });
   }
@@ -285,7 +245,7 @@ export class SidecarService {
     this.#converged = true;
     this.#o.log.info("sidecar.converged", {
       reason,
-      members: this.#alivePeers(),
+      members: alivePeers(this.#o.serf),
       ms: Math.round(this.#o.clock.nowMs() - this.#startedMs),
     });
     if (this.#orphanTimer !== undefined) this.#o.clock.clearTimer(this.#orphanTimer);
@@ -293,61 +253,10 @@ export class SidecarService {
     this.#scheduleOrphans();
   }
 
-  /**
-   * A solicit answer. One from a member we believe failed proves it alive (its refutation was
-   * lost, say to a one-way cut, and our failure verdict outlived the cut): join it, which brings
-   * its newer state here, and then register the answer.
-   */
-  #onSolicitAnswer(node: string, payload: Uint8Array): void {
-    const m = this.#o.serf.members().find((x) => x.name === node);
-    const join = this.#o.join;
-    const verifier = this.#verifier;
-    if (m !== undefined && verifier !== undefined && !verifier.isVerified(m)) {
-      // the answer names its sender; only the node at that member's address may vouch for it
-      const deadlineMs = this.#o.clock.nowMs() + VERIFY_PING_TIMEOUT_MS * VERIFY_PING_ATTEMPTS;
-      void verifier.verify(m, deadlineMs).then((acked) => {
-        if (this.#stopped) return;
-        if (acked) return this.#onSolicitAnswer(node, payload);
-        this.#o.log.warn("sidecar.query.source_refused", {
-          via: "solicit",
-          node,
-          addr: joinHostPort(m.host, m.port),
-          reason: `${node} did not answer a ping at ${joinHostPort(m.host, m.port)}`,
-        });
-        this.#o.meter?.query("announce", "rejected", 0);
-      });
-      return;
-    }
-    if (m?.status !== MemberStatus.Failed || join === undefined) {
-      return void this.#register(node, payload, "solicit");
-    }
-    this.#o.log.info("sidecar.solicit.failed_member_answered", { node, addr: m.host });
-    void join(joinHostPort(m.host, m.port)).catch(() => 0).then(() => {
-      if (!this.#stopped) this.#register(node, payload, "solicit");
-    });
-  }
-
-  #register(node: string, payload: Uint8Array, via: string): AnnounceOutcome {
-    const { serf, registry, clock, log } = this.#o;
+  #register(node: string, payload: Uint8Array, via: "announce" | "solicit"): AnnounceOutcome {
+    const { serf, registry, clock, log, meter } = this.#o;
     const member = memberView(serf.members().find((m) => m.name === node));
-    const startedMs = clock.nowMs();
-    const out = handleAnnounce(registry, member, payload, startedMs);
-    const req = out.request;
-    const fields = {
-      via,
-      node,
-      addr: out.host !== undefined && req ? `${out.host}:${req.port}` : out.host ?? "",
-      state: req?.state ?? "",
-      accepted: out.verdict.accepted,
-      ...(out.verdict.accepted
-        ? { backend: out.verdict.backend, server: out.verdict.server }
-        : { backend: req?.backend ?? "", reason: out.verdict.reason }),
-    };
-    if (req === undefined) log.debug("sidecar.announce", fields);
-    else log.info("sidecar.announce", fields);
-    const result = req === undefined ? "error" : out.verdict.accepted ? "accepted" : "rejected";
-    const seconds = (clock.nowMs() - startedMs) / 1000;
-    this.#o.meter?.query(via === "solicit" ? "solicit" : "announce", result, seconds);
+    const out = registerAnnounce({ registry, clock, log, meter }, member, node, payload, via);
     if (out.verdict.accepted) this.#changed();
     return out;
   }

@@ -25,6 +25,14 @@ export interface NewServerContext {
   readonly nowMs: number;
 }
 
+/** HAProxy's time format: a number of `us`, `ms` (the default), `s`, `m`, `h` or `d`; NaN otherwise. */
+export function durationMs(text: string): number {
+  const m = /^(\d+)(us|ms|s|m|h|d)?$/.exec(text);
+  if (!m) return NaN;
+  const unit = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "ms"]!;
+  return Number(m[1]) * unit;
+}
+
 /** The server `add server` creates from words 1.. (address and keywords); throws a {@linkcode Reply}. */
 export function newServer(w: readonly string[], o: NewServerContext): SimServer {
   const endpoint = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$/.exec(w[1] ?? "");
@@ -45,7 +53,7 @@ export function newServer(w: readonly string[], o: NewServerContext): SimServer 
   if (!(weight >= 0 && weight <= WEIGHT_MAX)) {
     throw new Reply(`weight of server ${o.name} is not within 0 and ${WEIGHT_MAX} (${weight})..`);
   }
-  const ms = (k: string, d: number) => kw.has(k) ? Number(kw.get(k)!.replace(/ms$/, "")) : d;
+  const ms = (k: string, d: number) => kw.has(k) ? durationMs(kw.get(k)!) : d;
   const inter = ms("inter", 2000);
   const rise = Number(kw.get("rise") ?? 2);
   const fall = Number(kw.get("fall") ?? 3);
@@ -86,6 +94,7 @@ export function newServer(w: readonly string[], o: NewServerContext): SimServer 
     totalSessions: 0,
     slowstartMs: ms("slowstart", 0),
     rampFromMs: undefined,
+    weighed: false,
     lastChangeMs: o.nowMs,
   };
 }

@@ -51,17 +51,21 @@ export class SimAdminSocket {
     };
   }
 
-  /** Kills the process: every connection ends, dynamic servers are lost. */
+  /** Kills the process (and any old one still lingering): every connection ends, dynamic servers are lost. */
   crash(): void {
     this.#up = false;
     for (const c of [...this.#conns]) c.hangUp();
     this.hap.restart();
   }
 
-  /** Reloads: the old process's connections end, the new process answers at once. */
+  /**
+   * Reloads: the new process answers new connections at once; the connections opened before
+   * stay with the old process, which answers them as a stopping one (`Stopping: 1`), as real
+   * HAProxy's do until the client (or `stats timeout`) closes them.
+   */
   reload(): void {
-    for (const c of [...this.#conns]) c.hangUp();
-    this.hap.reload();
+    const old = this.hap.reload();
+    for (const c of this.#conns) c.moveFrom(this.hap, old);
   }
 
   /** Starts the (new) process. */
@@ -77,6 +81,8 @@ export class SimAdminSocket {
 
 class SimCliConn implements RuntimeConn {
   readonly #sock: SimAdminSocket;
+  /** The process this connection reached: the current one when opened, an old one after a reload. */
+  #proc: SimHaproxy;
   #input = "";
   #output: Uint8Array[] = [];
   #eof = false;
@@ -89,6 +95,8 @@ class SimCliConn implements RuntimeConn {
 
   constructor(sock: SimAdminSocket) {
     this.#sock = sock;
+    this.#proc = sock.hap;
+    this.#proc.cliConns++;
     this.#release = sock.clock.holdAsync();
   }
 
@@ -108,31 +116,42 @@ class SimCliConn implements RuntimeConn {
     for (let nl = this.#input.indexOf("\n"); nl >= 0; nl = this.#input.indexOf("\n")) {
       const line = this.#input.slice(0, nl);
       this.#input = this.#input.slice(nl + 1);
-      const pid = this.#sock.hap.pid;
-      this.#sock.clock.setTimer(this.#sock.replyDelayMs, () => this.#answer(line, pid));
+      this.#sock.clock.setTimer(this.#sock.replyDelayMs, () => this.#answer(line));
     }
     return Promise.resolve(p.length);
   }
 
   close(): void {
     if (this.#closed) return;
+    const wasOpen = !this.#eof;
     this.#closed = true;
     this.#eof = true;
     this.#wake(null);
-    this.#sock.forget(this);
+    this.#detach(wasOpen);
     this.#release();
   }
 
-  /** The process died: end of stream. */
+  /** The process died (or answered a line outside prompt mode): end of stream. */
   hangUp(): void {
+    const wasOpen = !this.#eof;
     this.#eof = true;
     if (this.#output.length === 0) this.#wake(null);
+    this.#detach(wasOpen);
+  }
+
+  /** A reload made the process this connection reached, `from`, the old process `to`. */
+  moveFrom(from: SimHaproxy, to: SimHaproxy): void {
+    if (this.#proc === from) this.#proc = to;
+  }
+
+  #detach(wasOpen: boolean): void {
+    if (wasOpen) this.#proc.cliConns--;
     this.#sock.forget(this);
   }
 
-  #answer(line: string, pid: number): void {
-    const hap = this.#sock.hap;
-    if (this.#eof || this.#closed || hap.pid !== pid) return;
+  #answer(line: string): void {
+    const hap = this.#proc;
+    if (this.#eof || this.#closed) return;
     const trimmed = line.trim();
     if (trimmed === "prompt") {
       this.#prompt = !this.#prompt;

@@ -15,14 +15,26 @@ import { parseStat } from "../../../lib/haproxy/stat.ts";
 /** One step of a script. */
 export type Step =
   | { readonly send: string }
-  /** Repeats `line` until its normalised reply contains `contains` (5 s at most). */
-  | { readonly until: string; readonly contains: string }
+  /**
+   * Repeats `line` until its normalised reply contains `contains` (5 s at most); with `old`, on
+   * the connection opened before the last reload.
+   */
+  | { readonly until: string; readonly contains: string; readonly old?: true }
   /** Makes the upstream's health check pass or fail. */
   | { readonly healthy: boolean }
   /** Opens one request through the frontend that the upstream holds open. */
   | { readonly hold: true }
   /** Kills HAProxy and starts it again; reconnects. */
-  | { readonly restart: true };
+  | { readonly restart: true }
+  /**
+   * Reloads HAProxy (`-sf`): the connection so far stays open (to the old process), `send`
+   * goes to a new one (the new process).
+   */
+  | { readonly reload: true }
+  /** Sends `line` on the connection opened before the last reload. */
+  | { readonly sendOld: string }
+  /** Lets every held request finish (and waits for them). */
+  | { readonly release: true };
 
 /** What a script runs against. */
 export interface ContractTarget {
@@ -32,7 +44,13 @@ export interface ContractTarget {
   sleep(ms: number): Promise<void>;
   setHealthy(ok: boolean): void;
   hold(): Promise<void>;
+  /** Ends the held requests. */
+  release(): Promise<void>;
   restart(): Promise<void>;
+  /** Reloads; keeps the current connection as the old one and opens a new one. */
+  reload(): Promise<void>;
+  /** Like {@linkcode send}, on the connection opened before the last reload. */
+  sendOld(line: string): Promise<string[]>;
   /** The upstream's port, replaced by `PORT` in scripts and replies. */
   readonly upstreamPort: number;
 }
@@ -40,6 +58,8 @@ export interface ContractTarget {
 const CHECK = "check inter 100ms rise 1 fall 2 downinter 50ms";
 const STATE = "show servers state be_app";
 const STAT = "show stat be_app 6 -1";
+/** The reload case's server: health-checked, so it is UP when the request is held. */
+const LINGER = `add server be_app/l 127.0.0.1:PORT weight 4 ${CHECK}`;
 
 /** The scripts, by name. Backends: `be_app` and `be_zombie` (roundrobin, httpchk), `be_hash` (not
  * dynamic). */
@@ -127,6 +147,57 @@ export const CASES: Readonly<Record<string, readonly Step[]>> = {
     { send: "add server be_app/r 127.0.0.1:1" },
     { send: STATE },
   ],
+  // weight 100, slowstart 3 s: 7, 38 after 1 s, 69 after 2 s, 100 after 3 s (both versions);
+  // leaving maintenance starts the ramp again, drain and back does not.
+  "slowstart: the effective weight ramps in steps after the server comes UP": [
+    { send: "del server be_app/r" },
+    { send: `add server be_app/s 127.0.0.1:PORT weight 100 slowstart 3s ${CHECK}` },
+    { send: STAT },
+    { send: "enable health be_app/s" },
+    { send: "set server be_app/s state ready" },
+    { until: STAT, contains: "be_app,s,server,UP,0,7,100" },
+    { until: STAT, contains: "be_app,s,server,UP,0,38,100" },
+    { until: STAT, contains: "be_app,s,server,UP,0,69,100" },
+    { until: STAT, contains: "be_app,s,server,UP,0,100,100" },
+    { send: "set server be_app/s state drain" },
+    { send: "set server be_app/s state ready" },
+    { send: STAT },
+    { send: "set server be_app/s weight 50" },
+    { send: "set server be_app/s state maint" },
+    { send: STAT },
+    { send: "set server be_app/s state ready" },
+    { until: STAT, contains: "be_app,s,server,UP,0,4,50" },
+    { until: STAT, contains: "be_app,s,server,UP,0,19,50" },
+    { send: "set server be_app/s state maint" },
+    { send: "del server be_app/s" },
+  ],
+  "reload: the old process lingers on its connection and session; the new one has no servers": [
+    { send: LINGER },
+    { send: "enable health be_app/l" },
+    { send: "set server be_app/l state ready" },
+    { until: STAT, contains: "be_app,l,server,UP,0," },
+    { hold: true },
+    { until: STAT, contains: "be_app,l,server,UP,1," },
+    { reload: true },
+    { send: "show info" },
+    { send: STATE },
+    { send: STAT },
+    { sendOld: "show info" },
+    { sendOld: STATE },
+    { sendOld: STAT },
+    { sendOld: "set server be_app/l state drain" },
+    { sendOld: "set server be_app/l weight 3" },
+    { sendOld: "set server be_app/zz state maint" },
+    { sendOld: "set server be_nope/l state maint" },
+    { sendOld: "enable health be_app/l" },
+    { sendOld: "shutdown sessions server be_app/l" },
+    { sendOld: "del server be_app/l" },
+    { sendOld: "add server be_app/o 127.0.0.1:1" },
+    { sendOld: "del server be_app/o" },
+    { release: true },
+    { until: STAT, contains: "be_app,l,server,UP,0,", old: true },
+    { send: STATE },
+  ],
 };
 
 /** Runs one script; returns its transcript (one entry per recorded reply). */
@@ -140,15 +211,24 @@ export async function runScript(target: ContractTarget, steps: readonly Step[]):
     } else if ("until" in step) {
       let last = "";
       for (let waited = 0; waited <= 5000; waited += 20) {
-        last = normalise(step.until, await target.send(line(step.until)), port);
+        const send = step.old ? target.sendOld : target.send;
+        last = normalise(step.until, await send(line(step.until)), port);
         if (last.includes(step.contains)) break;
         await target.sleep(20);
       }
-      out.push(`${step.until} (until ${step.contains}) => ${last}`);
+      out.push(`${step.old ? "(old) " : ""}${step.until} (until ${step.contains}) => ${last}`);
     } else if ("healthy" in step) {
       target.setHealthy(step.healthy);
     } else if ("hold" in step) {
       await target.hold();
+    } else if ("release" in step) {
+      await target.release();
+    } else if ("sendOld" in step) {
+      const frames = await target.sendOld(line(step.sendOld));
+      out.push(`(old) ${step.sendOld} => ${normalise(step.sendOld, frames, port)}`);
+    } else if ("reload" in step) {
+      await target.reload();
+      out.push("(reloaded)");
     } else {
       await target.restart();
       out.push("(restarted)");
@@ -172,9 +252,14 @@ export function normalise(line: string, frames: readonly string[], port: string)
     // A BACKEND line's scur lags its servers' by a moment on 2.6: servers' only.
     const rows = parseStat(body).map((r) =>
       [r.proxy, r.service, r.kind, r.status, r.kind === "server" ? r.scur : "-"]
-        .concat([r.fields.get("uweight") ?? ""]).join(",")
+        .concat([r.fields.get("weight") ?? "", r.fields.get("uweight") ?? ""]).join(",")
     );
     return `${framing} ${JSON.stringify(rows)}`;
+  }
+  if (line === "show info" && body.startsWith("Name: ")) {
+    // pid, uptime, counters differ: whether the process is stopping is what the product reads
+    const stopping = body.split("\n").filter((l) => l.startsWith("Stopping:"));
+    return `${framing} ${JSON.stringify(stopping)}`;
   }
   // The list of suggestions after an unknown command differs between versions.
   const text = body.startsWith("[info]: Unknown command") ? "[info]: Unknown command ..." : body;

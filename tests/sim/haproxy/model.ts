@@ -9,76 +9,23 @@
  * maint with no sessions, `show servers state`, `show stat`, `show info`, `show version`, health
  * checks (rise/fall/inter/downinter) against a probe callback, sessions routed to UP ready
  * servers (backups only when no active server is), custom `id`s, and a restart that loses every
- * dynamic server, and `slowstart` as a ramp of the share of new sessions. Not modelled: agent
- * checks, `track`, the lingering old process of a reload beyond its sessions, keywords other than the ones shoal uses.
+ * dynamic server, `slowstart` as HAProxy's stepped ramp of the effective weight (`show stat`'s
+ * `weight`, and the share of new sessions), and a reload's old process lingering (`Stopping: 1`)
+ * on the CLI connections opened before it. Not modelled: agent checks, `track`, keywords other
+ * than the ones shoal uses.
  *
  * @module
  */
 
 import type { Clock } from "../../../lib/clock.ts";
+import type { HaproxyFlavour, SimBackendConfig, SimHaproxyOptions, SimServer } from "./types.ts";
 import { HealthChecks } from "./checks.ts";
 import { newServer, Reply } from "./add_server.ts";
-import { formatInfo, formatServersState, formatStat } from "./show.ts";
+import { show } from "./show.ts";
+import { setServer } from "./set_server.ts";
+import { effectiveWeight, noteUp } from "./slowstart.ts";
 
-/** Which real HAProxy the model imitates (reply framing and a few texts differ). */
-export type HaproxyFlavour = "2.6" | "3.2";
-
-/** A backend of the simulated configuration. */
-export interface SimBackendConfig {
-  readonly name: string;
-  /** False for a backend whose balance algorithm cannot take dynamic servers. @default true */
-  readonly dynamic?: boolean;
-}
-
-/** One server's state. */
-export interface SimServer {
-  readonly backend: string;
-  readonly name: string;
-  readonly id: number;
-  readonly addr: string;
-  readonly port: number;
-  uweight: number;
-  readonly iweight: number;
-  /** `set server ... state`: maint wins over drain. */
-  admin: "ready" | "drain" | "maint";
-  /** `check` given on `add server`. */
-  readonly checkConfigured: boolean;
-  /** `enable health` sent. */
-  checkEnabled: boolean;
-  /** Checks paused: set on entering maint with checks enabled (not when added in maint). */
-  checkPaused: boolean;
-  readonly rise: number;
-  readonly fall: number;
-  readonly interMs: number;
-  readonly downinterMs: number;
-  /** HAProxy's check health counter: UP when `health >= rise`. */
-  health: number;
-  /** Last check outcome: undefined before the first check. */
-  lastCheck: boolean | undefined;
-  /** `add server ... enabled` on 2.6: listed UP but never given traffic. */
-  readonly zombie: boolean;
-  /** `backup`: given traffic only while no active server of the backend is routable. */
-  readonly backup: boolean;
-  sessions: number;
-  totalSessions: number;
-  lastChangeMs: number;
-  /** `slowstart`: the effective weight ramps up over this long after it becomes routable. */
-  readonly slowstartMs: number;
-  /** When it last became routable, as seen by {@linkcode SimHaproxy.openSession}. */
-  rampFromMs: number | undefined;
-}
-
-/** Settings of a {@linkcode SimHaproxy}. */
-export interface SimHaproxyOptions {
-  readonly clock: Clock;
-  readonly backends: readonly SimBackendConfig[];
-  /** @default "2.6" */
-  readonly flavour?: HaproxyFlavour;
-  /** Whether a health check of `addr:port` passes right now (the simulated worker). */
-  readonly probe?: (addr: string, port: number) => boolean;
-  /** Process id of the first process; each restart adds one. @default 1000 */
-  readonly pid?: number;
-}
+export type { HaproxyFlavour, SimBackendConfig, SimHaproxyOptions, SimServer } from "./types.ts";
 
 const VERSION: Record<HaproxyFlavour, string> = { "2.6": "2.6.12-1+deb12u4", "3.2": "3.2.26-1" };
 export const WEIGHT_MAX = 256;
@@ -90,13 +37,26 @@ export class SimHaproxy {
   readonly version: string;
   readonly backends: ReadonlyMap<string, SimBackendConfig>;
   /** Every command line received, in order, with the virtual time (for invariants). */
-  readonly received: { atMs: number; line: string; pid: number }[] = [];
+  readonly received: { atMs: number; line: string; pid: number }[];
   /** Called with each server removed by `del server` (for invariants). */
   onDelete: ((s: SimServer) => void) | null = null;
   /** Called when `shutdown sessions server` or a restart cuts a server's sessions. */
   onSessionsCut: ((s: SimServer) => void) | null = null;
   pid: number;
   startMs: number;
+  /**
+   * True for an old process replaced by {@linkcode reload} (`Stopping: 1`): it still answers the
+   * CLI connections opened before the reload, with the servers it had; `set server`, `enable
+   * health` and `shutdown sessions` get "Proxy is disabled.", `add server`/`del server` still work.
+   */
+  stopping = false;
+  /**
+   * Open CLI connections of this process (kept by the admin socket); an old process lingers
+   * while it has any, or sessions.
+   */
+  cliConns = 0;
+  /** The old processes replaced by reloads that still linger. */
+  #lingering: SimHaproxy[] = [];
   #servers = new Map<string, Map<string, SimServer>>();
   readonly #checks: HealthChecks;
 
@@ -106,6 +66,7 @@ export class SimHaproxy {
     this.version = VERSION[this.flavour];
     this.backends = new Map(o.backends.map((b) => [b.name, b]));
     this.pid = o.pid ?? 1000;
+    this.received = o.received ?? [];
     this.startMs = o.clock.nowMs();
     this.#checks = new HealthChecks(o.clock, o.probe ?? (() => false), (s) => this.#touch(s));
     this.#reset();
@@ -140,17 +101,11 @@ export class SimHaproxy {
    */
   openSession(backend: string): SimServer | null {
     const now = this.clock.nowMs();
-    const routable = this.servers(backend).filter((s) => {
-      const yes = this.routable(s);
-      if (!yes) s.rampFromMs = undefined;
-      else s.rampFromMs ??= now;
-      return yes;
-    });
+    const routable = this.servers(backend).filter((s) => this.routable(s));
     const active = routable.filter((s) => !s.backup);
     const candidates = active.length > 0 ? active : routable.slice(0, 1);
     if (candidates.length === 0) return null;
-    const ramp = (x: SimServer) =>
-      x.slowstartMs > 0 ? Math.min(1, (now - x.rampFromMs!) / x.slowstartMs) : 1;
+    const ramp = (x: SimServer) => effectiveWeight(x, now) / x.uweight;
     // While a server ramps up, fewest open sessions per effective weight; otherwise round robin.
     const s = candidates.some((x) => ramp(x) < 1)
       ? candidates.reduce((a, b) =>
@@ -164,15 +119,22 @@ export class SimHaproxy {
     return s;
   }
 
-  /** Ends a session opened by {@linkcode openSession} (ignored when the server is gone). */
+  /**
+   * Ends a session opened by {@linkcode openSession}, here or in a lingering old process (ignored
+   * when the server is gone).
+   */
   closeSession(s: SimServer): void {
-    if (this.server(s.backend, s.name) === s && s.sessions > 0) s.sessions--;
+    const owner = [this, ...this.#lingering].find((p) => p.server(s.backend, s.name) === s);
+    if (owner && s.sessions > 0) s.sessions--;
+    this.#prune();
   }
 
   /** A crash and restart: a new pid, every dynamic server and session gone. */
   restart(): void {
-    for (const b of this.#servers.values()) {
-      for (const s of b.values()) if (s.sessions > 0) this.onSessionsCut?.(s);
+    for (const p of [this, ...this.#lingering.splice(0)]) {
+      for (const b of p.#servers.values()) {
+        for (const s of b.values()) if (s.sessions > 0) this.onSessionsCut?.(s);
+      }
     }
     this.#checks.stopAll();
     this.pid++;
@@ -182,14 +144,39 @@ export class SimHaproxy {
 
   /**
    * A reload (master-worker, `-sf`): a new process from the configuration, so a new pid and
-   * every dynamic server gone, as after {@linkcode restart}; the old process lingers until its
-   * sessions end, so none is cut (and the new process's runtime API shows none of them).
+   * every dynamic server gone, as after {@linkcode restart}. The old process lingers while its
+   * sessions or its CLI connections last: none is cut, the new process's runtime API shows none
+   * of them, and the old one (returned, {@linkcode stopping}) keeps answering the connections
+   * opened before the reload.
    */
-  reload(): void {
+  reload(): SimHaproxy {
+    const old = new SimHaproxy({
+      clock: this.clock,
+      backends: [...this.backends.values()],
+      flavour: this.flavour,
+      pid: this.pid,
+      received: this.received,
+    });
+    old.#servers = this.#servers;
+    old.startMs = this.startMs;
+    old.stopping = true;
+    old.cliConns = this.cliConns;
+    this.cliConns = 0;
+    this.#lingering.push(old);
     this.#checks.stopAll();
     this.pid++;
     this.startMs = this.clock.nowMs();
     this.#reset();
+    this.#prune();
+    return old;
+  }
+
+  /** Forgets the old processes that have neither CLI connections nor sessions left. */
+  #prune(): void {
+    this.#lingering = this.#lingering.filter((p) =>
+      p.cliConns > 0 ||
+      [...p.#servers.values()].some((b) => [...b.values()].some((s) => s.sessions))
+    );
   }
 
   /**
@@ -218,25 +205,13 @@ export class SimHaproxy {
       if (head === "set server") return this.#set(w[2] ?? "", w.slice(3));
       if (head === "enable health") return this.#enableHealth(w[2] ?? "");
       if (w[0] === "shutdown" && w[1] === "sessions" && w[2] === "server") {
-        const s = this.#target(w[3] ?? "");
+        const s = this.#target(w[3] ?? "", false, true);
         if (s.sessions > 0) this.onSessionsCut?.(s);
         s.sessions = 0;
         return "";
       }
-      if (cmd === "show servers state" || head === "show servers" && w[2] === "state") {
-        const only = w[3];
-        if (only !== undefined && !this.backends.has(only)) {
-          return say("err", "Can't find backend.");
-        }
-        return formatServersState(this, only);
-      }
-      if (w[0] === "show" && w[1] === "stat") {
-        const only = w[2];
-        if (only !== undefined && !this.backends.has(only)) return say("err", "No such proxy.");
-        return formatStat(this, only);
-      }
-      if (cmd === "show info") return formatInfo(this);
-      if (cmd === "show version") return say("info", this.version);
+      const shown = w[0] === "show" ? show(this, w, say) : undefined;
+      if (shown !== undefined) return shown;
       if (cmd === "set severity-output string" || cmd === "prompt") return "";
       return say(
         "info",
@@ -258,10 +233,11 @@ export class SimHaproxy {
     return { backend, name: spec.slice(slash + 1) };
   }
 
-  #target(spec: string, delLike = false): SimServer {
+  #target(spec: string, delLike = false, changes = false): SimServer {
     const { backend, name } = this.#lookup(spec, delLike);
     const s = backend.get(name);
     if (!s) throw new Reply("No such server.", !delLike);
+    if (changes && this.stopping) throw new Reply("Proxy is disabled.");
     return s;
   }
 
@@ -304,50 +280,27 @@ export class SimHaproxy {
   }
 
   #set(spec: string, w: string[]): string {
-    const s = this.#target(spec);
-    if (w[0] === "state") {
-      const to = w[1];
-      if (to !== "ready" && to !== "drain" && to !== "maint") {
-        throw new Reply("'set server <srv> state' expects 'ready', 'drain' and 'maint'.");
-      }
-      if (s.admin === "maint" && to !== "maint" && s.checkEnabled) {
-        s.health = s.rise + s.fall - 1; // leaving maint is optimistic
-      }
-      if (s.admin !== to) s.lastChangeMs = this.clock.nowMs();
-      s.checkPaused = to === "maint" && s.checkEnabled && (s.checkPaused || s.admin !== "maint");
-      s.admin = to;
-      if (s.checkEnabled) this.#checks.reschedule(s, this);
-      return "";
-    }
-    if (w[0] === "health" && w[1] === "down") {
-      if (s.checkEnabled) s.health = 0;
-      this.#checks.reschedule(s, this);
-      return "";
-    }
-    if (w[0] === "weight") {
-      const n = Number(w[1]);
-      if (!(Number.isInteger(n) && n >= 0 && n <= WEIGHT_MAX)) {
-        throw new Reply("Absolute weight can only be between 0 and 256 inclusive.");
-      }
-      s.uweight = n;
-      return "";
-    }
-    throw new Reply(`unsupported set server ${w.join(" ")}`);
+    const s = this.#target(spec, false, true);
+    if (setServer(s, w, this.clock.nowMs())) this.#checks.reschedule(s, this);
+    noteUp(s, this.isUp(s), this.clock.nowMs());
+    return "";
   }
 
   #enableHealth(spec: string): string {
-    const s = this.#target(spec);
+    const s = this.#target(spec, false, true);
     if (!s.checkConfigured) {
       throw new Reply("Health check was not configured on this server, cannot enable.");
     }
     if (!s.checkEnabled) {
       s.checkEnabled = true;
       this.#checks.start(s, this);
+      noteUp(s, this.isUp(s), this.clock.nowMs());
     }
     return "";
   }
 
   #touch(s: SimServer): void {
     s.lastChangeMs = this.clock.nowMs();
+    noteUp(s, this.isUp(s), s.lastChangeMs);
   }
 }

@@ -8,6 +8,7 @@
 
 import { joinHostPort } from "../../../lib/net/mod.ts";
 import type { SimHaproxy, SimServer } from "./model.ts";
+import { effectiveWeight } from "./slowstart.ts";
 
 const STATE_HEADER = "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state " +
   "srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result " +
@@ -94,6 +95,15 @@ export function statStatus(hap: SimHaproxy, s: SimServer): string {
   return s.health === 0 ? "DOWN" : `DOWN ${s.health}/${s.rise}`;
 }
 
+/**
+ * The `weight` column of `show stat` for a server: its effective weight while UP (ramping under
+ * `slowstart`), its user weight while DOWN or in maintenance, 1 before HAProxy first weighed it.
+ */
+export function statWeight(hap: SimHaproxy, s: SimServer): number {
+  if (!s.weighed) return 1;
+  return hap.isUp(s) && !s.zombie ? effectiveWeight(s, hap.clock.nowMs()) : s.uweight;
+}
+
 /** `show stat [backend 6 -1]`: each backend's servers, then its `BACKEND` line. */
 export function formatStat(hap: SimHaproxy, only: string | undefined): string {
   const lines = [`# ${STAT_COLUMNS.join(",")},`];
@@ -109,7 +119,7 @@ export function formatStat(hap: SimHaproxy, only: string | undefined): string {
           s.sessions,
           s.totalSessions,
           statStatus(hap, s),
-          hap.routable(s) || s.admin === "drain" ? s.uweight : s.iweight,
+          statWeight(hap, s),
           1,
           2,
           s.lastCheck === undefined ? "" : s.lastCheck ? "L7OK" : "L4CON",
@@ -119,12 +129,14 @@ export function formatStat(hap: SimHaproxy, only: string | undefined): string {
       );
     }
     const live = servers.filter((s) => hap.routable(s));
-    const weight = live.reduce((n, s) => n + s.uweight, 0);
+    const weight = live.reduce((n, s) => n + effectiveWeight(s, hap.clock.nowMs()), 0);
     const scur = servers.reduce((n, s) => n + s.sessions, 0);
     const stot = servers.reduce((n, s) => n + s.totalSessions, 0);
-    const status = live.length > 0 ? "UP" : "DOWN";
+    const uweight = live.reduce((n, s) => n + s.uweight, 0);
+    // HAProxy: UP with routable weight, or without any server at all
+    const status = live.length > 0 || servers.length === 0 ? "UP" : "DOWN";
     lines.push(
-      [be, "BACKEND", 0, scur, stot, status, weight, live.length, 1, "", "", weight]
+      [be, "BACKEND", 0, scur, stot, status, weight, live.length, 1, "", "", uweight]
         .join(",") + ",",
     );
   }
@@ -141,7 +153,31 @@ export function formatInfo(hap: SimHaproxy): string {
     `Pid: ${hap.pid}`,
     `Uptime_sec: ${uptime}`,
     `Start_time_sec: ${startSec}`,
-    "Stopping: 0",
+    `Stopping: ${hap.stopping ? 1 : 0}`,
     "",
   ].join("\n");
+}
+
+/**
+ * The `show servers state [b]`, `show stat [b ...]`, `show info` and `show version` replies of
+ * `hap` for the words `w`; undefined for any other `show`.
+ */
+export function show(
+  hap: SimHaproxy,
+  w: readonly string[],
+  say: (level: "info" | "err", text: string) => string,
+): string | undefined {
+  if (w[1] === "servers" && w[2] === "state") {
+    const only = w[3];
+    if (only !== undefined && !hap.backends.has(only)) return say("err", "Can't find backend.");
+    return formatServersState(hap, only);
+  }
+  if (w[1] === "stat") {
+    const only = w[2];
+    if (only !== undefined && !hap.backends.has(only)) return say("err", "No such proxy.");
+    return formatStat(hap, only);
+  }
+  if (w.length === 2 && w[1] === "info") return formatInfo(hap);
+  if (w.length === 2 && w[1] === "version") return say("info", hap.version);
+  return undefined;
 }
