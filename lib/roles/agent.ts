@@ -19,12 +19,13 @@ import { errorText } from "../log/error_text.ts";
 /** Runs the agent until a stop signal, an RPC `leave`, or a lost name conflict. */
 export async function runAgent(config: AgentConfig): Promise<number> {
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const logTap = new LogTap();
+  const logTap = new LogTap({ nowMs: denoGossipHost.wallMs });
   const log = logTap.wrap(createLogger({
     output: Deno.stderr,
     level: config.log.level,
     format: config.log.format,
     fields: { node: config.gossip.node, role: "agent" },
+    nowMs: denoGossipHost.wallMs,
   }));
   const stop = stopSignals(log, denoProcessHost);
   let wake!: (why: string) => void;

@@ -65,13 +65,15 @@ export interface SidecarDeps {
 export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}): Promise<number> {
   const name = config.gossip.node;
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const logTap = new LogTap();
+  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
+  const logTap = new LogTap({ nowMs: wallMs });
   const log = logTap.wrap(
     inject.logger ?? createLogger({
       output: Deno.stderr,
       level: config.log.level,
       format: config.log.format,
       fields: { node: name, role: "sidecar", sidecar: name },
+      nowMs: wallMs,
     }),
   );
   const clock: Clock = inject.clock ?? systemClock;

@@ -67,13 +67,15 @@ export interface TaskDeps {
  */
 export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promise<number> {
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const logTap = new LogTap();
+  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
+  const logTap = new LogTap({ nowMs: wallMs });
   const log = logTap.wrap(
     inject.logger ?? createLogger({
       output: Deno.stderr,
       level: config.log.level,
       format: config.log.format,
       fields: { node: config.gossip.node, role: "task" },
+      nowMs: wallMs,
     }),
   );
   const clock = inject.clock ?? systemClock;

@@ -32,6 +32,8 @@ export const WORKER_PORT = 8080;
 /** The task flags that matter to the invariants. */
 export const TASK_DRAIN_TIMEOUT_MS = 5000;
 export const TASK_KILL_TIMEOUT_MS = 3000;
+/** The wall-clock time at virtual time 0 (2026-01-01T00:00:00Z). */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /** One simulated OS process running a role. */
 export interface SimProcess {
@@ -347,6 +349,8 @@ export class World {
             });
           return t;
         },
+        // The machine's wall clock (log and `serf monitor` time stamps): virtual time too.
+        wallMs: () => SIM_EPOCH_MS + this.clock.nowMs(),
         advertise: (cfg: { bind: { host: string } }) =>
           Promise.resolve({ host: cfg.bind.host, source: "sim" }),
         resolveHost: (n: string) => Promise.resolve([n]),
