@@ -29,10 +29,10 @@
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { ipFromHost } from "./address.ts";
 import { type GossipConfig, vsnOf } from "./config.ts";
-import { type CoreContext, type CoreCounters, newCoreCounters } from "./effects.ts";
+import { type CoreCounters, newCoreCounters } from "./effects.ts";
 import { isDeadOrLeft, type Member, nodeInfo } from "./member_table.ts";
-import { Membership } from "./membership.ts";
-import { Disseminator } from "./gossip.ts";
+import type { Membership } from "./membership.ts";
+import type { Disseminator } from "./gossip.ts";
 import { type InboundParts, routeMessage, streamPingAck } from "./inbound.ts";
 import {
   firstTicks,
@@ -43,7 +43,8 @@ import {
   schedule,
   type TimerDirective,
 } from "./loops.ts";
-import { Prober } from "./probe.ts";
+import type { Prober } from "./probe.ts";
+import { swimParts } from "./_swim_parts.ts";
 import { mergeState, pushNodeState, pushPullPartner } from "./push_pull_merge.ts";
 import type { Address, NodeInfo } from "./types.ts";
 import type { PushPullState, SwimCoreOptions } from "./swim_options.ts";
@@ -76,45 +77,16 @@ export class SwimCore {
     this.config = opts.config;
     this.#logger = opts.logger ?? nullLogger;
     this.#advertiseAddr = ipFromHost(opts.advertise.host);
-    const base: CoreContext = {
-      name: opts.name,
-      config: opts.config,
-      clock: opts.clock,
-      emit: opts.emit,
+    const parts = swimParts(opts, {
       logger: this.#logger,
       counters: this.counters,
-    };
-    this.membership = new Membership({
-      ...base,
-      prng: opts.prng,
+      advertiseAddr: this.#advertiseAddr,
       onBroadcastQueued: () => this.broadcastQueued(),
-      ...(opts.observer ? { observer: opts.observer } : {}),
     });
-    this.#gossip = new Disseminator({
-      ...base,
-      membership: this.membership,
-      delegate: opts.delegate,
-      packetOverheadBytes: opts.packetOverheadBytes ?? 0,
-    });
-    this.prober = new Prober({
-      ...base,
-      advertise: { addr: this.#advertiseAddr, port: opts.advertise.port },
-      membership: this.membership,
-      sender: {
-        sendMessage: (to, msg) => this.#gossip.sendMessage(to, msg),
-        sendParts: (to, parts, crc) => this.#o.emit({ kind: "packet", to, parts, crc }),
-      },
-      delegate: opts.delegate,
-    });
-    this.#inbound = {
-      ...base,
-      advertisePort: opts.advertise.port,
-      nowMs: () => opts.clock.nowMs(),
-      membership: this.membership,
-      prober: this.prober,
-      delegate: opts.delegate,
-      sendMessage: (to, msg) => this.#gossip.sendMessage(to, msg),
-    };
+    this.membership = parts.membership;
+    this.prober = parts.prober;
+    this.#gossip = parts.gossip;
+    this.#inbound = parts.inbound;
   }
 
   /**
