@@ -15,7 +15,7 @@
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import {
   BACKEND,
   children,

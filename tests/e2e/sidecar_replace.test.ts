@@ -12,7 +12,7 @@
  */
 
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import { watchUp } from "../_support/up_watch.ts";
 import { Cluster, freePortOn, gossipAddr, upExactly } from "../_support/cluster_e2e.ts";
