@@ -142,7 +142,7 @@ export function registerAnnounce(
   const fields = {
     via,
     node,
-    addr: out.host !== undefined && req ? `${out.host}:${req.port}` : out.host ?? "",
+    addr: out.host !== undefined && req ? joinHostPort(out.host, req.port) : out.host ?? "",
     state: req?.state ?? "",
     accepted: out.verdict.accepted,
     ...(out.verdict.accepted
