@@ -9,6 +9,7 @@ import { create, type DescMessage, fromBinary, ScalarType, toBinary } from "@buf
 import * as gen from "../lib/gen/shoal_pb.ts";
 import * as ours from "../lib/proto.ts";
 import { seededPrng } from "../lib/clock.ts";
+import { hex } from "./_support/bytes.ts";
 import { withSeed } from "./_support/cluster.ts";
 
 type Prng = () => number;
@@ -195,10 +196,13 @@ Deno.test("proto codec: mutated input is refused or decoded exactly as @bufbuild
         ok(err instanceof ours.PayloadError, `only PayloadError escapes: ${err}`);
         mine = err;
       }
-      const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-      equal(mine instanceof Error, theirs instanceof Error, `${desc.typeName} [${hex}]: ${mine}`);
+      equal(
+        mine instanceof Error,
+        theirs instanceof Error,
+        `${desc.typeName} [${hex(bytes, " ")}]: ${mine}`,
+      );
       if (mine instanceof Error) refused++;
-      else deepStrictEqual(mine, theirs, `${desc.typeName} [${hex}]`);
+      else deepStrictEqual(mine, theirs, `${desc.typeName} [${hex(bytes, " ")}]`);
       agreed++;
     }
     ok(

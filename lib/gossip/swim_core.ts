@@ -1,9 +1,11 @@
 /**
  * The sans-IO SWIM + Lifeguard core: one instance per node. Inputs are decoded messages, stream
  * results and ticks of its loops; outputs are {@linkcode GossipEffect}s handed to a sink that the
- * shell executes. No sockets, no ambient time or randomness, no `await`. The probe, gossip and
- * push/pull loops hold no timer: `start()` and each tick return a {@linkcode TimerDirective} saying
- * when that loop ticks next, which the shell's {@linkcode LoopDriver} (`loops.ts`) carries out.
+ * shell executes. No sockets, no ambient time or randomness, no `await`, and no timer: `start()`
+ * and each tick of the probe, gossip and push/pull loops return a {@linkcode TimerDirective}
+ * saying when that loop ticks next, the one-shot timers (ack deadlines, a probe's indirect stage,
+ * suspicions) are asked for with `timer` effects, and the shell's {@linkcode TimerDriver}
+ * (`loops.ts`) sets them on its clock and hands each one back to {@linkcode SwimCore.timerFired}.
  *
  * @example
  * ```ts
@@ -12,7 +14,7 @@
  * import { SwimCore } from "./swim_core.ts";
  * import type { GossipEffect } from "./effects.ts";
  * const effects: GossipEffect[] = [];
- * const clock = { nowMs: () => 0, setTimer: () => 0, clearTimer: () => {} };
+ * const clock = { nowMs: () => 0 }; // read only: the core sets no timer
  * const core = new SwimCore({
  *   name: "a", advertise: { host: "127.0.0.1", port: 7946 }, config: gossipConfig("lan"),
  *   delegate: { nodeMeta: () => new Uint8Array(), notifyMsg() {}, getBroadcasts: () => [],
@@ -29,21 +31,24 @@
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { ipFromHost } from "./address.ts";
 import { type GossipConfig, vsnOf } from "./config.ts";
-import { type CoreContext, type CoreCounters, newCoreCounters } from "./effects.ts";
+import { type CoreCounters, newCoreCounters } from "./effects.ts";
 import { isDeadOrLeft, type Member, nodeInfo } from "./member_table.ts";
-import { Membership } from "./membership.ts";
-import { Disseminator } from "./gossip.ts";
+import type { Membership } from "./membership.ts";
+import type { Disseminator } from "./gossip.ts";
 import { type InboundParts, routeMessage, streamPingAck } from "./inbound.ts";
 import {
+  type CoreTimer,
   firstTicks,
   halt,
+  isLoopTimer,
   loopIntervalMs,
   type LoopTimer,
   nextTick,
   schedule,
   type TimerDirective,
 } from "./loops.ts";
-import { Prober } from "./probe.ts";
+import type { Prober } from "./probe.ts";
+import { swimParts } from "./_swim_parts.ts";
 import { mergeState, pushNodeState, pushPullPartner } from "./push_pull_merge.ts";
 import type { Address, NodeInfo } from "./types.ts";
 import type { PushPullState, SwimCoreOptions } from "./swim_options.ts";
@@ -76,45 +81,16 @@ export class SwimCore {
     this.config = opts.config;
     this.#logger = opts.logger ?? nullLogger;
     this.#advertiseAddr = ipFromHost(opts.advertise.host);
-    const base: CoreContext = {
-      name: opts.name,
-      config: opts.config,
-      clock: opts.clock,
-      emit: opts.emit,
+    const parts = swimParts(opts, {
       logger: this.#logger,
       counters: this.counters,
-    };
-    this.membership = new Membership({
-      ...base,
-      prng: opts.prng,
+      advertiseAddr: this.#advertiseAddr,
       onBroadcastQueued: () => this.broadcastQueued(),
-      ...(opts.observer ? { observer: opts.observer } : {}),
     });
-    this.#gossip = new Disseminator({
-      ...base,
-      membership: this.membership,
-      delegate: opts.delegate,
-      packetOverheadBytes: opts.packetOverheadBytes ?? 0,
-    });
-    this.prober = new Prober({
-      ...base,
-      advertise: { addr: this.#advertiseAddr, port: opts.advertise.port },
-      membership: this.membership,
-      sender: {
-        sendMessage: (to, msg) => this.#gossip.sendMessage(to, msg),
-        sendParts: (to, parts, crc) => this.#o.emit({ kind: "packet", to, parts, crc }),
-      },
-      delegate: opts.delegate,
-    });
-    this.#inbound = {
-      ...base,
-      advertisePort: opts.advertise.port,
-      nowMs: () => opts.clock.nowMs(),
-      membership: this.membership,
-      prober: this.prober,
-      delegate: opts.delegate,
-      sendMessage: (to, msg) => this.#gossip.sendMessage(to, msg),
-    };
+    this.membership = parts.membership;
+    this.prober = parts.prober;
+    this.#gossip = parts.gossip;
+    this.#inbound = parts.inbound;
   }
 
   /**
@@ -157,7 +133,25 @@ export class SwimCore {
     if (!this.#gossipIdle || !this.#running) return;
     this.#gossipIdle = false;
     const after = Math.floor(this.#o.prng() * this.config.gossipIntervalMs);
-    this.#o.emit({ kind: "loop", directive: schedule("gossip", after) });
+    this.#o.emit({ kind: "timer", directive: schedule("gossip", after) });
+  }
+
+  /**
+   * Timer `timer` fired (the shell's {@linkcode TimerDriver} calls this): a loop ticks (see
+   * {@linkcode SwimCore.tick}) and says when it ticks next; a one-shot timer runs what it guards
+   * (an ack's deadline, a probe's indirect pings, a suspicion's expiry) and returns `null`. A timer
+   * the core no longer waits for, or any after `stop()`, does nothing.
+   */
+  timerFired(timer: CoreTimer): TimerDirective | null {
+    if (isLoopTimer(timer)) return this.tick(timer);
+    if (!this.#running) return null;
+    const colon = timer.indexOf(":");
+    const what = timer.slice(0, colon);
+    const arg = timer.slice(colon + 1);
+    if (what === "ack") this.prober.acks.timedOut(Number(arg));
+    else if (what === "indirect") this.prober.indirectDue(Number(arg));
+    else this.membership.suspicionTimedOut(arg);
+    return null;
   }
 
   /** Nothing queued anywhere (and the delegate can say so): the next round would send nothing. */
@@ -183,8 +177,9 @@ export class SwimCore {
   }
 
   /**
-   * Stops the probe and suspicion timers; every later tick halts its loop (the shell's
-   * {@linkcode LoopDriver} cancels the pending ones). Further input is ignored.
+   * Drops the running probe, the pending acks and the suspicions, emitting a halt for each of
+   * their timers; every later tick halts its loop (the shell's {@linkcode TimerDriver} cancels
+   * the pending ones). Further input is ignored.
    */
   stop(): void {
     this.#running = false;

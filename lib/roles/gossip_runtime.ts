@@ -14,6 +14,7 @@ import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
 import type { Logger } from "../log/logger.ts";
+import { joinHostPort } from "../net/mod.ts";
 import { LogTap } from "../log/tap.ts";
 import {
   MEMBER_STATUS_NAMES,
@@ -118,7 +119,7 @@ export class GossipRuntime {
       },
     });
     this.#log.info("metrics.serving", {
-      addr: `${this.#metrics.addr.host}:${this.#metrics.addr.port}`,
+      addr: joinHostPort(this.#metrics.addr.host, this.#metrics.addr.port),
     });
     return this.#metrics;
   }
@@ -183,8 +184,8 @@ export class GossipRuntime {
         })
         : null;
       log.info("gossip.started", {
-        bind: `${transport.bindAddress.host}:${transport.bindAddress.port}`,
-        advertise: `${advertise.host}:${advertisePort}`,
+        bind: joinHostPort(transport.bindAddress.host, transport.bindAddress.port),
+        advertise: joinHostPort(advertise.host, advertisePort),
         advertise_source: advertise.source,
         encrypted: keyring !== undefined,
         rpc: rpc ? `${rpc.addr.hostname}:${rpc.addr.port}` : "off",

@@ -8,6 +8,7 @@
 
 import { DenoTransport } from "../gossip/deno_transport.ts";
 import { JoinDnsError } from "../gossip/join_diagnostics.ts";
+import { errorText } from "../log/error_text.ts";
 import type { GossipHost } from "./gossip_runtime_options.ts";
 import { chooseAdvertise } from "./task/advertise.ts";
 
@@ -18,7 +19,7 @@ export async function resolveHost(name: string): Promise<string[]> {
     Deno.resolveDns(name, "AAAA"),
   ]);
   if (a.status === "rejected" && aaaa.status === "rejected") {
-    const why = a.reason instanceof Error ? a.reason.message : String(a.reason);
+    const why = errorText(a.reason);
     throw new JoinDnsError(`Cannot resolve ${JSON.stringify(name)}: ${why}`);
   }
   return [

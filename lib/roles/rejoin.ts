@@ -29,6 +29,7 @@
  */
 
 import type { Clock, Prng } from "../clock.ts";
+import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
 import { backoffDelayMs, type BackoffOptions } from "./backoff.ts";
 
@@ -128,7 +129,7 @@ export class Rejoiner {
       o.log.info(o.event, { reason, attempt: this.#attempt, addrs: targets.join(",") });
       contacted = await o.join(targets);
     } catch (err) {
-      o.log.warn(`${o.event}.failed`, { error: err instanceof Error ? err.message : String(err) });
+      o.log.warn(`${o.event}.failed`, { error: errorText(err) });
     } finally {
       this.#running = false;
     }

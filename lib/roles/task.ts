@@ -12,6 +12,7 @@
 
 import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
+import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
@@ -119,7 +120,7 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
       return worker.ok && late.runner ? late.runner.registrationHealth() : worker;
     });
   } catch (err) {
-    log.error("task.start_failed", { error: err instanceof Error ? err.message : String(err) });
+    log.error("task.start_failed", { error: errorText(err) });
     await runtime?.close();
     stop.dispose();
     return FAILURE_EXIT_CODE;

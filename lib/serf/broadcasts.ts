@@ -55,6 +55,21 @@ export class SerfBroadcasts {
     }
   }
 
+  /** Queues an intent; `finished` runs once it was sent enough times or pruned. */
+  intent(raw: Uint8Array, finished?: () => void): void {
+    this.queue(this.intents, raw, finished);
+  }
+
+  /** Queues a query. */
+  query(raw: Uint8Array): void {
+    this.queue(this.queries, raw);
+  }
+
+  /** Queues a user event. */
+  event(raw: Uint8Array): void {
+    this.queue(this.events, raw);
+  }
+
   /** Broadcasts waiting in the three queues. */
   get pending(): number {
     return this.intents.length + this.queries.length + this.events.length;

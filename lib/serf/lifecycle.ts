@@ -1,44 +1,89 @@
 /**
  * Serf's membership lifecycle (wire spec §7.6, §7.7, §7.11, §7.12): leave intents (with self
  * refutation), push/pull merging, join, graceful leave, force-leave, name-conflict resolution and
- * the periodic reaper and reconnector.
+ * the periodic reaper and reconnector. It owns serf's state (alive, leaving, left, shutdown) and
+ * sees the rest of the instance through a {@linkcode LifecycleContext}.
  *
  * @module
  */
 
-import { deadline, randomInt, sleep, type TimerId } from "../clock.ts";
-import type { NodeInfo } from "../gossip/types.ts";
-import { utf8 } from "../gossip/wire/msgpack.ts";
-import { joinHostPort, sameIp } from "./addr.ts";
-import { admitLTime } from "./clock_guard.ts";
+import { type Clock, deadline, type Prng, randomInt, sleep, type TimerId } from "../clock.ts";
+import type { GossipHandle, NodeInfo } from "../gossip/types.ts";
+import type { Logger } from "../log/logger.ts";
+import { joinHostPort } from "./addr.ts";
+import { admitLTime, type ClockGuardHost } from "./clock_guard.ts";
+import type { SerfConfig } from "./config.ts";
 import { SerfStateError } from "./errors.ts";
-import { decodeConflictResponse } from "./internal_messages.ts";
-import { MemberStatus } from "./members.ts";
+import { MemberStatus, type MemberTable } from "./members.ts";
+import { onNameConflict } from "./name_conflict.ts";
 import {
   encodeSerfMessage,
   type LeaveMessage,
   type PushPullSerfMessage,
   SerfMessageType,
 } from "./messages.ts";
-import type { Serf } from "./serf.ts";
-import { guardOf } from "./serf_contexts.ts";
+import type { QueryParams } from "./queries.ts";
+import type { SerfState } from "./serf_options.ts";
 import { type UserEventContext, userEventIn } from "./user_events.ts";
 import { admissibleLTime, type LamportClock } from "./lamport.ts";
 
-/** The lifecycle of one serf instance; owned by {@linkcode Serf}. */
+/** What {@linkcode SerfLifecycle} sees of its serf instance (built by `serf_contexts.ts`). */
+export interface LifecycleContext {
+  readonly cfg: Pick<
+    SerfConfig,
+    | "reapIntervalMs"
+    | "reconnectIntervalMs"
+    | "reconnectTimeoutMs"
+    | "tombstoneTimeoutMs"
+    | "recentIntentTimeoutMs"
+    | "broadcastTimeoutMs"
+    | "leavePropagateDelayMs"
+    | "enableNameConflictResolution"
+  >;
+  readonly clock: Clock;
+  readonly prng: Prng;
+  readonly log: Logger;
+  readonly localName: string;
+  /** Where refused Lamport times are counted and logged. */
+  readonly guard: ClockGuardHost;
+  readonly memberClock: LamportClock;
+  readonly eventClock: LamportClock;
+  readonly queryClock: LamportClock;
+  /** The user-event ring's floor, raised by a join that ignores old events. */
+  readonly eventRing: { minTime: number };
+  readonly table: MemberTable;
+  /** Events merged from push/pull go through here. */
+  readonly userEvents: UserEventContext;
+  /** The memberlist node below (throws before serf is attached). */
+  handle(): GossipHandle;
+  /** Queues an intent broadcast; `finished` runs once it was sent enough times or pruned. */
+  queueIntent(raw: Uint8Array, finished?: () => void): void;
+  /** Sends a query (the name-conflict vote). */
+  query(name: string, payload: Uint8Array, params: QueryParams): void;
+  /** We are leaving gracefully (the snapshot fsyncs). */
+  onLeaving(): void;
+  /** Shuts the whole instance down and says why (a lost name conflict). */
+  shutdown(reason: string): void;
+}
+
+/** The lifecycle of one serf instance; owned by `Serf`. */
 export class SerfLifecycle {
-  readonly #s: Serf;
-  readonly #userEvents: UserEventContext;
+  readonly #s: LifecycleContext;
+  #state: SerfState = "alive";
   #reapTimer: TimerId | null = null;
   #reconnectTimer: TimerId | null = null;
   #stopped = false;
   /** Set while a join that ignores old events runs. */
   #joinIgnore = false;
 
-  /** The lifecycle of `serf`; events from push/pull go through `userEvents`. */
-  constructor(serf: Serf, userEvents: UserEventContext) {
-    this.#s = serf;
-    this.#userEvents = userEvents;
+  /** The lifecycle of the instance behind `ctx`. */
+  constructor(ctx: LifecycleContext) {
+    this.#s = ctx;
+  }
+
+  /** alive, leaving, left or shutdown. */
+  get state(): SerfState {
+    return this.#state;
   }
 
   /** Broadcasts a join intent about us at Lamport time `lTime`. */
@@ -57,18 +102,21 @@ export class SerfLifecycle {
     this.#scheduleReconnect();
   }
 
-  /** Stops the timers. */
-  stop(): void {
+  /** Becomes shut down and stops the timers; false when already shut down. */
+  shutdown(): boolean {
+    if (this.#state === "shutdown") return false;
+    this.#state = "shutdown";
     this.#stopped = true;
-    const { clock } = this.#s.deps;
+    const { clock } = this.#s;
     if (this.#reapTimer !== null) clock.clearTimer(this.#reapTimer);
     if (this.#reconnectTimer !== null) clock.clearTimer(this.#reconnectTimer);
     this.#reapTimer = this.#reconnectTimer = null;
+    return true;
   }
 
   #scheduleReap(): void {
     if (this.#stopped) return;
-    this.#reapTimer = this.#s.deps.clock.setTimer(this.#s.cfg.reapIntervalMs, () => {
+    this.#reapTimer = this.#s.clock.setTimer(this.#s.cfg.reapIntervalMs, () => {
       this.reap();
       this.#scheduleReap();
     });
@@ -76,7 +124,7 @@ export class SerfLifecycle {
 
   #scheduleReconnect(): void {
     if (this.#stopped) return;
-    this.#reconnectTimer = this.#s.deps.clock.setTimer(this.#s.cfg.reconnectIntervalMs, () => {
+    this.#reconnectTimer = this.#s.clock.setTimer(this.#s.cfg.reconnectIntervalMs, () => {
       this.reconnect();
       this.#scheduleReconnect();
     });
@@ -96,24 +144,24 @@ export class SerfLifecycle {
     if (failed.length === 0) return;
     const left = s.table.withStatus(MemberStatus.Left).length;
     const alive = Math.max(1, s.table.size - failed.length - left);
-    if (s.deps.prng() > failed.length / alive) return;
-    const m = failed[randomInt(s.deps.prng, failed.length)]!;
+    if (s.prng() > failed.length / alive) return;
+    const m = failed[randomInt(s.prng, failed.length)]!;
     const addr = `${m.name}/${joinHostPort(m.host, m.port)}`;
-    s.deps.log.debug("serf.reconnect.attempt", { node: m.name, addr });
-    s.handle.join([addr]).catch((e: unknown) => {
-      s.deps.log.debug("serf.reconnect.failed", { node: m.name, error: String(e) });
+    s.log.debug("serf.reconnect.attempt", { node: m.name, addr });
+    s.handle().join([addr]).catch((e: unknown) => {
+      s.log.debug("serf.reconnect.failed", { node: m.name, error: String(e) });
     });
   }
 
   /** Handles a leave intent; returns whether to re-broadcast it. */
   leaveIntent(m: Omit<LeaveMessage, "type">): boolean {
     const s = this.#s;
-    if (!admitLTime(guardOf(s), s.memberClock, m.lTime, "leave")) return false;
+    if (!admitLTime(s.guard, s.memberClock, m.lTime, "leave")) return false;
     s.memberClock.witness(m.lTime);
-    const selfAlive = s.state === "alive" ? s.localName : undefined;
+    const selfAlive = this.#state === "alive" ? s.localName : undefined;
     const r = s.table.leaveIntent(m.node, m.lTime, m.prune, selfAlive);
     if (r === "refute") {
-      s.deps.log.info("serf.leave_intent.refuted", { lTime: m.lTime });
+      s.log.info("serf.leave_intent.refuted", { lTime: m.lTime });
       this.broadcastJoin(s.memberClock.time());
       return false;
     }
@@ -123,7 +171,7 @@ export class SerfLifecycle {
   /** Merges a peer's push/pull state (§7.7). */
   mergePushPull(pp: PushPullSerfMessage, join: boolean): void {
     const s = this.#s;
-    const g = guardOf(s);
+    const g = s.guard;
     const catchUp = (clock: LamportClock, v: number, what: string) => {
       if (v > 0 && admitLTime(g, clock, v - 1, what)) clock.witness(v - 1);
     };
@@ -147,7 +195,7 @@ export class SerfLifecycle {
       if (slot === null) continue;
       for (const e of slot.events) {
         const msg = { type: SerfMessageType.UserEvent, lTime: slot.lTime, cc: false } as const;
-        userEventIn(this.#userEvents, { ...msg, name: e.name, payload: e.payload });
+        userEventIn(s.userEvents, { ...msg, name: e.name, payload: e.payload });
       }
     }
   }
@@ -155,10 +203,10 @@ export class SerfLifecycle {
   /** memberlist join, then our join intent. `ignoreOld` skips events from before the join. */
   async join(addrs: readonly string[], ignoreOld: boolean): Promise<number> {
     const s = this.#s;
-    if (s.state !== "alive") throw new SerfStateError(`Cannot join while ${s.state}`);
+    if (this.#state !== "alive") throw new SerfStateError(`Cannot join while ${this.#state}`);
     this.#joinIgnore = ignoreOld;
     try {
-      const n = await s.handle.join(addrs);
+      const n = await s.handle().join(addrs);
       if (n > 0) this.broadcastJoin(s.memberClock.time());
       return n;
     } finally {
@@ -172,9 +220,9 @@ export class SerfLifecycle {
    */
   async leave(): Promise<void> {
     const s = this.#s;
-    if (s.state !== "alive") throw new SerfStateError(`Cannot leave while ${s.state}`);
-    s.state = "leaving";
-    s.opts.snapshot?.leave();
+    if (this.#state !== "alive") throw new SerfStateError(`Cannot leave while ${this.#state}`);
+    this.#state = "leaving";
+    s.onLeaving();
     const msg = {
       type: SerfMessageType.Leave,
       lTime: s.memberClock.time(),
@@ -188,12 +236,12 @@ export class SerfLifecycle {
     );
     if (others) {
       const sent = new Promise<void>((done) => s.queueIntent(encodeSerfMessage(msg), done));
-      await deadline(s.deps.clock, s.cfg.broadcastTimeoutMs, sent);
+      await deadline(s.clock, s.cfg.broadcastTimeoutMs, sent);
     }
-    await s.handle.leave(s.cfg.broadcastTimeoutMs);
-    await sleep(s.deps.clock, s.cfg.leavePropagateDelayMs);
-    s.state = "left";
-    s.deps.log.info("serf.left", {});
+    await s.handle().leave(s.cfg.broadcastTimeoutMs);
+    await sleep(s.clock, s.cfg.leavePropagateDelayMs);
+    this.#state = "left";
+    s.log.info("serf.left", {});
   }
 
   /** Force-leave: a leave intent about another node, handled locally and gossiped. */
@@ -205,49 +253,8 @@ export class SerfLifecycle {
     s.queueIntent(encodeSerfMessage(msg));
   }
 
-  /** memberlist saw another node claim a name (§7.11). */
+  /** memberlist saw another node claim a name (§7.11): logs it; ours, while alive, is voted on. */
   conflict(existing: NodeInfo, other: NodeInfo): void {
-    const s = this.#s;
-    s.deps.log.warn("serf.name_conflict", {
-      name: other.name,
-      existing: joinHostPort(existing.host, existing.port),
-      other: joinHostPort(other.host, other.port),
-    });
-    if (other.name !== s.localName || !s.cfg.enableNameConflictResolution) return;
-    if (s.state !== "alive") return;
-    const local = s.handle.localNode();
-    const isLocal = (n: NodeInfo) => n.host === local.host && n.port === local.port;
-    const rival = isLocal(other) ? existing : other;
-    s.query("_serf_conflict", utf8(s.localName), {
-      onDone: (r) => this.#resolveConflict(r.responses, joinHostPort(rival.host, rival.port)),
-    });
-  }
-
-  #resolveConflict(responses: readonly { payload: Uint8Array }[], rival: string): void {
-    const s = this.#s;
-    const local = s.handle.localNode();
-    let valid = 0, matching = 0;
-    for (const r of responses) {
-      try {
-        const m = decodeConflictResponse(r.payload);
-        if (m === null) continue;
-        valid++;
-        if (sameIp(m.addr, local.addr) && m.port === local.port) matching++;
-      } catch {
-        // An undecodable vote does not count.
-      }
-    }
-    const majority = Math.floor(valid / 2) + 1;
-    if (matching >= majority) {
-      s.deps.log.info("serf.name_conflict.won", { votes: matching, responses: valid });
-      return;
-    }
-    s.deps.log.error("serf.name_conflict.lost", { votes: matching, responses: valid, rival });
-    s.shutdown();
-    s.opts.onShutdown?.(
-      `node name ${
-        JSON.stringify(s.localName)
-      } is already used by a live member at ${rival}; pick a unique --node`,
-    );
+    onNameConflict(this.#s, { existing, other, alive: this.#state === "alive" });
   }
 }

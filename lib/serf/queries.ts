@@ -12,7 +12,7 @@ import { ipToString } from "./addr.ts";
 import { defaultQueryTimeoutMs, type SerfConfig } from "./config.ts";
 import { admitLTime } from "./clock_guard.ts";
 import type { SerfCounters } from "./counters.ts";
-import { QueryResponseError, SerfStateError, SizeLimitError } from "./errors.ts";
+import { QueryResponseError, SerfDecodeError, SerfStateError, SizeLimitError } from "./errors.ts";
 import type { QueryEvent } from "./events.ts";
 import { buildFilters, expectedResponders, filtersMatch } from "./filters.ts";
 import type { LamportClock } from "./lamport.ts";
@@ -274,7 +274,8 @@ export class QueryEngine {
 function sourceHost(addr: Uint8Array): string {
   try {
     return ipToString(addr);
-  } catch {
-    return "";
+  } catch (err) {
+    if (err instanceof SerfDecodeError) return "";
+    throw err;
   }
 }

@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { TransmitLimitedQueue } from "../gossip/broadcast_queue.ts";
 import { SerfBroadcasts } from "./broadcasts.ts";
 import type {
   Address,
@@ -30,6 +29,7 @@ import type { Member, MemberTable } from "./members.ts";
 import { QueryEngine, type QueryParams } from "./queries.ts";
 import {
   inboundContextOf,
+  lifecycleContextOf,
   memberTableOf,
   queryContextOf,
   statsOf,
@@ -78,25 +78,18 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
   readonly table: MemberTable;
   /** Queries sent and received. */
   readonly queries: QueryEngine;
-  /** Join, leave, reap, reconnect, conflicts. */
+  /** Join, leave, reap, reconnect, conflicts; owns {@linkcode Serf.state}. */
   readonly lifecycle: SerfLifecycle;
-  /** Join/leave intents waiting to be gossiped. */
-  readonly intentQueue: TransmitLimitedQueue;
-  /** Queries waiting to be gossiped. */
-  readonly queryQueue: TransmitLimitedQueue;
-  /** User events waiting to be gossiped. */
-  readonly eventQueue: TransmitLimitedQueue;
+  /** The intent, query and user-event queues waiting to be gossiped. */
+  readonly broadcasts: SerfBroadcasts;
   /** The options given at construction. */
   readonly opts: SerfOptions;
   /** Our Vivaldi coordinate and the cached ones of peers; `null` when coordinates are off. */
   readonly coordinates: PingDelegate | null;
-  readonly #broadcasts: SerfBroadcasts;
   readonly #inbound: InboundContext;
   #tags: ReadonlyMap<string, string>;
   #handle: GossipHandle | null = null;
   #listeners = new Set<SerfListener>();
-  /** alive, leaving, left or shutdown. */
-  state: SerfState = "alive";
 
   /** A serf instance; attach it to memberlist with {@linkcode Serf.attach}. */
   constructor(opts: SerfOptions, deps: SerfDeps) {
@@ -109,20 +102,17 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     this.memberClock.increment(), this.eventClock.increment(), this.queryClock.increment();
     this.eventRing = new UserEventRing(RING_SLOTS, this.cfg.slotEntriesMax);
     this.queryRing = new QueryRing(RING_SLOTS, this.cfg.slotEntriesMax);
-    this.#broadcasts = new SerfBroadcasts({
+    this.broadcasts = new SerfBroadcasts({
       retransmitMult: this.cfg.retransmitMult,
       queueDepthMax: this.cfg.queueDepthMax,
       numNodes: () => this.table.size,
       counters: this.counters,
       onQueued: () => this.#handle?.broadcastQueued?.(),
     });
-    this.intentQueue = this.#broadcasts.intents;
-    this.queryQueue = this.#broadcasts.queries;
-    this.eventQueue = this.#broadcasts.events;
     this.table = memberTableOf(this);
     this.queries = new QueryEngine(queryContextOf(this));
     const userEvents = userEventContextOf(this);
-    this.lifecycle = new SerfLifecycle(this, userEvents);
+    this.lifecycle = new SerfLifecycle(lifecycleContextOf(this, userEvents));
     this.#inbound = inboundContextOf(this, userEvents);
     this.coordinates = this.cfg.enableCoordinates
       ? new PingDelegate({ localName: this.localName, prng: deps.prng, log: this.deps.log })
@@ -143,6 +133,11 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     this.#handle = handle;
     if (this.table.get(this.localName) === undefined) this.table.onJoin(handle.localNode());
     this.lifecycle.start();
+  }
+
+  /** alive, leaving, left or shutdown (the lifecycle's). */
+  get state(): SerfState {
+    return this.lifecycle.state;
   }
 
   /** Our tags. */
@@ -183,21 +178,6 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     for (const l of this.#listeners) l(e);
   }
 
-  /** Queues an intent broadcast; `finished` runs once it was sent enough times or pruned. */
-  queueIntent(raw: Uint8Array, finished?: () => void): void {
-    this.#broadcasts.queue(this.intentQueue, raw, finished);
-  }
-
-  /** Queues a query broadcast. */
-  queueQuery(raw: Uint8Array): void {
-    this.#broadcasts.queue(this.queryQueue, raw);
-  }
-
-  /** Queues a user event broadcast. */
-  queueEvent(raw: Uint8Array): void {
-    this.#broadcasts.queue(this.eventQueue, raw);
-  }
-
   /** Sends a user event. Throws `SizeLimitError` when too large. */
   userEvent(name: string, payload: Uint8Array, coalesce = false): void {
     userEventOut(this.#inbound.userEvents, name, payload, coalesce);
@@ -236,10 +216,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
 
   /** Stops timers and pending queries. Idempotent. */
   shutdown(): void {
-    if (this.state === "shutdown") return;
-    this.state = "shutdown";
-    this.lifecycle.stop();
-    this.queries.closeAll();
+    if (this.lifecycle.shutdown()) this.queries.closeAll();
   }
 
   // ---- GossipDelegate ----
@@ -258,12 +235,12 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
 
   /** Intents first, then queries, then events, all within `limitBytes`. */
   getBroadcasts(overheadBytes: number, limitBytes: number): Uint8Array[] {
-    return this.#broadcasts.getBroadcasts(overheadBytes, limitBytes);
+    return this.broadcasts.getBroadcasts(overheadBytes, limitBytes);
   }
 
   /** Broadcasts waiting in the three queues (memberlist idles its gossip loop at 0). */
   pendingBroadcasts(): number {
-    return this.#broadcasts.pending;
+    return this.broadcasts.pending;
   }
 
   /** Our push/pull user state: `[0x02]` + messagePushPull. */

@@ -3,8 +3,9 @@
  * ring and a delivery path that routes internal queries (`_serf_*`) to their handlers; the member
  * table gets the clock, the emitter and the bad-tags counter; user events get their clock, ring,
  * queue and delivery ({@linkcode userEventContextOf}); inbound messages get the member and query
- * clocks and the parts that take messages ({@linkcode inboundContextOf}); RPC gets
- * {@linkcode statsOf}.
+ * clocks and the parts that take messages ({@linkcode inboundContextOf}); the lifecycle gets the
+ * clocks, the table, the intent queue and the memberlist node ({@linkcode lifecycleContextOf});
+ * RPC gets {@linkcode statsOf}.
  *
  * @module
  */
@@ -12,6 +13,7 @@
 import type { ClockGuardHost } from "./clock_guard.ts";
 import type { SerfEvent } from "./events.ts";
 import type { InboundContext } from "./inbound.ts";
+import type { LifecycleContext } from "./lifecycle.ts";
 import { handleInternalQuery, INTERNAL_QUERY_PREFIX } from "./internal_queries.ts";
 import type { QueryEngine } from "./queries.ts";
 import type { Serf } from "./serf.ts";
@@ -36,7 +38,7 @@ export function userEventContextOf(s: Serf): UserEventContext {
       s.opts.snapshot?.userEventClock(e.lTime);
       s.emit(e);
     },
-    queue: (raw) => s.queueEvent(raw),
+    queue: (raw) => s.broadcasts.event(raw),
   };
 }
 
@@ -52,9 +54,35 @@ export function inboundContextOf(s: Serf, userEvents: UserEventContext): Inbound
     table: s.table,
     queries: s.queries,
     lifecycle: s.lifecycle,
-    queueIntent: (raw) => s.queueIntent(raw),
-    queueQuery: (raw) => s.queueQuery(raw),
+    queueIntent: (raw) => s.broadcasts.intent(raw),
+    queueQuery: (raw) => s.broadcasts.query(raw),
     sendUserPacket: (to, raw) => s.handle.sendUserPacket(to, raw),
+  };
+}
+
+/** The lifecycle context of `s`; push/pull events go through `userEvents`. */
+export function lifecycleContextOf(s: Serf, userEvents: UserEventContext): LifecycleContext {
+  return {
+    cfg: s.cfg,
+    clock: s.deps.clock,
+    prng: s.deps.prng,
+    log: s.deps.log,
+    localName: s.localName,
+    guard: guardOf(s),
+    memberClock: s.memberClock,
+    eventClock: s.eventClock,
+    queryClock: s.queryClock,
+    eventRing: s.eventRing,
+    table: s.table,
+    userEvents,
+    handle: () => s.handle,
+    queueIntent: (raw, finished) => s.broadcasts.intent(raw, finished),
+    query: (name, payload, params) => void s.query(name, payload, params),
+    onLeaving: () => s.opts.snapshot?.leave(),
+    shutdown: (reason) => {
+      s.shutdown();
+      s.opts.onShutdown?.(reason);
+    },
   };
 }
 
@@ -72,7 +100,7 @@ export function queryContextOf(s: Serf): ConstructorParameters<typeof QueryEngin
     handle: () => s.handle,
     localTags: () => s.tags,
     members: () => s.table.all(),
-    queueBroadcast: (raw: Uint8Array) => s.queueQuery(raw),
+    queueBroadcast: (raw: Uint8Array) => s.broadcasts.query(raw),
     deliver: (e: SerfEvent) => {
       if (e.type === "query" && e.name.startsWith(INTERNAL_QUERY_PREFIX)) {
         handleInternalQuery(e, {
@@ -109,8 +137,8 @@ export function statsOf(s: Serf): SerfStats {
     memberTime: s.memberClock.time(),
     eventTime: s.eventClock.time(),
     queryTime: s.queryClock.time(),
-    intentQueue: s.intentQueue.length,
-    eventQueue: s.eventQueue.length,
-    queryQueue: s.queryQueue.length,
+    intentQueue: s.broadcasts.intents.length,
+    eventQueue: s.broadcasts.events.length,
+    queryQueue: s.broadcasts.queries.length,
   };
 }

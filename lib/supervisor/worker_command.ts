@@ -110,8 +110,9 @@ export function findSetpriv(
 ): string | null {
   try {
     return resolveProgram("setpriv", `${pathList}:/usr/bin:/bin`, isExecutableFile);
-  } catch {
-    return null;
+  } catch (err) {
+    if (err instanceof SpawnError) return null; // not found
+    throw err;
   }
 }
 

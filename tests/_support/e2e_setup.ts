@@ -16,6 +16,7 @@ import {
   type HaproxyConfigOptions,
   type HaproxyFiles,
   haproxyReader,
+  servers,
   type TaskOptions,
   upExactly,
   writeHaproxyConfig,
@@ -35,7 +36,7 @@ export interface SidecarSetup {
   readonly sidecar: ShoalProcess;
   /** The sidecar's gossip address, for tasks to join. */
   readonly join: readonly string[];
-  /** Closes the reader and stops every process of the cluster. */
+  /** Closes the reader and, when the setup started the cluster, stops every process of it. */
   stop(): Promise<void>;
 }
 
@@ -54,10 +55,17 @@ export interface SidecarSetupOptions {
   /** More sidecar flags; a function gets the HAProxy files (`--server-state-file=<dir>/…`). */
   readonly extra?: readonly string[] | ((files: HaproxyFiles) => readonly string[]);
   /**
-   * The cluster to start it in, for a test that started processes before the sidecar; the
-   * setup's `stop` stops it. @default a new one
+   * The cluster to start it in (a second sidecar, or a test that started processes before the
+   * sidecar); the setup's `stop` then only closes its reader: stopping the cluster is the
+   * caller's. @default a new one, which the setup's `stop` stops
    */
   readonly cluster?: Cluster;
+  /** Gossip addresses the sidecar joins (another sidecar's `join`). @default none */
+  readonly join?: readonly string[];
+  /** Its gossip port. @default 0 (ephemeral) */
+  readonly port?: number;
+  /** The HAProxy binary it supervises. @default "haproxy" */
+  readonly haproxy?: string;
 }
 
 /**
@@ -74,11 +82,19 @@ export async function startSidecar(
   const hap = haproxyReader(files.socket);
   const stop = async () => {
     await hap.close();
-    await cluster.stop();
+    if (o.cluster === undefined) await cluster.stop();
   };
   try {
     const extra = typeof o.extra === "function" ? o.extra(files) : o.extra ?? [];
-    const sidecar = await cluster.sidecar({ name: o.name ?? "sidecar", host, files, extra });
+    const sidecar = await cluster.sidecar({
+      name: o.name ?? "sidecar",
+      host,
+      files,
+      extra,
+      ...(o.join ? { join: o.join } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.haproxy ? { haproxy: o.haproxy } : {}),
+    });
     const web = new URL(files.url).host;
     return { cluster, files, web, hap, sidecar, join: [await gossipAddr(sidecar)], stop };
   } catch (err) {
@@ -87,9 +103,13 @@ export async function startSidecar(
   }
 }
 
+/** True once the servers of `names` are UP in the HAProxy `hap` reads (see `upExactly`). */
+export type UpCheck = (hap: RuntimeClient, names: readonly string[]) => Promise<boolean>;
+
 /**
  * Starts a task per name (the i-th on `hostOf(i)`, with `optionsOf(i)` if given) joined to the
- * setup's sidecar, and waits until exactly those servers are UP in HAProxy.
+ * setup's sidecar (or to `joinOf(i)`), and waits until exactly those servers are UP in HAProxy
+ * (`up`; slot mode shows slot names, so there a count is checked instead).
  */
 export async function startTasksUp(
   setup: SidecarSetup,
@@ -98,16 +118,29 @@ export async function startTasksUp(
     hostOf: (i: number) => string;
     upWithinMs: number;
     optionsOf?: (i: number) => Omit<TaskOptions, "name" | "host" | "join">;
+    joinOf?: (i: number) => readonly string[];
+    /** @default upExactly */
+    up?: UpCheck;
   },
 ): Promise<ShoalProcess[]> {
   const tasks = await Promise.all(
     o.names.map((name, i) =>
-      setup.cluster.task({ ...o.optionsOf?.(i), name, host: o.hostOf(i), join: setup.join })
+      setup.cluster.task({
+        ...o.optionsOf?.(i),
+        name,
+        host: o.hostOf(i),
+        join: o.joinOf?.(i) ?? setup.join,
+      })
     ),
   );
-  await waitFor(`${o.names.join(", ")} UP`, () => upExactly(setup.hap, o.names), o.upWithinMs);
+  const up = o.up ?? upExactly;
+  await waitFor(`${o.names.join(", ")} UP`, () => up(setup.hap, o.names), o.upWithinMs);
   return tasks;
 }
+
+/** Up when as many servers of the backend are UP as there are `names` (slot mode). */
+export const upCount: UpCheck = async (hap, names) =>
+  (await servers(hap)).filter((s) => s.status.startsWith("UP")).length === names.length;
 
 /** An HAProxy started outside any sidecar (the sidecar runs with `supervise: false`). */
 export interface ExternalHaproxy {

@@ -29,6 +29,7 @@
 
 import { type Prng, seededPrng } from "../../lib/clock.ts";
 import type { Address, StreamConn, Transport, TransportHandlers } from "../../lib/gossip/types.ts";
+import { SimConn } from "./sim_conn.ts";
 import type { VirtualClock } from "./virtual_clock.ts";
 
 /** Network behaviour. */
@@ -276,109 +277,5 @@ export class SimTransport implements Transport {
     this.handlers = null;
     this.#net.unbind(this);
     return Promise.resolve();
-  }
-}
-
-/** One end of a simulated stream. */
-class SimConn implements StreamConn {
-  readonly local: Address;
-  readonly remote: Address;
-  peer!: SimConn;
-  readonly #net: SimNetwork;
-  readonly #chunks: Uint8Array[] = [];
-  #eof = false;
-  #closed = false;
-  #waiter: ((n: number | null) => void) | null = null;
-  #waitBuf: Uint8Array | null = null;
-  /** Delivery time of our last write, so the peer receives in order. */
-  #lastDeliveryMs = 0;
-  #release: () => void;
-
-  private constructor(net: SimNetwork, local: Address, remote: Address) {
-    this.#net = net;
-    this.local = local;
-    this.remote = remote;
-    this.#release = net.clock.holdAsync();
-    net.track(this, true);
-  }
-
-  static pair(net: SimNetwork, a: Address, b: Address): [SimConn, SimConn] {
-    const x = new SimConn(net, a, b);
-    const y = new SimConn(net, b, a);
-    x.peer = y;
-    y.peer = x;
-    return [x, y];
-  }
-
-  read(buf: Uint8Array): Promise<number | null> {
-    if (this.#closed) return Promise.resolve(null);
-    if (this.#chunks.length > 0) return Promise.resolve(this.#take(buf));
-    if (this.#eof) return Promise.resolve(null);
-    if (this.#waiter) return Promise.reject(new Error("Concurrent reads on a SimConn"));
-    return new Promise((resolve) => {
-      this.#waiter = resolve;
-      this.#waitBuf = buf;
-    });
-  }
-
-  writeAll(bytes: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("Write on a closed stream"));
-    if (this.#net.blockedEither(this.local, this.remote)) {
-      this.breakBoth();
-      return Promise.reject(new Error("Stream broken by a partition"));
-    }
-    const data = bytes.slice();
-    this.#net.stats.streamBytesSent += data.length;
-    this.#schedule(() => this.peer.#deliver(data));
-    return Promise.resolve();
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#wake(null);
-    this.#net.track(this, false);
-    this.#release();
-    this.#schedule(() => this.peer.#deliverEof());
-  }
-
-  /** Both ends see end-of-stream now (partition, host gone). */
-  breakBoth(): void {
-    this.#deliverEof();
-    this.peer.#deliverEof();
-  }
-
-  #schedule(fn: () => void): void {
-    const clock = this.#net.clock;
-    const at = Math.max(clock.nowMs() + this.#net.delayMs(), this.#lastDeliveryMs);
-    this.#lastDeliveryMs = at;
-    clock.setTimer(at - clock.nowMs(), fn);
-  }
-
-  #deliver(data: Uint8Array): void {
-    if (this.#closed || this.#eof) return;
-    this.#chunks.push(data);
-    if (this.#waiter) this.#wake(this.#take(this.#waitBuf!));
-  }
-
-  #deliverEof(): void {
-    this.#eof = true;
-    if (this.#waiter && this.#chunks.length === 0) this.#wake(null);
-  }
-
-  #wake(n: number | null): void {
-    const w = this.#waiter;
-    this.#waiter = null;
-    this.#waitBuf = null;
-    w?.(n);
-  }
-
-  #take(buf: Uint8Array): number {
-    const head = this.#chunks[0]!;
-    const n = Math.min(buf.length, head.length);
-    buf.set(head.subarray(0, n));
-    if (n === head.length) this.#chunks.shift();
-    else this.#chunks[0] = head.subarray(n);
-    return n;
   }
 }

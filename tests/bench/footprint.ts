@@ -2,9 +2,10 @@
  * Footprint benchmark (not a test): what `shoal task` and `shoal sidecar` cost next to the bare
  * Deno runtime and to a serf agent in the same cluster.
  *
- *   deno task bench:footprint [members=100] [idle_s=60]
+ *   deno task bench:footprint [members=100] [idle_s=60] [--bundle] [--debug] [--v8-flags=a,b]
  *
- * 1. The floor: a bare Deno process with one UDP socket and a timer (`_floor.ts`).
+ * 1. The floor: a bare Deno process with one UDP socket and a timer (`_floor.ts`), and the same
+ *    using once each runtime capability a task uses (`_floor.ts features`).
  * 2. A cluster on loopback: `shoal sidecar` supervising a real HAProxy, one `shoal task` (the
  *    demo worker under it) and one `serf agent`, all joined. After a settling period, the idle
  *    CPU of each over `idle_s` seconds, and RSS split into anonymous and file-backed pages.
@@ -12,7 +13,8 @@
  *    the sidecar's with `serf join`): RSS and idle CPU against a serf agent's.
  *
  * Only the shoal processes themselves are measured, never their children (HAProxy, the worker).
- * Prints a markdown table for BENCHMARKS.md. Addresses: 127.93.x.y.
+ * Prints a markdown table for BENCHMARKS.md, then where each process's memory is (`_smaps.ts`).
+ * Addresses: 127.93.x.y.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import { Cluster, freePortOn, gossipAddr, writeHaproxyConfig } from "../_support
 import { waitFor } from "../_support/serf_agent.ts";
 import { serfCli } from "../_support/serf_cli.ts";
 import { GossipCluster, members, procUsage } from "./_gossip_nodes.ts";
+import { type MemoryParts, memoryParts } from "./_smaps.ts";
 
 const flags = Deno.args.filter((a) => a.startsWith("--"));
 const positional = Deno.args.filter((a) => !a.startsWith("--"));
@@ -30,6 +33,11 @@ const IDLE_S = Number(positional[1] ?? 60);
 const BUNDLE = flags.includes("--bundle");
 /** `--debug`: log at debug level (the tests' default) instead of info (the flag's default). */
 const LOG_LEVEL = flags.includes("--debug") ? "debug" : "info";
+/**
+ * `--v8-flags=a,b`: V8 flags for the shoal processes (`DENO_V8_FLAGS`), as `deno compile
+ * --v8-flags` would bake them into a release binary.
+ */
+const V8_FLAGS = flags.find((a) => a.startsWith("--v8-flags="))?.slice("--v8-flags=".length);
 const HOST = "127.93.0.1";
 const SETTLE_MS = 5_000;
 const FLOOR = new URL("./_floor.ts", import.meta.url).pathname;
@@ -65,7 +73,7 @@ interface Floor {
   stop(): Promise<void>;
 }
 
-async function startFloor(mode: "" | "schedule"): Promise<Floor> {
+async function startFloor(mode: "" | "schedule" | "features"): Promise<Floor> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--unstable-net", FLOOR, ...(mode ? [mode] : [])],
     stdout: "piped",
@@ -84,12 +92,37 @@ async function startFloor(mode: "" | "schedule"): Promise<Floor> {
   };
 }
 
-async function floor(): Promise<Memory> {
-  const f = await startFloor("");
+/** Where each measured process's memory is, by name, for the second table. */
+const partsOf = new Map<string, MemoryParts>();
+
+/** {@linkcode memory} of `pid`, and its {@linkcode MemoryParts} kept under `name`. */
+async function measure(name: string, pid: number): Promise<Memory> {
+  const [m, parts] = await Promise.all([memory(pid), memoryParts(pid)]);
+  partsOf.set(name, parts);
+  return m;
+}
+
+async function floor(name: string, mode: "" | "features"): Promise<Memory> {
+  const f = await startFloor(mode);
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const m = await memory(f.pid);
+  const m = await measure(name, f.pid);
   await f.stop();
   return m;
+}
+
+/** The second table: each process's resident MB by part of its address space. */
+function partsTable(): string[] {
+  const lines = [
+    "| process | deno binary, file | deno binary, anon | malloc `[heap]` | other anon (V8, stacks) | libraries |",
+    "| ------- | ----------------: | ----------------: | --------------: | ----------------------: | --------: |",
+  ];
+  for (const [name, p] of partsOf) {
+    const cells = [p.binaryFile, p.binaryAnon, p.malloc, p.anonMaps, p.files].map((n) =>
+      n.toFixed(1)
+    );
+    lines.push(`| ${name} | ${cells.join(" | ")} |`);
+  }
+  return lines;
 }
 
 function row(name: string, m: Memory, floorRss: number, cpu?: number, ref?: number): string {
@@ -123,16 +156,22 @@ async function main(): Promise<void> {
   const lines = [
     `members=${MEMBERS} idle=${IDLE_S}s, ${
       BUNDLE ? "bundle" : "sources"
-    }, log ${LOG_LEVEL}, deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
+    }, log ${LOG_LEVEL}, v8 flags ${
+      V8_FLAGS ?? "none"
+    }, deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
     "",
     "| process | RSS MB | over floor | RssAnon MB | RssFile MB | CPU s / idle min | vs serf |",
     "| ------- | -----: | ---------: | ---------: | ---------: | ---------------: | ------: |",
   ];
-  const f = await floor();
-  lines.push(row("bare Deno (UDP socket + timer)", f, f.rss));
+  const bare = "bare Deno (UDP socket + timer)";
+  const f = await floor(bare, "");
+  lines.push(row(bare, f, f.rss));
+  const features = "bare Deno + a task's runtime features (TCP, FFI, signals, child, node:crypto)";
+  lines.push(row(features, await floor(features, "features"), f.rss));
 
   const main = BUNDLE ? await bundle() : undefined;
-  const cluster = new Cluster({ ...(main ? { main } : {}), env: { SHOAL_LOG_LEVEL: LOG_LEVEL } });
+  const env = { SHOAL_LOG_LEVEL: LOG_LEVEL, ...(V8_FLAGS ? { DENO_V8_FLAGS: V8_FLAGS } : {}) };
+  const cluster = new Cluster({ ...(main ? { main } : {}), env });
   const swarm = new GossipCluster("serf", "127.93.1");
   const files = await writeHaproxyConfig({ web: `${HOST}:${freePortOn(HOST)}` });
   try {
@@ -153,10 +192,22 @@ async function main(): Promise<void> {
       row("bare Deno, memberlist's idle timers", scheduleMem, f.rss, scheduleCpu, serfCpu),
     );
     lines.push(
-      row("shoal task (idle, 3 members)", await memory(task.pid), f.rss, taskCpu, serfCpu),
+      row(
+        "shoal task (idle, 3 members)",
+        await measure("shoal task", task.pid),
+        f.rss,
+        taskCpu,
+        serfCpu,
+      ),
     );
     lines.push(
-      row("shoal sidecar (3 members)", await memory(sidecar.pid), f.rss, sidecarCpu, serfCpu),
+      row(
+        "shoal sidecar (3 members)",
+        await measure("shoal sidecar", sidecar.pid),
+        f.rss,
+        sidecarCpu,
+        serfCpu,
+      ),
     );
     lines.push(row("serf agent (3 members)", await memory(serf.pid), f.rss, serfCpu, serfCpu));
 
@@ -175,7 +226,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2 * SETTLE_MS));
       const [sc, sf] = await idleCpu([sidecar.pid, serf.pid], IDLE_S);
       const n = `${want} members`;
-      lines.push(row(`shoal sidecar (${n})`, await memory(sidecar.pid), f.rss, sc, sf));
+      const big = `shoal sidecar (${n})`;
+      lines.push(row(big, await measure(big, sidecar.pid), f.rss, sc, sf));
       lines.push(row(`shoal task (${n})`, await memory(task.pid), f.rss));
       lines.push(row(`serf agent (${n})`, await memory(serf.pid), f.rss, sf, sf));
     }
@@ -183,7 +235,7 @@ async function main(): Promise<void> {
     await swarm.stop();
     await cluster.stop();
   }
-  console.log(lines.join("\n"));
+  console.log([...lines, "", ...partsTable()].join("\n"));
 }
 
 await main();

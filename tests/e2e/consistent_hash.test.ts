@@ -14,18 +14,13 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { waitFor } from "../_support/wait.ts";
 import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
+  type HaproxyConfigOptions,
   type HaproxyFiles,
-  haproxyReader,
-  servers,
   SLOT_MODE,
   upExactly,
-  writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
+import { type SidecarSetup, startSidecar, type UpCheck, upCount } from "../_support/e2e_setup.ts";
 import { haproxyVersion } from "../_support/haproxy.ts";
-import type { RuntimeClient } from "../../lib/haproxy/mod.ts";
 
 const TASKS = ["task-1", "task-2", "task-3", "task-4"];
 /** 40 URIs that differ in more than their last character (sdbm without avalanche clusters those). */
@@ -50,49 +45,37 @@ async function mapping(base: string): Promise<Map<string, string>> {
   return out;
 }
 
-/** True once exactly `n` servers of the backend are UP (slot mode shows slot names). */
-async function upCount(r: RuntimeClient, n: number): Promise<boolean> {
-  return (await servers(r)).filter((s) => s.status.startsWith("UP")).length === n;
-}
-
 /**
  * Sidecar a and its tasks first (one at a time), then sidecar b (it learns them in answer order);
  * both HAProxies must map every key alike, before and after task-2 departs.
  */
 async function scenario(
-  cluster: Cluster,
-  files: readonly HaproxyFiles[],
-  up: (r: RuntimeClient, nodes: readonly string[]) => Promise<boolean>,
-  extra: (i: number) => string[] = () => [],
+  haproxy: readonly [Omit<HaproxyConfigOptions, "web">, Omit<HaproxyConfigOptions, "web">],
+  up: UpCheck,
+  extra: (files: HaproxyFiles) => string[] = () => [],
 ): Promise<void> {
-  const hosts = ["127.90.21.1", "127.90.21.2"];
-  const readers = files.map((f) => haproxyReader(f.socket));
+  const a = await startSidecar("127.90.21.1", haproxy[0], { name: "sidecar-a", extra });
+  let b: SidecarSetup | undefined;
   try {
-    const a = await cluster.sidecar({
-      name: "sidecar-a",
-      host: hosts[0]!,
-      files: files[0]!,
-      extra: extra(0),
-    });
-    const join = [await gossipAddr(a)];
     // One task at a time: sidecar a adds them in this order.
     const tasks = [];
     for (const [i, name] of TASKS.entries()) {
-      tasks.push(await cluster.task({ name, host: `127.90.21.${11 + i}`, join }));
+      tasks.push(await a.cluster.task({ name, host: `127.90.21.${11 + i}`, join: a.join }));
       await waitFor(
         `${name} UP behind HAProxy a`,
-        () => up(readers[0]!, TASKS.slice(0, i + 1)),
+        () => up(a.hap, TASKS.slice(0, i + 1)),
         20_000,
       );
     }
-    await cluster.sidecar({
+    b = await startSidecar("127.90.21.2", haproxy[1], {
       name: "sidecar-b",
-      host: hosts[1]!,
-      files: files[1]!,
-      join,
-      extra: extra(1),
+      cluster: a.cluster,
+      join: a.join,
+      extra,
     });
-    await waitFor("four servers UP behind HAProxy b", () => up(readers[1]!, TASKS), 20_000);
+    await waitFor("four servers UP behind HAProxy b", () => up(b!.hap, TASKS), 20_000);
+    const files = [a.files, b.files];
+    const readers = [a.hap, b.hap];
 
     const before = await Promise.all(files.map((f) => mapping(f.url)));
     deepEqual(before[1], before[0], "both HAProxies map every URI to the same task");
@@ -114,28 +97,17 @@ async function scenario(
       else equal(now, was, `${key} stays on ${was}`);
     }
   } finally {
-    for (const r of readers) await r.close();
+    await b?.stop();
+    await a.stop();
   }
 }
 
 Deno.test("e2e: two HAProxies map the same URIs to the same tasks; a departure moves only its keys", async () => {
-  const cluster = new Cluster();
-  const files = [
-    await writeHaproxyConfig({
-      web: `127.90.21.1:${freePortOn("127.90.21.1")}`,
-      backendLines: HASH_LINES,
-    }),
-    await writeHaproxyConfig({
-      web: `127.90.21.2:${freePortOn("127.90.21.2")}`,
-      // A static server the first HAProxy lacks: auto-assigned ids are shifted by one here.
-      backendLines: [...HASH_LINES, "server static-spare 127.0.0.1:1 disabled"],
-    }),
-  ];
-  try {
-    await scenario(cluster, files, upExactly);
-  } finally {
-    await cluster.stop();
-  }
+  await scenario([
+    { backendLines: HASH_LINES },
+    // A static server the first HAProxy lacks: auto-assigned ids are shifted by one here.
+    { backendLines: [...HASH_LINES, "server static-spare 127.0.0.1:1 disabled"] },
+  ], upExactly);
 });
 
 const { major } = await haproxyVersion();
@@ -144,30 +116,18 @@ Deno.test({
   name: "e2e: slot mode with hash-key addr-port (3.0+): both HAProxies agree whatever the slots",
   ignore: major < 3,
   async fn() {
-    const cluster = new Cluster();
     // Different slot counts: the same task hashes to different slots on the two HAProxies.
-    const slots = (count: number) =>
-      `${SLOT_MODE.backendLines[0]!.replace(" 1-8 ", ` 1-${count} `)} hash-key addr-port`;
-    const files: HaproxyFiles[] = [];
-    for (const [i, count] of [8, 13].entries()) {
-      const host = `127.90.21.${i + 1}`;
-      files.push(
-        await writeHaproxyConfig({
-          web: `${host}:${freePortOn(host)}`,
-          ...SLOT_MODE,
-          backendLines: [...HASH_LINES, slots(count)],
-        }),
-      );
-    }
-    try {
-      await scenario(
-        cluster,
-        files,
-        (r, nodes) => upCount(r, nodes.length),
-        (i) => [`--server-state-file=${files[i]!.dir}/server-state`],
-      );
-    } finally {
-      await cluster.stop();
-    }
+    const slots = (count: number) => ({
+      ...SLOT_MODE,
+      backendLines: [
+        ...HASH_LINES,
+        `${SLOT_MODE.backendLines[0]!.replace(" 1-8 ", ` 1-${count} `)} hash-key addr-port`,
+      ],
+    });
+    await scenario(
+      [slots(8), slots(13)],
+      upCount,
+      (files) => [`--server-state-file=${files.dir}/server-state`],
+    );
   },
 });

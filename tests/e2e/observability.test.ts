@@ -9,7 +9,7 @@
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { parsePromText, type PromFamily } from "../_support/prom_text.ts";
-import { waitFor } from "../_support/haproxy.ts";
+import { waitFor } from "../_support/wait.ts";
 import { startShoal } from "../_support/shoal_process.ts";
 import { metricsAddr } from "../_support/cluster_e2e.ts";
 import { startSidecar, startTasksUp } from "../_support/e2e_setup.ts";

@@ -14,21 +14,28 @@
  */
 
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { waitFor } from "../_support/serf_agent.ts";
+import type { ShoalProcess } from "../_support/shoal_process.ts";
+import { waitFor } from "../_support/wait.ts";
 import {
   BACKEND,
   children,
   Cluster,
   freePortOn,
   gossipAddr,
+  type HaproxyConfigOptions,
   type HaproxyFiles,
-  haproxyReader,
+  type haproxyReader,
   Load,
   servers,
   SLOT_MODE,
-  writeHaproxyConfig,
 } from "../_support/cluster_e2e.ts";
-import { startExternalHaproxy } from "../_support/e2e_setup.ts";
+import {
+  type SidecarSetup,
+  startExternalHaproxy,
+  startSidecar,
+  startTasksUp,
+  upCount as upAll,
+} from "../_support/e2e_setup.ts";
 
 const TASKS = ["task-1", "task-2", "task-3"];
 const VERSIONS = [
@@ -36,40 +43,39 @@ const VERSIONS = [
   { label: "3.2", bin: "/opt/shoal-peers/path/haproxy-3.2/haproxy", net: 2 },
 ];
 
-async function slotFiles(web: string): Promise<HaproxyFiles> {
-  return await writeHaproxyConfig({ web, ...SLOT_MODE });
-}
-
 async function upCount(reader: ReturnType<typeof haproxyReader>): Promise<number> {
   return (await servers(reader)).filter((r) => r.status.startsWith("UP")).length;
 }
 
+/** A sidecar of HAProxy version `v` and the three tasks, all UP. */
 async function startPair(
-  cluster: Cluster,
   v: (typeof VERSIONS)[number],
-  files: HaproxyFiles,
-  extra: string[],
-) {
-  const host = `127.90.19.${v.net}`;
-  const sidecar = await cluster.sidecar({ name: "sidecar", host, files, haproxy: v.bin, extra });
-  const join = [await gossipAddr(sidecar)];
-  const tasks = await Promise.all(
-    TASKS.map((name, i) => cluster.task({ name, host: `127.90.19.${v.net * 10 + i + 1}`, join })),
-  );
-  const reader = haproxyReader(files.socket);
-  await waitFor("three servers UP", async () => (await upCount(reader)) === 3, 20_000);
-  return { sidecar, reader, tasks };
+  haproxy: Omit<HaproxyConfigOptions, "web">,
+  extra: (files: HaproxyFiles) => string[],
+): Promise<SidecarSetup & { tasks: ShoalProcess[] }> {
+  const setup = await startSidecar(`127.90.19.${v.net}`, haproxy, { haproxy: v.bin, extra });
+  try {
+    const tasks = await startTasksUp(setup, {
+      names: TASKS,
+      hostOf: (i) => `127.90.19.${v.net * 10 + i + 1}`,
+      upWithinMs: 20_000,
+      up: upAll,
+    });
+    return { ...setup, tasks };
+  } catch (err) {
+    await setup.stop();
+    throw err;
+  }
 }
 
 for (const v of VERSIONS) {
   Deno.test(`e2e ${v.label}: slot mode reloads (SIGUSR2 to the master, forwarded SIGHUP) lose no request`, async () => {
-    const cluster = new Cluster();
+    const setup = await startPair(v, SLOT_MODE, (files) => [
+      `--server-state-file=${files.dir}/server-state`,
+    ]);
+    const { files, sidecar, hap: reader, tasks } = setup;
     let load: Load | undefined;
     try {
-      const files = await slotFiles(`127.0.0.1:${freePortOn("127.0.0.1")}`);
-      const { sidecar, reader, tasks } = await startPair(cluster, v, files, [
-        `--server-state-file=${files.dir}/server-state`,
-      ]);
       await waitFor(
         "the state file",
         async () => (await Deno.stat(`${files.dir}/server-state`).catch(() => null)) !== null,
@@ -98,15 +104,14 @@ for (const v of VERSIONS) {
       await waitFor("two servers UP", async () => (await upCount(reader)) === 2, 5_000);
     } finally {
       await load?.stop();
-      await cluster.stop();
+      await setup.stop();
     }
   });
 
   Deno.test(`e2e ${v.label}: a killed HAProxy is restarted by the sidecar and gets every task back`, async () => {
-    const cluster = new Cluster();
+    const setup = await startPair(v, {}, () => []);
+    const { sidecar, hap: reader } = setup;
     try {
-      const files = await writeHaproxyConfig({ web: `127.0.0.1:${freePortOn("127.0.0.1")}` });
-      const { sidecar, reader } = await startPair(cluster, v, files, []);
       const [master] = children(sidecar.pid);
       ok(master, "the sidecar's HAProxy master");
       for (const pid of [master, ...children(master)]) Deno.kill(pid, "SIGKILL");
@@ -130,7 +135,7 @@ for (const v of VERSIONS) {
       );
       equal(sidecar.logs().filter((l) => l.event === "sidecar.stopping").length, 0);
     } finally {
-      await cluster.stop();
+      await setup.stop();
     }
   });
 }

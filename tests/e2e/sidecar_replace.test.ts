@@ -12,18 +12,11 @@
  */
 
 import { deepStrictEqual, equal } from "node:assert/strict";
-import { waitFor } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import type { ShoalProcess } from "../_support/shoal_process.ts";
 import { watchUp } from "../_support/up_watch.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  upExactly,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
-import { startExternalHaproxy } from "../_support/e2e_setup.ts";
+import { Cluster, freePortOn, gossipAddr, upExactly } from "../_support/cluster_e2e.ts";
+import { startExternalHaproxy, startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 const HOST = "127.90.41.1";
 const TASKS = ["task-1", "task-2"];
@@ -90,18 +83,16 @@ Deno.test("e2e: a SIGKILLed sidecar restarted with the same name gets every task
 });
 
 Deno.test("e2e: a supervising sidecar stopped with its HAProxy: the restarted pair gets every task back", async () => {
-  const cluster = new Cluster();
   const host = "127.90.41.2";
-  const files = await writeHaproxyConfig({ web: `${host}:${freePortOn(host)}` });
-  const reader = haproxyReader(files.socket);
+  const port = freePortOn(host);
+  const setup = await startSidecar(host, {}, { name: "sidecar-h", port });
   try {
-    const port = freePortOn(host);
-    const first = await cluster.sidecar({ name: "sidecar-h", host, port, files });
-    const join = [await gossipAddr(first)];
-    await Promise.all(
-      TASKS.map((name, i) => cluster.task({ name, host: `127.90.41.${21 + i}`, join })),
-    );
-    await waitFor("servers UP", () => upExactly(reader, TASKS), 20_000);
+    const { cluster, files, hap: reader, sidecar: first } = setup;
+    await startTasksUp(setup, {
+      names: TASKS,
+      hostOf: (i) => `127.90.41.${21 + i}`,
+      upWithinMs: 20_000,
+    });
     first.kill("SIGTERM"); // it leaves the cluster and stops its HAProxy
     equal((await first.status).code, 0);
     const second = await cluster.sidecar({ name: "sidecar-h", host, port, files });
@@ -114,7 +105,6 @@ Deno.test("e2e: a supervising sidecar stopped with its HAProxy: the restarted pa
     }
     await waitFor("servers UP in the new HAProxy", () => upExactly(reader, TASKS), 10_000);
   } finally {
-    await reader.close();
-    await cluster.stop();
+    await setup.stop();
   }
 });

@@ -8,42 +8,31 @@
 
 import { equal, ok } from "node:assert/strict";
 import { waitFor } from "../_support/wait.ts";
-import {
-  Cluster,
-  freePortOn,
-  gossipAddr,
-  haproxyReader,
-  Load,
-  upExactly,
-  writeHaproxyConfig,
-} from "../_support/cluster_e2e.ts";
+import { Load, upExactly } from "../_support/cluster_e2e.ts";
+import { type SidecarSetup, startSidecar, startTasksUp } from "../_support/e2e_setup.ts";
 
 const TASKS = ["task-1", "task-2", "task-3"];
 
 Deno.test("e2e: two sidecars with two HAProxy instances both route to every task", async () => {
-  const cluster = new Cluster();
-  const hosts = ["127.90.5.1", "127.90.5.2"];
-  const files = await Promise.all(
-    hosts.map((h) => writeHaproxyConfig({ web: `${h}:${freePortOn(h)}` })),
-  );
-  const readers = files.map((f) => haproxyReader(f.socket));
+  const a = await startSidecar("127.90.5.1", {}, { name: "sidecar-a" });
+  let b: SidecarSetup | undefined;
   try {
-    const a = await cluster.sidecar({ name: "sidecar-a", host: hosts[0]!, files: files[0]! });
-    const b = await cluster.sidecar({
+    b = await startSidecar("127.90.5.2", {}, {
       name: "sidecar-b",
-      host: hosts[1]!,
-      files: files[1]!,
-      join: [await gossipAddr(a)],
+      cluster: a.cluster,
+      join: a.join,
     });
+    const setups = [a, b];
     // Tasks join one sidecar each way; gossip tells them about the other.
-    const joins = [[await gossipAddr(a)], [await gossipAddr(b)], [await gossipAddr(a)]];
-    const tasks = await Promise.all(
-      TASKS.map((name, i) => cluster.task({ name, host: `127.90.5.${11 + i}`, join: joins[i]! })),
-    );
-    for (const [i, r] of readers.entries()) {
-      await waitFor(`three servers UP behind HAProxy ${i}`, () => upExactly(r, TASKS), 20_000);
-    }
-    for (const f of files) {
+    const joins = [a.join, b.join, a.join];
+    const tasks = await startTasksUp(a, {
+      names: TASKS,
+      hostOf: (i) => `127.90.5.${11 + i}`,
+      joinOf: (i) => joins[i]!,
+      upWithinMs: 20_000,
+    });
+    await waitFor("three servers UP behind HAProxy b", () => upExactly(b!.hap, TASKS), 20_000);
+    for (const { files: f } of setups) {
       const load = new Load(f.url, { ratePerS: 100, maxMs: 300 });
       await load.finished();
       equal(load.failures().length, 0, `${f.url}: ${JSON.stringify(load.failures().slice(0, 3))}`);
@@ -55,11 +44,11 @@ Deno.test("e2e: two sidecars with two HAProxy instances both route to every task
     equal((await tasks[1]!.status).code, 0);
     const answers = tasks[1]!.logs().filter((l) => l.event === "task.depart.answer");
     equal(answers.length, 2, "one depart answer per sidecar");
-    for (const r of readers) {
-      await waitFor("task-2 gone", () => upExactly(r, ["task-1", "task-3"]), 10_000);
+    for (const { hap } of setups) {
+      await waitFor("task-2 gone", () => upExactly(hap, ["task-1", "task-3"]), 10_000);
     }
   } finally {
-    for (const r of readers) await r.close();
-    await cluster.stop();
+    await b?.stop();
+    await a.stop();
   }
 });

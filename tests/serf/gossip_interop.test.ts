@@ -11,7 +11,8 @@ import { MemoryLogger } from "../../lib/log/logger.ts";
 import { Serf } from "../../lib/serf/serf.ts";
 import { MemberStatus } from "../../lib/serf/members.ts";
 import type { SerfEvent } from "../../lib/serf/events.ts";
-import { startSerfAgent, waitFor } from "../_support/serf_agent.ts";
+import { startSerfAgent } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import { serfCli } from "../_support/serf_cli.ts";
 
 const te = new TextEncoder();

@@ -73,7 +73,7 @@ Deno.test("serf event (real CLI) sends a user event through our serf", async () 
     assert.ok(ev && ev.type === "user");
     assert.equal(ev.name, "deploy");
     assert.equal(new TextDecoder().decode(ev.payload), "v42");
-    assert.equal(serf.eventQueue.length, 1, "queued for gossip");
+    assert.equal(serf.stats().eventQueue, 1, "queued for gossip");
     const big = await serfCli("event", addr, ["big", "x".repeat(600)]);
     assert.notEqual(big.code, 0);
     assert.match(big.stdout + big.stderr, /exceeds the limit of 512 bytes/);

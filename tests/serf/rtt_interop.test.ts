@@ -9,7 +9,8 @@ import type { GossipConfig } from "../../lib/config.ts";
 import { MemoryLogger } from "../../lib/log/logger.ts";
 import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
 import { RpcClient } from "../../lib/serf/rpc/client.ts";
-import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
+import { freePort, startSerfAgent } from "../_support/serf_agent.ts";
+import { waitFor } from "../_support/wait.ts";
 import { serfCli } from "../_support/serf_cli.ts";
 import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
 

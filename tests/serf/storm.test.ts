@@ -29,7 +29,7 @@ Deno.test("storm: 20 000 queries keep the broadcast queue, ring slots and subscr
   for (let i = 0; i < 10_000; i++) serf.notifyMsg(query(50, i), from); // one Lamport slot
   for (let i = 0; i < 10_000; i++) serf.notifyMsg(query(100 + i, i), from);
   assert.equal(serf.counters.queriesStale, 10_000 - 64, "slot full beyond slotEntriesMax");
-  assert.ok(serf.queryQueue.length <= 256, `queue ${serf.queryQueue.length}`);
+  assert.ok(serf.stats().queryQueue <= 256, `queue ${serf.stats().queryQueue}`);
   assert.equal(events.length, 100);
   assert.equal(events.dropped, serf.counters.eventsDropped);
   assert.equal(serf.counters.queriesDelivered, 100 + events.dropped);
@@ -78,5 +78,5 @@ Deno.test("storm: 10 000 intents for unknown names stay within recentIntentsMax"
   }
   assert.equal(serf.table.intentCount, 100);
   assert.equal(serf.table.intentsDropped, 9900);
-  assert.ok(serf.intentQueue.length <= 50);
+  assert.ok(serf.stats().intentQueue <= 50);
 });

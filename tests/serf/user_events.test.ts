@@ -78,9 +78,9 @@ Deno.test("storm: 5000 distinct user events at one Lamport time stay bounded and
   for (let i = 0; i < 5000; i++) serf.notifyMsg(userEvent(10, `e${i}`), from);
   assert.equal(delivered, 64, "slotEntriesMax");
   assert.equal(serf.counters.userEventsSlotFull, 5000 - 64);
-  assert.ok(serf.eventQueue.length <= 100);
+  assert.ok(serf.stats().eventQueue <= 100);
   for (let i = 0; i < 5000; i++) serf.notifyMsg(userEvent(100 + i, `f${i}`), from);
-  assert.ok(serf.eventQueue.length <= 100, `queue ${serf.eventQueue.length}`);
+  assert.ok(serf.stats().eventQueue <= 100, `queue ${serf.stats().eventQueue}`);
   assert.ok(serf.counters.broadcastsPruned >= 4900);
 });
 

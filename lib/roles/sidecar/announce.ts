@@ -18,6 +18,7 @@ import {
 import type { AnnounceVerdict, AnnouncingMember, Registry } from "./registry.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
+import { joinHostPort } from "../../net/mod.ts";
 import type { SidecarMeter } from "./metrics.ts";
 
 /**
@@ -108,12 +109,8 @@ export function sourceMismatch(
   const { host, port } = query.sourceAddr;
   if (sameHost(host, member.host) && port === member.port) return null;
   return `node name ${JSON.stringify(member.name)} is held by a member at ${
-    hostPort(member.host, member.port)
-  }, not ${hostPort(host, port)}`;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    joinHostPort(member.host, member.port)
+  }, not ${joinHostPort(host, port)}`;
 }
 
 function sameHost(a: string, b: string): boolean {
@@ -145,7 +142,7 @@ export function registerAnnounce(
   const fields = {
     via,
     node,
-    addr: out.host !== undefined && req ? `${out.host}:${req.port}` : out.host ?? "",
+    addr: out.host !== undefined && req ? joinHostPort(out.host, req.port) : out.host ?? "",
     state: req?.state ?? "",
     accepted: out.verdict.accepted,
     ...(out.verdict.accepted

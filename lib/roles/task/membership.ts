@@ -10,6 +10,7 @@
 import type { Clock, Prng } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { HealthStatus } from "../../metrics/mod.ts";
+import { joinHostPort } from "../../net/mod.ts";
 import { type Member, MemberStatus, type SerfEvent } from "../../serf/mod.ts";
 import { Rejoiner } from "../rejoin.ts";
 import { Registration } from "./registration.ts";
@@ -117,7 +118,7 @@ export class TaskMembership {
     if (!holdsUsNotAlive(reason)) return;
     const m = this.#o.members().find((x) => x.name === sidecar);
     if (m === undefined) return;
-    this.#rejoiner.poke([m.host.includes(":") ? `[${m.host}]:${m.port}` : `${m.host}:${m.port}`]);
+    this.#rejoiner.poke([joinHostPort(m.host, m.port)]);
   }
 
   /** A serf event: member changes update the registration and may start a rejoin. */

@@ -13,6 +13,8 @@ import {
   stringMapField,
   uintField,
 } from "../../gossip/wire/fields.ts";
+import { errorText } from "../../log/error_text.ts";
+import { joinHostPort } from "../../net/mod.ts";
 import { encode, MsgpackTruncatedError, type MsgValue, Reader } from "../../gossip/wire/msgpack.ts";
 import type { Coordinate } from "../coordinate/coordinate.ts";
 import { coordinateFromMap } from "../coordinate/wire.ts";
@@ -56,7 +58,9 @@ export class RpcClient {
       conn = await Deno.connect({ hostname: addr.host, port: addr.port });
     } catch (err) {
       throw new RpcClientError(
-        `Cannot connect to the agent RPC at ${addr.host}:${addr.port}: ${(err as Error).message}`,
+        `Cannot connect to the agent RPC at ${joinHostPort(addr.host, addr.port)}: ${
+          errorText(err)
+        }`,
         { cause: err },
       );
     }
@@ -119,7 +123,7 @@ export class RpcClient {
       return hasReply ? await this.#read() : undefined;
     } catch (err) {
       if (err instanceof RpcClientError) throw err;
-      throw new RpcClientError(`Agent RPC ${command} failed: ${(err as Error).message}`, {
+      throw new RpcClientError(`Agent RPC ${command} failed: ${errorText(err)}`, {
         cause: err,
       });
     } finally {

@@ -16,7 +16,7 @@
 
 import type { Logger } from "../../log/logger.ts";
 import type { Serf } from "../serf.ts";
-import type { TimerId } from "../../clock.ts";
+import { sleep, type TimerId } from "../../clock.ts";
 import { AuthBackoff, RPC_HANDSHAKE_TIMEOUT_MS, RPC_IDLE_TIMEOUT_MS } from "./limits.ts";
 import type { LogSource } from "./monitor.ts";
 import { RpcSession } from "./session.ts";
@@ -105,7 +105,7 @@ export class RpcServer {
         if (e instanceof Deno.errors.BadResource) return; // closed
         this.#opts.log.debug("serf.rpc.accept_failed", { error: String(e) });
         // a lasting failure (EMFILE) must not spin the event loop
-        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        await sleep(this.#clock, ACCEPT_RETRY_MS);
         continue;
       }
       const host = (conn.remoteAddr as Deno.NetAddr).hostname;
