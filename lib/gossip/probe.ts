@@ -12,7 +12,7 @@
  */
 
 import { AckRegistry } from "./ack_registry.ts";
-import { hostFromIp } from "./address.ts";
+import { hostFromIp, replyAddress } from "./address.ts";
 import type { CoreContext } from "./effects.ts";
 import { type Member, nodeInfo } from "./member_table.ts";
 import { halt, indirectTimer, schedule } from "./loops.ts";
@@ -290,13 +290,4 @@ export class Prober {
     p.indirectPending = false;
     this.#d.emit({ kind: "timer", directive: halt(indirectTimer(p.seqNo)) });
   }
-}
-
-/** Where to answer a ping or indirect ping: its source fields when both are set, else the sender. */
-export function replyAddress(m: Ping | IndirectPing, from: Address): Address {
-  if (m.sourceAddr && m.sourceAddr.length > 0 && m.sourcePort) {
-    const host = hostFromIp(m.sourceAddr);
-    if (host !== "") return { host, port: m.sourcePort };
-  }
-  return from;
 }
