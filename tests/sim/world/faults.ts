@@ -28,8 +28,15 @@ export const FAULT_NAMES = [
   "task parent crash",
 ] as const;
 
-/** Every fault kind of set 2: the draws' and the reload, which replaces half the HAProxy crashes. */
-export const FAULT_KINDS: readonly string[] = [...new Set(FAULT_NAMES), "haproxy reload"];
+/**
+ * Every fault kind of set 2: the draws', the reload (which replaces half the HAProxy crashes) and
+ * a worker that hangs on SIGTERM until SIGKILL (15% of the workers, see `WorldOptions.hangRate`).
+ */
+export const FAULT_KINDS: readonly string[] = [
+  ...new Set(FAULT_NAMES),
+  "haproxy reload",
+  "worker hang",
+];
 
 /** State of one run's schedule. */
 export interface Chaos {

@@ -90,6 +90,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     flavour: o.flavour ?? "2.6",
     keepTrace: o.keepTrace ?? false,
     slowstartMs: slowstartFor(o),
+    hangRate: (o.faultSet ?? 2) === 2 ? 0.15 : 0,
   });
   o.prepare?.(world);
   const inv = new Invariants(world);
@@ -168,7 +169,7 @@ function result(
     trace: world.trace.all,
     load: load.stats,
     faults,
-    faultKinds: chaos.kinds,
+    faultKinds: { ...chaos.kinds, ...(world.hangs > 0 ? { "worker hang": world.hangs } : {}) },
     slowstartMs: world.slowstartMs,
   };
 }

@@ -93,6 +93,11 @@ export interface WorldOptions {
   readonly keepTrace?: boolean;
   /** The sidecars' `--slowstart` (0: none). @default 0 */
   readonly slowstartMs?: number;
+  /**
+   * Share of workers that hang on SIGTERM until the kill timeout's SIGKILL, drawn from a stream
+   * of their own (the schedule's draws stay as they were). @default 0
+   */
+  readonly hangRate?: number;
 }
 
 const parseDeps = { env: () => undefined, hostname: () => "sim", version: "sim" };
@@ -111,6 +116,10 @@ export class World {
   #pids = 100;
   /** The sidecars' `--slowstart` (0: none). */
   readonly slowstartMs: number;
+  /** Workers that got SIGTERM and hung until SIGKILL. */
+  hangs = 0;
+  readonly #hangRate: number;
+  readonly #hangPrng: Prng;
 
   constructor(o: WorldOptions) {
     this.seed = o.seed;
@@ -119,6 +128,8 @@ export class World {
     this.trace = new Trace(o.clock, o.keepTrace ?? false);
     this.prng = seededPrng(o.seed * 7919 + 1);
     this.slowstartMs = o.slowstartMs ?? 0;
+    this.#hangRate = o.hangRate ?? 0;
+    this.#hangPrng = seededPrng(o.seed * 257 + 11);
     for (let i = 0; i < o.sidecars; i++) {
       const addr = `10.0.1.${i + 1}`;
       const hap = new SimHaproxy({
@@ -209,7 +220,9 @@ export class World {
     const name = h.name;
     this.trace.add(`world start ${name}`);
     const readyDelayMs = opts.readyDelayMs ?? 300 + this.int(2000);
-    const stopDelayMs = opts.stopDelayMs === undefined ? 50 + this.int(500) : opts.stopDelayMs;
+    const hang = this.#hangRate > 0 && this.#hangPrng() < this.#hangRate;
+    let stopDelayMs = opts.stopDelayMs === undefined ? 50 + this.int(500) : opts.stopDelayMs;
+    if (hang && opts.stopDelayMs === undefined) stopDelayMs = null;
     runTask(config, {
       ...this.#seams(proc, name, h.addr, 100_000 + h.index * 1000 + h.generation),
       // outside AWS: no ECS variables, and no metadata service answers
@@ -228,7 +241,12 @@ export class World {
           killTimeoutMs: TASK_KILL_TIMEOUT_MS,
           onEvent,
           observe: (what) => {
-            this.trace.add(`worker ${name} ${what}`);
+            this.trace.add(
+              `worker ${name} ${what}${
+                what === "sigterm" && stopDelayMs === null ? " (hangs)" : ""
+              }`,
+            );
+            if (what === "sigterm" && stopDelayMs === null) this.hangs++;
             if (what === "exited" && h.worker === w) h.notServingSinceMs = this.clock.nowMs();
             this.observer.worker?.(h, w, what);
           },
