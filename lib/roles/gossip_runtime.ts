@@ -13,6 +13,7 @@ import type { GossipRuntimeOptions } from "./gossip_runtime_options.ts";
 import { gossipConfig } from "../gossip/config.ts";
 import { createGossipNode, type GossipNode } from "../gossip/node.ts";
 import { Keyring } from "../gossip/wire/keyring.ts";
+import { NodeState } from "../gossip/wire/messages.ts";
 import type { Logger } from "../log/logger.ts";
 import { joinHostPort } from "../net/mod.ts";
 import { LogTap } from "../log/tap.ts";
@@ -53,6 +54,7 @@ export class GossipRuntime {
   #metrics: MetricsServer | null = null;
   readonly #log: Logger;
   readonly #prng: Prng;
+  readonly #suspectListeners: Set<(name: string) => void>;
   #closed = false;
 
   private constructor(parts: {
@@ -63,6 +65,7 @@ export class GossipRuntime {
     snapshot: SnapshotFile | null;
     log: Logger;
     prng: Prng;
+    suspectListeners: Set<(name: string) => void>;
   }) {
     this.serf = parts.serf;
     this.node = parts.node;
@@ -71,6 +74,7 @@ export class GossipRuntime {
     this.snapshot = parts.snapshot;
     this.#log = parts.log;
     this.#prng = parts.prng;
+    this.#suspectListeners = parts.suspectListeners;
     const node = parts.node;
     registerGossipMetrics(this.registry, () => node.metrics());
     const serf = parts.serf;
@@ -124,6 +128,21 @@ export class GossipRuntime {
     return this.#metrics;
   }
 
+  /**
+   * The members our memberlist suspects now. Serf reports them alive (as real serf does); a role
+   * that must not wait out a suspicion (the task's rejoin) asks here.
+   */
+  suspected(): Set<string> {
+    const names = this.node.members().filter((n) => n.state === NodeState.Suspect);
+    return new Set(names.map((n) => n.name));
+  }
+
+  /** Calls `listener` each time our memberlist starts suspecting a member; returns the undo. */
+  onSuspect(listener: (name: string) => void): () => void {
+    this.#suspectListeners.add(listener);
+    return () => this.#suspectListeners.delete(listener);
+  }
+
   /** Binds, starts memberlist and serf, restores the snapshot and serves RPC. */
   static async start(cfg: GossipConfig, opts: GossipRuntimeOptions): Promise<GossipRuntime> {
     const { clock, prng } = opts;
@@ -152,6 +171,7 @@ export class GossipRuntime {
         ...(opts.onShutdown ? { onShutdown: opts.onShutdown } : {}),
       }, { clock, prng, log });
       if (snapshot) serf.restoreClocks(snapshot.replay);
+      const suspectListeners = new Set<(name: string) => void>();
       const node = createGossipNode({
         name: cfg.node,
         transport,
@@ -165,6 +185,10 @@ export class GossipRuntime {
         prng,
         logger: log,
         resolveHost: opts.resolveHost,
+        observer: (m, prev, removed) => {
+          if (removed || m.state !== NodeState.Suspect || prev?.state === NodeState.Suspect) return;
+          for (const listener of suspectListeners) listener(m.name);
+        },
       });
       node.start();
       serf.attach(node);
@@ -197,7 +221,8 @@ export class GossipRuntime {
             "forge the queries that add and remove HAProxy servers",
         });
       }
-      const runtime = new GossipRuntime({ serf, node, transport, rpc, snapshot, log, prng });
+      const parts = { serf, node, transport, rpc, snapshot, log, prng, suspectListeners };
+      const runtime = new GossipRuntime(parts);
       const role = opts.role ?? opts.roleTags?.get("role") ?? "agent";
       registerBuildInfo(runtime.registry, { version: VERSION, deno: opts.runtimeVersion, role });
       return runtime;

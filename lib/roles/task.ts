@@ -138,6 +138,8 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
       serf: gossip.serf,
       advertiseHost: local.host,
       localName: gossip.node.localName,
+      suspected: () => gossip.suspected(),
+      onSuspect: (listener) => gossip.onSuspect(listener),
       join: (addrs) => gossip.join(addrs),
       leave: () => gossip.leave(),
       close: () => gossip.close(),

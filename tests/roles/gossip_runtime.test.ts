@@ -13,7 +13,7 @@ import {
   encodePayload,
 } from "../../lib/proto.ts";
 import { GossipRuntime } from "../../lib/roles/gossip_runtime.ts";
-import type { QueryEvent } from "../../lib/serf/mod.ts";
+import { MemberStatus, type QueryEvent } from "../../lib/serf/mod.ts";
 import { freePort, startSerfAgent, waitFor } from "../_support/serf_agent.ts";
 import { serfBinary } from "../_support/serf_cli.ts";
 import { denoGossipHost } from "../../lib/roles/gossip_runtime_host.ts";
@@ -80,5 +80,37 @@ Deno.test("a serf CLI query with raw protobuf bytes reaches shoal intact and get
     unsubscribe();
     await runtime.close();
     await agent.stop();
+  }
+});
+
+Deno.test("a peer that stops answering is suspected by memberlist, while serf still reports it alive", async () => {
+  const host = {
+    ...denoGossipHost,
+    logger: new MemoryLogger(),
+    clock: systemClock,
+    prng: Math.random,
+  };
+  const port = freePort();
+  const a = await GossipRuntime.start(gossipConfig("a", "127.0.93.1", port), host);
+  const b = await GossipRuntime.start(gossipConfig("b", "127.0.93.2", freePort()), host);
+  const heard: { name: string; suspected: string[]; serf: MemberStatus | undefined }[] = [];
+  const undo = a.onSuspect((name) =>
+    heard.push({
+      name,
+      suspected: [...a.suspected()],
+      serf: a.serf.members().find((m) => m.name === name)?.status,
+    })
+  );
+  try {
+    equal(await b.join([`127.0.93.1:${port}`]), 1);
+    await waitFor("a knows b", () => a.serf.members().some((m) => m.name === "b"));
+    deepStrictEqual([...a.suspected()], []);
+    await b.close(); // no leave: a's probes go unanswered
+    await waitFor("a suspects b", () => heard.length > 0, { timeoutMs: 15_000 });
+    deepStrictEqual(heard[0], { name: "b", suspected: ["b"], serf: MemberStatus.Alive });
+  } finally {
+    undo();
+    await a.close();
+    await b.close();
   }
 });

@@ -134,6 +134,8 @@ function setup(
       serf,
       advertiseHost: "10.0.0.5",
       localName: "task-1",
+      suspected: () => new Set<string>(),
+      onSuspect: () => () => {},
       join: (addrs) => (calls.push(`join ${addrs.join(",")}`), Promise.resolve(1)),
       leave: () => (calls.push("leave"), Promise.resolve()),
       close: () => (calls.push("close"), Promise.resolve()),

@@ -1,8 +1,8 @@
 /**
  * The task's hold on the cluster (issue 12): the rejoin loop (while no sidecar, or no peer at
- * all, is alive; at once when a sidecar refuses us as unknown, failed or left) and the registration the task's
- * `/healthz` and `shoal_task_registered` report. The runner feeds in member events and announce
- * answers.
+ * all, is alive and unsuspected; at once when a sidecar refuses us as unknown, failed or left) and
+ * the registration the task's `/healthz` and `shoal_task_registered` report. The runner feeds in
+ * member events, our memberlist's suspicions and announce answers.
  *
  * @module
  */
@@ -42,10 +42,19 @@ export function holdsUsNotAlive(reason: string): boolean {
 
 /**
  * Why a task must rejoin now, or null: it has no alive sidecar (one was replaced, or it never
- * found one), or no alive peer at all.
+ * found one), or no alive peer at all. A member our memberlist `suspected` is not alive here,
+ * though serf reports it alive (as real serf does): a dead sidecar stays suspect for up to the
+ * suspicion timeout (~24 s), longer than the new sidecars' orphan grace, so waiting for it to be
+ * declared failed would let them remove our server.
  */
-export function rejoinReason(members: readonly Member[], localName: string): string | null {
-  const alive = members.filter((m) => m.status === MemberStatus.Alive && m.name !== localName);
+export function rejoinReason(
+  members: readonly Member[],
+  localName: string,
+  suspected: ReadonlySet<string>,
+): string | null {
+  const alive = members.filter((m) =>
+    m.status === MemberStatus.Alive && m.name !== localName && !suspected.has(m.name)
+  );
   if (alive.length === 0) return "no alive peer";
   if (!alive.some(isSidecar)) return "no alive sidecar";
   return null;
@@ -59,6 +68,8 @@ export function isSidecar(m: Member): boolean {
 /** What {@linkcode TaskMembership} works with. */
 export interface TaskMembershipOptions {
   readonly members: () => Member[];
+  /** The members our memberlist currently suspects (serf reports them alive). */
+  readonly suspected: () => ReadonlySet<string>;
   readonly localName: string;
   /** Join targets for this attempt (static `--join` plus `--join-srv`, resolved again). */
   joinTargets(): Promise<string[]>;
@@ -79,7 +90,7 @@ export class TaskMembership {
   constructor(options: TaskMembershipOptions) {
     this.#o = options;
     this.#rejoiner = new Rejoiner({
-      needed: () => rejoinReason(options.members(), options.localName),
+      needed: () => rejoinReason(options.members(), options.localName, options.suspected()),
       targets: () => options.joinTargets(),
       join: (addrs) => options.join(addrs),
       clock: options.clock,
@@ -128,6 +139,11 @@ export class TaskMembership {
       .map((m) => m.name);
     this.#registered(() => this.#registration.sidecarsAlive(alive, this.#o.clock.nowMs()));
     if (e.type === "member-leave" || e.type === "member-failed") this.#rejoiner.poke();
+  }
+
+  /** Our memberlist started suspecting `name`: it may have been our last alive sidecar. */
+  onSuspect(_name: string): void {
+    this.#rejoiner.poke();
   }
 
   #registered(change: () => void): void {

@@ -76,6 +76,7 @@ export class TaskRunner {
     });
     this.#membership = new TaskMembership({
       members: () => this.#o.gossip.serf.members(),
+      suspected: () => this.#o.gossip.suspected(),
       localName: options.gossip.localName,
       joinTargets: () => this.#o.joinTargets(),
       join: (addrs) => this.#o.gossip.join(addrs),
@@ -89,6 +90,7 @@ export class TaskRunner {
   /** Starts the worker and runs until the task finishes; resolves to the exit status. */
   async run(): Promise<number> {
     const unsubscribe = this.#o.gossip.serf.subscribe((e) => this.#onSerfEvent(e));
+    const unsuspect = this.#o.gossip.onSuspect((name) => this.#membership.onSuspect(name));
     try {
       await this.#o.worker.start();
       this.#o.log.info("task.ready", {
@@ -115,6 +117,7 @@ export class TaskRunner {
     }
     const code = await this.#exitCode;
     unsubscribe();
+    unsuspect();
     return code;
   }
 

@@ -22,6 +22,10 @@ export interface TaskGossip {
   readonly advertiseHost: string;
   /** Our node name (to tell ourselves from peers in the member list). */
   readonly localName: string;
+  /** The members our memberlist currently suspects (serf still reports them alive). */
+  suspected(): ReadonlySet<string>;
+  /** Calls `listener` each time our memberlist starts suspecting a member; returns the undo. */
+  onSuspect(listener: (name: string) => void): () => void;
   join(addrs: readonly string[]): Promise<number>;
   leave(): Promise<void>;
   close(): Promise<void>;
