@@ -77,6 +77,16 @@ const REGRESSIONS: readonly {
       "arrives after the join (registered at once, it was refused as failed: out of rotation " +
       "on one HAProxy until the next round)",
   },
+  {
+    seed: 93,
+    mistakes: false,
+    faultSet: 2,
+    defect: "both sidecars replaced at nearly the same time (the first new one joining the " +
+      "dead one), with workers that hang on SIGTERM: a task whose memberlist still suspected " +
+      "the dead old sidecar (serf reports it alive) did not rejoin until the suspicion timed " +
+      "out, and the new sidecars removed its server as an orphan (fixed: a suspect sidecar is " +
+      "not alive for the rejoin rule, and a suspicion looks again at once)",
+  },
 ];
 
 Deno.test("sim: the same seed gives the same trace hash; another seed another", async () => {
