@@ -59,6 +59,11 @@ export interface SidecarDeps {
   readonly connector?: Connector;
   /** Resolves when the sidecar should stop gracefully. @default SIGTERM or SIGINT */
   readonly stop?: { readonly signal: Promise<string>; dispose(): void };
+  /**
+   * Starts a supervised HAProxy (`-- haproxy ...`) and, as PID 1, reaps orphans.
+   * @default a real {@linkcode Spawner} when a command is given or the sidecar is PID 1, else none
+   */
+  readonly spawner?: Spawner;
 }
 
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
@@ -88,9 +93,10 @@ export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}
   stop.signal.then((signal) => end({ why: `signal ${signal}`, code: 0 }));
   const deps: WaitDeps = { clock, prng, log, signal: abort.signal };
   const ref: { service?: SidecarService; reconciler?: Reconciler } = {};
-  const spawner = config.haproxyCommand.length > 0 || Deno.pid === 1
-    ? new Spawner({ clock, logger: log })
-    : undefined;
+  const spawner = inject.spawner ??
+    (config.haproxyCommand.length > 0 || Deno.pid === 1
+      ? new Spawner({ clock, logger: log })
+      : undefined);
   const started = await startProcesses(config, { ...deps, spawner, logTap, end, ref, inject });
   const { child, runtime } = started;
   if (runtime === undefined) {
