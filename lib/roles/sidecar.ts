@@ -39,6 +39,7 @@ import { buildManager, type Ending, startManaging } from "./sidecar/manager.ts";
 import type { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, type WaitDeps } from "./sidecar/wait.ts";
 import { stopSignals } from "./signals.ts";
+import { probeOf, type RoleProbe } from "./role_probe.ts";
 
 export { SERVER_CHECK } from "./sidecar/manager.ts";
 
@@ -64,6 +65,8 @@ export interface SidecarDeps {
    * @default a real {@linkcode Spawner} when a command is given or the sidecar is PID 1, else none
    */
   readonly spawner?: Spawner;
+  /** Called once the gossip member and the registry exist, with a read-only view of their sizes. */
+  readonly onStarted?: (probe: RoleProbe) => void;
 }
 
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
@@ -105,7 +108,13 @@ export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}
     await shutdown({ log, child, spawner, runtime, stopSignals: stop });
     return 1;
   }
-  const { client, reconciler, service, meter } = buildManager(config, runtime, deps, inject);
+  const { client, reconciler, service, meter, registry } = buildManager(
+    config,
+    runtime,
+    deps,
+    inject,
+  );
+  inject.onStarted?.(probeOf(runtime, () => registry.size));
   ref.service = service;
   ref.reconciler = reconciler;
   try {
