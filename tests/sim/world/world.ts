@@ -12,6 +12,7 @@
  */
 
 import { type Prng, seededPrng } from "../../../lib/clock.ts";
+import type { RoleProbe } from "../../../lib/roles/role_probe.ts";
 import { parseCommandLine } from "../../../lib/cli/program.ts";
 import type { SidecarConfig, TaskConfig } from "../../../lib/config.ts";
 import { HaproxyConnectionError } from "../../../lib/haproxy/errors.ts";
@@ -49,6 +50,8 @@ export interface SimProcess {
   stopRequestedMs: number | undefined;
   /** When the role logged that it is stopping (asked to, or on its own). */
   stoppingMs: number | undefined;
+  /** The role's table and queue sizes, once its gossip member runs. */
+  probe?: RoleProbe;
 }
 
 /** A sidecar's host: the HAProxy outlives sidecar processes. */
@@ -354,6 +357,7 @@ export class World {
         },
       ),
       stop: { signal, dispose() {} },
+      onStarted: (probe: RoleProbe) => void (proc.probe = probe),
       gossip: {
         listen: (bind: { host: string; port: number }) => {
           const t = this.net.transport(bind);
