@@ -102,8 +102,12 @@ export class Registry {
       return refuse(`registry is full (${CLAIMS_MAX} servers)`);
     }
     // A task that moves to another backend drains out of the old one.
+    let changed = false;
     for (const [k, c] of this.#claims) {
-      if (c.node === member.name && c.backend !== backend) this.#setState(k, c, "drain", nowMs);
+      if (c.node === member.name && c.backend !== backend && c.server.state !== "drain") {
+        this.#setState(k, c, "drain", nowMs);
+        changed = true;
+      }
     }
     const state = req.state === "ready" ? "ready" : "drain";
     const previous = this.#claims.get(key);
@@ -127,13 +131,15 @@ export class Registry {
       : previous?.server.state === "drain"
       ? previous.drainSinceMs
       : nowMs;
-    this.#claims.set(key, {
+    const claim: Claim = {
       node: member.name,
       backend,
       server,
       ...(drainSinceMs === undefined ? {} : { drainSinceMs }),
-    });
-    return { accepted: true, server: name, backend };
+    };
+    changed ||= previous === undefined || !sameClaim(previous, claim);
+    this.#claims.set(key, claim);
+    return { accepted: true, server: name, backend, changed };
   }
 
   /** The task is stopping: drain its servers. Returns the `backend/server` keys being drained. */
@@ -280,4 +286,16 @@ export class Registry {
 
 function refuse(reason: string): AnnounceVerdict {
   return { accepted: false, reason };
+}
+
+/** Equal claims: same node, backend, drain time, no orphan deadline, same server fields. */
+function sameClaim(a: Claim, b: Claim): boolean {
+  if (a.node !== b.node || a.backend !== b.backend || a.drainSinceMs !== b.drainSinceMs) {
+    return false;
+  }
+  if (a.orphanDeadlineMs !== undefined || b.orphanDeadlineMs !== undefined) return false;
+  const x = a.server as unknown as Record<string, unknown>;
+  const y = b.server as unknown as Record<string, unknown>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
 }

@@ -255,9 +255,17 @@ export class SidecarService {
 
   #register(node: string, payload: Uint8Array, via: "announce" | "solicit"): AnnounceOutcome {
     const { serf, registry, clock, log, meter } = this.#o;
-    const member = memberView(serf.members().find((m) => m.name === node));
+    const member = memberView(serf.table.get(node));
     const out = registerAnnounce({ registry, clock, log, meter }, member, node, payload, via);
-    if (out.verdict.accepted) this.#changed();
+    if (!out.verdict.accepted) return out;
+    // A re-announce (every solicit answer) that changes nothing need not revalidate the whole
+    // desired set (O(servers) per answer, O(servers²) per solicit round): the reconciler keeps
+    // it and is only asked for a pass, as setDesired would.
+    if (out.verdict.changed !== false) this.#changed();
+    else {
+      this.#o.reconciler.trigger();
+      this.#drains.poke();
+    }
     return out;
   }
 
