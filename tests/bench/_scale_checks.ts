@@ -31,7 +31,11 @@ export function responderKind(): "haproxy" | "deno" {
   const want = Deno.env.get("SCALE_CHECK_RESPONDER");
   if (want === "deno" || want === "haproxy") return want;
   try {
-    return new Deno.Command("haproxy", { args: ["-v"], stdout: "null", stderr: "null" })
+    return new Deno.Command("setpriv", {
+        args: ["--pdeathsig", "KILL", "--", "haproxy", "-v"],
+        stdout: "null",
+        stderr: "null",
+      })
         .outputSync().success
       ? "haproxy"
       : "deno";
@@ -68,8 +72,9 @@ async function haproxyResponder(hosts: readonly string[]): Promise<CheckResponde
       "",
     ].join("\n"),
   );
-  const child = new Deno.Command("haproxy", {
-    args: ["-db", "-f", cfg],
+  // setpriv --pdeathsig: it dies with the generator, even one that crashed.
+  const child = new Deno.Command("setpriv", {
+    args: ["--pdeathsig", "KILL", "--", "haproxy", "-db", "-f", cfg],
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -114,6 +114,12 @@ async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Pro
         swarm.grow(1, req.join).then(async (grown) => ({
           names: grown.map((t) => t.name),
           ...await swarm.announce(grown),
+        }), (err) => ({ // could not join: reported as failed, not an unhandled rejection
+          names: [],
+          rounds: 0,
+          refusals: new Map([[String(err), 1]]),
+          failed: [String(err)],
+          lastAcceptedAt: 0,
         })),
       );
     }

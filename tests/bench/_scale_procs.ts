@@ -51,6 +51,7 @@ class Generator {
     await this.ask({ op: "stop" }).catch(() => {});
     await this.#child.status;
     clearTimeout(t);
+    this.kill(); // its check responders, should it have died without stopping them
   }
 
   kill(): void {
