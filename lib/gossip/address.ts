@@ -21,6 +21,7 @@ import {
   parseIp,
 } from "../net/mod.ts";
 import type { Address } from "./types.ts";
+import type { IndirectPing, Ping } from "./wire/messages.ts";
 
 export { AddressParseError };
 
@@ -81,4 +82,13 @@ export async function resolveJoinHost(
     throw new AddressParseError(`Cannot join "${host}": not an IP address and no resolver`);
   }
   return (await resolveHost(host)).filter(isIpLiteral);
+}
+
+/** Where to answer a ping or indirect ping: its source fields when both are set, else the sender. */
+export function replyAddress(m: Ping | IndirectPing, from: Address): Address {
+  if (m.sourceAddr && m.sourceAddr.length > 0 && m.sourcePort) {
+    const host = hostFromIp(m.sourceAddr);
+    if (host !== "") return { host, port: m.sourcePort };
+  }
+  return from;
 }

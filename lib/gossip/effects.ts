@@ -52,11 +52,13 @@ export interface ConflictEffect {
 }
 
 /**
- * Apply `directive` to the loop timers now, outside a tick: an idle gossip loop resumes because
- * a broadcast was queued.
+ * Apply `directive` to the core's timers now, outside a loop's tick: a one-shot timer is set or
+ * cancelled (an ack deadline, a probe's indirect stage, a suspicion), or an idle gossip loop
+ * resumes because a broadcast was queued. The shell sets the timer before it takes the next
+ * effect, so timers keep the order the core asked for them in.
  */
-export interface LoopEffect {
-  readonly kind: "loop";
+export interface TimerEffect {
+  readonly kind: "timer";
   readonly directive: TimerDirective;
 }
 
@@ -67,19 +69,20 @@ export type GossipEffect =
   | TcpPingEffect
   | MemberEffect
   | ConflictEffect
-  | LoopEffect;
+  | TimerEffect;
 
 /** Receives effects as the core produces them; the shell executes them. */
 export type EffectSink = (effect: GossipEffect) => void;
 
 /**
- * What the core hands each of its parts: our name, the settings, the injected clock, the effect
- * sink, the logger and the shared counters. A part's own deps extend it (or pick from it).
+ * What the core hands each of its parts: our name, the settings, the injected clock (to read
+ * only: timers are asked for with {@linkcode TimerEffect}s), the effect sink, the logger and the
+ * shared counters. A part's own deps extend it (or pick from it).
  */
 export interface CoreContext {
   readonly name: string;
   readonly config: GossipConfig;
-  readonly clock: Clock;
+  readonly clock: Pick<Clock, "nowMs">;
   readonly emit: EffectSink;
   readonly logger: Logger;
   readonly counters: CoreCounters;

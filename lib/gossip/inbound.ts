@@ -8,7 +8,8 @@
 
 import type { CoreContext } from "./effects.ts";
 import type { Membership } from "./membership.ts";
-import { type Prober, replyAddress } from "./probe.ts";
+import type { Prober } from "./probe.ts";
+import { replyAddress } from "./address.ts";
 import type { Address, GossipDelegate } from "./types.ts";
 import { type Ack, type Message, MessageType, type Ping } from "./wire/messages.ts";
 

@@ -1,20 +1,22 @@
 /**
- * The SWIM core's periodic loops (probe, gossip, push/pull) as directives, as
- * swift-cluster-membership's `onPeriodicPingTick()` returns `.scheduleNextTick`: the core keeps
- * no timer for them. Its `start()` and each of its ticks return a {@linkcode TimerDirective}
- * saying when that loop wants to tick next, and a {@linkcode LoopDriver}, owned by the shell,
- * turns the directives into timers on the injected clock and calls the tick back.
+ * The SWIM core's timers as directives, as swift-cluster-membership's `onPeriodicPingTick()`
+ * returns `.scheduleNextTick`: the core keeps no timer and holds no `setTimer`. Its periodic
+ * loops (probe, gossip, push/pull) return a {@linkcode TimerDirective} from `start()` and from
+ * each tick saying when that loop ticks next; its one-shot timers (an ack's deadline, a probe's
+ * switch to indirect pings, a suspicion's timeout) are emitted as `timer` effects. A
+ * {@linkcode TimerDriver}, owned by the shell, turns the directives into timers on the injected
+ * clock, in the order they come, and hands each firing back (`SwimCore.timerFired`).
  *
  * @example
  * ```ts
- * import { LoopDriver, schedule, type TimerDirective } from "./loops.ts";
+ * import { schedule, type TimerDirective, TimerDriver } from "./loops.ts";
  * const timers: (() => void)[] = [];
  * const clock = { nowMs: () => 0, setTimer: (_ms: number, fn: () => void) => timers.push(fn),
  *   clearTimer: () => {} };
  * let ticks = 0;
- * const driver = new LoopDriver(clock, (timer): TimerDirective => {
+ * const driver = new TimerDriver(clock, (timer): TimerDirective | null => {
  *   ticks++;
- *   return schedule(timer, 1000);
+ *   return timer === "probe" ? schedule(timer, 1000) : null;
  * });
  * driver.apply([schedule("probe", 10)]);
  * timers[0]!();
@@ -31,34 +33,71 @@ import { pushPullScaleMs } from "./swim_options.ts";
 /** The core's periodic loops, each with at most one pending tick. */
 export type LoopTimer = "probe" | "gossip" | "pushPull";
 
-/** Tick loop `timer` once, `afterMs` from now, replacing any tick of it still pending. */
+/**
+ * The core's one-shot timers, named by what they guard: the deadline of the ack for a sequence
+ * number (memberlist's ack handler timer), the probe of that sequence number turning to indirect
+ * pings (its `ProbeTimeout`), and the suspicion of a node (its `suspicion.timer`).
+ */
+export type OneShotTimer = `ack:${number}` | `indirect:${number}` | `suspicion:${string}`;
+
+/** Every timer the core asks its shell for; at most one of each is pending. */
+export type CoreTimer = LoopTimer | OneShotTimer;
+
+/** The ack deadline of sequence number `seqNo`. */
+export function ackTimer(seqNo: number): OneShotTimer {
+  return `ack:${seqNo}`;
+}
+
+/** When probe `seqNo` turns to indirect pings. */
+export function indirectTimer(seqNo: number): OneShotTimer {
+  return `indirect:${seqNo}`;
+}
+
+/** When the suspicion of `node` runs out. */
+export function suspicionTimer(node: string): OneShotTimer {
+  return `suspicion:${node}`;
+}
+
+/** Whether `timer` is one of the periodic loops. */
+export function isLoopTimer(timer: CoreTimer): timer is LoopTimer {
+  return timer === "probe" || timer === "gossip" || timer === "pushPull";
+}
+
+/** Fire `timer` once, `afterMs` from now, replacing any firing of it still pending. */
 export interface ScheduleDirective {
   /** Discriminates the directive. */
   readonly kind: "schedule";
-  /** The loop to tick. */
-  readonly timer: LoopTimer;
+  /** The timer to fire. */
+  readonly timer: CoreTimer;
   /** Milliseconds from now, on the core's clock. */
   readonly afterMs: number;
 }
 
-/** Do not tick loop `timer` again: the core has stopped, or the loop is off (interval 0). */
+/**
+ * Do not fire `timer` (again): for a loop, the core has stopped or the loop is off (interval 0);
+ * for a one-shot timer, what it guarded is settled (the ack came, the probe ended, the suspicion
+ * was refuted, confirmed dead or dropped).
+ */
 export interface HaltDirective {
   /** Discriminates the directive. */
   readonly kind: "halt";
-  /** The loop to stop. */
-  readonly timer: LoopTimer;
+  /** The timer to cancel. */
+  readonly timer: CoreTimer;
 }
 
-/** What the core asks of its loop timers. */
+/** What the core asks of its timers. */
 export type TimerDirective = ScheduleDirective | HaltDirective;
 
+/** Where a part of the core sends its timer directives (the core's effect sink, wrapped). */
+export type TimerSink = (directive: TimerDirective) => void;
+
 /** A {@linkcode ScheduleDirective}. */
-export function schedule(timer: LoopTimer, afterMs: number): ScheduleDirective {
+export function schedule(timer: CoreTimer, afterMs: number): ScheduleDirective {
   return { kind: "schedule", timer, afterMs };
 }
 
 /** A {@linkcode HaltDirective}. */
-export function halt(timer: LoopTimer): HaltDirective {
+export function halt(timer: CoreTimer): HaltDirective {
   return { kind: "halt", timer };
 }
 
@@ -102,17 +141,20 @@ export function nextTick(config: GossipConfig, timer: LoopTimer, numNodes: numbe
   return schedule(timer, timer === "pushPull" ? pushPullScaleMs(every, numNodes) : every);
 }
 
-/** Runs one tick of loop `timer` and says when to run the next. */
-export type Ticker = (timer: LoopTimer) => TimerDirective;
+/**
+ * Runs what is due when `timer` fires; a loop's tick says when it runs next, a one-shot timer
+ * returns `null` (whatever it sets meanwhile comes as effects).
+ */
+export type Ticker = (timer: CoreTimer) => TimerDirective | null;
 
 /** Executes {@linkcode TimerDirective}s with real timers on a clock; see the module docs. */
-export class LoopDriver {
+export class TimerDriver {
   readonly #clock: Clock;
   readonly #tick: Ticker;
-  readonly #pending = new Map<LoopTimer, TimerId>();
+  readonly #pending = new Map<CoreTimer, TimerId>();
   #stopped = false;
 
-  /** A driver that calls `tick` when a scheduled loop timer fires. */
+  /** A driver that calls `tick` when a scheduled timer fires. */
   constructor(clock: Clock, tick: Ticker) {
     this.#clock = clock;
     this.#tick = tick;
@@ -123,15 +165,15 @@ export class LoopDriver {
     for (const d of directives) this.#apply(d);
   }
 
-  /** Cancels every pending tick and ignores any later directive. Idempotent. */
+  /** Cancels every pending timer and ignores any later directive. Idempotent. */
   stop(): void {
     this.#stopped = true;
     for (const id of this.#pending.values()) this.#clock.clearTimer(id);
     this.#pending.clear();
   }
 
-  /** The loops with a tick pending, in the order they were last scheduled. */
-  pending(): LoopTimer[] {
+  /** The timers pending, in the order they were last scheduled. */
+  pending(): CoreTimer[] {
     return [...this.#pending.keys()];
   }
 
@@ -143,7 +185,9 @@ export class LoopDriver {
     if (d.kind === "halt") return;
     const id = this.#clock.setTimer(d.afterMs, () => {
       this.#pending.delete(d.timer);
-      if (!this.#stopped) this.#apply(this.#tick(d.timer));
+      if (this.#stopped) return;
+      const next = this.#tick(d.timer);
+      if (next !== null) this.#apply(next);
     });
     this.#pending.set(d.timer, id);
   }

@@ -2,7 +2,8 @@
  * The membership state machine (wire spec §6.7): alive/suspect/dead/left with incarnations,
  * refutation, Lifeguard suspicion timers and the named broadcast queue they feed.
  *
- * Pure apart from the injected clock's timers: every change is reported as an effect.
+ * Pure: every change is reported as an effect, and each suspicion's timeout is asked of the shell
+ * as a `timer` effect, coming back through {@linkcode Membership.suspicionTimedOut}.
  *
  * @module
  */
@@ -62,7 +63,11 @@ export class Membership {
     this.#admission = new AliveAdmission(deps);
     this.table = new MemberTable(deps.prng);
     this.awareness = new Awareness(deps.config.awarenessMaxMultiplier);
-    this.#suspicions = new SuspicionTimers(deps.clock, (name) => this.#suspicionExpired(name));
+    this.#suspicions = new SuspicionTimers({
+      clock: deps.clock,
+      timers: (directive) => deps.emit({ kind: "timer", directive }),
+      onExpired: (name) => this.#suspicionExpired(name),
+    });
     this.broadcasts = new TransmitLimitedQueue({
       retransmitMult: deps.config.retransmitMult,
       numNodes: () => this.table.size,
@@ -230,9 +235,14 @@ export class Membership {
     d.emit({ kind: "member-leave", node: nodeInfo(m) });
   }
 
-  /** Stops every suspicion timer. */
+  /** Stops every suspicion, cancelling its timer. */
   stop(): void {
     this.#suspicions.clearAll();
+  }
+
+  /** The shell's timer for the suspicion of `name` fired (see `suspicion.ts`). */
+  suspicionTimedOut(name: string): void {
+    this.#suspicions.expired(name);
   }
 
   #refute(me: Member, accusedIncarnation: number): void {

@@ -2,8 +2,8 @@
  * The gossip layer: a memberlist-compatible SWIM + Lifeguard node. The sans-IO core
  * ({@linkcode SwimCore}) decides; the shell ({@linkcode GossipNode}, built by
  * {@linkcode createGossipNode}) runs it over a {@linkcode Transport} and a clock and implements the
- * {@linkcode GossipHandle} the serf layer rides on. The core's loops hold no timer: it returns
- * {@linkcode TimerDirective}s that the shell's {@linkcode LoopDriver} carries out.
+ * {@linkcode GossipHandle} the serf layer rides on. The core holds no timer: it returns
+ * {@linkcode TimerDirective}s that the shell's {@linkcode TimerDriver} carries out.
  * {@linkcode TransmitLimitedQueue} is exported for serf's own broadcast queues.
  *
  * @example
@@ -52,14 +52,16 @@ export {
   type SwimCoreOptions,
 } from "./swim_core.ts";
 export {
+  type CoreTimer,
   halt,
   type HaltDirective,
-  LoopDriver,
   type LoopTimer,
+  type OneShotTimer,
   schedule,
   type ScheduleDirective,
   type Ticker,
   type TimerDirective,
+  TimerDriver,
 } from "./loops.ts";
 export { ProtocolVersionError } from "./version_check.ts";
 export { createGossipNode, GossipNode, type GossipNodeOptions } from "./node.ts";

@@ -37,7 +37,7 @@ import {
   type StreamContext,
 } from "./streams.ts";
 import type { GossipNodeOptions } from "./node_options.ts";
-import { LoopDriver } from "./loops.ts";
+import { TimerDriver } from "./loops.ts";
 import { PacketReceiver } from "./packet_in.ts";
 import { SwimCore } from "./swim_core.ts";
 import type { Address, GossipHandle, NodeInfo, StreamConn } from "./types.ts";
@@ -63,7 +63,7 @@ export class GossipNode implements GossipHandle {
   readonly #perSource: SourceSlots;
   readonly #ctx: StreamContext;
   readonly #packets: PacketReceiver;
-  readonly #loops: LoopDriver;
+  readonly #timers: TimerDriver;
   #started = false;
   #stopped = false;
   readonly #decrypt: DecryptWarner;
@@ -98,7 +98,7 @@ export class GossipNode implements GossipHandle {
       decrypt: this.#decrypt,
       deliver: (msg, from) => this.core.onMessage(msg, from),
     });
-    this.#loops = new LoopDriver(opts.clock, (timer) => this.core.tick(timer));
+    this.#timers = new TimerDriver(opts.clock, (timer) => this.core.timerFired(timer));
     this.#perSource = new SourceSlots(opts.config.streamsPerSourceMax);
     this.#ctx = {
       core: this.core,
@@ -121,15 +121,15 @@ export class GossipNode implements GossipHandle {
       },
       onStream: (conn) => this.#onStream(conn),
     });
-    this.#loops.apply(this.core.start());
+    this.#timers.apply(this.core.start());
   }
 
-  /** Stops the loops, closes open streams and the transport. Idempotent. */
+  /** Stops the loops and the core's other timers, closes open streams and the transport. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.core.stop();
-    this.#loops.stop();
+    this.#timers.stop();
     for (const c of this.#streams) c.close();
     this.#streams.clear();
     await this.#o.transport.close();
@@ -218,8 +218,8 @@ export class GossipNode implements GossipHandle {
         return this.#o.events?.notifyUpdate(e.node);
       case "conflict":
         return this.#o.conflict?.notifyConflict(e.existing, e.other);
-      case "loop":
-        return this.#loops.apply([e.directive]);
+      case "timer":
+        return this.#timers.apply([e.directive]);
     }
   }
 

@@ -4,14 +4,18 @@
  * request to the shell; Lifeguard awareness adjusts the deadline; failure raises a suspicion.
  * Also answers indirect-probe requests on behalf of other nodes.
  *
+ * Holds no timer: the turn to indirect pings (memberlist's `<-time.After(ProbeTimeout)`) is an
+ * `indirect:<seqNo>` directive, handed back to {@linkcode Prober.indirectDue}; acks time out
+ * through the {@linkcode AckRegistry}.
+ *
  * @module
  */
 
-import type { TimerId } from "../clock.ts";
 import { AckRegistry } from "./ack_registry.ts";
-import { hostFromIp } from "./address.ts";
+import { hostFromIp, replyAddress } from "./address.ts";
 import type { CoreContext } from "./effects.ts";
 import { type Member, nodeInfo } from "./member_table.ts";
+import { halt, indirectTimer, schedule } from "./loops.ts";
 import type { Membership } from "./membership.ts";
 import type { Address, GossipDelegate } from "./types.ts";
 import {
@@ -44,12 +48,15 @@ interface ActiveProbe {
   readonly incarnation: number;
   readonly seqNo: number;
   readonly sentMs: number;
+  /** The whole probe's deadline from `sentMs` (the probe interval scaled by awareness). */
+  readonly deadlineMs: number;
   direct: boolean;
   done: boolean;
   expectedNacks: number;
   nacks: number;
   tcpOk: boolean;
-  indirectTimer: TimerId | null;
+  /** The switch to indirect pings is still pending. */
+  indirectPending: boolean;
 }
 
 /** memberlist's protocol-version gates on the recipient's pmax (§4). */
@@ -66,7 +73,10 @@ export class Prober {
 
   constructor(deps: ProberDeps) {
     this.#d = deps;
-    this.acks = new AckRegistry(deps.clock, deps.config.pendingAcksMax);
+    this.acks = new AckRegistry(
+      (directive) => deps.emit({ kind: "timer", directive }),
+      deps.config.pendingAcksMax,
+    );
   }
 
   /** A fresh u32 sequence number. */
@@ -119,8 +129,7 @@ export class Prober {
    * A ping outside the probe cycle, to `target`'s gossip address and naming it, so only the node
    * of that name at that address acks (memberlist drops a ping for another node). `done` gets
    * true on its ack, false at `timeoutMs` or at once when too many acks are pending. The ack is
-   * matched by sequence number only, as a probe's is: an outsider who sees the ping could answer
-   * it, as it could answer any probe.
+   * matched by sequence number only, as a probe's is (an outsider could answer either).
    */
   directPing(target: Member, timeoutMs: number, done: (acked: boolean) => void): void {
     const seqNo = this.nextSeqNo();
@@ -136,11 +145,17 @@ export class Prober {
     this.#d.sender.sendMessage(to, this.#ping(seqNo, target.name));
   }
 
-  /** Stops the running probe and forgets every handler. */
+  /** Stops the running probe and forgets every handler, cancelling their timers. */
   stop(): void {
-    if (this.#active?.indirectTimer != null) this.#d.clock.clearTimer(this.#active.indirectTimer);
+    if (this.#active) this.#cancelIndirect(this.#active);
     this.#active = null;
     this.acks.clear();
+  }
+
+  /** The shell's timer for probe `seqNo`'s indirect stage fired: ask helpers, try TCP. */
+  indirectDue(seqNo: number): void {
+    const p = this.#active;
+    if (p?.seqNo === seqNo && p.indirectPending) this.#indirect(p);
   }
 
   #ping(seqNo: number, node: string): Ping {
@@ -164,12 +179,13 @@ export class Prober {
       incarnation: target.incarnation,
       seqNo,
       sentMs: d.clock.nowMs(),
+      deadlineMs,
       direct: true,
       done: false,
       expectedNacks: 0,
       nacks: 0,
       tcpOk: false,
-      indirectTimer: null,
+      indirectPending: false,
     };
     const registered = this.acks.register(seqNo, deadlineMs, {
       onAck: (payload, nowMs) => this.#acked(p, payload, nowMs),
@@ -195,14 +211,12 @@ export class Prober {
       };
       d.sender.sendParts(to, [encodeMessage(ping), encodeMessage(suspect)], pmaxOf(target) >= 5);
     }
-    p.indirectTimer = d.clock.setTimer(
-      d.config.probeTimeoutMs,
-      () => this.#indirect(p, deadlineMs),
-    );
+    p.indirectPending = true;
+    d.emit({ kind: "timer", directive: schedule(indirectTimer(seqNo), d.config.probeTimeoutMs) });
   }
 
-  #indirect(p: ActiveProbe, deadlineMs: number): void {
-    p.indirectTimer = null;
+  #indirect(p: ActiveProbe): void {
+    p.indirectPending = false;
     if (p.done) return;
     p.direct = false;
     const d = this.#d;
@@ -230,7 +244,7 @@ export class Prober {
         to: { host: hostFromIp(t.addr), port: t.port },
         seqNo: p.seqNo,
         node: t.name,
-        deadlineMs: p.sentMs + deadlineMs,
+        deadlineMs: p.sentMs + p.deadlineMs,
       });
     }
   }
@@ -267,17 +281,13 @@ export class Prober {
 
   #finish(p: ActiveProbe): void {
     p.done = true;
-    if (p.indirectTimer !== null) this.#d.clock.clearTimer(p.indirectTimer);
-    p.indirectTimer = null;
+    this.#cancelIndirect(p);
     if (this.#active === p) this.#active = null;
   }
-}
 
-/** Where to answer a ping or indirect ping: its source fields when both are set, else the sender. */
-export function replyAddress(m: Ping | IndirectPing, from: Address): Address {
-  if (m.sourceAddr && m.sourceAddr.length > 0 && m.sourcePort) {
-    const host = hostFromIp(m.sourceAddr);
-    if (host !== "") return { host, port: m.sourcePort };
+  #cancelIndirect(p: ActiveProbe): void {
+    if (!p.indirectPending) return;
+    p.indirectPending = false;
+    this.#d.emit({ kind: "timer", directive: halt(indirectTimer(p.seqNo)) });
   }
-  return from;
 }

@@ -15,7 +15,8 @@
  * @module
  */
 
-import type { Clock, TimerId } from "../clock.ts";
+import type { Clock } from "../clock.ts";
+import { halt, schedule, suspicionTimer, type TimerSink } from "./loops.ts";
 
 /** The lower and upper timeout and the expected confirmations for one suspicion. */
 export interface SuspicionBounds {
@@ -108,23 +109,26 @@ export class Suspicion {
 /** Called when a suspicion runs out: `name` should now be declared dead. */
 export type SuspicionExpired = (name: string) => void;
 
-interface Running {
-  readonly suspicion: Suspicion;
-  timer: TimerId;
+/** What the running suspicions need: the time, where their timers go, and who hears of expiry. */
+export interface SuspicionTimersDeps {
+  readonly clock: Pick<Clock, "nowMs">;
+  /** Where the `suspicion:<name>` directives go (the core's effect sink). */
+  readonly timers: TimerSink;
+  readonly onExpired: SuspicionExpired;
 }
 
 /**
- * The running suspicions of one node, each with its timer on the injected clock: at most one per
- * member, so bounded by the node table.
+ * The running suspicions of one node: at most one per member, so bounded by the node table. Holds
+ * no timer: each suspicion's timeout is asked of the shell as a `suspicion:<name>` directive,
+ * re-asked (replacing it) when a confirmation shortens it, as memberlist's `Confirm` stops and
+ * resets its `time.AfterFunc`, and comes back through {@linkcode SuspicionTimers.expired}.
  */
 export class SuspicionTimers {
-  readonly #clock: Clock;
-  readonly #onExpired: SuspicionExpired;
-  readonly #running = new Map<string, Running>();
+  readonly #d: SuspicionTimersDeps;
+  readonly #running = new Map<string, Suspicion>();
 
-  constructor(clock: Clock, onExpired: SuspicionExpired) {
-    this.#clock = clock;
-    this.#onExpired = onExpired;
+  constructor(deps: SuspicionTimersDeps) {
+    this.#d = deps;
   }
 
   /** Suspicions running. */
@@ -137,45 +141,42 @@ export class SuspicionTimers {
     return this.#running.has(name);
   }
 
-  /** Starts suspecting `name` on `from`'s word, arming the initial timeout. */
+  /** Starts suspecting `name` on `from`'s word, asking for the initial timeout. */
   start(name: string, bounds: SuspicionBounds, from: string): void {
     this.clear(name);
-    const suspicion = new Suspicion(bounds, from, this.#clock.nowMs());
-    const timer = this.#arm(name, suspicion.initialTimeoutMs());
-    this.#running.set(name, { suspicion, timer });
+    const suspicion = new Suspicion(bounds, from, this.#d.clock.nowMs());
+    this.#d.timers(schedule(suspicionTimer(name), suspicion.initialTimeoutMs()));
+    this.#running.set(name, suspicion);
   }
 
   /**
-   * Counts `from` as confirming the running suspicion of `name` and re-arms the timer. Returns
-   * true when it was a new confirmation (memberlist then re-gossips it).
+   * Counts `from` as confirming the running suspicion of `name` and asks for the shortened
+   * timeout in place of the pending one (at once when it has already passed). Returns true when
+   * it was a new confirmation (memberlist then re-gossips it).
    */
   confirm(name: string, from: string): boolean {
-    const r = this.#running.get(name);
-    if (!r) return false;
-    const leftMs = r.suspicion.confirm(from, this.#clock.nowMs());
+    const s = this.#running.get(name);
+    if (!s) return false;
+    const leftMs = s.confirm(from, this.#d.clock.nowMs());
     if (leftMs === null) return false;
-    this.#clock.clearTimer(r.timer);
-    r.timer = this.#arm(name, Math.max(0, leftMs));
+    this.#d.timers(schedule(suspicionTimer(name), Math.max(0, leftMs)));
     return true;
   }
 
-  /** Stops suspecting `name` (it refuted, died or left). */
+  /** Stops suspecting `name` (it refuted, died or left), cancelling its timeout. */
   clear(name: string): void {
-    const r = this.#running.get(name);
-    if (!r) return;
-    this.#clock.clearTimer(r.timer);
-    this.#running.delete(name);
+    if (!this.#running.delete(name)) return;
+    this.#d.timers(halt(suspicionTimer(name)));
   }
 
-  /** Stops every timer. */
+  /** Stops every suspicion. */
   clearAll(): void {
     for (const name of [...this.#running.keys()]) this.clear(name);
   }
 
-  #arm(name: string, delayMs: number): TimerId {
-    return this.#clock.setTimer(delayMs, () => {
-      this.#running.delete(name);
-      this.#onExpired(name);
-    });
+  /** The timeout of `name`'s suspicion passed (the shell's timer fired): it expires. */
+  expired(name: string): void {
+    if (!this.#running.delete(name)) return;
+    this.#d.onExpired(name);
   }
 }

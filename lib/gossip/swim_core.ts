@@ -1,9 +1,11 @@
 /**
  * The sans-IO SWIM + Lifeguard core: one instance per node. Inputs are decoded messages, stream
  * results and ticks of its loops; outputs are {@linkcode GossipEffect}s handed to a sink that the
- * shell executes. No sockets, no ambient time or randomness, no `await`. The probe, gossip and
- * push/pull loops hold no timer: `start()` and each tick return a {@linkcode TimerDirective} saying
- * when that loop ticks next, which the shell's {@linkcode LoopDriver} (`loops.ts`) carries out.
+ * shell executes. No sockets, no ambient time or randomness, no `await`, and no timer: `start()`
+ * and each tick of the probe, gossip and push/pull loops return a {@linkcode TimerDirective}
+ * saying when that loop ticks next, the one-shot timers (ack deadlines, a probe's indirect stage,
+ * suspicions) are asked for with `timer` effects, and the shell's {@linkcode TimerDriver}
+ * (`loops.ts`) sets them on its clock and hands each one back to {@linkcode SwimCore.timerFired}.
  *
  * @example
  * ```ts
@@ -12,7 +14,7 @@
  * import { SwimCore } from "./swim_core.ts";
  * import type { GossipEffect } from "./effects.ts";
  * const effects: GossipEffect[] = [];
- * const clock = { nowMs: () => 0, setTimer: () => 0, clearTimer: () => {} };
+ * const clock = { nowMs: () => 0 }; // read only: the core sets no timer
  * const core = new SwimCore({
  *   name: "a", advertise: { host: "127.0.0.1", port: 7946 }, config: gossipConfig("lan"),
  *   delegate: { nodeMeta: () => new Uint8Array(), notifyMsg() {}, getBroadcasts: () => [],
@@ -35,8 +37,10 @@ import type { Membership } from "./membership.ts";
 import type { Disseminator } from "./gossip.ts";
 import { type InboundParts, routeMessage, streamPingAck } from "./inbound.ts";
 import {
+  type CoreTimer,
   firstTicks,
   halt,
+  isLoopTimer,
   loopIntervalMs,
   type LoopTimer,
   nextTick,
@@ -129,7 +133,25 @@ export class SwimCore {
     if (!this.#gossipIdle || !this.#running) return;
     this.#gossipIdle = false;
     const after = Math.floor(this.#o.prng() * this.config.gossipIntervalMs);
-    this.#o.emit({ kind: "loop", directive: schedule("gossip", after) });
+    this.#o.emit({ kind: "timer", directive: schedule("gossip", after) });
+  }
+
+  /**
+   * Timer `timer` fired (the shell's {@linkcode TimerDriver} calls this): a loop ticks (see
+   * {@linkcode SwimCore.tick}) and says when it ticks next; a one-shot timer runs what it guards
+   * (an ack's deadline, a probe's indirect pings, a suspicion's expiry) and returns `null`. A timer
+   * the core no longer waits for, or any after `stop()`, does nothing.
+   */
+  timerFired(timer: CoreTimer): TimerDirective | null {
+    if (isLoopTimer(timer)) return this.tick(timer);
+    if (!this.#running) return null;
+    const colon = timer.indexOf(":");
+    const what = timer.slice(0, colon);
+    const arg = timer.slice(colon + 1);
+    if (what === "ack") this.prober.acks.timedOut(Number(arg));
+    else if (what === "indirect") this.prober.indirectDue(Number(arg));
+    else this.membership.suspicionTimedOut(arg);
+    return null;
   }
 
   /** Nothing queued anywhere (and the delegate can say so): the next round would send nothing. */
@@ -155,8 +177,9 @@ export class SwimCore {
   }
 
   /**
-   * Stops the probe and suspicion timers; every later tick halts its loop (the shell's
-   * {@linkcode LoopDriver} cancels the pending ones). Further input is ignored.
+   * Drops the running probe, the pending acks and the suspicions, emitting a halt for each of
+   * their timers; every later tick halts its loop (the shell's {@linkcode TimerDriver} cancels
+   * the pending ones). Further input is ignored.
    */
   stop(): void {
     this.#running = false;

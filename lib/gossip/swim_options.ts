@@ -23,7 +23,8 @@ export interface SwimCoreOptions {
   readonly advertise: Address;
   readonly config: GossipConfig;
   readonly delegate: GossipDelegate;
-  readonly clock: Clock;
+  /** Read only: the core asks for timers with `timer` effects (see `loops.ts`). */
+  readonly clock: Pick<Clock, "nowMs">;
   readonly prng: Prng;
   readonly emit: EffectSink;
   /** @default nullLogger */

@@ -23,8 +23,11 @@ export interface LoggerOptions {
   fields?: LogFields;
   /** Where lines go (the composition root passes `Deno.stderr`). */
   output: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
-  /** Wall-clock time for the `ts` field. @default Date.now */
-  nowMs?: () => number;
+  /**
+   * Wall-clock time (ms since the Unix epoch) for the `ts` field: the composition root passes the
+   * machine's (`GossipHost.wallMs`), the simulation its virtual one.
+   */
+  nowMs: () => number;
 }
 
 /** One event as the line formats see it. */
@@ -123,7 +126,8 @@ class LineLogger implements Logger {
  *   writeSync: (p: Uint8Array) => (lines.push(new TextDecoder().decode(p)), p.length),
  *   isTerminal: () => false,
  * };
- * const log = createLogger({ level: "debug", fields: { node: "a", role: "agent" }, output });
+ * const fields = { node: "a", role: "agent" };
+ * const log = createLogger({ level: "debug", fields, output, nowMs: () => 0 });
  * log.info("agent.started", { bind: "127.0.0.1:7946" });
  * console.assert(JSON.parse(lines[0]!).bind === "127.0.0.1:7946");
  * ```
@@ -135,7 +139,7 @@ export function createLogger(options: LoggerOptions): Logger {
     lowest: LOG_LEVELS.indexOf(options.level ?? "info"),
     json: format === "json" || (format === "auto" && !output.isTerminal()),
     output,
-    nowMs: options.nowMs ?? Date.now,
+    nowMs: options.nowMs,
   };
   return new LineLogger(sink, options.fields ?? {});
 }

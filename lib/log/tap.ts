@@ -7,7 +7,7 @@
  * ```ts
  * import { LogTap } from "./tap.ts";
  * import { MemoryLogger } from "./logger.ts";
- * const tap = new LogTap();
+ * const tap = new LogTap({ nowMs: () => 0 });
  * const log = tap.wrap(new MemoryLogger());
  * log.info("agent.started");
  * const seen: string[] = [];
@@ -36,8 +36,11 @@ export type TapHandler = (r: TapRecord) => void;
 export interface LogTapOptions {
   /** Records kept for replay (serf's agent: 512 lines). @default 512 */
   readonly capacity?: number;
-  /** Wall-clock time in ms for the records' time stamps. @default Date.now */
-  readonly nowMs?: () => number;
+  /**
+   * Wall-clock time (ms since the Unix epoch) for the records' time stamps: the composition root
+   * passes the machine's (`GossipHost.wallMs`), the simulation its virtual one.
+   */
+  readonly nowMs: () => number;
 }
 
 /** See the module documentation. */
@@ -48,9 +51,9 @@ export class LogTap {
   readonly #nowMs: () => number;
   #delivering = false;
 
-  constructor(opts: LogTapOptions = {}) {
+  constructor(opts: LogTapOptions) {
     this.#ring = Array<TapRecord | undefined>(opts.capacity ?? 512);
-    this.#nowMs = opts.nowMs ?? Date.now;
+    this.#nowMs = opts.nowMs;
   }
 
   /** A logger that logs to `base` and into this tap, with the same `with()` fields. */

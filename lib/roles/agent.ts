@@ -6,36 +6,57 @@
  * @module
  */
 
-import { systemClock } from "../clock.ts";
+import { type Clock, type Prng, systemClock } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
 import type { AgentConfig } from "../config.ts";
 import { createLogger } from "../log/line_logger.ts";
 import { LogTap } from "../log/tap.ts";
-import { GossipRuntime } from "./gossip_runtime.ts";
+import { type GossipHost, GossipRuntime } from "./gossip_runtime.ts";
 import { denoGossipHost } from "./gossip_runtime_host.ts";
 import { denoProcessHost } from "../supervisor/process_host.ts";
 import { stopSignals } from "./signals.ts";
 import { errorText } from "../log/error_text.ts";
 
+/**
+ * What the agent takes from outside, as the sidecar's and the task's roots do; `main.ts` passes
+ * none and gets the real ones (system clock, `Math.random`, the configured logger, sockets,
+ * signals).
+ */
+export interface AgentDeps {
+  readonly clock?: Clock;
+  readonly prng?: Prng;
+  readonly logger?: Logger;
+  /** Gossip transport, advertise address, host resolution... @default {@linkcode denoGossipHost} */
+  readonly gossip?: Partial<GossipHost>;
+  /** Resolves when the agent should leave. @default SIGTERM or SIGINT */
+  readonly stop?: { readonly signal: Promise<string>; dispose(): void };
+}
+
 /** Runs the agent until a stop signal, an RPC `leave`, or a lost name conflict. */
-export async function runAgent(config: AgentConfig): Promise<number> {
+export async function runAgent(config: AgentConfig, inject: AgentDeps = {}): Promise<number> {
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const logTap = new LogTap();
-  const log = logTap.wrap(createLogger({
-    output: Deno.stderr,
-    level: config.log.level,
-    format: config.log.format,
-    fields: { node: config.gossip.node, role: "agent" },
-  }));
-  const stop = stopSignals(log, denoProcessHost);
+  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
+  const logTap = new LogTap({ nowMs: wallMs });
+  const log = logTap.wrap(
+    inject.logger ?? createLogger({
+      output: Deno.stderr,
+      level: config.log.level,
+      format: config.log.format,
+      fields: { node: config.gossip.node, role: "agent" },
+      nowMs: wallMs,
+    }),
+  );
+  const stop = inject.stop ?? stopSignals(log, denoProcessHost);
   let wake!: (why: string) => void;
   const stopped = new Promise<string>((r) => (wake = r));
   let runtime: GossipRuntime;
   try {
     runtime = await GossipRuntime.start(config.gossip, {
       ...denoGossipHost,
+      ...inject.gossip,
       logger: log,
-      clock: systemClock,
-      prng: Math.random,
+      clock: inject.clock ?? systemClock,
+      prng: inject.prng ?? Math.random,
       logTap,
       onShutdown: (reason) => wake(`shutdown: ${reason}`),
       onRpcLeave: () => wake("rpc leave"),

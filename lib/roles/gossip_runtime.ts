@@ -127,7 +127,7 @@ export class GossipRuntime {
   /** Binds, starts memberlist and serf, restores the snapshot and serves RPC. */
   static async start(cfg: GossipConfig, opts: GossipRuntimeOptions): Promise<GossipRuntime> {
     const { clock, prng } = opts;
-    const tap = opts.logTap ?? new LogTap();
+    const tap = opts.logTap ?? new LogTap({ nowMs: opts.wallMs });
     const log = opts.logTap ? opts.logger : tap.wrap(opts.logger);
     const advertise = await opts.advertise(cfg);
     const transport = opts.listen(cfg.bind, log);

@@ -40,4 +40,5 @@ export const denoGossipHost: GossipHost = {
   resolveHost,
   makeDir: (path) => Deno.mkdir(path, { recursive: true }),
   runtimeVersion: Deno.version.deno,
+  wallMs: () => Date.now(),
 };

@@ -25,6 +25,8 @@ export interface GossipHost {
   readonly makeDir: (path: string) => Promise<void>;
   /** The runtime's version, for `shoal_build_info` (`Deno.version.deno`). */
   readonly runtimeVersion: string;
+  /** Wall-clock time, ms since the Unix epoch, for log time stamps (`Date.now`). */
+  readonly wallMs: () => number;
 }
 
 /** What a role adds to its gossip settings. */

@@ -39,6 +39,7 @@ import { buildManager, type Ending, startManaging } from "./sidecar/manager.ts";
 import type { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, type WaitDeps } from "./sidecar/wait.ts";
 import { stopSignals } from "./signals.ts";
+import { probeOf, type RoleProbe } from "./role_probe.ts";
 
 export { SERVER_CHECK } from "./sidecar/manager.ts";
 
@@ -59,19 +60,28 @@ export interface SidecarDeps {
   readonly connector?: Connector;
   /** Resolves when the sidecar should stop gracefully. @default SIGTERM or SIGINT */
   readonly stop?: { readonly signal: Promise<string>; dispose(): void };
+  /**
+   * Starts a supervised HAProxy (`-- haproxy ...`) and, as PID 1, reaps orphans.
+   * @default a real {@linkcode Spawner} when a command is given or the sidecar is PID 1, else none
+   */
+  readonly spawner?: Spawner;
+  /** Called once the gossip member and the registry exist, with a read-only view of their sizes. */
+  readonly onStarted?: (probe: RoleProbe) => void;
 }
 
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
 export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}): Promise<number> {
   const name = config.gossip.node;
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const logTap = new LogTap();
+  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
+  const logTap = new LogTap({ nowMs: wallMs });
   const log = logTap.wrap(
     inject.logger ?? createLogger({
       output: Deno.stderr,
       level: config.log.level,
       format: config.log.format,
       fields: { node: name, role: "sidecar", sidecar: name },
+      nowMs: wallMs,
     }),
   );
   const clock: Clock = inject.clock ?? systemClock;
@@ -86,9 +96,10 @@ export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}
   stop.signal.then((signal) => end({ why: `signal ${signal}`, code: 0 }));
   const deps: WaitDeps = { clock, prng, log, signal: abort.signal };
   const ref: { service?: SidecarService; reconciler?: Reconciler } = {};
-  const spawner = config.haproxyCommand.length > 0 || Deno.pid === 1
-    ? new Spawner({ clock, logger: log })
-    : undefined;
+  const spawner = inject.spawner ??
+    (config.haproxyCommand.length > 0 || Deno.pid === 1
+      ? new Spawner({ clock, logger: log })
+      : undefined);
   const started = await startProcesses(config, { ...deps, spawner, logTap, end, ref, inject });
   const { child, runtime } = started;
   if (runtime === undefined) {
@@ -97,7 +108,13 @@ export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}
     await shutdown({ log, child, spawner, runtime, stopSignals: stop });
     return 1;
   }
-  const { client, reconciler, service, meter } = buildManager(config, runtime, deps, inject);
+  const { client, reconciler, service, meter, registry } = buildManager(
+    config,
+    runtime,
+    deps,
+    inject,
+  );
+  inject.onStarted?.(probeOf(runtime, () => registry.size));
   ref.service = service;
   ref.reconciler = reconciler;
   try {

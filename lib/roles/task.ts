@@ -22,6 +22,7 @@ import { type GossipHost, GossipRuntime } from "./gossip_runtime.ts";
 import { denoGossipHost } from "./gossip_runtime_host.ts";
 import { denoProcessHost } from "../supervisor/process_host.ts";
 import { stopSignals } from "./signals.ts";
+import { probeOf, type RoleProbe } from "./role_probe.ts";
 import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
 import { FAILURE_EXIT_CODE, KILL_GRACE_MS, stopBudgetMs } from "./task/lifecycle.ts";
 import { TaskRunner, taskTags, type TaskWorker } from "./task/runner.ts";
@@ -46,6 +47,8 @@ export interface TaskDeps {
   readonly resolveSrv?: typeof denoSrvResolver;
   /** Environment and HTTP for the zone's metadata lookup (ECS, EC2). @default the process's */
   readonly metadata?: AdvertiseDeps;
+  /** Called once the gossip member runs, with a read-only view of its queue and table sizes. */
+  readonly onStarted?: (probe: RoleProbe) => void;
 }
 
 /**
@@ -68,13 +71,15 @@ export interface TaskDeps {
  */
 export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promise<number> {
   // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const logTap = new LogTap();
+  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
+  const logTap = new LogTap({ nowMs: wallMs });
   const log = logTap.wrap(
     inject.logger ?? createLogger({
       output: Deno.stderr,
       level: config.log.level,
       format: config.log.format,
       fields: { node: config.gossip.node, role: "task" },
+      nowMs: wallMs,
     }),
   );
   const clock = inject.clock ?? systemClock;
@@ -124,6 +129,7 @@ export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promis
     return FAILURE_EXIT_CODE;
   }
   const gossip = runtime;
+  inject.onStarted?.(probeOf(gossip));
   const local = gossip.node.localNode();
   log.info("task.advertise", {
     addr: local.host,

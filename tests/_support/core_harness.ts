@@ -1,6 +1,8 @@
 /**
  * One {@linkcode SwimCore} on a {@linkcode VirtualClock} with its effects collected, for unit
- * tests of the sans-IO core (no network, no shell).
+ * tests of the sans-IO core (no network, no shell). The harness is the shell for the core's
+ * timers: a {@linkcode TimerDriver} sets the directives on the virtual clock and hands each firing
+ * back to `core.timerFired`; every directive is also recorded in `directives`.
  *
  * @module
  */
@@ -8,7 +10,7 @@
 import { seededPrng } from "../../lib/clock.ts";
 import { type GossipConfig, gossipConfig } from "../../lib/gossip/config.ts";
 import type { GossipEffect } from "../../lib/gossip/effects.ts";
-import { LoopDriver } from "../../lib/gossip/loops.ts";
+import { isLoopTimer, type TimerDirective, TimerDriver } from "../../lib/gossip/loops.ts";
 import { SwimCore } from "../../lib/gossip/swim_core.ts";
 import type { Address, GossipDelegate } from "../../lib/gossip/types.ts";
 import {
@@ -35,7 +37,10 @@ export function emptyDelegate(): GossipDelegate {
 export interface CoreHarness {
   readonly clock: VirtualClock;
   readonly core: SwimCore;
+  /** Every effect but the timer directives. */
   readonly effects: GossipEffect[];
+  /** Every timer directive the core emitted (not the loops' returned ones), in order. */
+  readonly directives: TimerDirective[];
   /** An alive message for peer `i` (address 10.1.0.i:7946). */
   alive(i: number, incarnation: number, extra?: Partial<Alive>): Alive;
   /** Makes peers 1..count known and alive. */
@@ -52,7 +57,7 @@ export interface CoreHarnessOptions {
   readonly config?: GossipConfig;
   readonly delegate?: GossipDelegate;
   readonly seed?: number;
-  /** Run the probe, gossip and push/pull loops. @default false */
+  /** Run the probe, gossip and push/pull loops (one-shot timers always run). @default false */
   readonly loops?: boolean;
   readonly firstPushPullWithinMs?: number;
 }
@@ -61,19 +66,24 @@ export interface CoreHarnessOptions {
 export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
   const clock = new VirtualClock();
   const effects: GossipEffect[] = [];
-  let driver: LoopDriver | undefined;
-  const core = new SwimCore({
+  const directives: TimerDirective[] = [];
+  const driver = new TimerDriver(clock, (timer) => core.timerFired(timer));
+  /** Without the loops, a loop's directive (an idle gossip loop resuming) is recorded only. */
+  const onTimer = (d: TimerDirective) => {
+    directives.push(d);
+    if (o.loops || !isLoopTimer(d.timer)) driver.apply([d]);
+  };
+  const core: SwimCore = new SwimCore({
     name: o.name ?? "self",
     advertise: { host: "10.1.0.100", port: 7946 },
     config: o.config ?? gossipConfig("lan"),
     delegate: o.delegate ?? emptyDelegate(),
     clock,
     prng: seededPrng(o.seed ?? 1),
-    // loop directives go to the driver (when the loops run), everything else to the test
-    emit: (e) => e.kind === "loop" ? driver?.apply([e.directive]) : void effects.push(e),
+    emit: (e) => e.kind === "timer" ? onTimer(e.directive) : void effects.push(e),
     ...(o.firstPushPullWithinMs ? { firstPushPullWithinMs: o.firstPushPullWithinMs } : {}),
   });
-  if (o.loops) (driver = new LoopDriver(clock, (timer) => core.tick(timer))).apply(core.start());
+  if (o.loops) driver.apply(core.start());
   else core.announce();
   const alive = (i: number, incarnation: number, extra: Partial<Alive> = {}): Alive => ({
     type: MessageType.Alive,
@@ -90,6 +100,7 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
     clock,
     core,
     effects,
+    directives,
     alive,
     addPeers(count) {
       for (let i = 1; i <= count; i++) core.onMessage(alive(i, 1), from);

@@ -6,7 +6,9 @@
  * JSDoc examples and string contents left out) for
  *
  * - `systemClock` as a fallback or default (`?? systemClock`, `= systemClock`),
- * - `Date.now(`, `Math.random(`,
+ * - `Date.now`, `Math.random`, `performance.now`: called, or passed on as a value (a default such
+ *   as `opts.nowMs ?? Date.now` is as ambient as a call),
+ * - `new Date()` without an argument (the current time),
  * - a bare `setTimeout(` (not `clock.setTimeout`, not `globalThis.setTimeout` in a real clock),
  *
  * outside {@linkcode ALLOWED} (the real implementations and the roots), and for
@@ -31,6 +33,9 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "lib/gossip/deno_transport.ts": "the real UDP/TCP gossip transport",
   "lib/serf/rpc/client.ts": "the real TCP RPC client (serf's CLI protocol), used by the CLI root",
   "lib/serf/rpc/server.ts": "the real TCP RPC listener: pauses after a failed accept",
+  "lib/mod.ts": "createNode(), an embedder's composition root: the real clock and Math.random",
+  "lib/roles/agent.ts": "role builder of `shoal agent`: a composition root passes Math.random",
+  "lib/roles/gossip_runtime_host.ts": "the real GossipHost: its wall clock (Date.now)",
   "lib/roles/sidecar.ts": "role builder: a composition root picks the real clock",
   "lib/roles/task.ts": "role builder: a composition root picks the real clock",
 };
@@ -60,8 +65,10 @@ const HOST_ALLOWED: Readonly<Record<string, string>> = {
 
 const RULES: readonly { name: string; re: RegExp }[] = [
   { name: "systemClock as a default", re: /(?:\?\?|[^=!<>]=)\s*systemClock\b/ },
-  { name: "Date.now()", re: /\bDate\.now\(/ },
-  { name: "Math.random()", re: /\bMath\.random\(/ },
+  { name: "Date.now", re: /\bDate\.now\b/ },
+  { name: "Math.random", re: /\bMath\.random\b/ },
+  { name: "performance.now", re: /\bperformance\.now\b/ },
+  { name: "new Date()", re: /\bnew\s+Date\s*\(\s*\)/ },
   { name: "bare setTimeout()", re: /(?<![.\w])setTimeout\(/ },
 ];
 
@@ -113,8 +120,14 @@ Deno.test("ambientUses() finds defaults and ambient calls, not comments, strings
     "const t = Date.now();",
     "const r = Math.random();",
     "setTimeout(() => {}, 5);",
+    "nowMs: options.nowMs ?? Date.now,",
+    "this.#nowMs = opts.nowMs ?? Date.now;",
+    "const prng: Prng = inject.prng ?? Math.random;",
+    "const t0 = performance.now();",
+    "const nowMs = () => performance.now();",
+    "const stamp = new Date().toISOString();",
   ];
-  assert.deepEqual(bad.map((l) => ambientUses(l).length), [1, 1, 1, 1, 1]);
+  assert.deepEqual(bad.map((l) => ambientUses(l).length), bad.map(() => 1));
   const fine = [
     "/** @default systemClock */",
     "// Date.now() would be ambient",
@@ -124,6 +137,9 @@ Deno.test("ambientUses() finds defaults and ambient calls, not comments, strings
     "const clock = deps.clock;",
     "if (clock === systemClock) {}",
     "export const systemClock: Clock = {",
+    "ts: new Date(r.timeMs).toISOString(),",
+    "/** @default Date.now */",
+    "const d = Date.parse(text);",
   ];
   assert.deepEqual(fine.flatMap(ambientUses), []);
 });

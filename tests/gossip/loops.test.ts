@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { type Clock, seededPrng } from "../../lib/clock.ts";
 import { type GossipConfig, gossipConfig } from "../../lib/gossip/config.ts";
 import type { GossipEffect } from "../../lib/gossip/effects.ts";
-import { halt, LoopDriver, type LoopTimer, schedule } from "../../lib/gossip/loops.ts";
+import {
+  type CoreTimer,
+  halt,
+  type LoopTimer,
+  schedule,
+  TimerDriver,
+} from "../../lib/gossip/loops.ts";
 import { SwimCore } from "../../lib/gossip/swim_core.ts";
 import { MessageType } from "../../lib/gossip/wire/messages.ts";
 import { emptyDelegate } from "../_support/cluster.ts";
@@ -86,11 +92,18 @@ Deno.test("SwimCore.tick() runs one tick and returns the next as a directive, se
   );
   assert.equal(effects.filter((e) => e.kind === "push-pull").length, 1);
   assert.deepEqual(clock.timers, [], "gossip and push/pull ticks set no timer");
+  effects.length = 0;
   assert.deepEqual(core.tick("probe"), schedule("probe", config.probeIntervalMs));
+  assert.deepEqual(clock.timers, [], "the core sets no timer of any kind");
+  const ping = effects.find((e) => e.kind === "packet");
+  assert.ok(ping, "the probe pinged");
   assert.deepEqual(
-    clock.timers,
-    [config.probeIntervalMs, config.probeTimeoutMs],
-    "only the probe's own ack deadline and indirect-probe timer; the next tick is the directive",
+    effects.filter((e) => e.kind === "timer").map((e) => e.kind === "timer" && e.directive),
+    [
+      schedule("ack:1", config.probeIntervalMs),
+      schedule("indirect:1", config.probeTimeoutMs),
+    ],
+    "the first probe's (seq no 1) ack deadline and indirect stage are asked for as directives",
   );
   assert.equal(core.queueDepths().pendingAcks, 1);
 });
@@ -105,11 +118,11 @@ Deno.test("SwimCore.tick() halts a loop once stopped or when its interval is 0",
   assert.deepEqual(timers.map((t) => core.tick(t)), timers.map(halt));
 });
 
-Deno.test("LoopDriver turns directives into clock timers and ticks them back", async () => {
+Deno.test("TimerDriver turns directives into clock timers and ticks them back", async () => {
   const clock = new VirtualClock();
-  const ticks: [LoopTimer, number][] = [];
+  const ticks: [CoreTimer, number][] = [];
   let gossipRounds = 0;
-  const driver = new LoopDriver(clock, (timer) => {
+  const driver = new TimerDriver(clock, (timer) => {
     ticks.push([timer, clock.nowMs()]);
     if (timer === "gossip" && ++gossipRounds === 3) return halt(timer);
     return schedule(timer, timer === "probe" ? 100 : 30);

@@ -22,7 +22,7 @@ Deno.test("LogTap.wrap() logs to the base logger and taps every level with the w
 });
 
 Deno.test("LogTap keeps the last `capacity` records and follows after the replay", () => {
-  const tap = new LogTap({ capacity: 3 });
+  const tap = new LogTap({ capacity: 3, nowMs: () => 0 });
   const log = tap.wrap(new MemoryLogger());
   for (const e of ["a", "b", "c", "d"]) log.info(e);
   const seen: string[] = [];
@@ -34,7 +34,7 @@ Deno.test("LogTap keeps the last `capacity` records and follows after the replay
 });
 
 Deno.test("LogTap does not re-deliver what a handler logs (no feedback loop)", () => {
-  const tap = new LogTap();
+  const tap = new LogTap({ nowMs: () => 0 });
   const log = tap.wrap(new MemoryLogger());
   const seen: string[] = [];
   tap.subscribe((r) => {

@@ -42,7 +42,13 @@ export function buildManager(
   runtime: GossipRuntime,
   { clock, log }: WaitDeps,
   inject: { readonly connector?: Connector | undefined },
-): { client: RuntimeClient; reconciler: Reconciler; service: SidecarService; meter: SidecarMeter } {
+): {
+  client: RuntimeClient;
+  reconciler: Reconciler;
+  service: SidecarService;
+  meter: SidecarMeter;
+  registry: Registry;
+} {
   const meter = new SidecarMeter(createSidecarMetrics(runtime.registry, { clock }), { clock });
   const client = new RuntimeClient({
     socketPath: config.haproxySocket,
@@ -63,10 +69,11 @@ export function buildManager(
     ...(config.serverStateFile === null ? {} : { stateFile: config.serverStateFile }),
     serverOptions: config.serverOptions,
   });
+  const registry = newRegistry(config);
   const service = new SidecarService({
     serf: runtime.serf,
     reconciler,
-    registry: newRegistry(config),
+    registry,
     backends: config.backends,
     check: SERVER_CHECK,
     solicitIntervalMs: config.solicitIntervalMs,
@@ -76,7 +83,7 @@ export function buildManager(
     join: (addr) => runtime.join([addr]),
     ping: (name, timeoutMs) => runtime.node.ping(name, timeoutMs),
   });
-  return { client, reconciler, service, meter };
+  return { client, reconciler, service, meter, registry };
 }
 
 function newRegistry(config: SidecarConfig): Registry {

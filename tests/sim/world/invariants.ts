@@ -19,13 +19,17 @@
  * - **HAProxy commands work**: when calm, the sidecars log no failed HAProxy step or pass
  *   (every command got the reply meant for it).
  * - **bounded**: no process has more than {@linkcode TIMERS_MAX} timers; no HAProxy more than
- *   {@linkcode SERVERS_MAX} servers.
+ *   {@linkcode SERVERS_MAX} servers; no sidecar's registry more than {@linkcode SERVERS_MAX}
+ *   claims; no member table more than {@linkcode NODES_MAX} nodes, no broadcast queue
+ *   (memberlist's, serf's intents, events and queries) more than {@linkcode QUEUE_MAX} entries, no
+ *   process more than {@linkcode NODES_MAX} pending acks or suspicions.
  * - **convergence** (at the end, after the faults stop): every running sidecar's HAProxy routes
  *   to exactly the serving tasks.
  *
  * @module
  */
 
+import type { RoleProbe } from "../../../lib/roles/role_probe.ts";
 import type { Load } from "./load.ts";
 import type { SidecarHost, TaskHost, World } from "./world.ts";
 import { BACKEND, TASK_DRAIN_TIMEOUT_MS, WORKER_PORT } from "./world.ts";
@@ -37,6 +41,13 @@ export const TIMERS_MAX = 5_000;
 export const ROTATION_BOUND_MS = 35_000;
 const ROTATION_CHECK_EVERY_MS = 100;
 export const SERVERS_MAX = 64;
+/**
+ * Member-table bound: a world of a few sidecars and tasks restarted under new names for a few
+ * minutes knows some dozens of names; a leak of dead or left members would pass this.
+ */
+export const NODES_MAX = 256;
+/** Broadcast-queue bound, each queue: memberlist retires a broadcast after its retransmits. */
+export const QUEUE_MAX = 1_024;
 
 const HAPROXY_FAILURES = new Set(["haproxy.step.failed", "haproxy.reconcile.failed"]);
 const MANAGED = /^shoal-[A-Za-z0-9._-]{1,58}$/;
@@ -129,6 +140,29 @@ export class Invariants {
       if (h.proc && h.proc.clock.pending > TIMERS_MAX) {
         this.#violate(`bounded: ${h.name} has ${h.proc.clock.pending} timers`);
       }
+      if (h.proc?.probe && h.proc.clock.alive) this.#sizes(h.name, h.proc.probe);
+    }
+  }
+
+  #sizes(name: string, probe: RoleProbe): void {
+    const g = probe.gossip();
+    const serf = probe.serf();
+    const over: string[] = [];
+    if (probe.registered() > SERVERS_MAX) over.push(`${probe.registered()} registry claims`);
+    if (g.nodes > NODES_MAX) over.push(`${g.nodes} members`);
+    if (g.pendingAcks > NODES_MAX) over.push(`${g.pendingAcks} pending acks`);
+    if (g.suspicions > NODES_MAX) over.push(`${g.suspicions} suspicions`);
+    const queues = {
+      memberlist: g.broadcasts,
+      intents: serf.intentQueue,
+      events: serf.eventQueue,
+      queries: serf.queryQueue,
+    };
+    for (const [queue, n] of Object.entries(queues)) {
+      if (n > QUEUE_MAX) over.push(`${n} queued ${queue} broadcasts`);
+    }
+    if (over.length > 0) {
+      this.#violate(`bounded: ${name} has ${over.join(", ")}`, `bounded ${name}`);
     }
   }
 

@@ -12,6 +12,7 @@
  */
 
 import { type Prng, seededPrng } from "../../../lib/clock.ts";
+import type { RoleProbe } from "../../../lib/roles/role_probe.ts";
 import { parseCommandLine } from "../../../lib/cli/program.ts";
 import type { SidecarConfig, TaskConfig } from "../../../lib/config.ts";
 import { HaproxyConnectionError } from "../../../lib/haproxy/errors.ts";
@@ -32,6 +33,8 @@ export const WORKER_PORT = 8080;
 /** The task flags that matter to the invariants. */
 export const TASK_DRAIN_TIMEOUT_MS = 5000;
 export const TASK_KILL_TIMEOUT_MS = 3000;
+/** The wall-clock time at virtual time 0 (2026-01-01T00:00:00Z). */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /** One simulated OS process running a role. */
 export interface SimProcess {
@@ -47,6 +50,8 @@ export interface SimProcess {
   stopRequestedMs: number | undefined;
   /** When the role logged that it is stopping (asked to, or on its own). */
   stoppingMs: number | undefined;
+  /** The role's table and queue sizes, once its gossip member runs. */
+  probe?: RoleProbe;
 }
 
 /** A sidecar's host: the HAProxy outlives sidecar processes. */
@@ -334,6 +339,7 @@ export class World {
         },
       ),
       stop: { signal, dispose() {} },
+      onStarted: (probe: RoleProbe) => void (proc.probe = probe),
       gossip: {
         listen: (bind: { host: string; port: number }) => {
           const t = this.net.transport(bind);
@@ -347,6 +353,8 @@ export class World {
             });
           return t;
         },
+        // The machine's wall clock (log and `serf monitor` time stamps): virtual time too.
+        wallMs: () => SIM_EPOCH_MS + this.clock.nowMs(),
         advertise: (cfg: { bind: { host: string } }) =>
           Promise.resolve({ host: cfg.bind.host, source: "sim" }),
         resolveHost: (n: string) => Promise.resolve([n]),
