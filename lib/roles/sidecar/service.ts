@@ -258,14 +258,11 @@ export class SidecarService {
     const member = memberView(serf.table.get(node));
     const out = registerAnnounce({ registry, clock, log, meter }, member, node, payload, via);
     if (!out.verdict.accepted) return out;
-    // A re-announce (every solicit answer) that changes nothing need not revalidate the whole
-    // desired set (O(servers) per answer, O(servers²) per solicit round): the reconciler keeps
-    // it and is only asked for a pass, as setDesired would.
-    if (out.verdict.changed !== false) this.#changed();
-    else {
-      this.#o.reconciler.trigger();
-      this.#drains.poke();
-    }
+    // An unchanged re-announce (most solicit answers) only asks for a pass: re-applying would
+    // revalidate every server per answer, O(servers²) per solicit round.
+    if (out.verdict.changed !== false) this.#apply();
+    else this.#o.reconciler.trigger();
+    this.#drains.poke();
     return out;
   }
 
