@@ -261,7 +261,7 @@ export class SidecarService {
     // An unchanged re-announce (most solicit answers) only asks for a pass: re-applying would
     // revalidate every server per answer, O(servers²) per solicit round.
     if (out.verdict.changed !== false) this.#apply();
-    else this.#o.reconciler.trigger();
+    else if (this.#applyEnabled && !this.#stopped) this.#o.reconciler.trigger();
     this.#drains.poke();
     return out;
   }
