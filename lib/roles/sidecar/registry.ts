@@ -28,18 +28,9 @@ import {
   NO_BACKEND_NAMED,
   type RegistryOptions,
 } from "./registry_types.ts";
+import { type Claim, sameClaim } from "./_claim.ts";
 
 export * from "./registry_types.ts";
-
-interface Claim {
-  readonly node: string;
-  readonly backend: string;
-  readonly server: DesiredServer;
-  /** Set for adopted servers nobody has claimed yet: when they are dropped. */
-  readonly orphanDeadlineMs?: number;
-  /** When the server was asked to drain (set while `server.state` is `drain`). */
-  readonly drainSinceMs?: number;
-}
 
 /** Most claims kept; announces come from the network, so the registry is bounded. */
 export const CLAIMS_MAX = 10_000;
@@ -286,16 +277,4 @@ export class Registry {
 
 function refuse(reason: string): AnnounceVerdict {
   return { accepted: false, reason };
-}
-
-/** Equal claims: same node, backend, drain time, no orphan deadline, same server fields. */
-function sameClaim(a: Claim, b: Claim): boolean {
-  if (a.node !== b.node || a.backend !== b.backend || a.drainSinceMs !== b.drainSinceMs) {
-    return false;
-  }
-  if (a.orphanDeadlineMs !== undefined || b.orphanDeadlineMs !== undefined) return false;
-  const x = a.server as unknown as Record<string, unknown>;
-  const y = b.server as unknown as Record<string, unknown>;
-  const keys = Object.keys(x);
-  return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
 }
