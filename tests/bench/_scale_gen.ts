@@ -46,6 +46,8 @@ export interface GrowAnswer extends GenHealth {
   readonly failed: string[];
   /** Epoch ms of the last accepted announce (0: none). */
   readonly lastAcceptedAt: number;
+  /** The check responders' processes (`_scale_checks.ts`), killed with the generator on ^C. */
+  readonly responderPids: number[];
 }
 
 /** The answer to `depart`. */
@@ -104,6 +106,7 @@ async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Pro
   if (req.op === "grow") {
     // Paced: one member every intervalMs, each announcing as soon as it has joined (as a task
     // does), so the gossip of a thousand joins is spread over time rather than all at once.
+    await swarm.prepare(req.count);
     const runs: Promise<Announced>[] = [];
     for (let k = 0; k < req.count; k++) {
       if (k > 0 && req.intervalMs > 0) await new Promise((r) => setTimeout(r, req.intervalMs));
@@ -111,6 +114,12 @@ async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Pro
         swarm.grow(1, req.join).then(async (grown) => ({
           names: grown.map((t) => t.name),
           ...await swarm.announce(grown),
+        }), (err) => ({ // could not join: reported as failed, not an unhandled rejection
+          names: [],
+          rounds: 0,
+          refusals: new Map([[String(err), 1]]),
+          failed: [String(err)],
+          lastAcceptedAt: 0,
         })),
       );
     }
@@ -127,6 +136,7 @@ async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Pro
       refusals,
       failed: done.flatMap((d) => d.failed),
       lastAcceptedAt: Math.max(0, ...done.map((d) => d.lastAcceptedAt)),
+      responderPids: swarm.responderPids,
       ...health(lag),
     };
   }

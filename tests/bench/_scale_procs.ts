@@ -18,6 +18,8 @@ class Generator {
   readonly #lines: AsyncIterator<string>;
   /** Members started so far. */
   size = 0;
+  /** Its check responders' processes. */
+  responderPids: number[] = [];
 
   constructor(net: number, index: number, flags: readonly string[]) {
     this.#child = new Deno.Command(Deno.execPath(), {
@@ -49,6 +51,7 @@ class Generator {
     await this.ask({ op: "stop" }).catch(() => {});
     await this.#child.status;
     clearTimeout(t);
+    this.kill(); // its check responders, should it have died without stopping them
   }
 
   kill(): void {
@@ -56,6 +59,13 @@ class Generator {
       this.#child.kill("SIGKILL");
     } catch {
       // exited already
+    }
+    for (const pid of this.responderPids) {
+      try {
+        Deno.kill(pid, "SIGKILL"); // a check responder this generator started (its pid only)
+      } catch {
+        // exited already
+      }
     }
   }
 }
@@ -122,6 +132,7 @@ export class SwarmProcs {
         intervalMs,
       }) as GrowAnswer;
       g.size += a.names.length;
+      g.responderPids = a.responderPids;
       return a;
     }));
     const refusals = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * An in-process swarm of Go-style tasks for the scale benchmark: each member is one of our gossip
- * nodes (memberlist + serf, `role=task`) on its own loopback address, with a tiny HTTP listener
- * standing in for its worker. It speaks the task side of the role protocol with the same code a
+ * nodes (memberlist + serf, `role=task`) on its own loopback address, with an HTTP responder
+ * standing in for its worker (`_scale_checks.ts`). It speaks the task side of the role protocol with the same code a
  * `shoal task` uses — `announce` with the protobuf `AnnounceRequest`, answers to `solicit`, and
  * `depart` with a drain budget — but no worker process and no supervisor, so a thousand of them
  * fit on one machine.
@@ -20,12 +20,9 @@ import {
 } from "../../lib/roles/task/rounds.ts";
 import { taskTags } from "../../lib/roles/task/runner.ts";
 import { startMember, swarmGossipConfig, type SwarmMember } from "./_scale_member.ts";
+import { type CheckResponder, responderKind, serveChecks, WORKER_PORT } from "./_scale_checks.ts";
 
-/** The worker port of every member (each has its own address). */
-export const WORKER_PORT = 8080;
-const HTTP_OK = new TextEncoder().encode(
-  "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
-);
+export { WORKER_PORT };
 
 /** Joins a member tries before the benchmark gives up. */
 const JOIN_ATTEMPTS = 10;
@@ -65,9 +62,13 @@ export async function pool<T, R>(
 /** The members of one benchmark run; {@linkcode TaskSwarm.stop} closes all of them. */
 export class TaskSwarm {
   readonly tasks: SwarmTask[] = [];
-  readonly #listeners: Deno.Listener[] = [];
+  readonly #responders: CheckResponder[] = [];
+  /** What answers the members' health checks (`SCALE_CHECK_RESPONDER`, `_scale_checks.ts`). */
+  readonly responder = responderKind();
   readonly #net: number;
   #next: number;
+  /** Members below this index have a check responder. */
+  #served: number;
   readonly #config = swarmGossipConfig();
   /** Joins that had to be tried again. */
   joinRetries = 0;
@@ -76,6 +77,25 @@ export class TaskSwarm {
   constructor(net: number, first = 0) {
     this.#net = net;
     this.#next = first;
+    this.#served = first;
+  }
+
+  /**
+   * Starts the responder of the next `count` members' health checks (one for the whole batch, so
+   * members started one at a time need not have one each); `grow` does it for any not covered.
+   */
+  async prepare(count: number): Promise<void> {
+    const upTo = this.#next + count;
+    if (upTo <= this.#served) return;
+    const hosts = Array.from({ length: upTo - this.#served }, (_, k) => this.#served + k)
+      .map((i) => swarmHost(this.#net, i));
+    this.#served = upTo;
+    this.#responders.push(await serveChecks(this.responder, hosts));
+  }
+
+  /** Process ids of the check responders (HAProxy), for a benchmark that must kill them. */
+  get responderPids(): number[] {
+    return this.#responders.flatMap((r) => r.pid === undefined ? [] : [r.pid]);
   }
 
   /** Starts the next `count` members and joins each to `join` (calls may overlap). */
@@ -83,9 +103,9 @@ export class TaskSwarm {
     const from = this.#next;
     this.#next += count;
     const idx = Array.from({ length: count }, (_, k) => from + k);
+    await this.prepare(count);
     const started = await pool(idx, 16, async (i) => {
       const host = swarmHost(this.#net, i);
-      this.#serveWorker(host);
       const runtime = startMember(`swarm-${i}`, host, taskTags(new Map(), "ready"), this.#config);
       const task: SwarmTask = { name: `swarm-${i}`, host, runtime, state: "ready" };
       answerSolicits(task);
@@ -169,47 +189,7 @@ export class TaskSwarm {
   /** Closes every member (without leaving) and every worker listener. */
   async stop(): Promise<void> {
     await pool(this.tasks, 64, (t) => t.runtime.close());
-    for (const l of this.#listeners) l.close();
-  }
-
-  #serveWorker(host: string): void {
-    const listener = Deno.listen({ hostname: host, port: WORKER_PORT });
-    this.#listeners.push(listener);
-    (async () => {
-      // Not `for await`: Deno's listener iterator ends at the first failed accept, and a check
-      // HAProxy abandons (reset before accept) fails one with ENOTCONN.
-      while (true) {
-        let conn: Deno.Conn;
-        try {
-          conn = await listener.accept();
-        } catch (err) {
-          if (err instanceof Deno.errors.BadResource) return; // closed
-          continue;
-        }
-        answerCheck(conn);
-      }
-    })();
-  }
-}
-
-/**
- * HAProxy's `option httpchk GET /`: read the request (closing with it unread would reset the
- * connection before HAProxy reads the answer), answer 200, close.
- */
-async function answerCheck(conn: Deno.Conn): Promise<void> {
-  try {
-    const buf = new Uint8Array(4096);
-    let seen = "";
-    while (!seen.includes("\r\n\r\n")) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      seen += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    await conn.write(HTTP_OK);
-  } catch {
-    // HAProxy gave up on this check (timeout) and reset the connection
-  } finally {
-    conn.close();
+    await Promise.all(this.#responders.map((r) => r.close()));
   }
 }
 

@@ -22,7 +22,7 @@ const ready = { port: 8080, backend: "", state: "ready" };
 Deno.test("Registry.announce() registers the gossip address, never the payload's", () => {
   const r = new Registry(OPTS);
   const v = r.announce(alive("t1", "10.0.0.7"), { ...ready, backend: "web" }, 0);
-  deepStrictEqual(v, { accepted: true, server: "shoal-t1", backend: "web" });
+  deepStrictEqual(v, { accepted: true, server: "shoal-t1", backend: "web", changed: true });
   deepStrictEqual(r.desired().get("web"), [
     {
       name: "shoal-t1",
@@ -41,7 +41,12 @@ Deno.test("Registry.announce() takes no backend and the Go shoal's <none_backend
   const r = new Registry(OPTS);
   for (const [node, backend] of [["t1", ""], ["go-1", "<none_backend>"]]) {
     const v = r.announce(alive(node!), { ...ready, backend: backend! }, 0);
-    deepStrictEqual(v, { accepted: true, server: `shoal-${node}`, backend: "web" });
+    deepStrictEqual(v, {
+      accepted: true,
+      server: `shoal-${node}`,
+      backend: "web",
+      changed: true,
+    });
   }
   deepStrictEqual(r.desired().get("web")?.map((s) => s.name), ["shoal-t1", "shoal-go-1"]);
   const other = r.announce(alive("t2"), { ...ready, backend: "<other_backend>" }, 0);
@@ -142,4 +147,34 @@ Deno.test("Registry: per-backend server options go to that backend's servers onl
   equal(r.desired().get("web")![0]!.options, undefined);
   // Ids are the name's, the same on every sidecar.
   equal(r.desired().get("api")![0]!.id, serverIdFor("shoal-t1"));
+});
+
+Deno.test("Registry.announce() tells a re-announce that changes nothing from one that does", () => {
+  const r = new Registry(OPTS);
+  const changed = (req: typeof ready, host = "10.0.0.7", nowMs = 0) => {
+    const v = r.announce(alive("t1", host), req, nowMs);
+    ok(v.accepted);
+    return v.changed;
+  };
+  equal(changed(ready), true, "first announce");
+  equal(changed(ready, "10.0.0.7", 5), false, "the same again (a solicit answer)");
+  equal(changed({ ...ready, port: 9090 }), true, "new port");
+  equal(changed({ ...ready, port: 9090 }), false);
+  equal(changed({ ...ready, port: 9090 }, "10.0.0.8"), true, "new address");
+  equal(changed({ ...ready, port: 9090, state: "draining" }, "10.0.0.8", 7), true, "drain");
+  equal(changed({ ...ready, port: 9090, state: "draining" }, "10.0.0.8", 9), false, "still");
+  equal(r.desired().get("web")?.[0]?.state, "drain");
+  equal(changed({ ...ready, port: 9090, backend: "api" }, "10.0.0.8"), true, "other backend");
+  equal(changed({ ...ready, port: 9090, backend: "api" }, "10.0.0.8"), false);
+  // An adopted server a task claims again is a change (its orphan deadline goes).
+  r.adopt("web", [{
+    name: "shoal-t2",
+    addr: "10.0.0.9",
+    port: 8080,
+    weight: 100,
+    state: "ready",
+    id: serverIdFor("shoal-t2"),
+  }], 0);
+  const v = r.announce(alive("t2", "10.0.0.9"), ready, 1);
+  ok(v.accepted && v.changed === true);
 });

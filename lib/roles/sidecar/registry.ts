@@ -28,18 +28,9 @@ import {
   NO_BACKEND_NAMED,
   type RegistryOptions,
 } from "./registry_types.ts";
+import { type Claim, sameClaim } from "./_claim.ts";
 
 export * from "./registry_types.ts";
-
-interface Claim {
-  readonly node: string;
-  readonly backend: string;
-  readonly server: DesiredServer;
-  /** Set for adopted servers nobody has claimed yet: when they are dropped. */
-  readonly orphanDeadlineMs?: number;
-  /** When the server was asked to drain (set while `server.state` is `drain`). */
-  readonly drainSinceMs?: number;
-}
 
 /** Most claims kept; announces come from the network, so the registry is bounded. */
 export const CLAIMS_MAX = 10_000;
@@ -102,8 +93,12 @@ export class Registry {
       return refuse(`registry is full (${CLAIMS_MAX} servers)`);
     }
     // A task that moves to another backend drains out of the old one.
+    let changed = false;
     for (const [k, c] of this.#claims) {
-      if (c.node === member.name && c.backend !== backend) this.#setState(k, c, "drain", nowMs);
+      if (c.node === member.name && c.backend !== backend && c.server.state !== "drain") {
+        this.#setState(k, c, "drain", nowMs);
+        changed = true;
+      }
     }
     const state = req.state === "ready" ? "ready" : "drain";
     const previous = this.#claims.get(key);
@@ -127,13 +122,15 @@ export class Registry {
       : previous?.server.state === "drain"
       ? previous.drainSinceMs
       : nowMs;
-    this.#claims.set(key, {
+    const claim: Claim = {
       node: member.name,
       backend,
       server,
       ...(drainSinceMs === undefined ? {} : { drainSinceMs }),
-    });
-    return { accepted: true, server: name, backend };
+    };
+    changed ||= previous === undefined || !sameClaim(previous, claim);
+    this.#claims.set(key, claim);
+    return { accepted: true, server: name, backend, changed };
   }
 
   /** The task is stopping: drain its servers. Returns the `backend/server` keys being drained. */

@@ -46,7 +46,16 @@ export interface AnnounceFields {
 
 /** The registry's answer to an announce. */
 export type AnnounceVerdict =
-  | { readonly accepted: true; readonly server: string; readonly backend: string }
+  | {
+    readonly accepted: true;
+    readonly server: string;
+    readonly backend: string;
+    /**
+     * False when the announce left the registry as it was (a re-announce of the same server);
+     * absent means changed.
+     */
+    readonly changed?: boolean;
+  }
   | { readonly accepted: false; readonly reason: string };
 
 /**

@@ -255,9 +255,14 @@ export class SidecarService {
 
   #register(node: string, payload: Uint8Array, via: "announce" | "solicit"): AnnounceOutcome {
     const { serf, registry, clock, log, meter } = this.#o;
-    const member = memberView(serf.members().find((m) => m.name === node));
+    const member = memberView(serf.table.get(node));
     const out = registerAnnounce({ registry, clock, log, meter }, member, node, payload, via);
-    if (out.verdict.accepted) this.#changed();
+    if (!out.verdict.accepted) return out;
+    // An unchanged re-announce (most solicit answers) only asks for a pass: re-applying would
+    // revalidate every server per answer, O(servers²) per solicit round.
+    if (out.verdict.changed !== false) this.#apply();
+    else if (this.#applyEnabled && !this.#stopped) this.#o.reconciler.trigger();
+    this.#drains.poke();
     return out;
   }
 
