@@ -237,6 +237,10 @@ for (const flavour of ["2.6", "3.2"] as const) {
           real.get(name),
           `script "${name}" (HAProxy ${flavour})`,
         );
+        // A ramp's verdict must be "ok" on the real HAProxy, not merely the model's same complaint.
+        for (const entry of real.get(name) ?? []) {
+          if (entry.includes(" (ramp ")) assert.match(entry, / => ok$/, `${name}: ${entry}`);
+        }
       }
     },
   });

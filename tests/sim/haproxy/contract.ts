@@ -20,6 +20,20 @@ export type Step =
    * the connection opened before the last reload.
    */
   | { readonly until: string; readonly contains: string; readonly old?: true }
+  /**
+   * A slowstart ramp: repeats `ramp` until the row starting `prefix` (a `show stat` row up to its
+   * weight) shows a weight of at least `upTo` (8 s at most). Every weight seen on the way must be
+   * one of `weights` (the whole ramp), never lower than the one before, and the row's user weight
+   * `of`. It checks the ramp's values without asking that each one-second step be sampled, which
+   * a loaded machine cannot promise.
+   */
+  | {
+    readonly ramp: string;
+    readonly prefix: string;
+    readonly weights: readonly number[];
+    readonly upTo: number;
+    readonly of: number;
+  }
   /** Makes the upstream's health check pass or fail. */
   | { readonly healthy: boolean }
   /** Opens one request through the frontend that the upstream holds open. */
@@ -155,10 +169,7 @@ export const CASES: Readonly<Record<string, readonly Step[]>> = {
     { send: STAT },
     { send: "enable health be_app/s" },
     { send: "set server be_app/s state ready" },
-    { until: STAT, contains: "be_app,s,server,UP,0,7,100" },
-    { until: STAT, contains: "be_app,s,server,UP,0,38,100" },
-    { until: STAT, contains: "be_app,s,server,UP,0,69,100" },
-    { until: STAT, contains: "be_app,s,server,UP,0,100,100" },
+    { ramp: STAT, prefix: "be_app,s,server,UP,0,", weights: [7, 38, 69, 100], upTo: 100, of: 100 },
     { send: "set server be_app/s state drain" },
     { send: "set server be_app/s state ready" },
     { send: STAT },
@@ -166,8 +177,7 @@ export const CASES: Readonly<Record<string, readonly Step[]>> = {
     { send: "set server be_app/s state maint" },
     { send: STAT },
     { send: "set server be_app/s state ready" },
-    { until: STAT, contains: "be_app,s,server,UP,0,4,50" },
-    { until: STAT, contains: "be_app,s,server,UP,0,19,50" },
+    { ramp: STAT, prefix: "be_app,s,server,UP,0,", weights: [4, 19, 35, 50], upTo: 19, of: 50 },
     { send: "set server be_app/s state maint" },
     { send: "del server be_app/s" },
   ],
@@ -200,6 +210,31 @@ export const CASES: Readonly<Record<string, readonly Step[]>> = {
   ],
 };
 
+/** Follows a slowstart ramp (see {@linkcode Step}); "ok", or what was wrong with it. */
+async function ramp(
+  target: ContractTarget,
+  step: Extract<Step, { ramp: string }>,
+  line: (l: string) => string,
+): Promise<string> {
+  const port = String(target.upstreamPort);
+  const seen: number[] = [];
+  for (let waited = 0; waited <= 8000; waited += 20) {
+    const reply = normalise(step.ramp, await target.send(line(step.ramp)), port);
+    const at = reply.indexOf(step.prefix);
+    if (at >= 0) {
+      const [weight, of] = reply.slice(at + step.prefix.length).split(/[,"\s]/);
+      const w = Number(weight);
+      if (Number(of) !== step.of) return `user weight ${of}, not ${step.of}`;
+      if (!step.weights.includes(w)) return `weight ${w} is not a step of [${step.weights}]`;
+      if (w < (seen.at(-1) ?? 0)) return `weight ${w} after ${seen.at(-1)}`;
+      if (seen.at(-1) !== w) seen.push(w);
+      if (w >= step.upTo) return "ok";
+    }
+    await target.sleep(20);
+  }
+  return `never reached ${step.upTo}: saw [${seen}]`;
+}
+
 /** Runs one script; returns its transcript (one entry per recorded reply). */
 export async function runScript(target: ContractTarget, steps: readonly Step[]): Promise<string[]> {
   const out: string[] = [];
@@ -217,6 +252,8 @@ export async function runScript(target: ContractTarget, steps: readonly Step[]):
         await target.sleep(20);
       }
       out.push(`${step.old ? "(old) " : ""}${step.until} (until ${step.contains}) => ${last}`);
+    } else if ("ramp" in step) {
+      out.push(`${step.ramp} (ramp ${step.prefix}) => ${await ramp(target, step, line)}`);
     } else if ("healthy" in step) {
       target.setHealthy(step.healthy);
     } else if ("hold" in step) {
