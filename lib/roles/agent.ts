@@ -9,12 +9,11 @@
 import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AgentConfig } from "../config.ts";
-import { createLogger } from "../log/line_logger.ts";
-import { LogTap } from "../log/tap.ts";
 import { type GossipHost, GossipRuntime } from "./gossip_runtime.ts";
 import { denoGossipHost } from "./gossip_runtime_host.ts";
 import { denoProcessHost } from "../supervisor/process_host.ts";
 import { stopSignals } from "./signals.ts";
+import { roleLog } from "./role_log.ts";
 import { errorText } from "../log/error_text.ts";
 
 /**
@@ -34,18 +33,7 @@ export interface AgentDeps {
 
 /** Runs the agent until a stop signal, an RPC `leave`, or a lost name conflict. */
 export async function runAgent(config: AgentConfig, inject: AgentDeps = {}): Promise<number> {
-  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
-  const logTap = new LogTap({ nowMs: wallMs });
-  const log = logTap.wrap(
-    inject.logger ?? createLogger({
-      output: Deno.stderr,
-      level: config.log.level,
-      format: config.log.format,
-      fields: { node: config.gossip.node, role: "agent" },
-      nowMs: wallMs,
-    }),
-  );
+  const { logTap, log } = roleLog(config, { node: config.gossip.node, role: "agent" }, inject);
   const stop = inject.stop ?? stopSignals(log, denoProcessHost);
   let wake!: (why: string) => void;
   const stopped = new Promise<string>((r) => (wake = r));

@@ -25,9 +25,7 @@ import type { RuntimeClient } from "../haproxy/client.ts";
 import type { Reconciler } from "../haproxy/reconciler.ts";
 import type { Connector } from "../haproxy/transport.ts";
 import { errorText } from "../log/error_text.ts";
-import { createLogger } from "../log/line_logger.ts";
 import type { Logger } from "../log/logger.ts";
-import { LogTap } from "../log/tap.ts";
 import { MemberStatus } from "../serf/members.ts";
 import { Spawner } from "../supervisor/spawn.ts";
 import { type GossipHost, GossipRuntime } from "./gossip_runtime.ts";
@@ -39,6 +37,8 @@ import { buildManager, type Ending, startManaging } from "./sidecar/manager.ts";
 import type { SidecarService } from "./sidecar/service.ts";
 import { joinWithRetry, type WaitDeps } from "./sidecar/wait.ts";
 import { stopSignals } from "./signals.ts";
+import { roleLog } from "./role_log.ts";
+import type { LogTap } from "../log/tap.ts";
 import { probeOf, type RoleProbe } from "./role_probe.ts";
 
 export { SERVER_CHECK } from "./sidecar/manager.ts";
@@ -72,18 +72,7 @@ export interface SidecarDeps {
 /** Runs the sidecar until a stop signal (exit 0) or a fatal condition (exit 1). */
 export async function runSidecar(config: SidecarConfig, inject: SidecarDeps = {}): Promise<number> {
   const name = config.gossip.node;
-  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
-  const logTap = new LogTap({ nowMs: wallMs });
-  const log = logTap.wrap(
-    inject.logger ?? createLogger({
-      output: Deno.stderr,
-      level: config.log.level,
-      format: config.log.format,
-      fields: { node: name, role: "sidecar", sidecar: name },
-      nowMs: wallMs,
-    }),
-  );
+  const { logTap, log } = roleLog(config, { node: name, role: "sidecar", sidecar: name }, inject);
   const clock: Clock = inject.clock ?? systemClock;
   const prng: Prng = inject.prng ?? Math.random;
   const stop = inject.stop ?? stopSignals(log, denoProcessHost);

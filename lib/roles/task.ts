@@ -14,14 +14,13 @@ import { type Clock, type Prng, systemClock } from "../clock.ts";
 import type { TaskConfig } from "../config.ts";
 import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
-import { createLogger } from "../log/line_logger.ts";
-import { LogTap } from "../log/tap.ts";
 import { formatHostPort, Supervisor, type SupervisorEvent } from "../supervisor/mod.ts";
 import { createTaskMetrics, type TaskMetrics } from "../metrics/mod.ts";
 import { type GossipHost, GossipRuntime } from "./gossip_runtime.ts";
 import { denoGossipHost } from "./gossip_runtime_host.ts";
 import { denoProcessHost } from "../supervisor/process_host.ts";
 import { stopSignals } from "./signals.ts";
+import { roleLog } from "./role_log.ts";
 import { probeOf, type RoleProbe } from "./role_probe.ts";
 import { denoSrvResolver, resolveJoinTargets } from "./task/join_targets.ts";
 import { FAILURE_EXIT_CODE, KILL_GRACE_MS, stopBudgetMs } from "./task/lifecycle.ts";
@@ -70,18 +69,7 @@ export interface TaskDeps {
  * ```
  */
 export async function runTask(config: TaskConfig, inject: TaskDeps = {}): Promise<number> {
-  // Every event, at any level, also goes to `serf monitor` clients of the agent RPC.
-  const wallMs = inject.gossip?.wallMs ?? denoGossipHost.wallMs;
-  const logTap = new LogTap({ nowMs: wallMs });
-  const log = logTap.wrap(
-    inject.logger ?? createLogger({
-      output: Deno.stderr,
-      level: config.log.level,
-      format: config.log.format,
-      fields: { node: config.gossip.node, role: "task" },
-      nowMs: wallMs,
-    }),
-  );
+  const { logTap, log } = roleLog(config, { node: config.gossip.node, role: "task" }, inject);
   const clock = inject.clock ?? systemClock;
   const prng = inject.prng ?? Math.random;
   const stop = inject.stop ?? stopSignals(log, denoProcessHost);
