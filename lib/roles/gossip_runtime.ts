@@ -42,6 +42,14 @@ export type { GossipHost, GossipRuntimeOptions } from "./gossip_runtime_options.
 /** Name of the snapshot file inside `--snapshot-dir`. */
 export const SNAPSHOT_FILE = "serf.snapshot";
 
+/**
+ * How long after its death a name may move to another address (memberlist's
+ * `DeadNodeReclaimTime`; serf's 0 holds it until the entry is reaped, 30 s on). The real task after
+ * a dead impostor of its name lives elsewhere: its alives were conflicts, out of rotation that
+ * long (sim seed 86 --mistakes). Only dead entries move; a live clash is still refused.
+ */
+export const DEAD_NODE_RECLAIM_MS = 5_000;
+
 /** A running gossip member. */
 export class GossipRuntime {
   readonly serf: Serf;
@@ -158,13 +166,16 @@ export class GossipRuntime {
         await opts.makeDir(cfg.snapshotDir);
         snapshot = await SnapshotFile.open(`${cfg.snapshotDir}/${SNAPSHOT_FILE}`, { clock, log });
       }
+      const memberlistConfig = gossipConfig(cfg.profile, {
+        deadNodeReclaimTimeMs: DEAD_NODE_RECLAIM_MS,
+      });
       const serf = new Serf({
         nodeName: cfg.node,
         tags: new Map([...(opts.roleTags ?? []), ...cfg.tags]),
         config: {
           reconnectTimeoutMs: cfg.reconnectTimeoutMs,
           tombstoneTimeoutMs: cfg.tombstoneTimeoutMs,
-          gossipIntervalMs: gossipConfig(cfg.profile).gossipIntervalMs,
+          gossipIntervalMs: memberlistConfig.gossipIntervalMs,
         },
         ...(keyring ? { keyring: serfKeyring(keyring) } : {}),
         ...(snapshot ? { snapshot } : {}),
@@ -176,7 +187,7 @@ export class GossipRuntime {
         name: cfg.node,
         transport,
         advertise: { host: advertise.host, port: advertisePort },
-        config: gossipConfig(cfg.profile),
+        config: memberlistConfig,
         delegate: serf,
         events: serf,
         conflict: serf,

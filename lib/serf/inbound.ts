@@ -94,7 +94,7 @@ export function handleInbound(s: InboundContext, payload: Uint8Array, from: Addr
       if (payload.length > s.responseLimitBytes) {
         return void s.counters.oversizeRefused++;
       }
-      return s.queries.onResponse(m);
+      return s.queries.onResponse(m, from);
     default:
       s.counters.unknownMessages++;
       s.log.debug("serf.message.unexpected", { type: m.type, from: from.host });

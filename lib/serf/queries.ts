@@ -6,7 +6,7 @@
  */
 
 import { type Clock, type Prng, shuffle } from "../clock.ts";
-import type { GossipHandle } from "../gossip/types.ts";
+import type { Address, GossipHandle } from "../gossip/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { ipToString } from "./addr.ts";
 import { defaultQueryTimeoutMs, type SerfConfig } from "./config.ts";
@@ -256,10 +256,10 @@ export class QueryEngine {
     }
   }
 
-  /** An ack or response for one of our queries. */
-  onResponse(r: QueryResponseMessage): void {
+  /** An ack or response for one of our queries, from `via` (absent for our own). */
+  onResponse(r: QueryResponseMessage, via?: Address): void {
     const collector = this.#pending.get(r.lTime);
-    const outcome = collector ? collector.handle(r) : "mismatch";
+    const outcome = collector ? collector.handle(r, via) : "mismatch";
     if (outcome === "duplicate") this.#c.counters.responsesDuplicate++;
     else if (outcome !== "accepted") this.#c.counters.responsesUnmatched++;
   }

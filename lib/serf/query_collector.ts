@@ -22,6 +22,7 @@
  */
 
 import type { Clock, TimerId } from "../clock.ts";
+import type { Address } from "../gossip/types.ts";
 import { QUERY_FLAG_ACK, type QueryResponseMessage } from "./messages.ts";
 
 /** One response to a query. */
@@ -30,6 +31,11 @@ export interface QueryResponseRecord {
   readonly from: string;
   /** Its answer. */
   readonly payload: Uint8Array;
+  /**
+   * The address the answer's packet came from: the responder's, or a relay's when it was
+   * relayed; absent for our own answer.
+   */
+  readonly via?: Address | undefined;
 }
 
 /** What a finished (or running) query collected. */
@@ -107,8 +113,8 @@ export class QueryCollector {
     return this.#finished;
   }
 
-  /** Takes an ack or a response. */
-  handle(r: Omit<QueryResponseMessage, "type">): CollectOutcome {
+  /** Takes an ack or a response, which came from `via` (see {@linkcode QueryResponseRecord}). */
+  handle(r: Omit<QueryResponseMessage, "type">, via?: Address): CollectOutcome {
     if (r.id !== this.#o.id || r.lTime !== this.#o.lTime) return "mismatch";
     if (this.#finished || this.#o.clock.nowMs() > this.#o.deadlineMs) return "finished";
     if ((r.flags & QUERY_FLAG_ACK) !== 0) {
@@ -121,7 +127,7 @@ export class QueryCollector {
       if (this.#responses.size >= this.#o.capacity) return (this.dropped++, "full");
       const payload = r.payload ?? new Uint8Array(0);
       this.#responses.set(r.from, payload);
-      this.#o.onResponse?.({ from: r.from, payload });
+      this.#o.onResponse?.({ from: r.from, payload, via });
     }
     this.#checkEarly();
     return "accepted";

@@ -9,11 +9,11 @@ import {
 import { type Member, MemberStatus } from "../../lib/serf/mod.ts";
 import { VirtualClock } from "../_support/virtual_clock.ts";
 
-function member(name: string, status: MemberStatus, role = "task"): Member {
+function member(name: string, status: MemberStatus, role = "task", host = "10.0.0.7"): Member {
   return {
     name,
-    addr: Uint8Array.of(10, 0, 0, 7),
-    host: "10.0.0.7",
+    addr: Uint8Array.from(host.split(".").map(Number)),
+    host,
     port: 7946,
     tags: new Map([["role", role]]),
     status,
@@ -21,8 +21,18 @@ function member(name: string, status: MemberStatus, role = "task"): Member {
   };
 }
 
+/** What {@linkcode setup} varies. */
+interface SetupOptions {
+  departedSince?: boolean;
+  /** The address t1's answer came from. */
+  via?: { host: string; port: number };
+  /** Called at the join, before it resolves (it may change the members). */
+  onJoin?: (members: Member[]) => void;
+  verifier?: SolicitRoundsOptions["verifier"];
+}
+
 /** One round in which `t1`, believed failed, answers; the join does not make it alive. */
-async function setup(departedSince = false) {
+async function setup(opts: SetupOptions = {}) {
   const clock = new VirtualClock();
   const members = [member("sc", MemberStatus.Alive, "sidecar"), member("t1", MemberStatus.Failed)];
   const registered: string[] = [];
@@ -32,7 +42,7 @@ async function setup(departedSince = false) {
     members: () => members,
     query: (_n: string, _p: Uint8Array, o: { onResponse?: (r: unknown) => void }) => ({
       done: () => {
-        o.onResponse?.({ from: "t1", payload: new Uint8Array([1]) });
+        o.onResponse?.({ from: "t1", payload: new Uint8Array([1]), via: opts.via });
         return Promise.resolve({ endedEarly: false });
       },
     }),
@@ -41,8 +51,9 @@ async function setup(departedSince = false) {
     serf,
     clock,
     log: new MemoryLogger(),
-    join: (addr) => (joined.push(addr), Promise.resolve(1)),
-    departedSince: () => departedSince,
+    join: (addr) => (joined.push(addr), opts.onJoin?.(members), Promise.resolve(1)),
+    departedSince: () => opts.departedSince ?? false,
+    verifier: opts.verifier,
     register: (node) => registered.push(node),
     converged: () => {},
     stopped: () => false,
@@ -74,6 +85,28 @@ Deno.test("SolicitRounds: a failed member that never comes back is judged as it 
 });
 
 Deno.test("SolicitRounds: no answer of a node that departed since the round began", async () => {
-  const t = await setup(true);
+  const t = await setup({ departedSince: true });
   deepStrictEqual([t.joined, t.registered], [[], []]);
+});
+
+Deno.test("SolicitRounds: a failed member's answer joins the address it came from, then is verified there", async () => {
+  // sim seed 86 --mistakes: the dead entry was an impostor's (10.0.0.7); the real t1 answers
+  // from 10.0.3.9. The join there moves the entry (its dead name is reclaimed); the ping goes to
+  // the new address, never to the dead one.
+  const pinged: string[] = [];
+  const verified = new Set<string>(); // as MemberVerifier: a ping acked verifies that address
+  const verifier = {
+    isVerified: (c: { host: string }) => verified.has(c.host),
+    verify: (
+      c: { host: string },
+    ) => (pinged.push(c.host), verified.add(c.host), Promise.resolve(true)),
+  } as unknown as SolicitRoundsOptions["verifier"];
+  const t = await setup({
+    via: { host: "10.0.3.9", port: 7946 },
+    onJoin: (ms) => void (ms[1] = member("t1", MemberStatus.Alive, "task", "10.0.3.9")),
+    verifier,
+  });
+  await t.clock.advance(0);
+  deepStrictEqual([t.joined, pinged, t.registered], [["10.0.3.9:7946"], ["10.0.3.9"], ["t1"]]);
+  equal(t.clock.pendingTimers, 0);
 });

@@ -1,14 +1,16 @@
 /**
  * The sidecar's solicit rounds: one `solicit` query to every task, each answer registered as an
- * announce. An answer from a member not verified yet waits for its ping (see
- * {@linkcode MemberVerifier}); one from a member believed failed is joined first (its refutation
- * was lost) and registered once it is alive again; one from a node whose depart arrived since the round began is dropped, since it may
- * predate the depart.
+ * announce. An answer from a member believed failed first joins the address the answer came from
+ * (its refutation was lost, or it lives at another address than the dead entry we hold) and goes
+ * on once the member is alive again; an answer from a member not verified yet waits for its ping
+ * (see {@linkcode MemberVerifier}); one from a node whose depart arrived since the round began is
+ * dropped, since it may predate the depart.
  *
  * @module
  */
 
 import type { Clock, TimerId } from "../../clock.ts";
+import type { Address } from "../../gossip/types.ts";
 import type { Logger } from "../../log/logger.ts";
 import { QUERY } from "../../proto.ts";
 import { joinHostPort } from "../../serf/addr.ts";
@@ -80,15 +82,16 @@ export class SolicitRounds {
     return this.#running;
   }
 
-  /** A member is alive again: the answer it gave while believed failed is registered now. */
+  /**
+   * A member is alive again: the answer it gave while believed failed goes on now (verified
+   * first when it is alive at an address we have not verified).
+   */
   memberJoined(node: string): void {
     const w = this.#awaitingAlive.get(node);
     if (w === undefined) return;
     this.#o.clock.clearTimer(w.timer);
     this.#awaitingAlive.delete(node);
-    if (!this.#o.stopped() && !this.#o.departedSince(node, w.roundMs)) {
-      this.#o.register(node, w.payload);
-    }
+    if (!this.#o.stopped()) this.#onAnswer(node, w.payload, w.roundMs, undefined);
   }
 
   /** Drops the answers still waiting. */
@@ -119,7 +122,7 @@ export class SolicitRounds {
         ...(failedTask ? { endEarly: false } : {}),
         onResponse: (r) => {
           answers++;
-          if (!this.#o.stopped()) this.#onAnswer(r.from, r.payload, startedMs);
+          if (!this.#o.stopped()) this.#onAnswer(r.from, r.payload, startedMs, r.via);
         },
       }).done();
       const ms = clock.nowMs() - startedMs;
@@ -145,9 +148,10 @@ export class SolicitRounds {
   /**
    * One answer. An answer from a node whose depart arrived after the round began may predate the
    * depart (sim seed 22 --mistakes: a `ready` answer sent just before SIGTERM re-enabled the
-   * draining server): the depart rules.
+   * draining server): the depart rules. `via` is the address the answer came from, joined when
+   * the member is believed failed (see {@linkcode SolicitRounds.#joinFailed}).
    */
-  #onAnswer(node: string, payload: Uint8Array, roundMs: number): void {
+  #onAnswer(node: string, payload: Uint8Array, roundMs: number, via: Address | undefined): void {
     const { log, meter } = this.#o;
     if (this.#o.departedSince(node, roundMs)) {
       log.info("sidecar.solicit.superseded", { node, reason: "departed since the round began" });
@@ -155,13 +159,16 @@ export class SolicitRounds {
       return;
     }
     const m = this.#o.serf.members().find((x) => x.name === node);
+    if (m?.status === MemberStatus.Failed && this.#o.join !== undefined) {
+      return this.#joinFailed(m, payload, roundMs, via);
+    }
     const verifier = this.#o.verifier;
     if (m !== undefined && verifier !== undefined && !verifier.isVerified(m)) {
       // the answer names its sender; only the node at that member's address may vouch for it
       const deadlineMs = this.#o.clock.nowMs() + VERIFY_PING_TIMEOUT_MS * VERIFY_PING_ATTEMPTS;
       void verifier.verify(m, deadlineMs).then((acked) => {
         if (this.#o.stopped()) return;
-        if (acked) return this.#onAnswer(node, payload, roundMs);
+        if (acked) return this.#onAnswer(node, payload, roundMs, undefined);
         const addr = joinHostPort(m.host, m.port);
         log.warn("sidecar.query.source_refused", {
           via: "solicit",
@@ -173,16 +180,28 @@ export class SolicitRounds {
       });
       return;
     }
-    const join = this.#o.join;
-    if (m?.status !== MemberStatus.Failed || join === undefined) {
-      return this.#o.register(node, payload);
-    }
-    // believed failed but answering: join it, which brings its newer state here, then register
-    log.info("sidecar.solicit.failed_member_answered", { node, addr: m.host });
-    void join(joinHostPort(m.host, m.port)).catch(() => 0).then(() => {
+    this.#o.register(node, payload);
+  }
+
+  /**
+   * An answer from a member believed failed: join the address the answer came from, which
+   * brings its newer state here (its refutation, or its alive at a new address once the dead
+   * entry may move: sim seed 86 --mistakes, where the entry we held was a departed impostor's
+   * and joining it dialled a dead address), then go on as the member is then, or wait for it
+   * to be alive (see {@linkcode SolicitRounds.#awaitAlive}).
+   */
+  #joinFailed(m: Member, payload: Uint8Array, roundMs: number, via: Address | undefined): void {
+    const node = m.name;
+    const addr = via === undefined
+      ? joinHostPort(m.host, m.port)
+      : joinHostPort(via.host, via.port);
+    this.#o.log.info("sidecar.solicit.failed_member_answered", { node, addr: m.host, join: addr });
+    void this.#o.join!(addr).catch(() => 0).then(() => {
       if (this.#o.stopped() || this.#o.departedSince(node, roundMs)) return;
       const now = this.#o.serf.members().find((x) => x.name === node);
-      if (now?.status !== MemberStatus.Failed) return this.#o.register(node, payload);
+      if (now?.status !== MemberStatus.Failed) {
+        return this.#onAnswer(node, payload, roundMs, undefined);
+      }
       this.#awaitAlive(node, payload, roundMs);
     });
   }
