@@ -18,7 +18,7 @@ import { SerfError } from "../../serf/errors.ts";
 import { type Member, MemberStatus } from "../../serf/members.ts";
 import type { Serf } from "../../serf/serf.ts";
 import type { SidecarMeter } from "./metrics.ts";
-import { type MemberVerifier, VERIFY_PING_ATTEMPTS, VERIFY_PING_TIMEOUT_MS } from "./verify.ts";
+import { type MemberVerifier, VERIFY_PING_TOTAL_MS } from "./verify.ts";
 
 /**
  * How long an answer from a member believed failed waits, after the join, for the member to be
@@ -165,7 +165,7 @@ export class SolicitRounds {
     const verifier = this.#o.verifier;
     if (m !== undefined && verifier !== undefined && !verifier.isVerified(m)) {
       // the answer names its sender; only the node at that member's address may vouch for it
-      const deadlineMs = this.#o.clock.nowMs() + VERIFY_PING_TIMEOUT_MS * VERIFY_PING_ATTEMPTS;
+      const deadlineMs = this.#o.clock.nowMs() + VERIFY_PING_TOTAL_MS;
       void verifier.verify(m, deadlineMs).then((acked) => {
         if (this.#o.stopped()) return;
         if (acked) return this.#onAnswer(node, payload, roundMs, undefined);

@@ -14,10 +14,23 @@ import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { joinHostPort } from "../../serf/addr.ts";
 
-/** How long one verification ping waits for its ack (loopback ~1 ms, a LAN well under this). */
+/** How long the first verification ping waits for its ack (loopback ~1 ms, a LAN well under this). */
 export const VERIFY_PING_TIMEOUT_MS = 400;
 /** Pings per verification: UDP may lose one. */
 export const VERIFY_PING_ATTEMPTS = 3;
+/**
+ * Each retry waits twice as long as the ping before it (400, 800, 1600 ms): a lost packet is
+ * retried soon, and a member that is alive but slow to answer (a GC pause, a busy host, an event
+ * loop behind its timers) still proves its address. With a fixed 400 ms, members of a 1000-task
+ * swarm whose event loops ran 0.3–0.9 s behind had 955 announces refused ("did not answer a ping")
+ * while they answered memberlist's probes (`deno task bench:scale 1000`, 2026-12-03).
+ */
+export const VERIFY_PING_BACKOFF = 2;
+/** The longest a verification waits for its pings, all attempts together (2.8 s). */
+export const VERIFY_PING_TOTAL_MS = Array.from(
+  { length: VERIFY_PING_ATTEMPTS },
+  (_, i) => VERIFY_PING_TIMEOUT_MS * VERIFY_PING_BACKOFF ** i,
+).reduce((a, b) => a + b, 0);
 /**
  * Verified members remembered (oldest forgotten first): one entry per task the sidecar routes,
  * so this is far above any fleet behind one HAProxy, and names come from the network.
@@ -91,7 +104,8 @@ export class MemberVerifier {
   async #ping(name: string, deadlineMs: number): Promise<boolean> {
     const { clock } = this.#o;
     for (let attempt = 0; attempt < VERIFY_PING_ATTEMPTS; attempt++) {
-      const timeoutMs = Math.min(VERIFY_PING_TIMEOUT_MS, deadlineMs - clock.nowMs());
+      const ownMs = VERIFY_PING_TIMEOUT_MS * VERIFY_PING_BACKOFF ** attempt;
+      const timeoutMs = Math.min(ownMs, deadlineMs - clock.nowMs());
       if (timeoutMs <= 0) break;
       if (await this.#o.ping(name, timeoutMs)) return true;
     }
