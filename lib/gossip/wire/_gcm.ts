@@ -4,10 +4,36 @@
  * the tag mask), AES-CTR (for the keystream) and GHASH in TypeScript (NIST SP 800-38D). The
  * fallback is tested against the native mode for the key sizes that have one.
  *
+ * `node:crypto` is loaded on first use, not at import: the Node compatibility layer costs a
+ * process about 6 MB (BENCHMARKS.md, Footprint), and a cluster without encryption never needs it.
+ * `process.getBuiltinModule` loads it synchronously, so the codecs stay synchronous.
+ *
  * @module
  */
 
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import type * as NodeCrypto from "node:crypto";
+
+type NodeCryptoModule = typeof NodeCrypto;
+type BuiltinLoader = { getBuiltinModule(id: string): unknown };
+
+let nodeCrypto: NodeCryptoModule | undefined;
+
+/**
+ * `node:crypto`, loaded the first time it is asked for (a {@linkcode Keyring} asks when it is
+ * built, so the cost is paid at start, not on the first packet).
+ *
+ * @example
+ * ```ts
+ * import { loadNodeCrypto } from "./_gcm.ts";
+ * console.assert(typeof loadNodeCrypto().createCipheriv === "function");
+ * ```
+ */
+export function loadNodeCrypto(): NodeCryptoModule {
+  if (nodeCrypto) return nodeCrypto;
+  const loader = (globalThis as { process?: BuiltinLoader }).process;
+  if (!loader) throw new Error("AES-GCM needs node:crypto, which this runtime does not provide");
+  return nodeCrypto = loader.getBuiltinModule("node:crypto") as NodeCryptoModule;
+}
 
 /** GCM tag length used by memberlist. */
 export const TAG_BYTES = 16;
@@ -37,7 +63,7 @@ export function gcmSeal(
 ): Uint8Array {
   const name = nativeName(key);
   if (name === null || forceFallback) return fallbackSeal(key, nonce, plaintext, aad);
-  const c = createCipheriv(name, key, nonce, { authTagLength: TAG_BYTES });
+  const c = loadNodeCrypto().createCipheriv(name, key, nonce, { authTagLength: TAG_BYTES });
   c.setAAD(aad);
   const body = concat(c.update(plaintext), c.final());
   return concat(body, c.getAuthTag());
@@ -55,7 +81,7 @@ export function gcmOpen(
   const name = nativeName(key);
   if (name === null || forceFallback) return fallbackOpen(key, nonce, sealed, aad);
   const ct = sealed.subarray(0, sealed.length - TAG_BYTES);
-  const d = createDecipheriv(name, key, nonce, { authTagLength: TAG_BYTES });
+  const d = loadNodeCrypto().createDecipheriv(name, key, nonce, { authTagLength: TAG_BYTES });
   d.setAAD(aad);
   d.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   try {
@@ -66,14 +92,14 @@ export function gcmOpen(
 }
 
 function ecbBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
-  const c = createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
+  const c = loadNodeCrypto().createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
   c.setAutoPadding(false);
   return new Uint8Array(c.update(block));
 }
 
 function ctr(key: Uint8Array, counter: Uint8Array, data: Uint8Array): Uint8Array {
   // Node's CTR increments all 128 bits, GCM only the low 32; they agree below 2^32 blocks.
-  const c = createCipheriv(`aes-${key.length * 8}-ctr`, key, counter);
+  const c = loadNodeCrypto().createCipheriv(`aes-${key.length * 8}-ctr`, key, counter);
   return concat(c.update(data), c.final());
 }
 

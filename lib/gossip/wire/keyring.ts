@@ -3,7 +3,8 @@
  * encrypt; every key is tried to decrypt. Encrypted blob: `[version][nonce 12][ciphertext ‖ tag 16]`;
  * version 1 is plain GCM (what serf sends), version 0 PKCS#7-pads the plaintext first.
  *
- * Synchronous (node:crypto), so the packet and stream codecs stay pure. The nonce comes from an
+ * Synchronous (node:crypto, loaded when the first keyring is built), so the packet and stream
+ * codecs stay pure. The nonce comes from an
  * injected random-bytes function, so tests are deterministic.
  *
  * @example
@@ -18,7 +19,7 @@
  */
 
 import { DecodeError } from "./errors.ts";
-import { gcmOpen, gcmSeal, NONCE_BYTES, TAG_BYTES } from "./_gcm.ts";
+import { gcmOpen, gcmSeal, loadNodeCrypto, NONCE_BYTES, TAG_BYTES } from "./_gcm.ts";
 
 export { NONCE_BYTES, TAG_BYTES } from "./_gcm.ts";
 
@@ -127,6 +128,7 @@ export class Keyring {
     this.#keys = [];
     for (const k of keys) if (!this.#keys.some((x) => sameBytes(x, k))) this.#keys.push(k.slice());
     this.#randomBytes = options.randomBytes ?? systemRandomBytes;
+    loadNodeCrypto(); // at start, not on the first packet
   }
 
   /** A keyring from base64 keys, the first being primary. */
