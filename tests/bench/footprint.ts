@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const bare = "bare Deno (UDP socket + timer)";
   const f = await floor(bare, "");
   lines.push(row(bare, f, f.rss));
-  const features = "bare Deno + a task's runtime features (TCP, FFI, signals, child, node:crypto)";
+  const features = "bare Deno + a task's runtime features (TCP, FFI, signals, child)";
   lines.push(row(features, await floor(features, "features"), f.rss));
 
   const main = BUNDLE ? await bundle() : undefined;

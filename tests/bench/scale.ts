@@ -14,7 +14,9 @@
  * how long after the last accepted announce every server was UP in HAProxy (`show stat` on its
  * admin socket), the sidecar's RSS, its CPU over the step and while idle. Finally `drain` swarm
  * tasks depart at the same moment with a 10 s budget each: every depart must be answered within
- * it, and their servers must be gone from HAProxy by then. Addresses: 127.95.x.y (swarm),
+ * it, and their servers must be gone from HAProxy by then. Each step also prints where the
+ * sidecar's memory is (`_smaps.ts`) and, with `SCALE_HEAP=host:port` and
+ * `SCALE_DENO_FLAGS=--inspect=host:port`, a summary of its V8 heap (`_heap.ts`). Addresses: 127.95.x.y (swarm),
  * 127.96.0.x (sidecar, real tasks).
  *
  * @module
@@ -33,6 +35,8 @@ import {
   serverStatus,
 } from "./_scale_haproxy.ts";
 import { SwarmProcs } from "./_scale_procs.ts";
+import { formatHeapReport, heapReport } from "./_heap.ts";
+import { memoryParts } from "./_smaps.ts";
 import { pool } from "./_task_swarm.ts";
 
 const flags = new Map<string, string>();
@@ -151,8 +155,24 @@ async function main(): Promise<void> {
           `s / min in all (${((g1.cpuS - g0.cpuS) * 60 / IDLE_S / swarm.size).toFixed(3)} per ` +
           `member), worst loop lag ${g1.lagMs} ms, ${g1.rssMb.toFixed(0)} MB RSS`,
       );
+      const parts = await memoryParts(sidecar.pid);
+      notes.push(
+        `step ${target} sidecar memory (MB): binary ${parts.binaryFile.toFixed(1)} file + ` +
+          `${parts.binaryAnon.toFixed(1)} anon, malloc ${parts.malloc.toFixed(1)}, other anon ` +
+          `${parts.anonMaps.toFixed(1)}, libraries ${parts.files.toFixed(1)}`,
+      );
+      const rss = await rssMb(sidecar.pid);
+      // SCALE_HEAP=host:port: the sidecar's inspector (SCALE_DENO_FLAGS=--inspect=host:port), at
+      // the last step only: serialising a snapshot leaves the process's malloc arenas grown.
+      const heapAt = Deno.env.get("SCALE_HEAP");
+      if (heapAt && target === TOTAL) {
+        const [host, port] = heapAt.split(":");
+        notes.push(
+          `step ${target} sidecar ${formatHeapReport(await heapReport(host!, Number(port)))}`,
+        );
+      }
       const row = `| ${target} tasks | ${target} | ${(upMs / 1000).toFixed(2)} s | ` +
-        `${(await rssMb(sidecar.pid)).toFixed(1)} | ${stepCpu.toFixed(1)} | ${cpu.toFixed(3)} |`;
+        `${rss.toFixed(1)} | ${stepCpu.toFixed(1)} | ${cpu.toFixed(3)} |`;
       lines.push(row);
       console.error(`${row} ${notes.at(-1)}`); // kept if a later step fails
     }
