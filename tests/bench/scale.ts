@@ -83,7 +83,12 @@ async function main(): Promise<void> {
   let sidecarLogs = (): Record<string, unknown>[] => [];
   // SCALE_DENO_FLAGS: `deno run` flags of the shoal processes, e.g. --inspect=127.96.0.250:9229
   const runFlags = (Deno.env.get("SCALE_DENO_FLAGS") ?? "").split(" ").filter((f) => f !== "");
-  const cluster = new Cluster({ env: { SHOAL_LOG_LEVEL: "info" }, runFlags });
+  // SCALE_SHOAL_ENV: more environment of the shoal processes, e.g. MALLOC_ARENA_MAX=2,K=V
+  const shoalEnv = Object.fromEntries(
+    (Deno.env.get("SCALE_SHOAL_ENV") ?? "").split(",").filter((kv) => kv.includes("="))
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+  const cluster = new Cluster({ env: { SHOAL_LOG_LEVEL: "info", ...shoalEnv }, runFlags });
   // SCALE_GEN_FLAGS: `deno run` flags of the generators, e.g. --cpu-prof --cpu-prof-dir=/tmp/p
   const genFlags = (Deno.env.get("SCALE_GEN_FLAGS") ?? "").split(" ").filter((f) => f !== "");
   const swarm = new SwarmProcs(SWARM > 0 ? PROCS : 0, SWARM_NET, genFlags);
