@@ -48,6 +48,7 @@ export function swimParts(opts: SwimCoreOptions, shared: SwimPartsShared): SwimP
     prng: opts.prng,
     onBroadcastQueued: shared.onBroadcastQueued,
     ...(opts.observer ? { observer: opts.observer } : {}),
+    ...(opts.admit ? { admit: opts.admit } : {}),
   });
   const gossip = new Disseminator({
     ...base,

@@ -44,6 +44,8 @@ export interface MembershipDeps extends CoreContext {
   readonly observer?: MemberObserver;
   /** Called after each broadcast is queued (an idle gossip loop resumes). */
   readonly onBroadcastQueued?: (() => void) | undefined;
+  /** Which other names may enter the table (`SwimCoreOptions.admit`). */
+  readonly admit?: (node: string) => boolean;
 }
 
 /** The node table and the rules that change it. */
@@ -140,6 +142,7 @@ export class Membership {
     const d = this.#d;
     const isSelf = a.node === d.name;
     if ((this.#leaving && isSelf) || !vsnValid(a.vsn)) return this.#ignored();
+    if (!isSelf && d.admit && !d.admit(a.node)) return this.#ignored();
     if (!isSelf && !this.#admission.admits(a, this.table.get(d.name)?.vsn)) return;
     const entry = entryForAlive(
       { table: this.table, admission: this.#admission, deps: d },

@@ -85,6 +85,7 @@ export class GossipNode implements GossipHandle {
       emit: (e) => this.#execute(e),
       packetOverheadBytes: labelOverhead(label) + (opts.keyring ? ENCRYPTION_OVERHEAD : 0),
       ...(opts.observer ? { observer: opts.observer } : {}),
+      ...(opts.admit ? { admit: opts.admit } : {}),
       ...(opts.firstPushPullWithinMs !== undefined
         ? { firstPushPullWithinMs: opts.firstPushPullWithinMs }
         : {}),

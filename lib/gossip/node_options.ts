@@ -42,6 +42,8 @@ export interface GossipNodeOptions {
   readonly resolveHost?: (name: string) => Promise<string[]>;
   /** Sees every member state change; for simulation invariants. */
   readonly observer?: MemberObserver;
+  /** Which names may enter the table (see `SwimCoreOptions.admit`). */
+  readonly admit?: (node: string) => boolean;
   /** The first push/pull comes within this long after start (see `SwimCoreOptions`). */
   readonly firstPushPullWithinMs?: number;
 }

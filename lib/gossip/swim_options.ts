@@ -34,6 +34,12 @@ export interface SwimCoreOptions {
   /** Sees every member state change (simulation invariants). */
   readonly observer?: MemberObserver;
   /**
+   * memberlist's `AliveDelegate`: an alive for a name this refuses is ignored, by gossip and in a
+   * push/pull alike, so the member never enters the table (suspect and dead messages about it are
+   * then ignored as for any unknown name). Our own name is never asked. @default admit every name
+   */
+  readonly admit?: (node: string) => boolean;
+  /**
    * The first periodic push/pull comes at a random time within this long after start. memberlist
    * uses the unscaled interval; a simulation of a cluster whose nodes started at different times
    * spreads it over the scaled period. @default config.pushPullIntervalMs

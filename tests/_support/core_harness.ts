@@ -60,6 +60,7 @@ export interface CoreHarnessOptions {
   /** Run the probe, gossip and push/pull loops (one-shot timers always run). @default false */
   readonly loops?: boolean;
   readonly firstPushPullWithinMs?: number;
+  readonly admit?: (node: string) => boolean;
 }
 
 /** Builds and starts a {@linkcode CoreHarness} for node "self" at 10.1.0.100:7946. */
@@ -82,6 +83,7 @@ export function coreHarness(o: CoreHarnessOptions = {}): CoreHarness {
     prng: seededPrng(o.seed ?? 1),
     emit: (e) => e.kind === "timer" ? onTimer(e.directive) : void effects.push(e),
     ...(o.firstPushPullWithinMs ? { firstPushPullWithinMs: o.firstPushPullWithinMs } : {}),
+    ...(o.admit ? { admit: o.admit } : {}),
   });
   if (o.loops) driver.apply(core.start());
   else core.announce();

@@ -9,6 +9,13 @@
  * `probe=5000,gossip=500,pushpull=120000`, overrides the probe interval, gossip interval and
  * push/pull interval (ms) on top.
  *
+ * `SCALE_SWARM_VIEW=F` (0 < F < 1) gives each swarm member a partial view: it admits (memberlist's
+ * alive delegate, `admit`) every member that is not a swarm member (the sidecar, real tasks) and
+ * each other swarm member with probability F, by a hash of the pair, so views are symmetric (a
+ * sparse random graph: with F = 0.02 at 1000 members, about 20 peers each). Every member in full
+ * view holds all n members' state, and n full members on one machine cost O(n²) memory and
+ * gossip (2.25 GB for 500); the sidecar, whose cost is measured, still holds and probes all n.
+ *
  * @module
  */
 
@@ -47,6 +54,26 @@ export function swarmGossipConfig(): GossipConfig {
   );
 }
 
+/** The admit filter of `SCALE_SWARM_VIEW` for member `self`, or undefined for a full view. */
+export function swarmView(self: string): ((node: string) => boolean) | undefined {
+  const f = Number(Deno.env.get("SCALE_SWARM_VIEW") ?? "");
+  if (!(f > 0 && f < 1)) return undefined;
+  return (node) => {
+    if (!node.startsWith(SWARM_PREFIX)) return true;
+    const [a, b] = self < node ? [self, node] : [node, self];
+    return fnv1a(`${a}|${b}`) / 0x1_0000_0000 < f;
+  };
+}
+
+/** The name prefix of swarm members (`_task_swarm.ts`). */
+export const SWARM_PREFIX = "swarm-";
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /** Starts member `node` on `host:7946` with `tags`, not joined yet. */
 export function startMember(
   node: string,
@@ -55,6 +82,7 @@ export function startMember(
   config: GossipConfig,
 ): SwarmMember {
   const transport = DenoTransport.listen({ bind: { host, port: 7946 }, logger: nullLogger });
+  const view = swarmView(node);
   const serf = new Serf({
     nodeName: node,
     tags: new Map(tags),
@@ -76,6 +104,7 @@ export function startMember(
     prng: Math.random,
     logger: nullLogger,
     resolveHost: () => Promise.resolve([host]),
+    ...(view ? { admit: view } : {}),
   });
   gossip.start();
   serf.attach(gossip);

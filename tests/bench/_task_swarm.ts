@@ -19,7 +19,7 @@ import {
   departRound,
 } from "../../lib/roles/task/rounds.ts";
 import { taskTags } from "../../lib/roles/task/runner.ts";
-import { startMember, swarmGossipConfig, type SwarmMember } from "./_scale_member.ts";
+import { startMember, SWARM_PREFIX, swarmGossipConfig, type SwarmMember } from "./_scale_member.ts";
 import { type CheckResponder, responderKind, serveChecks, WORKER_PORT } from "./_scale_checks.ts";
 
 export { WORKER_PORT };
@@ -106,8 +106,13 @@ export class TaskSwarm {
     await this.prepare(count);
     const started = await pool(idx, 16, async (i) => {
       const host = swarmHost(this.#net, i);
-      const runtime = startMember(`swarm-${i}`, host, taskTags(new Map(), "ready"), this.#config);
-      const task: SwarmTask = { name: `swarm-${i}`, host, runtime, state: "ready" };
+      const runtime = startMember(
+        `${SWARM_PREFIX}${i}`,
+        host,
+        taskTags(new Map(), "ready"),
+        this.#config,
+      );
+      const task: SwarmTask = { name: `${SWARM_PREFIX}${i}`, host, runtime, state: "ready" };
       answerSolicits(task);
       // As a task's joiner does: try again until the sidecar answers.
       for (let attempt = 1; (await runtime.join([join])) === 0; attempt++) {

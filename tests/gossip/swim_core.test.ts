@@ -271,3 +271,44 @@ Deno.test("SwimCore staggers its first push/pull over the interval, or over firs
   assert.ok(spread.every((t) => t <= 270_000), `${spread}`);
   assert.ok(spread.some((t) => t > 60_000), `${spread}`);
 });
+
+Deno.test("SwimCore admit: refused names never enter the table, by gossip or push/pull", () => {
+  const asked: string[] = [];
+  const h = coreHarness({
+    admit: (node) => {
+      asked.push(node);
+      return node !== "peer-2" && node !== "peer-4";
+    },
+  });
+  assert.ok(!asked.includes("self"), "our own name is not asked");
+  h.take();
+  h.core.onMessage(h.alive(1, 1), FROM);
+  h.core.onMessage(h.alive(2, 1), FROM);
+  assert.deepEqual(h.take("member-join").map((e) => e.node.name), ["peer-1"]);
+  const ignored = h.core.counters.messagesIgnored;
+  h.core.onMessage(
+    { type: MessageType.Suspect, incarnation: 1, node: "peer-2", from: "peer-1" },
+    FROM,
+  );
+  h.core.onMessage(
+    { type: MessageType.Dead, incarnation: 1, node: "peer-2", from: "peer-1" },
+    FROM,
+  );
+  assert.equal(h.core.member("peer-2"), undefined, "suspect/dead of a refused name change nothing");
+  assert.ok(h.core.counters.messagesIgnored > ignored);
+  h.core.mergeRemote({
+    nodes: [remote(3, NodeState.Alive, 1), remote(4, NodeState.Alive, 1)],
+    userState: new Uint8Array(),
+  }, true);
+  assert.ok(h.core.member("peer-3"), "an admitted name from a push/pull is learnt");
+  assert.equal(h.core.member("peer-4"), undefined, "a refused one is not");
+  assert.deepEqual(h.take("member-join").map((e) => e.node.name), ["peer-3"]);
+  assert.equal(
+    h.core.membership.broadcasts.snapshot().some((b) =>
+      decodeMessage(b.broadcast.message).type === MessageType.Alive &&
+      (decodeMessage(b.broadcast.message) as { node: string }).node === "peer-4"
+    ),
+    false,
+    "a refused alive is not relayed",
+  );
+});
