@@ -43,8 +43,15 @@ export interface SerfConfig {
   readonly queueDepthMax: number;
   /** Queries we originated that are still collecting. @default 256 */
   readonly pendingQueriesMax: number;
-  /** Distinct events (or query IDs) remembered per Lamport time slot. @default 64 */
+  /** Distinct user events remembered per Lamport time slot. @default 64 */
   readonly slotEntriesMax: number;
+  /**
+   * Query IDs remembered by the query ring in all (serf keeps every one). Members that saw the
+   * same last query send theirs at one Lamport time, so this is the most queries of one moment,
+   * e.g. `depart`s of a service scaling in, that are told apart from their gossiped copies; more
+   * are refused and counted (`queriesRingFull`). About 50 bytes each. @default 16384
+   */
+  readonly queryIdsMax: number;
   /** Run the Vivaldi client and put our coordinate on acks. @default true */
   readonly enableCoordinates: boolean;
   /** Run `_serf_conflict` when another node claims our name. @default true */
@@ -77,6 +84,7 @@ export const DEFAULT_SERF_CONFIG: SerfConfig = {
   queueDepthMax: 4096,
   pendingQueriesMax: 256,
   slotEntriesMax: 64,
+  queryIdsMax: 16_384,
   enableCoordinates: true,
   enableNameConflictResolution: true,
   vsn: [1, 5, 2, 2, 5, 5],

@@ -31,8 +31,10 @@ export interface SerfCounters {
   queriesDelivered: number;
   /** Queries seen again (dropped, not re-broadcast). */
   queriesDuplicate: number;
-  /** Queries too old, or slot full. */
+  /** Queries older than the ring or its minimum time. */
   queriesStale: number;
+  /** Queries refused because the ring already holds `queryIdsMax` IDs. */
+  queriesRingFull: number;
   /** Queries whose filters did not match us (still re-broadcast). */
   queriesFiltered: number;
   /** Acks and responses that matched no pending query, or came late. */
@@ -65,6 +67,7 @@ export function newCounters(): SerfCounters {
     queriesDelivered: 0,
     queriesDuplicate: 0,
     queriesStale: 0,
+    queriesRingFull: 0,
     queriesFiltered: 0,
     responsesUnmatched: 0,
     responsesDuplicate: 0,

@@ -187,6 +187,7 @@ export class QueryEngine {
     c.queryClock.witness(q.lTime);
     const admission = c.ring.admit(q.lTime, q.id, c.queryClock.time());
     if (admission === "duplicate") return (c.counters.queriesDuplicate++, false);
+    if (admission === "full") return (c.counters.queriesRingFull++, false);
     if (admission !== "new") return (c.counters.queriesStale++, false);
     const rebroadcast = (q.flags & QUERY_FLAG_NO_BROADCAST) === 0;
     if (!filtersMatch(q.filters, c.localName, c.localTags())) {

@@ -2,8 +2,11 @@
  * The 512-slot deduplication rings of user events and queries (wire spec §7.8, §7.9), indexed by
  * `LTime mod 512`, with serf's minimum-time and too-old checks.
  *
- * Serf lets a slot's list grow without bound; here each slot keeps at most `slotEntriesMax`
- * entries, because a flood of distinct events at one Lamport time comes from the network.
+ * Serf lets a slot's list grow without bound; here what a ring remembers comes from the network,
+ * so it is bounded: each user event slot keeps at most `slotEntriesMax` events, and the query ring
+ * at most `idsMax` IDs in all. Query IDs are not bounded per slot: members that saw the same last
+ * query share a query clock, so a service scaling in sends hundreds of `depart`s at one Lamport
+ * time, and every one must be delivered.
  *
  * @example
  * ```ts
@@ -69,14 +72,22 @@ export class UserEventRing {
 
 /** The query ring: Lamport time and the query IDs seen at it. */
 export class QueryRing {
-  readonly #slots: ({ lTime: number; ids: number[] } | null)[];
-  readonly #entriesMax: number;
+  readonly #slots: ({ lTime: number; ids: Set<number> } | null)[];
+  readonly #idsMax: number;
+  /** IDs held by all slots together. */
+  #ids = 0;
   /** Queries below this Lamport time are refused (snapshot restore). */
   minTime = 0;
 
-  constructor(slots: number, entriesMax: number) {
+  /** A ring of `slots` slots holding at most `idsMax` query IDs in all. */
+  constructor(slots: number, idsMax: number) {
     this.#slots = Array(slots).fill(null);
-    this.#entriesMax = entriesMax;
+    this.#idsMax = idsMax;
+  }
+
+  /** Query IDs remembered, over every slot. */
+  get size(): number {
+    return this.#ids;
   }
 
   /** Checks and records query `id` at `lTime`, given the query clock `now` after witnessing. */
@@ -84,14 +95,27 @@ export class QueryRing {
     if (lTime < this.minTime || tooOld(lTime, now, this.#slots.length)) return "stale";
     const idx = lTime % this.#slots.length;
     let slot = this.#slots[idx];
-    if (slot && slot.lTime === lTime) {
-      if (slot.ids.includes(id)) return "duplicate";
-      if (slot.ids.length >= this.#entriesMax) return "full";
-    } else {
-      slot = { lTime, ids: [] };
+    if (slot && slot.lTime === lTime && slot.ids.has(id)) return "duplicate";
+    if (this.#ids >= this.#idsMax) this.#forgetOld(now);
+    if (this.#ids >= this.#idsMax) return "full";
+    if (!slot || slot.lTime !== lTime) {
+      this.#ids -= slot?.ids.size ?? 0;
+      slot = { lTime, ids: new Set() };
       this.#slots[idx] = slot;
     }
-    slot.ids.push(id);
+    slot.ids.add(id);
+    this.#ids++;
     return "new";
+  }
+
+  /** Empties the slots whose Lamport time has left the window (they would refuse it as stale). */
+  #forgetOld(now: number): void {
+    for (let i = 0; i < this.#slots.length; i++) {
+      const slot = this.#slots[i];
+      if (slot && (slot.lTime < this.minTime || tooOld(slot.lTime, now, this.#slots.length))) {
+        this.#ids -= slot.ids.size;
+        this.#slots[i] = null;
+      }
+    }
   }
 }

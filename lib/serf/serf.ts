@@ -101,7 +101,7 @@ export class Serf implements GossipDelegate, GossipEventDelegate, GossipConflict
     encodeTags(this.#tags); // refuse oversized tags at construction
     this.memberClock.increment(), this.eventClock.increment(), this.queryClock.increment();
     this.eventRing = new UserEventRing(RING_SLOTS, this.cfg.slotEntriesMax);
-    this.queryRing = new QueryRing(RING_SLOTS, this.cfg.slotEntriesMax);
+    this.queryRing = new QueryRing(RING_SLOTS, this.cfg.queryIdsMax);
     this.broadcasts = new SerfBroadcasts({
       retransmitMult: this.cfg.retransmitMult,
       queueDepthMax: this.cfg.queueDepthMax,
