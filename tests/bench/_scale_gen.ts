@@ -58,6 +58,8 @@ export interface DepartAnswer extends GenHealth {
   readonly answered: number;
   readonly unanswered: number;
   readonly slowestMs: number;
+  /** How long each depart took to be answered (or to give up), ms. */
+  readonly elapsedMs: number[];
   /** Epoch ms when the departs were sent, and when the last was answered or gave up. */
   readonly startedAt: number;
   readonly doneAt: number;
@@ -151,6 +153,7 @@ async function handle(swarm: TaskSwarm, req: GenRequest, lag: () => number): Pro
       answered: rounds.reduce((n, r) => n + r.answered, 0),
       unanswered: rounds.filter((r) => r.answered < r.expected).length,
       slowestMs: Math.max(0, ...rounds.map((r) => r.elapsedMs)),
+      elapsedMs: rounds.map((r) => Math.round(r.elapsedMs)),
       startedAt,
       doneAt: Date.now(),
       ...health(lag),

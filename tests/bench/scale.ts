@@ -190,13 +190,16 @@ async function main(): Promise<void> {
       const answeredAt = Math.max(...answers.map((a) => a.doneAt));
       const unanswered = answers.reduce((n, a) => n + a.unanswered, 0);
       const slowest = Math.max(...answers.map((a) => a.slowestMs));
+      notes.push(`drain: the first depart was sent at ${new Date(startedAt).toISOString()}`);
+      const took = answers.flatMap((a) => a.elapsedMs).sort((a, b) => a - b);
+      const pct = (p: number) => took[Math.min(took.length - 1, Math.floor(p * took.length))];
       const st = await serverStatus(files.socket);
       const stillIn = leaving.filter((n) => st.has(n)).length;
       lines.push(
         "",
         `drain ${leaving.length} at once (budget ${DRAIN_BUDGET_MS / 1000} s each): answered ` +
           `${((answeredAt - startedAt) / 1000).toFixed(2)} s after the first was sent, slowest ` +
-          `depart ${slowest} ms, ${unanswered} unanswered; ` +
+          `depart ${slowest} ms (median ${pct(0.5)}, p90 ${pct(0.9)}), ${unanswered} unanswered; ` +
           (gone.left === 0
             ? `all their servers gone from HAProxy ${((gone.at - startedAt) / 1000).toFixed(2)} s `
             : `${gone.left} of their servers still in HAProxy at the budget's end `) +

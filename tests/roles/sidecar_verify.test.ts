@@ -5,6 +5,7 @@ import {
   VERIFY_PING_ATTEMPTS,
   VERIFY_PING_TIMEOUT_MS,
   VERIFY_PING_TOTAL_MS,
+  VERIFY_WAITING_MAX,
   VERIFYING_MAX,
 } from "../../lib/roles/sidecar/verify.ts";
 import { VirtualClock } from "../_support/virtual_clock.ts";
@@ -66,19 +67,39 @@ Deno.test("MemberVerifier: retries a lost ping, gives up within the deadline, sh
   equal(w.isVerified(t1), false);
 });
 
-Deno.test("MemberVerifier: at most VERIFYING_MAX checks run at once; more are refused, not queued", async () => {
+Deno.test("MemberVerifier: at most VERIFYING_MAX checks run at once; more wait their turn, oldest first", async () => {
+  const clock = new VirtualClock();
+  const p = pinger(clock, () => true);
+  const v = new MemberVerifier({ ping: p.ping, clock, log: nullLogger });
+  const n = VERIFYING_MAX + 50;
+  const checks = [];
+  for (let i = 0; i < n; i++) {
+    checks.push(v.verify({ name: `n${i}`, host: "127.0.0.1", port: 1000 + i }, 5000));
+  }
+  equal(p.calls.length, VERIFYING_MAX, "the rest wait");
+  equal(v.pending, n);
+  await run(clock, 20);
+  deepStrictEqual((await Promise.all(checks)).filter((x) => !x).length, 0, "every one verified");
+  deepStrictEqual(p.calls.map((c) => c.name), checks.map((_, i) => `n${i}`), "in arrival order");
+  equal(v.refusedBusy, 0);
+  equal(v.pending, 0);
+});
+
+Deno.test("MemberVerifier: beyond VERIFYING_MAX + VERIFY_WAITING_MAX checks are refused at once", async () => {
   const clock = new VirtualClock();
   const p = pinger(clock, () => false);
   const v = new MemberVerifier({ ping: p.ping, clock, log: nullLogger });
   const checks = [];
-  for (let i = 0; i <= VERIFYING_MAX; i++) {
+  for (let i = 0; i <= VERIFYING_MAX + VERIFY_WAITING_MAX; i++) {
     checks.push(v.verify({ name: `n${i}`, host: "127.0.0.1", port: 1000 + i }, 5000));
   }
-  equal(await checks[VERIFYING_MAX], false);
+  equal(await checks.at(-1), false);
   equal(v.refusedBusy, 1);
   equal(p.calls.length, VERIFYING_MAX);
   await run(clock, 6000);
+  // the waiting ones whose deadline passed while they waited end without a ping
   equal((await Promise.all(checks)).filter((x) => x).length, 0);
+  equal(v.pending, 0);
 });
 
 Deno.test("MemberVerifier: a member alive but slow to answer (acks after 1.2 s) is verified", async () => {

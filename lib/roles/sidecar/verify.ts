@@ -36,8 +36,15 @@ export const VERIFY_PING_TOTAL_MS = Array.from(
  * so this is far above any fleet behind one HAProxy, and names come from the network.
  */
 export const VERIFIED_MAX = 16_384;
-/** Verifications in flight at once (each holds one pending ack); more are refused for now. */
+/** Verifications in flight at once (each holds one pending ack); more wait their turn. */
 export const VERIFYING_MAX = 256;
+/**
+ * Verifications waiting for one in flight to end, oldest first; beyond these, refused. A service
+ * created or scaled out in one step announces hundreds of new members at once, and a replaced
+ * sidecar's solicit brings every task's answer together: refusing the 257th at once answered it
+ * "did not answer a ping" for a ping never sent, and left it to the task's retry.
+ */
+export const VERIFY_WAITING_MAX = 4096;
 
 /** The gossip identity being verified. */
 export interface Claim {
@@ -59,9 +66,13 @@ export class MemberVerifier {
   readonly #o: MemberVerifierOptions;
   /** Name → the gossip address it was verified at, oldest first. */
   readonly #verified = new Map<string, string>();
-  /** `name@addr` → the verification running for it. */
+  /** `name@addr` → the verification running or waiting for it. */
   readonly #running = new Map<string, Promise<boolean>>();
-  /** Verifications refused because too many were running. */
+  /** Checks holding one of the {@linkcode VERIFYING_MAX} places. */
+  #inFlight = 0;
+  /** Checks waiting for a place, oldest first. */
+  readonly #waiting: (() => void)[] = [];
+  /** Verifications refused because too many were running and waiting. */
   refusedBusy = 0;
 
   constructor(options: MemberVerifierOptions) {
@@ -88,17 +99,40 @@ export class MemberVerifier {
     const key = `${claim.name}@${addr}`;
     const running = this.#running.get(key);
     if (running !== undefined) return running;
-    if (this.#running.size >= VERIFYING_MAX) {
+    if (this.#running.size >= VERIFYING_MAX + VERIFY_WAITING_MAX) {
       this.refusedBusy++;
       return Promise.resolve(false);
     }
-    const check = this.#ping(claim.name, deadlineMs).then((acked) => {
-      this.#running.delete(key);
-      if (acked) this.#remember(claim.name, addr);
-      return acked;
-    });
+    const check = this.#check(key, claim.name, addr, deadlineMs);
     this.#running.set(key, check);
     return check;
+  }
+
+  /** Verifications in flight and waiting. */
+  get pending(): number {
+    return this.#running.size;
+  }
+
+  async #check(key: string, name: string, addr: string, deadlineMs: number): Promise<boolean> {
+    // a free place starts the ping now; otherwise wait for one (#leave hands it over)
+    if (this.#inFlight < VERIFYING_MAX) this.#inFlight++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let acked = false;
+    try {
+      acked = await this.#ping(name, deadlineMs);
+    } finally {
+      this.#leave();
+      this.#running.delete(key);
+    }
+    if (acked) this.#remember(name, addr);
+    return acked;
+  }
+
+  /** Hands the place of a check that ended to the oldest waiting one. */
+  #leave(): void {
+    const next = this.#waiting.shift();
+    if (next !== undefined) next();
+    else this.#inFlight--;
   }
 
   async #ping(name: string, deadlineMs: number): Promise<boolean> {
