@@ -61,6 +61,31 @@ const SWARM_NET = 95;
 const DRAIN_BUDGET_MS = 10_000;
 const UP_DEADLINE_MS = Number(Deno.env.get("SCALE_UP_DEADLINE_MS") ?? 120_000);
 
+/**
+ * Datagrams the kernel dropped because a UDP socket's receive buffer was full (`RcvbufErrors` of
+ * `/proc/net/snmp`), over every socket of this network namespace: the sidecar's and the swarm's.
+ */
+async function udpRcvbufErrors(): Promise<number> {
+  const lines = (await Deno.readTextFile("/proc/net/snmp")).split("\n").filter((l) =>
+    l.startsWith("Udp: ")
+  );
+  const [names, values] = lines.map((l) => l.split(" ").slice(1));
+  return Number(values?.[names?.indexOf("RcvbufErrors") ?? -1] ?? NaN);
+}
+
+/** Datagrams dropped so far by the UDP socket bound to `addr` (`host:port`, IPv4), from `/proc/net/udp`. */
+async function udpSocketDrops(addr: string): Promise<number> {
+  const [host, port] = addr.split(":");
+  const ip = host!.split(".").map((b) => Number(b).toString(16).padStart(2, "0").toUpperCase())
+    .reverse().join("");
+  const local = `${ip}:${Number(port).toString(16).padStart(4, "0").toUpperCase()}`;
+  for (const line of (await Deno.readTextFile("/proc/net/udp")).split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local) return Number(f[12]);
+  }
+  return NaN;
+}
+
 async function cpuS(pid: number): Promise<number> {
   return ((await procUsage(pid))?.cpuMs ?? NaN) / 1000;
 }
@@ -105,6 +130,7 @@ async function main(): Promise<void> {
     let realDone = 0;
     for (const target of [...new Set([Math.min(100, TOTAL), TOTAL])]) {
       const cpu0 = await cpuS(sidecar.pid);
+      const drops0 = await udpRcvbufErrors();
       let lastAcceptedAt = 0;
       const reals = Array.from(
         { length: Math.max(0, Math.min(REAL, target) - realDone) },
@@ -160,6 +186,12 @@ async function main(): Promise<void> {
           `s / min in all (${((g1.cpuS - g0.cpuS) * 60 / IDLE_S / swarm.size).toFixed(3)} per ` +
           `member), worst loop lag ${g1.lagMs} ms, ${g1.rssMb.toFixed(0)} MB RSS`,
       );
+      notes.push(
+        `step ${target}: ${(await udpRcvbufErrors()) - drops0} UDP datagrams dropped by full ` +
+          `receive buffers over the step (any socket), the sidecar's socket ${await udpSocketDrops(
+            join,
+          )} so far`,
+      );
       const parts = await memoryParts(sidecar.pid);
       notes.push(
         `step ${target} sidecar memory (MB): binary ${parts.binaryFile.toFixed(1)} file + ` +
@@ -183,6 +215,8 @@ async function main(): Promise<void> {
     }
     if (DRAIN > 0) {
       const cpu0 = await cpuS(sidecar.pid);
+      const drops0 = await udpRcvbufErrors();
+      const sidecarDrops0 = await udpSocketDrops(join);
       const answers = await swarm.depart(DRAIN, DRAIN_BUDGET_MS);
       const startedAt = Math.min(...answers.map((a) => a.startedAt));
       const leaving = answers.flatMap((a) => a.names).map((n) => serverNameFor(n));
@@ -190,7 +224,12 @@ async function main(): Promise<void> {
       const answeredAt = Math.max(...answers.map((a) => a.doneAt));
       const unanswered = answers.reduce((n, a) => n + a.unanswered, 0);
       const slowest = Math.max(...answers.map((a) => a.slowestMs));
-      notes.push(`drain: the first depart was sent at ${new Date(startedAt).toISOString()}`);
+      notes.push(
+        `drain: the first depart was sent at ${new Date(startedAt).toISOString()}; ` +
+          `${(await udpRcvbufErrors()) - drops0} UDP datagrams dropped by full receive buffers ` +
+          `until the last was answered (any socket), ` +
+          `${(await udpSocketDrops(join)) - sidecarDrops0} of them the sidecar's`,
+      );
       const took = answers.flatMap((a) => a.elapsedMs).sort((a, b) => a - b);
       const pct = (p: number) => took[Math.min(took.length - 1, Math.floor(p * took.length))];
       const st = await serverStatus(files.socket);
@@ -208,6 +247,19 @@ async function main(): Promise<void> {
           `CPU ${(await cpuS(sidecar.pid) - cpu0).toFixed(1)} s over the drain; generators' ` +
           `worst loop lag ${Math.max(...answers.map((a) => a.lagMs))} ms`,
       );
+      const parts = await memoryParts(sidecar.pid);
+      notes.push(
+        `after the drain, sidecar memory (MB): binary ${parts.binaryFile.toFixed(1)} file + ` +
+          `${parts.binaryAnon.toFixed(1)} anon, malloc ${parts.malloc.toFixed(1)}, other anon ` +
+          `${parts.anonMaps.toFixed(1)}, libraries ${parts.files.toFixed(1)}`,
+      );
+      const heapAt = Deno.env.get("SCALE_HEAP");
+      if (heapAt) {
+        const [host, port] = heapAt.split(":");
+        notes.push(
+          `after the drain, sidecar ${formatHeapReport(await heapReport(host!, Number(port)))}`,
+        );
+      }
     }
   } catch (err) {
     console.error(`the sidecar's events:\n${eventCounts(sidecarLogs())}`);
