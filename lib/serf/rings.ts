@@ -76,6 +76,8 @@ export class QueryRing {
   readonly #idsMax: number;
   /** IDs held by all slots together. */
   #ids = 0;
+  /** The clock and minimum time of the last sweep: sweeping again before either moves frees nothing. */
+  #sweptAt: { now: number; minTime: number } | undefined;
   /** Queries below this Lamport time are refused (snapshot restore). */
   minTime = 0;
 
@@ -110,6 +112,9 @@ export class QueryRing {
 
   /** Empties the slots whose Lamport time has left the window (they would refuse it as stale). */
   #forgetOld(now: number): void {
+    const last = this.#sweptAt;
+    if (last !== undefined && last.now === now && last.minTime === this.minTime) return;
+    this.#sweptAt = { now, minTime: this.minTime };
     for (let i = 0; i < this.#slots.length; i++) {
       const slot = this.#slots[i];
       if (slot && (slot.lTime < this.minTime || tooOld(slot.lTime, now, this.#slots.length))) {

@@ -86,6 +86,21 @@ async function udpSocketDrops(addr: string): Promise<number> {
   return NaN;
 }
 
+/** Where `pid`'s memory is, by mapping (`_smaps.ts`), as one line. */
+async function memoryNote(pid: number): Promise<string> {
+  const p = await memoryParts(pid);
+  return `binary ${p.binaryFile.toFixed(1)} file + ${p.binaryAnon.toFixed(1)} anon, malloc ` +
+    `${p.malloc.toFixed(1)}, other anon ${p.anonMaps.toFixed(1)}, libraries ${p.files.toFixed(1)}`;
+}
+
+/** The sidecar's V8 heap summary over its inspector at `SCALE_HEAP` (host:port), if set. */
+async function sidecarHeap(): Promise<string | undefined> {
+  const at = Deno.env.get("SCALE_HEAP");
+  if (!at) return undefined;
+  const [host, port] = at.split(":");
+  return formatHeapReport(await heapReport(host!, Number(port)));
+}
+
 async function cpuS(pid: number): Promise<number> {
   return ((await procUsage(pid))?.cpuMs ?? NaN) / 1000;
 }
@@ -192,22 +207,12 @@ async function main(): Promise<void> {
             join,
           )} so far`,
       );
-      const parts = await memoryParts(sidecar.pid);
-      notes.push(
-        `step ${target} sidecar memory (MB): binary ${parts.binaryFile.toFixed(1)} file + ` +
-          `${parts.binaryAnon.toFixed(1)} anon, malloc ${parts.malloc.toFixed(1)}, other anon ` +
-          `${parts.anonMaps.toFixed(1)}, libraries ${parts.files.toFixed(1)}`,
-      );
+      notes.push(`step ${target} sidecar memory (MB): ${await memoryNote(sidecar.pid)}`);
       const rss = await rssMb(sidecar.pid);
       // SCALE_HEAP=host:port: the sidecar's inspector (SCALE_DENO_FLAGS=--inspect=host:port), at
       // the last step only: serialising a snapshot leaves the process's malloc arenas grown.
-      const heapAt = Deno.env.get("SCALE_HEAP");
-      if (heapAt && target === TOTAL) {
-        const [host, port] = heapAt.split(":");
-        notes.push(
-          `step ${target} sidecar ${formatHeapReport(await heapReport(host!, Number(port)))}`,
-        );
-      }
+      const heap = target === TOTAL ? await sidecarHeap() : undefined;
+      if (heap) notes.push(`step ${target} sidecar ${heap}`);
       const row = `| ${target} tasks | ${target} | ${(upMs / 1000).toFixed(2)} s | ` +
         `${rss.toFixed(1)} | ${stepCpu.toFixed(1)} | ${cpu.toFixed(3)} |`;
       lines.push(row);
@@ -247,19 +252,9 @@ async function main(): Promise<void> {
           `CPU ${(await cpuS(sidecar.pid) - cpu0).toFixed(1)} s over the drain; generators' ` +
           `worst loop lag ${Math.max(...answers.map((a) => a.lagMs))} ms`,
       );
-      const parts = await memoryParts(sidecar.pid);
-      notes.push(
-        `after the drain, sidecar memory (MB): binary ${parts.binaryFile.toFixed(1)} file + ` +
-          `${parts.binaryAnon.toFixed(1)} anon, malloc ${parts.malloc.toFixed(1)}, other anon ` +
-          `${parts.anonMaps.toFixed(1)}, libraries ${parts.files.toFixed(1)}`,
-      );
-      const heapAt = Deno.env.get("SCALE_HEAP");
-      if (heapAt) {
-        const [host, port] = heapAt.split(":");
-        notes.push(
-          `after the drain, sidecar ${formatHeapReport(await heapReport(host!, Number(port)))}`,
-        );
-      }
+      notes.push(`after the drain, sidecar memory (MB): ${await memoryNote(sidecar.pid)}`);
+      const heap = await sidecarHeap();
+      if (heap) notes.push(`after the drain, sidecar ${heap}`);
     }
   } catch (err) {
     console.error(`the sidecar's events:\n${eventCounts(sidecarLogs())}`);

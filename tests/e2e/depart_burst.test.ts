@@ -8,7 +8,7 @@
  * checks. Addresses: 127.97.0.1 (sidecar, frontend), 127.97.1.x (tasks).
  */
 
-import { equal, ok } from "node:assert/strict";
+import { equal } from "node:assert/strict";
 import { Cluster, freePortOn, gossipAddr, writeHaproxyConfig } from "../_support/cluster_e2e.ts";
 import { waitFor } from "../_support/wait.ts";
 import { serverNameFor } from "../../lib/haproxy/names.ts";
@@ -51,7 +51,7 @@ Deno.test({
       const names = tasks.map((t) => serverNameFor(t.name));
       const gone = await allGone(files.socket, names, Date.now() + BUDGET_MS);
       equal(gone.left, 0, `${gone.left} of the departed servers still in HAProxy`);
-      ok((await serverStatus(files.socket)).size === 0, "no server left in the backend");
+      equal((await serverStatus(files.socket)).size, 0, "no server left in the backend");
     } finally {
       await swarm.stop();
       await cluster.stop();
